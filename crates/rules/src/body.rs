@@ -1,0 +1,377 @@
+//! The body's shape: JSONC text -> BatchInput (types, ids forms, update_fields names, unknown and
+//! duplicate keys). Value rules live in checks.rs so gRPC input, which arrives typed, gets them too.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use crate::json::{self, Node, Value};
+use crate::problem::{clip, quote, Kind};
+use crate::{BatchInput, Field, FieldSet, Patch, Problem, Violation, MAX_BODY_BYTES};
+
+/// Beyond this many problems in one field the rest are dropped: a hostile 1 MiB body must not turn into a
+/// huge response, and nobody fixes the 101st bad id before the first 100.
+pub(crate) const MAX_PROBLEMS_PER_FIELD: usize = 100;
+
+/// What the shape pass already reported, so the value pass neither repeats nor contradicts it (a
+/// mistyped field must not also be called missing, a list of bad ids must not also be called empty).
+#[derive(Debug, Default)]
+pub(crate) struct Reported {
+    pub violations: Vec<Violation>,
+    pub ids: bool,
+    pub update_fields: bool,
+    /// Fields present in the body whose value could not be read (wrong type, integer overflow).
+    pub fields: FieldSet,
+}
+
+pub(crate) struct Read {
+    pub input: BatchInput,
+    pub reported: Reported,
+}
+
+fn body_error(problem: Problem) -> Vec<Violation> {
+    vec![Violation::new("body", problem)]
+}
+
+/// The body as text, or why it cannot be read at all.
+pub(crate) fn utf8_body(bytes: &[u8]) -> Result<&str, Vec<Violation>> {
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(body_error(Problem::BodyTooLarge));
+    }
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let (line, column) = json::line_column(valid, valid.len());
+        body_error(Problem::InvalidUtf8 { line, column })
+    })
+}
+
+/// Reads the body. Err only when nothing can be read (too large, empty, not JSON, not an object);
+/// otherwise the input holds every value that could be read and `reported` the shape violations.
+pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
+    if text.len() > MAX_BODY_BYTES {
+        return Err(body_error(Problem::BodyTooLarge));
+    }
+    let text = json::strip_bom(text);
+    if json::is_blank(text) {
+        return Err(body_error(Problem::BodyEmpty));
+    }
+    let root = json::parse(text).map_err(|error| {
+        body_error(Problem::InvalidJson {
+            line: error.line,
+            column: error.column,
+            reason: error.kind,
+        })
+    })?;
+    let Value::Object(members) = &root.value else {
+        return Err(body_error(Problem::NotObject {
+            value: describe(&root, text),
+        }));
+    };
+
+    let mut reported = Reported::default();
+    let members = sort_members(members, &mut reported.violations);
+    let mut input = BatchInput::default();
+    let out = &mut reported.violations;
+
+    let before = out.len();
+    match members.ids {
+        None => out.push(Violation::new("ids", Problem::IdsMissing)),
+        Some(node) => input.ids = read_ids(node, text, out),
+    }
+    reported.ids = out.len() > before;
+
+    if let Some(node) = members.update_fields {
+        let before = out.len();
+        input.update_fields = Some(read_update_fields(node, text, out));
+        reported.update_fields = out.len() > before;
+    }
+
+    for field in Field::ALL {
+        if let Some(node) = members.fields[field as usize] {
+            if !read_field(field, node, text, &mut input.patch, out) {
+                reported.fields.insert(field);
+            }
+        }
+    }
+    Ok(Read { input, reported })
+}
+
+/// The body's members by role (first occurrence of each key).
+struct Members<'t, 'a> {
+    ids: Option<&'t Node<'a>>,
+    update_fields: Option<&'t Node<'a>>,
+    fields: [Option<&'t Node<'a>>; 9],
+}
+
+/// Sorts the members by role, reporting unknown and repeated keys on the way.
+fn sort_members<'t, 'a>(
+    members: &'t [(Cow<'a, str>, Node<'a>)],
+    out: &mut Vec<Violation>,
+) -> Members<'t, 'a> {
+    let mut sorted = Members {
+        ids: None,
+        update_fields: None,
+        fields: [None; 9],
+    };
+    let mut problems = Capped::new(out);
+    let mut seen = BTreeSet::new();
+    for (key, node) in members {
+        if !seen.insert(key.as_ref()) {
+            problems.push(|| clip(key), || Problem::DuplicateKey { key: quote(key) });
+            continue;
+        }
+        match key.as_ref() {
+            "ids" => sorted.ids = Some(node),
+            "update_fields" => sorted.update_fields = Some(node),
+            name => match Field::from_name(name) {
+                Some(field) => sorted.fields[field as usize] = Some(node),
+                None => problems.push(|| clip(key), || Problem::UnknownField { key: quote(key) }),
+            },
+        }
+    }
+    sorted
+}
+
+/// Adds violations for one field up to MAX_PROBLEMS_PER_FIELD, building each only when it is kept.
+struct Capped<'a> {
+    out: &'a mut Vec<Violation>,
+    left: usize,
+}
+
+impl<'a> Capped<'a> {
+    fn new(out: &'a mut Vec<Violation>) -> Self {
+        Capped {
+            out,
+            left: MAX_PROBLEMS_PER_FIELD,
+        }
+    }
+
+    fn push(&mut self, path: impl FnOnce() -> String, problem: impl FnOnce() -> Problem) {
+        if self.left > 0 {
+            self.left -= 1;
+            self.out.push(Violation::new(path(), problem()));
+        }
+    }
+}
+
+/// An array of integers or numeric strings, or a comma-separated string.
+pub(crate) fn read_ids(node: &Node, text: &str, out: &mut Vec<Violation>) -> Vec<i64> {
+    let mut problems = Capped::new(out);
+    match &node.value {
+        Value::Array(items) => {
+            let mut ids = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                let id = match &item.value {
+                    Value::Number(lexeme) => positive_id(lexeme),
+                    Value::String(digits) => positive_id(digits.trim()),
+                    _ => None,
+                };
+                match id {
+                    Some(id) => ids.push(id),
+                    None => problems.push(
+                        || format!("ids[{index}]"),
+                        || Problem::IdsInvalid {
+                            entry: describe(item, text),
+                        },
+                    ),
+                }
+            }
+            ids
+        }
+        Value::String(list) => read_id_list(list, &mut problems),
+        _ => {
+            let value = describe(node, text);
+            problems.push(|| "ids".into(), || Problem::IdsType { value });
+            Vec::new()
+        }
+    }
+}
+
+/// "873, 869": entries trimmed; an all-blank string is an empty list, an empty entry an error.
+fn read_id_list(list: &str, problems: &mut Capped) -> Vec<i64> {
+    let mut ids = Vec::new();
+    if list.trim().is_empty() {
+        return ids;
+    }
+    for (index, entry) in list.split(',').enumerate() {
+        let entry = entry.trim();
+        match positive_id(entry) {
+            Some(id) => ids.push(id),
+            None if entry.is_empty() => problems.push(
+                || "ids".into(),
+                || Problem::IdsEmptyEntry {
+                    position: index + 1,
+                },
+            ),
+            None => problems.push(
+                || "ids".into(),
+                || Problem::IdsInvalid {
+                    entry: quote(entry),
+                },
+            ),
+        }
+    }
+    ids
+}
+
+/// ASCII digits making a positive i64; no signs, no spaces, no exponent.
+pub(crate) fn positive_id(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.bytes()
+        .try_fold(0i64, |id, digit| {
+            id.checked_mul(10)?.checked_add(i64::from(digit - b'0'))
+        })
+        .filter(|&id| id > 0)
+}
+
+/// An array of field names or a comma-separated string; blank entries are skipped.
+pub(crate) fn read_update_fields(node: &Node, text: &str, out: &mut Vec<Violation>) -> FieldSet {
+    let mut fields = FieldSet::new();
+    let mut problems = Capped::new(out);
+    match &node.value {
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let path = || format!("update_fields[{index}]");
+                match &item.value {
+                    Value::String(name) => {
+                        if let Err(problem) = add_field_name(name, &mut fields) {
+                            problems.push(path, || problem);
+                        }
+                    }
+                    _ => problems.push(path, || Problem::UpdateFieldsType {
+                        value: describe(item, text),
+                    }),
+                }
+            }
+        }
+        Value::String(list) => {
+            for name in list.split(',') {
+                if let Err(problem) = add_field_name(name, &mut fields) {
+                    problems.push(|| "update_fields".into(), || problem);
+                }
+            }
+        }
+        _ => problems.push(
+            || "update_fields".into(),
+            || Problem::UpdateFieldsType {
+                value: describe(node, text),
+            },
+        ),
+    }
+    fields
+}
+
+pub(crate) fn add_field_name(name: &str, fields: &mut FieldSet) -> Result<(), Problem> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Ok(());
+    }
+    match Field::from_name(name) {
+        Some(field) => {
+            fields.insert(field);
+            Ok(())
+        }
+        None => Err(Problem::UpdateFieldsUnknown { name: quote(name) }),
+    }
+}
+
+/// Stores a field's value if it has the field's JSON type; false (with a violation) when it does not.
+pub(crate) fn read_field(
+    field: Field,
+    node: &Node,
+    text: &str,
+    patch: &mut Patch,
+    out: &mut Vec<Violation>,
+) -> bool {
+    let problem = match (field.kind(), &node.value) {
+        (Kind::Text, Value::String(value)) => {
+            patch.set_text(field, value.to_string());
+            return true;
+        }
+        (Kind::Boolean, Value::Bool(value)) => {
+            patch.set_boolean(field, *value);
+            return true;
+        }
+        (Kind::Integer, Value::Number(lexeme)) => match parse_integer(lexeme) {
+            Ok(value) => {
+                patch.set_integer(field, value);
+                return true;
+            }
+            Err(IntegerError::Overflow) => range_problem(field, clip(lexeme)),
+            Err(IntegerError::NotInteger) => Problem::WrongType {
+                field,
+                value: describe(node, text),
+            },
+        },
+        _ => Problem::WrongType {
+            field,
+            value: describe(node, text),
+        },
+    };
+    out.push(Violation::new(field.name(), problem));
+    false
+}
+
+fn range_problem(field: Field, value: String) -> Problem {
+    match field {
+        Field::ExpiredTime => Problem::ExpiredTimeRange { value },
+        _ => Problem::RemainQuotaRange { value },
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum IntegerError {
+    /// A fraction or an exponent: `5.0` and `1e3` are not integers here, even when whole.
+    NotInteger,
+    /// Outside i64, which is far outside every field's range.
+    Overflow,
+}
+
+/// A JSON number lexeme (already grammar-checked) as an i64.
+pub(crate) fn parse_integer(lexeme: &str) -> Result<i64, IntegerError> {
+    if lexeme.contains(['.', 'e', 'E']) {
+        return Err(IntegerError::NotInteger);
+    }
+    let (negative, digits) = match lexeme.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, lexeme),
+    };
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(IntegerError::NotInteger);
+    }
+    // Accumulating on the sign's side reaches i64::MIN without overflowing first.
+    digits
+        .bytes()
+        .try_fold(0i64, |value, digit| {
+            let digit = i64::from(digit - b'0');
+            let shifted = value.checked_mul(10)?;
+            if negative {
+                shifted.checked_sub(digit)
+            } else {
+                shifted.checked_add(digit)
+            }
+        })
+        .ok_or(IntegerError::Overflow)
+}
+
+/// How a value is quoted in messages: strings as quoted literals, anything else as its JSON text on one
+/// line, clipped.
+pub(crate) fn describe(node: &Node, text: &str) -> String {
+    if let Value::String(value) = &node.value {
+        return quote(value);
+    }
+    let raw = text.get(node.start..node.end).unwrap_or_default();
+    let mut shown = String::new();
+    for word in raw.split_whitespace() {
+        if !shown.is_empty() {
+            shown.push(' ');
+        }
+        shown.push_str(word);
+        if shown.len() > 256 {
+            break;
+        }
+    }
+    clip(&shown)
+}

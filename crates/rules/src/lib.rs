@@ -1,0 +1,535 @@
+//! Validation rules of `PUT /api/token/batch` (SPEC §1-§3): JSONC body parsing, field rules and their
+//! messages in zh-CN and en.
+//!
+//! The server and the browser (through WASM) run this same code, so a body accepted by the page is
+//! accepted by the server and every message reads byte-for-byte the same. Hence: no dependencies, no I/O,
+//! no clock (the caller passes `now`), and no panics on any input.
+
+#![forbid(unsafe_code)]
+
+pub mod apply;
+mod body;
+mod checks;
+mod json;
+mod problem;
+pub mod time;
+
+#[cfg(test)]
+mod tests;
+
+pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
+pub use problem::Problem;
+
+use problem::Kind;
+
+pub const MAX_IDS: usize = 10_000;
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// 9999-12-31T23:59:59Z
+pub const MAX_EXPIRED_TIME: i64 = 253_402_300_799;
+/// The largest integer a JavaScript number holds exactly.
+pub const MAX_REMAIN_QUOTA: i64 = (1 << 53) - 1;
+pub const QUOTA_PER_USD: i64 = 500_000;
+pub const MAX_MODEL_NAME_CHARS: usize = 128;
+/// new-api's `model_limits` column size.
+pub const MAX_MODEL_LIMITS_CHARS: usize = 1024;
+
+/// "rules-" + package version + "-" + a hash of this crate's sources, so the server and the WASM module can
+/// show whether they run the very same rules.
+pub const RULES_VERSION: &str = match std::str::from_utf8(&VERSION_BYTES) {
+    Ok(version) => version,
+    Err(_) => VERSION_PREFIX,
+};
+
+const VERSION_PREFIX: &str = concat!("rules-", env!("CARGO_PKG_VERSION"), "-");
+const VERSION_TAG_LEN: usize = 8;
+const VERSION_BYTES: [u8; VERSION_PREFIX.len() + VERSION_TAG_LEN] = version_bytes();
+/// Sources whose change changes behaviour or messages (tests live elsewhere so editing them does not).
+const RULES_SOURCES: [&str; 7] = [
+    include_str!("lib.rs"),
+    include_str!("json.rs"),
+    include_str!("body.rs"),
+    include_str!("checks.rs"),
+    include_str!("problem.rs"),
+    include_str!("time.rs"),
+    include_str!("apply.rs"),
+];
+
+const fn version_bytes() -> [u8; VERSION_PREFIX.len() + VERSION_TAG_LEN] {
+    // FNV-1a, evaluated at compile time: the sources never reach the binary.
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut source = 0;
+    while source < RULES_SOURCES.len() {
+        let bytes = RULES_SOURCES[source].as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            hash = (hash ^ bytes[i] as u32).wrapping_mul(0x0100_0193);
+            i += 1;
+        }
+        source += 1;
+    }
+    let prefix = VERSION_PREFIX.as_bytes();
+    let mut out = [0u8; VERSION_PREFIX.len() + VERSION_TAG_LEN];
+    let mut i = 0;
+    while i < prefix.len() {
+        out[i] = prefix[i];
+        i += 1;
+    }
+    let mut digit = 0;
+    while digit < VERSION_TAG_LEN {
+        let nibble = (hash >> (28 - 4 * digit)) & 0xf;
+        out[prefix.len() + digit] = b"0123456789abcdef"[nibble as usize];
+        digit += 1;
+    }
+    out
+}
+
+/// A field `update_fields` can name, in the order of the documented body.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Field {
+    Group,
+    ExpiredTime,
+    RemainQuota,
+    UnlimitedQuota,
+    ModelLimits,
+    ModelLimitsEnabled,
+    AllowIps,
+    MjImageMode,
+    MjCustomProxy,
+}
+
+const FIELD_NAMES: [&str; 9] = [
+    "group",
+    "expired_time",
+    "remain_quota",
+    "unlimited_quota",
+    "model_limits",
+    "model_limits_enabled",
+    "allow_ips",
+    "mj_image_mode",
+    "mj_custom_proxy",
+];
+
+impl Field {
+    pub const ALL: [Field; 9] = [
+        Field::Group,
+        Field::ExpiredTime,
+        Field::RemainQuota,
+        Field::UnlimitedQuota,
+        Field::ModelLimits,
+        Field::ModelLimitsEnabled,
+        Field::AllowIps,
+        Field::MjImageMode,
+        Field::MjCustomProxy,
+    ];
+
+    /// The JSON (and proto) field name.
+    pub fn name(self) -> &'static str {
+        FIELD_NAMES[self as usize]
+    }
+
+    /// Exact, case-sensitive.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.name() == name)
+    }
+
+    pub(crate) fn kind(self) -> Kind {
+        match self {
+            Field::ExpiredTime | Field::RemainQuota => Kind::Integer,
+            Field::UnlimitedQuota | Field::ModelLimitsEnabled => Kind::Boolean,
+            _ => Kind::Text,
+        }
+    }
+}
+
+/// A small set of fields (bitset).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct FieldSet(u16);
+
+impl FieldSet {
+    pub fn new() -> Self {
+        FieldSet(0)
+    }
+
+    pub fn all() -> Self {
+        Field::ALL.into_iter().collect()
+    }
+
+    pub fn insert(&mut self, field: Field) {
+        self.0 |= 1 << field as u16;
+    }
+
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & (1 << field as u16) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// In `Field::ALL` order.
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL
+            .into_iter()
+            .filter(move |field| self.contains(*field))
+    }
+
+    /// The fields in `self` but not in `other`.
+    pub fn difference(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 & !other.0)
+    }
+
+    pub fn union(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 | other.0)
+    }
+
+    /// The names joined with ", ", as messages list them.
+    pub fn names(self) -> String {
+        self.iter().map(Field::name).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl FromIterator<Field> for FieldSet {
+    fn from_iter<I: IntoIterator<Item = Field>>(fields: I) -> Self {
+        let mut set = FieldSet::new();
+        for field in fields {
+            set.insert(field);
+        }
+        set
+    }
+}
+
+/// The language of messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    /// "en", "en-US", "zh", "zh-CN", ... (any region or script); None for anything else.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("en") {
+            Some(Lang::En)
+        } else if primary.eq_ignore_ascii_case("zh") {
+            Some(Lang::ZhCn)
+        } else {
+            None
+        }
+    }
+
+    /// Picks from an Accept-Language header value honouring q-values; ZhCn when nothing matches.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(u16, Lang)> = None;
+        for range in header.split(',') {
+            let mut parts = range.split(';');
+            let Some(lang) = parts.next().and_then(Lang::from_tag) else {
+                continue;
+            };
+            let weight = parts
+                .find_map(|param| {
+                    let param = param.trim();
+                    param
+                        .strip_prefix("q=")
+                        .or_else(|| param.strip_prefix("Q="))
+                })
+                .map_or(1000, parse_quality);
+            // Ties keep the earlier entry, as the header lists preferences in order.
+            if weight > 0 && best.is_none_or(|(best_weight, _)| weight > best_weight) {
+                best = Some((weight, lang));
+            }
+        }
+        best.map(|(_, lang)| lang).unwrap_or_default()
+    }
+}
+
+/// An HTTP quality value ("1", "0.8", "0.125") in thousandths; malformed values count as 0 (ignored).
+fn parse_quality(text: &str) -> u16 {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let valid_whole = matches!(whole, "0" | "1");
+    let valid_fraction = fraction.len() <= 3 && fraction.bytes().all(|b| b.is_ascii_digit());
+    if !valid_whole || !valid_fraction {
+        return 0;
+    }
+    let mut thousandths: u16 = if whole == "1" { 1000 } else { 0 };
+    for (digit, scale) in fraction.bytes().zip([100, 10, 1]) {
+        thousandths += u16::from(digit - b'0') * scale;
+    }
+    thousandths.min(1000)
+}
+
+/// The values a request carries, typed but not yet checked against the rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Patch {
+    pub group: Option<String>,
+    pub expired_time: Option<i64>,
+    pub remain_quota: Option<i64>,
+    pub unlimited_quota: Option<bool>,
+    pub model_limits: Option<String>,
+    pub model_limits_enabled: Option<bool>,
+    pub allow_ips: Option<String>,
+    pub mj_image_mode: Option<String>,
+    pub mj_custom_proxy: Option<String>,
+}
+
+impl Patch {
+    pub fn has(&self, field: Field) -> bool {
+        match field {
+            Field::ExpiredTime => self.expired_time.is_some(),
+            Field::RemainQuota => self.remain_quota.is_some(),
+            Field::UnlimitedQuota => self.unlimited_quota.is_some(),
+            Field::ModelLimitsEnabled => self.model_limits_enabled.is_some(),
+            text_field => self.text(text_field).is_some(),
+        }
+    }
+
+    /// The fields that carry a value.
+    pub fn present(&self) -> FieldSet {
+        Field::ALL
+            .into_iter()
+            .filter(|field| self.has(*field))
+            .collect()
+    }
+
+    pub(crate) fn text(&self, field: Field) -> Option<&str> {
+        let slot = match field {
+            Field::Group => &self.group,
+            Field::ModelLimits => &self.model_limits,
+            Field::AllowIps => &self.allow_ips,
+            Field::MjImageMode => &self.mj_image_mode,
+            Field::MjCustomProxy => &self.mj_custom_proxy,
+            _ => return None,
+        };
+        slot.as_deref()
+    }
+
+    /// Stores a string value; ignored for fields of another type.
+    pub(crate) fn set_text(&mut self, field: Field, value: String) {
+        let slot = match field {
+            Field::Group => &mut self.group,
+            Field::ModelLimits => &mut self.model_limits,
+            Field::AllowIps => &mut self.allow_ips,
+            Field::MjImageMode => &mut self.mj_image_mode,
+            Field::MjCustomProxy => &mut self.mj_custom_proxy,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
+
+    pub(crate) fn integer(&self, field: Field) -> Option<i64> {
+        match field {
+            Field::ExpiredTime => self.expired_time,
+            Field::RemainQuota => self.remain_quota,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_integer(&mut self, field: Field, value: i64) {
+        match field {
+            Field::ExpiredTime => self.expired_time = Some(value),
+            Field::RemainQuota => self.remain_quota = Some(value),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn boolean(&self, field: Field) -> Option<bool> {
+        match field {
+            Field::UnlimitedQuota => self.unlimited_quota,
+            Field::ModelLimitsEnabled => self.model_limits_enabled,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_boolean(&mut self, field: Field, value: bool) {
+        match field {
+            Field::UnlimitedQuota => self.unlimited_quota = Some(value),
+            Field::ModelLimitsEnabled => self.model_limits_enabled = Some(value),
+            _ => {}
+        }
+    }
+}
+
+/// A parsed request before validation. `update_fields: None` = the body had no update_fields key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchInput {
+    pub ids: Vec<i64>,
+    pub patch: Patch,
+    pub update_fields: Option<FieldSet>,
+}
+
+/// What the server and page know that the rules need.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Unix seconds, for the "expiry in the past" warning.
+    pub now: i64,
+    /// None = do not check group membership ("auto" is always allowed).
+    pub allowed_groups: Option<Vec<String>>,
+}
+
+/// A validated batch: ids deduplicated and sorted ascending, `values` holds normalized values for exactly
+/// the fields in `fields` (every other field None), `ignored` = fields present in the body but not in
+/// update_fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidBatch {
+    pub ids: Vec<i64>,
+    pub fields: FieldSet,
+    pub values: Patch,
+    pub ignored: FieldSet,
+    pub warnings: Vec<Warning>,
+}
+
+/// One failed rule. `field` is the JSON path ("ids", "ids[3]", "update_fields", "allow_ips", "body").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub field: String,
+    pub problem: Problem,
+}
+
+impl Violation {
+    pub fn new(field: impl Into<String>, problem: Problem) -> Self {
+        Violation {
+            field: field.into(),
+            problem,
+        }
+    }
+
+    /// Stable code, e.g. "ids.empty", "expired_time.milliseconds".
+    pub fn code(&self) -> &'static str {
+        self.problem.code()
+    }
+
+    /// A full sentence naming the field and the reason.
+    pub fn message(&self, lang: Lang) -> String {
+        self.problem.message(&self.field, lang)
+    }
+}
+
+/// Something the caller should know that does not stop the batch (e.g. an expiry in the past).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub field: String,
+    pub problem: Problem,
+}
+
+impl Warning {
+    pub fn code(&self) -> &'static str {
+        self.problem.code()
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        self.problem.message(&self.field, lang)
+    }
+}
+
+/// JSONC text (comments, trailing commas, CRLF, BOM) -> typed input. Shape errors only (types, ids forms,
+/// update_fields names, unknown/duplicate keys). All violations found are returned, not just the first.
+pub fn parse_body(text: &str) -> Result<BatchInput, Vec<Violation>> {
+    let read = body::read_body(text)?;
+    if read.reported.violations.is_empty() {
+        Ok(read.input)
+    } else {
+        Err(read.reported.violations)
+    }
+}
+
+/// Same, from bytes (invalid UTF-8 is a violation `body.invalid_utf8`).
+pub fn parse_body_bytes(bytes: &[u8]) -> Result<BatchInput, Vec<Violation>> {
+    parse_body(body::utf8_body(bytes)?)
+}
+
+/// A request read as far as it could be: the typed input plus the shape problems found on the way. The
+/// server and the browser both go read -> [`check_parsed`], so they report the same list for any body.
+#[derive(Debug)]
+pub struct ParsedBody {
+    input: BatchInput,
+    reported: body::Reported,
+}
+
+impl ParsedBody {
+    /// A request that arrived typed (gRPC): ids and values as given, update_fields as names still to resolve
+    /// (unknown names become `update_fields.unknown` violations, reported together with the value rules).
+    pub fn typed(ids: Vec<i64>, patch: Patch, update_field_names: Option<&[&str]>) -> ParsedBody {
+        let mut reported = body::Reported::default();
+        let update_fields = update_field_names.map(|names| {
+            let mut fields = FieldSet::new();
+            for (index, name) in names.iter().enumerate() {
+                if let Err(problem) = body::add_field_name(name, &mut fields) {
+                    let path = format!("update_fields[{index}]");
+                    reported.violations.push(Violation::new(path, problem));
+                }
+            }
+            reported.update_fields = !reported.violations.is_empty();
+            fields
+        });
+        ParsedBody {
+            input: BatchInput {
+                ids,
+                patch,
+                update_fields,
+            },
+            reported,
+        }
+    }
+}
+
+/// Reads a JSONC body. Err only when nothing can be read (empty, too large, not JSON, not an object).
+pub fn read_body(text: &str) -> Result<ParsedBody, Vec<Violation>> {
+    let read = body::read_body(text)?;
+    Ok(ParsedBody {
+        input: read.input,
+        reported: read.reported,
+    })
+}
+
+/// [`read_body`] from bytes (invalid UTF-8 is a violation `body.invalid_utf8`).
+pub fn read_body_bytes(bytes: &[u8]) -> Result<ParsedBody, Vec<Violation>> {
+    read_body(body::utf8_body(bytes)?)
+}
+
+/// Every rule on a read request: its shape problems and every value rule, in one list.
+pub fn check_parsed(parsed: ParsedBody, ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
+    checks::check(parsed.input, ctx, parsed.reported)
+}
+
+/// Every value rule of SPEC §2-3 on an input (from the JSON body or from gRPC).
+pub fn check_input(input: BatchInput, ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
+    checks::check(input, ctx, body::Reported::default())
+}
+
+/// parse_body then check_input: what the browser calls; the server runs the same two steps. Unlike
+/// calling them in turn, a body with shape errors still gets its other values checked, so the caller sees
+/// every problem at once.
+pub fn check_body(text: &str, ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
+    check_parsed(read_body(text)?, ctx)
+}
+
+/// check_body from bytes (invalid UTF-8 is a violation `body.invalid_utf8`).
+pub fn check_body_bytes(bytes: &[u8], ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
+    check_body(body::utf8_body(bytes)?, ctx)
+}
+
+/// One field alone, for as-you-type feedback: value is the JSON text of that field's value.
+pub fn check_field(field: &str, json_value: &str, ctx: &Context) -> Vec<Violation> {
+    checks::check_field(field, json_value, ctx).0
+}
+
+/// check_field plus the warnings a valid value raises (e.g. an expiry in the past).
+pub fn check_field_with_warnings(
+    field: &str,
+    json_value: &str,
+    ctx: &Context,
+) -> (Vec<Violation>, Vec<Warning>) {
+    checks::check_field(field, json_value, ctx)
+}
+
+/// Renders several violations as one line (messages joined by "; "), for the envelope's `message`.
+pub fn join_messages(violations: &[Violation], lang: Lang) -> String {
+    let messages: Vec<String> = violations.iter().map(|v| v.message(lang)).collect();
+    messages.join("; ")
+}

@@ -1,0 +1,230 @@
+//! The application: authentication, group policy and the token operations, shared by the gRPC service and
+//! the HTTP shim so that both run exactly the same code path.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
+use tokenbatch_store::{BatchChange, BatchPlan, Store, TokenRecord, UserRecord};
+
+use crate::auth::{self, Credentials};
+use crate::error::{ApiError, AuthFailure};
+use crate::groups;
+
+/// new-api caps page sizes at 100.
+pub const MAX_PAGE_SIZE: i64 = 100;
+pub const DEFAULT_PAGE_SIZE: i64 = 10;
+
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+}
+
+/// What a batch did (or, in a dry run, would do).
+#[derive(Debug)]
+pub struct BatchOutcome {
+    pub changes: Vec<BatchChange>,
+    pub warnings: Vec<Warning>,
+    pub ignored: FieldSet,
+    pub validate_only: bool,
+}
+
+impl BatchOutcome {
+    pub fn changed(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|change| change.changed())
+            .count()
+    }
+
+    pub fn unchanged(&self) -> usize {
+        self.changes.len() - self.changed()
+    }
+}
+
+/// A page of tokens, in new-api's paging terms.
+#[derive(Debug)]
+pub struct TokenPage {
+    pub items: Vec<TokenRecord>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// Paging as clients send it: `p=0` (one-api) and `p=1` (new-api) both mean the first page.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PageRequest {
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl PageRequest {
+    fn resolve(self) -> (i64, i64) {
+        let page = self.page.max(1);
+        let size = match self.page_size {
+            size if size <= 0 => DEFAULT_PAGE_SIZE,
+            size => size.min(MAX_PAGE_SIZE),
+        };
+        (page, size)
+    }
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+impl App {
+    pub fn new(store: Store) -> App {
+        App { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The enabled user that `credentials` prove to be, or why not.
+    pub async fn authenticate(&self, credentials: &Credentials) -> Result<UserRecord, ApiError> {
+        let (access_token, user_id) = credentials.parts().map_err(ApiError::Unauthenticated)?;
+        let user = self
+            .store
+            .find_user(user_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated(AuthFailure::Rejected))?;
+        let stored = user.access_token.as_deref().unwrap_or("");
+        if stored.is_empty() || !auth::constant_time_eq(stored.as_bytes(), access_token.as_bytes())
+        {
+            return Err(ApiError::Unauthenticated(AuthFailure::Rejected));
+        }
+        if user.status != UserRecord::STATUS_ENABLED {
+            return Err(ApiError::Unauthenticated(AuthFailure::UserDisabled));
+        }
+        Ok(user)
+    }
+
+    /// What the rules need to know about this caller.
+    pub async fn rules_context(&self, user: &UserRecord) -> Result<Context, ApiError> {
+        Ok(Context {
+            now: now_unix(),
+            allowed_groups: Some(groups::usable_groups(&self.store, user).await?),
+        })
+    }
+
+    /// Checks a read request against every rule and applies it to the caller's tokens, all or nothing.
+    pub async fn batch_update(
+        &self,
+        user: &UserRecord,
+        request: ParsedBody,
+        validate_only: bool,
+    ) -> Result<BatchOutcome, ApiError> {
+        let context = self.rules_context(user).await?;
+        let batch: ValidBatch =
+            tokenbatch_rules::check_parsed(request, &context).map_err(ApiError::Invalid)?;
+        let plan = BatchPlan {
+            user_id: user.id,
+            ids: &batch.ids,
+            fields: batch.fields,
+            values: &batch.values,
+            now: context.now,
+            dry_run: validate_only,
+        };
+        let changes = self.store.apply_batch(&plan).await?;
+        let outcome = BatchOutcome {
+            changes,
+            warnings: batch.warnings,
+            ignored: batch.ignored,
+            validate_only,
+        };
+        tracing::info!(
+            user_id = user.id,
+            ids = batch.ids.len(),
+            changed = outcome.changed(),
+            validate_only,
+            "batch update"
+        );
+        Ok(outcome)
+    }
+
+    pub async fn list_tokens(
+        &self,
+        user: &UserRecord,
+        page: PageRequest,
+    ) -> Result<TokenPage, ApiError> {
+        let (page, page_size) = page.resolve();
+        let (items, total) = self
+            .store
+            .list_tokens(user.id, (page - 1) * page_size, page_size)
+            .await?;
+        Ok(TokenPage {
+            items,
+            total,
+            page,
+            page_size,
+        })
+    }
+
+    /// new-api's search: `keyword` matches names, `token` matches keys (an `sk-` prefix is ignored).
+    pub async fn search_tokens(
+        &self,
+        user: &UserRecord,
+        keyword: &str,
+        token: &str,
+        page: PageRequest,
+    ) -> Result<TokenPage, ApiError> {
+        let (page, page_size) = page.resolve();
+        let pattern = |input: &str| -> Result<Option<String>, ApiError> {
+            match input {
+                "" => Ok(None),
+                input => tokenbatch_store::like_pattern(input)
+                    .map(Some)
+                    .map_err(ApiError::InvalidSearch),
+            }
+        };
+        let name_pattern = pattern(keyword)?;
+        let key_pattern = pattern(token.strip_prefix("sk-").unwrap_or(token))?;
+        let (items, total) = self
+            .store
+            .search_tokens(
+                user.id,
+                name_pattern.as_deref(),
+                key_pattern.as_deref(),
+                (page - 1) * page_size,
+                page_size,
+            )
+            .await?;
+        Ok(TokenPage {
+            items,
+            total,
+            page,
+            page_size,
+        })
+    }
+
+    pub async fn get_token(&self, user: &UserRecord, id: i64) -> Result<TokenRecord, ApiError> {
+        self.store
+            .get_token(user.id, id)
+            .await?
+            .ok_or(ApiError::TokenNotFound)
+    }
+}
+
+/// new-api's `MaskTokenKey`: keys never leave the service whole.
+pub fn mask_key(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    let n = chars.len();
+    let edge = |from: usize, to: usize| chars[from..to].iter().collect::<String>();
+    match n {
+        0 => String::new(),
+        1..=4 => "*".repeat(n),
+        5..=8 => format!("{}****{}", edge(0, 2), edge(n - 2, n)),
+        _ => format!("{}**********{}", edge(0, 4), edge(n - 4, n)),
+    }
+}
+
+/// The language a caller asked for: an explicit `lang` wins over `Accept-Language`.
+pub fn pick_lang(explicit: Option<&str>, accept_language: Option<&str>) -> Lang {
+    explicit
+        .and_then(Lang::from_tag)
+        .or_else(|| accept_language.map(Lang::from_accept_language))
+        .unwrap_or_default()
+}

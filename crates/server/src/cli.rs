@@ -1,0 +1,68 @@
+//! What each subcommand does; `main.rs` only parses and calls [`run`].
+
+use tokenbatch_store::Store;
+
+use crate::config::{Cli, Command, DemoArgs, ServeArgs, UserAddArgs, UserCommand};
+use crate::seed::{self, DemoSeed};
+use crate::serve;
+
+pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Serve(args) => serve_command(args).await,
+        Command::User {
+            command: UserCommand::Add(args),
+        } => user_add(args).await,
+        Command::Demo(args) => demo(args).await,
+    }
+}
+
+async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let location = args.database.location()?;
+    let server = serve::start(args.listen, &location).await?;
+    server.run_until_signal().await?;
+    Ok(())
+}
+
+async fn user_add(args: UserAddArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::open(&args.database.location()?).await?;
+    let user = seed::add_user(&store, &args.username, &args.group, args.role.value()).await?;
+    store.close().await;
+    println!("user id:      {}", user.id);
+    println!("access token: {}", user.access_token);
+    Ok(())
+}
+
+async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let location = args.database.location()?;
+    let store = Store::open(&location).await?;
+    let user = match seed::seed_demo(&store).await? {
+        DemoSeed::Created(user) => {
+            println!(
+                "created demo user with {} tokens (ids {}-{})",
+                seed::DEMO_TOKEN_COUNT,
+                seed::DEMO_FIRST_ID,
+                seed::DEMO_FIRST_ID + seed::DEMO_TOKEN_COUNT - 1
+            );
+            user
+        }
+        DemoSeed::AlreadyThere(user) => {
+            println!("demo user already present");
+            user
+        }
+    };
+    store.close().await;
+    let port = args.listen.port();
+    println!("user id:      {}", user.id);
+    println!("access token: {}", user.access_token);
+    println!();
+    println!("try the documented example (from the repository's parent directory layout):");
+    println!(
+        "  curl -X PUT http://127.0.0.1:{port}/api/token/batch -H 'Authorization: Bearer {}' \\\n       -H 'New-Api-User: {}' -H 'Content-Type: application/json' \\\n       --data-binary @../shared/seed/example-request.jsonc",
+        user.access_token, user.id
+    );
+    if args.serve {
+        let server = serve::start(args.listen, &location).await?;
+        server.run_until_signal().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! Command line and environment, named as new-api names them (`PORT`, `SQLITE_PATH`, `SQL_DSN`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tokenbatch_store::Location;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokenbatch",
+    version,
+    about = "Bulk editing of new-api gateway tokens: gRPC and PUT /api/token/batch on one port"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve gRPC and HTTP on one port.
+    Serve(ServeArgs),
+    /// Manage users (new-api's `users` table).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Seed a demo user with ~50 varied tokens (ids 840-889, so the documented example's 873 and 869 exist).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// SQLite database file, created on first start. new-api style values such as
+    /// `one-api.db?_busy_timeout=30000` are accepted (the query part is ignored).
+    #[arg(long = "sqlite", env = "SQLITE_PATH", default_value = "tokenbatch.db")]
+    pub sqlite_path: String,
+    /// PostgreSQL / MySQL DSN as new-api reads it. Not supported by this build yet: leave unset for SQLite.
+    #[arg(long = "sql-dsn", env = "SQL_DSN", hide_env_values = true)]
+    pub sql_dsn: Option<String>,
+}
+
+impl DatabaseArgs {
+    pub fn location(&self) -> Result<Location, String> {
+        if self
+            .sql_dsn
+            .as_deref()
+            .is_some_and(|dsn| !dsn.trim().is_empty())
+        {
+            return Err("SQL_DSN is set, but this build of tokenbatch only supports SQLite so far; unset SQL_DSN \
+                        (and use --sqlite / SQLITE_PATH) to continue"
+                .to_owned());
+        }
+        let path = self.sqlite_path.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err("the SQLite path (--sqlite / SQLITE_PATH) is empty".to_owned());
+        }
+        Ok(Location::SqliteFile(PathBuf::from(path)))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on: a port (all interfaces, like new-api's PORT) or host:port. Port 0 picks a free one.
+    #[arg(long, env = "PORT", default_value = "3000", value_parser = parse_listen)]
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print its id and system access token.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[arg(long)]
+    pub username: String,
+    /// The user's own group (new-api's users.group).
+    #[arg(long, default_value = "default")]
+    pub group: String,
+    #[arg(long, value_enum, default_value_t = Role::Common)]
+    pub role: Role,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    Common,
+    Admin,
+    Root,
+}
+
+impl Role {
+    /// new-api's `common.Role*User` values.
+    pub fn value(self) -> i64 {
+        match self {
+            Role::Common => 1,
+            Role::Admin => 10,
+            Role::Root => 100,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Serve right after seeding.
+    #[arg(long)]
+    pub serve: bool,
+    /// Where to serve with --serve (see `serve --listen`).
+    #[arg(long, env = "PORT", default_value = "3000", value_parser = parse_listen)]
+    pub listen: SocketAddr,
+}
+
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([0, 0, 0, 0], port)));
+    }
+    text.parse::<SocketAddr>()
+        .map_err(|_| format!("`{text}` is neither a port nor a host:port address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_takes_a_port_or_an_address() {
+        assert_eq!(
+            parse_listen("3000").unwrap(),
+            "0.0.0.0:3000".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("127.0.0.1:0").unwrap(),
+            "127.0.0.1:0".parse().unwrap()
+        );
+        assert!(parse_listen("localhost").is_err());
+    }
+
+    #[test]
+    fn new_api_sqlite_path_query_is_ignored() {
+        let args = DatabaseArgs {
+            sqlite_path: "one-api.db?_busy_timeout=30000".into(),
+            sql_dsn: None,
+        };
+        assert_eq!(
+            args.location().unwrap(),
+            Location::SqliteFile("one-api.db".into())
+        );
+    }
+
+    #[test]
+    fn dsn_is_refused_clearly_until_supported() {
+        let args = DatabaseArgs {
+            sqlite_path: "x.db".into(),
+            sql_dsn: Some("postgres://x".into()),
+        };
+        assert!(args.location().unwrap_err().contains("SQL_DSN"));
+    }
+}

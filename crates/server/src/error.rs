@@ -1,0 +1,127 @@
+//! The application layer's one error type. `grpc.rs` maps it to a gRPC status and `http.rs` to new-api's
+//! JSON envelope, each in exactly one place.
+
+use thiserror::Error;
+use tokenbatch_rules::{Lang, Violation};
+use tokenbatch_store::{SearchPatternError, StoreError};
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("authentication failed: {0:?}")]
+    Unauthenticated(AuthFailure),
+    #[error("{} invalid field(s)", .0.len())]
+    Invalid(Vec<Violation>),
+    #[error("invalid search pattern: {0:?}")]
+    InvalidSearch(SearchPatternError),
+    #[error("{missing} token(s) not found")]
+    TokensNotFound { missing: usize },
+    #[error("token not found")]
+    TokenNotFound,
+    #[error("request_id was already used for a different request")]
+    RequestIdReused,
+    #[error("database unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] StoreError),
+}
+
+/// Why a caller was not let in; `code()` gives new-api's machine-readable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthFailure {
+    MissingAccessToken,
+    MissingUserId,
+    InvalidUserId,
+    /// No such user, wrong access token, or the token belongs to another user: deliberately not told apart.
+    Rejected,
+    UserDisabled,
+}
+
+impl AuthFailure {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthFailure::UserDisabled => "AUTH_USER_DISABLED",
+            _ => "AUTH_UNAUTHORIZED",
+        }
+    }
+
+    pub fn message(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (AuthFailure::MissingAccessToken, Lang::ZhCn) => {
+                "无权进行此操作，未提供 Authorization（系统访问令牌）"
+            }
+            (AuthFailure::MissingAccessToken, Lang::En) => {
+                "not authorized: the Authorization header (system access token) is missing"
+            }
+            (AuthFailure::MissingUserId, Lang::ZhCn) => "无权进行此操作，未提供 New-Api-User",
+            (AuthFailure::MissingUserId, Lang::En) => {
+                "not authorized: the New-Api-User header is missing"
+            }
+            (AuthFailure::InvalidUserId, Lang::ZhCn) => "无权进行此操作，New-Api-User 格式错误",
+            (AuthFailure::InvalidUserId, Lang::En) => {
+                "not authorized: New-Api-User must be a user id (a positive integer)"
+            }
+            (AuthFailure::Rejected, Lang::ZhCn) => {
+                "无权进行此操作，access token 无效或与 New-Api-User 不匹配"
+            }
+            (AuthFailure::Rejected, Lang::En) => {
+                "not authorized: the access token is invalid or does not belong to the New-Api-User"
+            }
+            (AuthFailure::UserDisabled, Lang::ZhCn) => "用户已被封禁",
+            (AuthFailure::UserDisabled, Lang::En) => "the user is disabled",
+        }
+    }
+}
+
+impl ApiError {
+    /// The stable machine-readable code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(failure) => failure.code(),
+            ApiError::Invalid(violations) => violations.first().map_or("invalid", |v| v.code()),
+            ApiError::InvalidSearch(error) => error.code(),
+            ApiError::TokensNotFound { .. } => "ids.not_found",
+            ApiError::TokenNotFound => "token.not_found",
+            ApiError::RequestIdReused => "request_id.reused",
+            ApiError::Unavailable(_) => "database.unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// A sentence for a person, in their language. Never carries secrets or SQL.
+    pub fn message(&self, lang: Lang) -> String {
+        let en = lang == Lang::En;
+        match self {
+            ApiError::Unauthenticated(failure) => failure.message(lang).to_owned(),
+            ApiError::Invalid(violations) => tokenbatch_rules::join_messages(violations, lang),
+            ApiError::InvalidSearch(error) => error.message(lang).to_owned(),
+            ApiError::TokensNotFound { missing } if en => format!(
+                "ids: {missing} of the requested tokens do not exist or are not yours; nothing was changed"
+            ),
+            ApiError::TokensNotFound { missing } => {
+                format!("ids：有 {missing} 个令牌不存在或不属于当前用户，未做任何修改")
+            }
+            ApiError::TokenNotFound if en => "token not found".to_owned(),
+            ApiError::TokenNotFound => "令牌不存在".to_owned(),
+            ApiError::RequestIdReused if en => {
+                "request_id: this id was already used for a different request".to_owned()
+            }
+            ApiError::RequestIdReused => "request_id：该 id 已用于另一个不同的请求".to_owned(),
+            ApiError::Unavailable(_) if en => {
+                "the database is unavailable; nothing was changed, please retry later".to_owned()
+            }
+            ApiError::Unavailable(_) => "数据库暂时不可用，未做任何修改，请稍后重试".to_owned(),
+            ApiError::Internal(_) if en => "internal error; nothing was changed".to_owned(),
+            ApiError::Internal(_) => "内部错误，未做任何修改".to_owned(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::TokensNotFound { missing } => ApiError::TokensNotFound { missing },
+            StoreError::Unavailable(_) => ApiError::Unavailable(error),
+            StoreError::Data(_) | StoreError::Database(_) => ApiError::Internal(error),
+        }
+    }
+}

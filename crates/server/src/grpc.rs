@@ -1,0 +1,252 @@
+//! The gRPC face of the application: `newapi.token.v1.TokenService`.
+
+use tokenbatch_proto::token_v1 as pb;
+use tokenbatch_proto::token_v1::token_service_server::TokenService;
+use tokenbatch_rules::apply::TokenState;
+use tokenbatch_rules::{Lang, ParsedBody, Patch, RULES_VERSION};
+use tokenbatch_store::{TokenRecord, UserRecord};
+use tonic::metadata::MetadataMap;
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::app::{mask_key, pick_lang, App, BatchOutcome, PageRequest, TokenPage};
+use crate::auth::Credentials;
+use crate::error::ApiError;
+
+/// The error domain of `google.rpc.ErrorInfo`.
+pub const ERROR_DOMAIN: &str = "tokenbatch";
+
+#[derive(Clone)]
+pub struct GrpcService {
+    app: App,
+}
+
+impl GrpcService {
+    pub fn new(app: App) -> GrpcService {
+        GrpcService { app }
+    }
+
+    async fn caller(&self, metadata: &MetadataMap) -> Result<(UserRecord, Lang), Status> {
+        let lang = lang_of(metadata);
+        let credentials = Credentials {
+            authorization: text(metadata, "authorization"),
+            user_id: text(metadata, "new-api-user"),
+        };
+        match self.app.authenticate(&credentials).await {
+            Ok(user) => Ok((user, lang)),
+            Err(error) => Err(status_of(&error, lang)),
+        }
+    }
+}
+
+fn text(metadata: &MetadataMap, key: &str) -> Option<String> {
+    metadata
+        .get(key)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn lang_of(metadata: &MetadataMap) -> Lang {
+    pick_lang(
+        text(metadata, "lang").as_deref(),
+        text(metadata, "accept-language").as_deref(),
+    )
+}
+
+#[tonic::async_trait]
+impl TokenService for GrpcService {
+    async fn batch_update_tokens(
+        &self,
+        request: Request<pb::BatchUpdateTokensRequest>,
+    ) -> Result<Response<pb::BatchUpdateTokensResponse>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let request = request.into_inner();
+        let outcome = self
+            .app
+            .batch_update(&user, parsed_request(&request), request.validate_only)
+            .await
+            .map_err(|error| status_of(&error, lang))?;
+        Ok(Response::new(batch_response(&outcome, lang)))
+    }
+
+    async fn list_tokens(
+        &self,
+        request: Request<pb::ListTokensRequest>,
+    ) -> Result<Response<pb::TokenPage>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let request = request.into_inner();
+        let page = PageRequest {
+            page: request.page.into(),
+            page_size: request.page_size.into(),
+        };
+        let page = self
+            .app
+            .list_tokens(&user, page)
+            .await
+            .map_err(|e| status_of(&e, lang))?;
+        Ok(Response::new(token_page(page)))
+    }
+
+    async fn search_tokens(
+        &self,
+        request: Request<pb::SearchTokensRequest>,
+    ) -> Result<Response<pb::TokenPage>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let request = request.into_inner();
+        let page = PageRequest {
+            page: request.page.into(),
+            page_size: request.page_size.into(),
+        };
+        let page = self
+            .app
+            .search_tokens(&user, &request.keyword, &request.token, page)
+            .await
+            .map_err(|e| status_of(&e, lang))?;
+        Ok(Response::new(token_page(page)))
+    }
+
+    async fn get_token(
+        &self,
+        request: Request<pb::GetTokenRequest>,
+    ) -> Result<Response<pb::Token>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let token = self
+            .app
+            .get_token(&user, request.get_ref().id)
+            .await
+            .map_err(|e| status_of(&e, lang))?;
+        Ok(Response::new(token_message(token)))
+    }
+}
+
+/// The proto request in the rules' terms. Mask paths may carry a `patch.` prefix (AIP-161 style).
+fn parsed_request(request: &pb::BatchUpdateTokensRequest) -> ParsedBody {
+    let patch = request.patch.clone().unwrap_or_default();
+    let names: Option<Vec<&str>> = request.update_mask.as_ref().map(|mask| {
+        mask.paths
+            .iter()
+            .map(|path| path.strip_prefix("patch.").unwrap_or(path))
+            .collect()
+    });
+    let patch = Patch {
+        group: patch.group,
+        expired_time: patch.expired_time,
+        remain_quota: patch.remain_quota,
+        unlimited_quota: patch.unlimited_quota,
+        model_limits: patch.model_limits,
+        model_limits_enabled: patch.model_limits_enabled,
+        allow_ips: patch.allow_ips,
+        mj_image_mode: patch.mj_image_mode,
+        mj_custom_proxy: patch.mj_custom_proxy,
+    };
+    ParsedBody::typed(request.ids.clone(), patch, names.as_deref())
+}
+
+fn batch_response(outcome: &BatchOutcome, lang: Lang) -> pb::BatchUpdateTokensResponse {
+    pb::BatchUpdateTokensResponse {
+        changed: outcome.changed() as i64,
+        unchanged: outcome.unchanged() as i64,
+        results: outcome
+            .changes
+            .iter()
+            .map(|change| pb::TokenResult {
+                id: change.id,
+                outcome: if change.changed() {
+                    pb::Outcome::Updated
+                } else {
+                    pb::Outcome::Unchanged
+                } as i32,
+                before: Some(token_values(&change.before)),
+                after: Some(token_values(&change.after)),
+            })
+            .collect(),
+        warnings: notices(outcome, lang),
+        validate_only: outcome.validate_only,
+        rules_version: RULES_VERSION.to_owned(),
+    }
+}
+
+fn notices(outcome: &BatchOutcome, lang: Lang) -> Vec<pb::Notice> {
+    outcome
+        .warnings
+        .iter()
+        .map(|warning| pb::Notice {
+            field: warning.field.clone(),
+            code: warning.code().to_owned(),
+            message: warning.message(lang),
+        })
+        .collect()
+}
+
+fn token_values(state: &TokenState) -> pb::TokenValues {
+    pb::TokenValues {
+        status: state.status as i32,
+        group: state.group.clone(),
+        expired_time: state.expired_time,
+        remain_quota: state.remain_quota,
+        unlimited_quota: state.unlimited_quota,
+        model_limits: state.model_limits.clone(),
+        model_limits_enabled: state.model_limits_enabled,
+        allow_ips: state.allow_ips.clone(),
+        mj_image_mode: state.mj_image_mode.clone(),
+        mj_custom_proxy: state.mj_custom_proxy.clone(),
+    }
+}
+
+fn token_page(page: TokenPage) -> pb::TokenPage {
+    pb::TokenPage {
+        items: page.items.into_iter().map(token_message).collect(),
+        total: page.total,
+        page: page.page as i32,
+        page_size: page.page_size as i32,
+    }
+}
+
+fn token_message(token: TokenRecord) -> pb::Token {
+    let state = token.state;
+    pb::Token {
+        id: token.id,
+        user_id: token.user_id,
+        key: mask_key(&token.key),
+        status: state.status as i32,
+        name: token.name,
+        created_time: token.created_time,
+        accessed_time: token.accessed_time,
+        expired_time: state.expired_time,
+        remain_quota: state.remain_quota,
+        unlimited_quota: state.unlimited_quota,
+        model_limits_enabled: state.model_limits_enabled,
+        model_limits: state.model_limits,
+        allow_ips: state.allow_ips,
+        used_quota: token.used_quota,
+        group: state.group,
+        cross_group_retry: token.cross_group_retry,
+        mj_image_mode: state.mj_image_mode,
+        mj_custom_proxy: state.mj_custom_proxy,
+    }
+}
+
+/// The one mapping of application errors to gRPC statuses. Invalid input carries `google.rpc.BadRequest`
+/// field violations and an `ErrorInfo` whose reason is the rule's code.
+pub fn status_of(error: &ApiError, lang: Lang) -> Status {
+    let message = error.message(lang);
+    let mut details = ErrorDetails::new();
+    details.set_error_info(error.code(), ERROR_DOMAIN, std::collections::HashMap::new());
+    let code = match error {
+        ApiError::Unauthenticated(_) => Code::Unauthenticated,
+        ApiError::Invalid(violations) => {
+            for violation in violations {
+                details.add_bad_request_violation(violation.field.clone(), violation.message(lang));
+            }
+            Code::InvalidArgument
+        }
+        ApiError::InvalidSearch(_) | ApiError::RequestIdReused => Code::InvalidArgument,
+        ApiError::TokensNotFound { .. } | ApiError::TokenNotFound => Code::NotFound,
+        ApiError::Unavailable(_) => Code::Unavailable,
+        ApiError::Internal(source) => {
+            tracing::error!(error = %source, "internal error");
+            Code::Internal
+        }
+    };
+    Status::with_error_details(code, message, details)
+}

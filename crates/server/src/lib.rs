@@ -1,0 +1,15 @@
+//! tokenbatch: bulk editing of a new-api gateway's tokens, served as gRPC (`newapi.token.v1.TokenService`)
+//! and as new-api's HTTP/JSON routes (`PUT /api/token/batch`, list, search, get) on one port.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod groups;
+pub mod grpc;
+pub mod http;
+pub mod seed;
+pub mod serve;
+
+pub use serve::{start, RunningServer};

@@ -1,0 +1,43 @@
+use thiserror::Error;
+
+/// What can go wrong in the storage layer.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is too busy to answer; retrying later may succeed.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// Some requested tokens do not exist, are deleted, or belong to another user (deliberately not which).
+    #[error("{missing} of the requested tokens were not found")]
+    TokensNotFound { missing: usize },
+    /// A stored value that tokenbatch cannot read (e.g. a NULL where new-api never writes one).
+    #[error("unexpected data in the database: {0}")]
+    Data(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            StoreError::Unavailable(error)
+        } else {
+            StoreError::Database(error)
+        }
+    }
+}
+
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            // SQLite: BUSY (5), LOCKED (6), CANTOPEN (14) mean "not now", not "your request is wrong".
+            matches!(db.code().as_deref(), Some("5" | "6" | "14" | "517" | "261"))
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,240 @@
+//! Test harness: the real tokenbatch server on 127.0.0.1:0 against a fresh SQLite file, with two users
+//! and their tokens, plus clients for HTTP and gRPC and an independent view of the database.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use sqlx::sqlite::SqlitePool;
+use sqlx::Row;
+use tokenbatch::seed;
+use tokenbatch::RunningServer;
+use tokenbatch_proto::token_v1::token_service_client::TokenServiceClient;
+use tokenbatch_rules::apply::{TokenState, STATUS_ENABLED};
+use tokenbatch_store::{Location, NewToken, Store};
+use tonic::transport::Channel;
+
+/// The documented example body, byte for byte (JSON with comments, CRLF).
+pub const EXAMPLE_BODY: &str = include_str!("../fixtures/example-request.jsonc");
+
+/// A user the harness created.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub access_token: String,
+}
+
+pub struct TestServer {
+    pub server: RunningServer,
+    pub base_url: String,
+    pub http: reqwest::Client,
+    /// Owns tokens 869, 873 and 1..=20 (the example's ids and a range for bulk tests).
+    pub alice: User,
+    /// Owns tokens 900..=904.
+    pub bob: User,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Ids owned by alice.
+pub fn alice_ids() -> Vec<i64> {
+    let mut ids: Vec<i64> = (1..=20).collect();
+    ids.extend([869, 873]);
+    ids
+}
+
+pub const BOB_IDS: [i64; 5] = [900, 901, 902, 903, 904];
+
+/// The state every seeded token starts in.
+pub fn initial_state() -> TokenState {
+    TokenState {
+        status: STATUS_ENABLED,
+        group: "default".into(),
+        expired_time: -1,
+        remain_quota: 1_000_000,
+        unlimited_quota: false,
+        model_limits: String::new(),
+        model_limits_enabled: false,
+        allow_ips: String::new(),
+        mj_image_mode: String::new(),
+        mj_custom_proxy: String::new(),
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("tokenbatch.db");
+        let location = Location::SqliteFile(db_path.clone());
+        let store = Store::open(&location).await.expect("open store");
+        let alice = seed::add_user(&store, "alice", "default", 1)
+            .await
+            .expect("alice");
+        let bob = seed::add_user(&store, "bob", "vip", 1).await.expect("bob");
+        let tokens = |user_id: i64, ids: &[i64]| -> Vec<NewToken> {
+            ids.iter()
+                .map(|id| NewToken {
+                    id: Some(*id),
+                    user_id,
+                    key: seed::random_alphanumeric(48),
+                    name: format!("token-{id}"),
+                    created_time: 1_700_000_000 + id,
+                    used_quota: 0,
+                    state: initial_state(),
+                })
+                .collect()
+        };
+        store
+            .insert_tokens(&tokens(alice.id, &alice_ids()))
+            .await
+            .expect("alice tokens");
+        store
+            .insert_tokens(&tokens(bob.id, &BOB_IDS))
+            .await
+            .expect("bob tokens");
+        store.close().await;
+
+        let server = tokenbatch::start("127.0.0.1:0".parse().unwrap(), &location)
+            .await
+            .expect("server starts");
+        let base_url = format!("http://{}", server.addr);
+        TestServer {
+            server,
+            base_url,
+            http: reqwest::Client::new(),
+            alice: User {
+                id: alice.id,
+                access_token: alice.access_token,
+            },
+            bob: User {
+                id: bob.id,
+                access_token: bob.access_token,
+            },
+            db_path,
+            _dir: dir,
+        }
+    }
+
+    /// `PUT /api/token/batch` as `user`, with the bearer scheme; returns status, parsed body and raw body.
+    pub async fn put_batch(&self, user: &User, body: &str) -> (u16, Value, String) {
+        self.put_batch_with(user, body, "").await
+    }
+
+    pub async fn put_batch_with(
+        &self,
+        user: &User,
+        body: &str,
+        query: &str,
+    ) -> (u16, Value, String) {
+        let request = self
+            .http
+            .put(format!("{}/api/token/batch{query}", self.base_url))
+            .header("Authorization", format!("Bearer {}", user.access_token))
+            .header("New-Api-User", user.id.to_string())
+            .header("Content-Type", "application/json")
+            .body(body.to_owned());
+        send(request).await
+    }
+
+    pub async fn get(&self, user: &User, path_and_query: &str) -> (u16, Value, String) {
+        let request = self
+            .http
+            .get(format!("{}{path_and_query}", self.base_url))
+            .header("Authorization", user.access_token.clone())
+            .header("New-Api-User", user.id.to_string());
+        send(request).await
+    }
+
+    pub async fn grpc(&self) -> TokenServiceClient<Channel> {
+        TokenServiceClient::connect(self.base_url.clone())
+            .await
+            .expect("grpc connects")
+    }
+
+    /// A request carrying `user`'s identity as gRPC metadata.
+    pub fn grpc_request<T>(&self, user: &User, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        let metadata = request.metadata_mut();
+        metadata.insert(
+            "authorization",
+            format!("Bearer {}", user.access_token).parse().unwrap(),
+        );
+        metadata.insert("new-api-user", user.id.to_string().parse().unwrap());
+        request
+    }
+
+    /// The stored row, read with plain SQL on a connection of its own (not through tokenbatch's store).
+    pub async fn row(&self, id: i64) -> TokenState {
+        let pool = SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("open db");
+        let row = sqlx::query(
+            "SELECT status, \"group\", expired_time, remain_quota, unlimited_quota, model_limits, \
+             model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy FROM tokens WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .expect("row exists");
+        let state = TokenState {
+            status: row.get(0),
+            group: row.get(1),
+            expired_time: row.get(2),
+            remain_quota: row.get(3),
+            unlimited_quota: row.get::<i64, _>(4) != 0,
+            model_limits: row.get(5),
+            model_limits_enabled: row.get::<i64, _>(6) != 0,
+            allow_ips: row.get(7),
+            mj_image_mode: row.get(8),
+            mj_custom_proxy: row.get(9),
+        };
+        pool.close().await;
+        state
+    }
+
+    /// Runs plain SQL against the database (to set up states such as expired or disabled tokens).
+    pub async fn execute(&self, sql: &str) {
+        let pool = SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("open db");
+        sqlx::query(sql).execute(&pool).await.expect("sql runs");
+        pool.close().await;
+    }
+
+    /// Every token row of the database, for "nothing changed" checks.
+    pub async fn snapshot(&self) -> Vec<(i64, TokenState)> {
+        let mut ids = alice_ids();
+        ids.extend(BOB_IDS);
+        let mut rows = Vec::new();
+        for id in ids {
+            rows.push((id, self.row(id).await));
+        }
+        rows
+    }
+
+    pub async fn stop(self) {
+        self.server.stop().await.expect("server stops");
+    }
+}
+
+pub async fn send(request: reqwest::RequestBuilder) -> (u16, Value, String) {
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body read");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (status, json, text)
+}
+
+/// A JSON body for `ids` writing `fields` (a JSON object text without braces, e.g. `"group":"vip"`).
+pub fn body(ids: &[i64], fields: &str, update_fields: &[&str]) -> String {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let names: Vec<String> = update_fields
+        .iter()
+        .map(|name| format!("\"{name}\""))
+        .collect();
+    let separator = if fields.is_empty() { "" } else { "," };
+    format!(
+        "{{\"ids\":[{}]{separator}{fields},\"update_fields\":[{}]}}",
+        ids.join(","),
+        names.join(",")
+    )
+}

@@ -1,0 +1,313 @@
+//! newapi.token.v1.TokenService through a tonic client against the real server.
+
+use prost_types::FieldMask;
+use tokenbatch_e2e::{alice_ids, TestServer, BOB_IDS};
+use tokenbatch_proto::token_v1 as pb;
+use tokenbatch_rules::apply::STATUS_EXPIRED;
+use tokenbatch_rules::{BatchInput, Context, Lang, Patch};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+fn mask(paths: &[&str]) -> Option<FieldMask> {
+    Some(FieldMask {
+        paths: paths.iter().map(|p| p.to_string()).collect(),
+    })
+}
+
+fn request(ids: &[i64], patch: pb::TokenPatch, paths: &[&str]) -> pb::BatchUpdateTokensRequest {
+    pb::BatchUpdateTokensRequest {
+        ids: ids.to_vec(),
+        patch: Some(patch),
+        update_mask: mask(paths),
+        validate_only: false,
+        request_id: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn batch_update_returns_counts_and_before_after_per_id() {
+    let server = TestServer::start().await;
+    let mut client = server.grpc().await;
+    let patch = pb::TokenPatch {
+        group: Some("vip".into()),
+        expired_time: Some(1_776_410_923),
+        remain_quota: Some(0),
+        ..Default::default()
+    };
+    let message = request(&[2, 1, 1], patch, &["group", "patch.expired_time"]);
+    let response = client
+        .batch_update_tokens(server.grpc_request(&server.alice, message))
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    assert_eq!(response.changed, 2);
+    assert_eq!(response.unchanged, 0);
+    let ids: Vec<i64> = response.results.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![1, 2], "distinct ids, ascending");
+    let first = &response.results[0];
+    assert_eq!(first.outcome, pb::Outcome::Updated as i32);
+    assert_eq!(first.before.as_ref().unwrap().group, "default");
+    assert_eq!(first.after.as_ref().unwrap().group, "vip");
+    assert_eq!(first.after.as_ref().unwrap().status, STATUS_EXPIRED as i32);
+    assert!(response
+        .warnings
+        .iter()
+        .any(|w| w.code == "expired_time.past"));
+    assert!(
+        response
+            .warnings
+            .iter()
+            .any(|w| w.code == "update_fields.ignored"),
+        "remain_quota was set but not masked"
+    );
+    assert!(!response.rules_version.is_empty());
+    assert_eq!(server.row(1).await.group, "vip");
+    assert_eq!(
+        server.row(1).await.remain_quota,
+        1_000_000,
+        "unmasked field not written"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_argument_carries_the_validators_field_violations() {
+    let server = TestServer::start().await;
+    let before = server.snapshot().await;
+    let mut client = server.grpc().await;
+    let patch = pb::TokenPatch {
+        expired_time: Some(1_776_410_923_000),
+        allow_ips: Some("10.0.0.1\nnot-an-ip".into()),
+        ..Default::default()
+    };
+    let message = request(&[1], patch.clone(), &["expired_time", "allow_ips", "group"]);
+    let mut grpc_request = server.grpc_request(&server.alice, message);
+    grpc_request
+        .metadata_mut()
+        .insert("accept-language", "en".parse().unwrap());
+    let status = client
+        .batch_update_tokens(grpc_request)
+        .await
+        .expect_err("rejected");
+    assert_eq!(status.code(), Code::InvalidArgument);
+
+    let expected = tokenbatch_rules::check_input(
+        BatchInput {
+            ids: vec![1],
+            patch: Patch {
+                expired_time: patch.expired_time,
+                allow_ips: patch.allow_ips.clone(),
+                ..Patch::default()
+            },
+            update_fields: Some(
+                [
+                    tokenbatch_rules::Field::ExpiredTime,
+                    tokenbatch_rules::Field::AllowIps,
+                    tokenbatch_rules::Field::Group,
+                ]
+                .into_iter()
+                .collect(),
+            ),
+        },
+        &Context {
+            now: tokenbatch::app::now_unix(),
+            allowed_groups: None,
+        },
+    )
+    .expect_err("the rules reject it too");
+    let bad_request = status
+        .get_details_bad_request()
+        .expect("BadRequest details");
+    let got: Vec<(String, String)> = bad_request
+        .field_violations
+        .iter()
+        .map(|v| (v.field.clone(), v.description.clone()))
+        .collect();
+    let want: Vec<(String, String)> = expected
+        .iter()
+        .map(|v| (v.field.clone(), v.message(Lang::En)))
+        .collect();
+    assert_eq!(got, want);
+    let codes: Vec<&str> = expected.iter().map(|v| v.code()).collect();
+    assert!(
+        codes.contains(&"expired_time.milliseconds")
+            && codes.contains(&"allow_ips.invalid")
+            && codes.contains(&"group.missing"),
+        "{codes:?}"
+    );
+    let info = status.get_details_error_info().expect("ErrorInfo");
+    assert_eq!(info.reason, expected[0].code());
+    assert_eq!(info.domain, "tokenbatch");
+    assert_eq!(server.snapshot().await, before);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_mask_paths_and_missing_masks_are_invalid() {
+    let server = TestServer::start().await;
+    let mut client = server.grpc().await;
+    let patch = pb::TokenPatch {
+        group: Some("vip".into()),
+        ..Default::default()
+    };
+    let unknown = request(&[1], patch.clone(), &["group", "colour"]);
+    let status = client
+        .batch_update_tokens(server.grpc_request(&server.alice, unknown))
+        .await
+        .expect_err("rejected");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.get_details_error_info().unwrap().reason,
+        "update_fields.unknown"
+    );
+
+    let mut no_mask = request(&[1], patch, &[]);
+    no_mask.update_mask = None;
+    let status = client
+        .batch_update_tokens(server.grpc_request(&server.alice, no_mask))
+        .await
+        .expect_err("rejected");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.get_details_error_info().unwrap().reason,
+        "update_fields.missing"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn identity_and_ownership_are_enforced() {
+    let server = TestServer::start().await;
+    let before = server.snapshot().await;
+    let mut client = server.grpc().await;
+    let patch = pb::TokenPatch {
+        group: Some("vip".into()),
+        ..Default::default()
+    };
+
+    let anonymous = tonic::Request::new(request(&[1], patch.clone(), &["group"]));
+    let status = client
+        .batch_update_tokens(anonymous)
+        .await
+        .expect_err("rejected");
+    assert_eq!(status.code(), Code::Unauthenticated);
+
+    let mut mismatched =
+        server.grpc_request(&server.alice, request(&[1], patch.clone(), &["group"]));
+    mismatched
+        .metadata_mut()
+        .insert("new-api-user", server.bob.id.to_string().parse().unwrap());
+    let status = client
+        .batch_update_tokens(mismatched)
+        .await
+        .expect_err("rejected");
+    assert_eq!(status.code(), Code::Unauthenticated);
+    assert_eq!(
+        status.get_details_error_info().unwrap().reason,
+        "AUTH_UNAUTHORIZED"
+    );
+
+    let foreign = server.grpc_request(&server.alice, request(&[1, BOB_IDS[1]], patch, &["group"]));
+    let status = client
+        .batch_update_tokens(foreign)
+        .await
+        .expect_err("rejected");
+    assert_eq!(status.code(), Code::NotFound);
+    assert_eq!(server.snapshot().await, before);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn validate_only_computes_everything_and_writes_nothing() {
+    let server = TestServer::start().await;
+    let before = server.snapshot().await;
+    let mut client = server.grpc().await;
+    let patch = pb::TokenPatch {
+        remain_quota: Some(42),
+        ..Default::default()
+    };
+    let mut message = request(&[3, 4], patch, &["remain_quota"]);
+    message.validate_only = true;
+    let response = client
+        .batch_update_tokens(server.grpc_request(&server.alice, message))
+        .await
+        .expect("dry run succeeds")
+        .into_inner();
+    assert!(response.validate_only);
+    assert_eq!(response.changed, 2);
+    assert_eq!(response.results[0].after.as_ref().unwrap().remain_quota, 42);
+    assert_eq!(server.snapshot().await, before);
+
+    let mut foreign = request(
+        &[3, BOB_IDS[0]],
+        pb::TokenPatch {
+            remain_quota: Some(1),
+            ..Default::default()
+        },
+        &["remain_quota"],
+    );
+    foreign.validate_only = true;
+    let status = client
+        .batch_update_tokens(server.grpc_request(&server.alice, foreign))
+        .await
+        .expect_err("ownership is checked in a dry run too");
+    assert_eq!(status.code(), Code::NotFound);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn list_search_and_get() {
+    let server = TestServer::start().await;
+    let mut client = server.grpc().await;
+    let page = client
+        .list_tokens(server.grpc_request(
+            &server.alice,
+            pb::ListTokensRequest {
+                page: 0,
+                page_size: 3,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.total, alice_ids().len() as i64);
+    assert_eq!(
+        page.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![873, 869, 20]
+    );
+    assert!(page
+        .items
+        .iter()
+        .all(|t| t.key.contains("**********") && t.key.len() == 18));
+
+    let found = client
+        .search_tokens(server.grpc_request(
+            &server.alice,
+            pb::SearchTokensRequest {
+                keyword: "token-2%".into(),
+                token: String::new(),
+                page: 1,
+                page_size: 10,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        found.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![20, 2]
+    );
+
+    let token = client
+        .get_token(server.grpc_request(&server.alice, pb::GetTokenRequest { id: 869 }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(token.name, "token-869");
+    let status = client
+        .get_token(server.grpc_request(&server.alice, pb::GetTokenRequest { id: BOB_IDS[0] }))
+        .await
+        .expect_err("not alice's");
+    assert_eq!(status.code(), Code::NotFound);
+    server.stop().await;
+}
