@@ -603,6 +603,10 @@ async fn list_search_and_get_speak_new_apis_shapes() {
     let alice: &User = &server.alice;
     let (status, first_zero, raw) = server.get(alice, "/api/token/?p=0&size=5").await;
     assert_eq!(status, 200, "{raw}");
+    assert!(
+        raw.starts_with(r#"{"success":true,"message":"","data":{"items":[{"id":873,"user_id":"#),
+        "{raw}"
+    );
     let (_, first_one, _) = server.get(alice, "/api/token/?p=1&size=5").await;
     assert_eq!(
         first_zero["data"], first_one["data"],
@@ -661,6 +665,14 @@ async fn list_search_and_get_speak_new_apis_shapes() {
     );
     let (status, _, _) = server.get(alice, "/api/token/abc").await;
     assert_eq!(status, 200);
+
+    let (_, groups, raw) = server.get(alice, "/api/user/self/groups").await;
+    let names: Vec<&String> = groups["data"].as_object().expect(&raw).keys().collect();
+    assert_eq!(
+        names,
+        ["default", "vip", "auto"],
+        "new-api's default usable groups, plus auto"
+    );
 
     let (status, unauthenticated, _) =
         tokenbatch_e2e::send(server.http.get(format!("{}/api/token/", server.base_url))).await;

@@ -528,8 +528,14 @@ pub fn check_field_with_warnings(
     checks::check_field(field, json_value, ctx)
 }
 
-/// Renders several violations as one line (messages joined by "; "), for the envelope's `message`.
+/// Renders several violations as one line (full sentences joined by a space), for the envelope's `message`.
 pub fn join_messages(violations: &[Violation], lang: Lang) -> String {
     let messages: Vec<String> = violations.iter().map(|v| v.message(lang)).collect();
-    messages.join("; ")
+    messages.join(" ")
+}
+
+/// Renders warnings as one line, the way [`join_messages`] renders violations.
+pub fn join_warnings(warnings: &[Warning], lang: Lang) -> String {
+    let messages: Vec<String> = warnings.iter().map(|w| w.message(lang)).collect();
+    messages.join(" ")
 }

@@ -25,6 +25,7 @@ pub fn router(app: App) -> Router {
         .route("/api/token", get(list_tokens))
         .route("/api/token/search", get(search_tokens))
         .route("/api/token/{id}", get(get_token))
+        .route("/api/user/self/groups", get(usable_groups))
         .route("/api/status", get(status))
         .fallback(not_found)
         .with_state(app)
@@ -191,11 +192,7 @@ impl BatchEnvelope {
                 message: warning.message(lang),
             })
             .collect();
-        let message = warnings
-            .iter()
-            .map(|notice| notice.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let message = tokenbatch_rules::join_warnings(&outcome.warnings, lang);
         BatchEnvelope {
             success: true,
             message,
@@ -277,6 +274,33 @@ async fn get_token(
     .await;
     match result {
         Ok(token) => success(token_json(token)),
+        Err(error) => error_response(&error, caller.lang, Value::Null),
+    }
+}
+
+/// `GET /api/user/self/groups`: the groups the caller may put on tokens, as new-api answers it (an object
+/// keyed by group name), so a form can offer them and validate against the same list as the server.
+async fn usable_groups(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let caller = Caller::from_request(&headers, &query);
+    let result = async {
+        let user = caller.user(&app).await?;
+        app.rules_context(&user).await
+    }
+    .await;
+    match result {
+        Ok(context) => {
+            let groups: serde_json::Map<String, Value> = context
+                .allowed_groups
+                .unwrap_or_default()
+                .into_iter()
+                .map(|name| (name, json!({})))
+                .collect();
+            success(Value::Object(groups))
+        }
         Err(error) => error_response(&error, caller.lang, Value::Null),
     }
 }

@@ -324,7 +324,7 @@ fn messages_from_real_bodies_quote_what_was_sent() {
     assert_eq!(
         join_messages(&violations, Lang::En),
         format!(
-            "{}; {}",
+            "{} {}",
             violations[0].message(Lang::En),
             violations[1].message(Lang::En)
         )
