@@ -8,7 +8,8 @@ use crate::json;
 use crate::problem::{clip, quote, Kind};
 use crate::{
     BatchInput, Context, Field, FieldSet, Patch, Problem, ValidBatch, Violation, Warning,
-    MAX_EXPIRED_TIME, MAX_IDS, MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
+    MAX_EXPIRED_TIME, MAX_IDS, MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS,
+    MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
 };
 
 /// Runs every rule; `reported` holds what the shape pass already found, so nothing is said twice.
@@ -362,6 +363,10 @@ fn mj_image_mode(raw: &str) -> Result<String, Problem> {
 }
 
 fn mj_custom_proxy(raw: &str) -> Result<String, Problem> {
+    let chars = raw.chars().count();
+    if chars > MAX_MJ_CUSTOM_PROXY_CHARS {
+        return Err(Problem::MjCustomProxyTooLong { chars });
+    }
     if raw.is_empty() || is_http_url(raw) {
         Ok(raw.to_string())
     } else {

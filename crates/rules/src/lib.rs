@@ -32,6 +32,8 @@ pub const QUOTA_PER_USD: i64 = 500_000;
 pub const MAX_MODEL_NAME_CHARS: usize = 128;
 /// new-api's `model_limits` column size.
 pub const MAX_MODEL_LIMITS_CHARS: usize = 1024;
+/// A URL longer than this is not a proxy address; it also keeps the value inside MySQL's TEXT column.
+pub const MAX_MJ_CUSTOM_PROXY_CHARS: usize = 2048;
 
 /// "rules-" + package version + "-" + a hash of this crate's sources, so the server and the WASM module can
 /// show whether they run the very same rules.

@@ -6,8 +6,8 @@
 use crate::json::{JsonErrorKind, JsonExpected};
 use crate::time::format_utc;
 use crate::{
-    Field, FieldSet, Lang, MAX_EXPIRED_TIME, MAX_IDS, MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS,
-    MAX_REMAIN_QUOTA,
+    Field, FieldSet, Lang, MAX_EXPIRED_TIME, MAX_IDS, MAX_MJ_CUSTOM_PROXY_CHARS,
+    MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
 };
 
 /// One failed rule, carrying the data its message needs. Strings named `value`, `entry`, `text`, `name` or
@@ -90,6 +90,8 @@ pub enum Problem {
     MjImageModeInvalid { value: String },
     /// `mj_custom_proxy.invalid_url`
     MjCustomProxyInvalidUrl { value: String },
+    /// `mj_custom_proxy.too_long`
+    MjCustomProxyTooLong { chars: usize },
     /// `mj_custom_proxy.mode_conflict`
     MjCustomProxyModeConflict,
 }
@@ -158,6 +160,7 @@ impl Problem {
             AllowIpsInvalid { .. } => "allow_ips.invalid",
             MjImageModeInvalid { .. } => "mj_image_mode.invalid",
             MjCustomProxyInvalidUrl { .. } => "mj_custom_proxy.invalid_url",
+            MjCustomProxyTooLong { .. } => "mj_custom_proxy.too_long",
             MjCustomProxyModeConflict => "mj_custom_proxy.mode_conflict",
         }
     }
@@ -306,6 +309,9 @@ impl Problem {
             ),
             MjCustomProxyInvalidUrl { value } => format!(
                 "mj_custom_proxy 的值 {value} 不是有效的地址：请留空，或填写以 http:// 或 https:// 开头、带主机名且不含空白字符的完整 URL。"
+            ),
+            MjCustomProxyTooLong { chars } => format!(
+                "mj_custom_proxy 长 {chars} 个字符，超过上限 {MAX_MJ_CUSTOM_PROXY_CHARS}：请填写更短的代理地址。"
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy 设置了代理地址，但同一请求把 mj_image_mode 设为 \"origin\"：代理地址只在 \"proxy\" 模式下生效，请改用 \"proxy\" 或清空代理地址。".into(),
         }
@@ -458,6 +464,9 @@ impl Problem {
             ),
             MjCustomProxyInvalidUrl { value } => format!(
                 "mj_custom_proxy {value} is not a valid address: leave it empty or give an absolute http:// or https:// URL with a host and no whitespace."
+            ),
+            MjCustomProxyTooLong { chars } => format!(
+                "mj_custom_proxy is {chars} characters long, over the limit of {MAX_MJ_CUSTOM_PROXY_CHARS}: give a shorter proxy address."
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy sets a proxy address while mj_image_mode is set to \"origin\" in the same request: the proxy only applies in \"proxy\" mode, so use \"proxy\" or clear the proxy address.".into(),
         }

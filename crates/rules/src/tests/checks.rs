@@ -532,6 +532,16 @@ fn mj_custom_proxy_rules() {
             "{bad}"
         );
     }
+    let longest = format!("https://p.example/{}", "a".repeat(2048 - 18));
+    assert_eq!(
+        text_ok("mj_custom_proxy", &format!("\"{longest}\"")),
+        longest
+    );
+    let too_long = format!("{longest}a");
+    assert_eq!(
+        text_err("mj_custom_proxy", &format!("\"{too_long}\"")),
+        ["mj_custom_proxy.too_long"]
+    );
 }
 
 #[test]

@@ -145,6 +145,7 @@ fn samples() -> Vec<(&'static str, Problem)> {
                 value: "\"x\"".into(),
             },
         ),
+        ("mj_custom_proxy", MjCustomProxyTooLong { chars: 3000 }),
         ("mj_custom_proxy", MjCustomProxyModeConflict),
     ];
     for field in Field::ALL {
