@@ -32,31 +32,27 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
-    /// SQLite database file, created on first start. new-api style values such as
+    /// SQLite database file, created on first start; used when no DSN is given. new-api style values such as
     /// `one-api.db?_busy_timeout=30000` are accepted (the query part is ignored).
     #[arg(long = "sqlite", env = "SQLITE_PATH", default_value = "tokenbatch.db")]
     pub sqlite_path: String,
-    /// PostgreSQL / MySQL DSN as new-api reads it. Not supported by this build yet: leave unset for SQLite.
+    /// The database new-api uses, read the way new-api reads it: `postgres://…` / `postgresql://…` for
+    /// PostgreSQL; `mysql://…` or Go's `user:pass@tcp(host:port)/db?parseTime=true` for MySQL / MariaDB;
+    /// `local` (or unset) for the SQLite file.
     #[arg(long = "sql-dsn", env = "SQL_DSN", hide_env_values = true)]
     pub sql_dsn: Option<String>,
 }
 
 impl DatabaseArgs {
     pub fn location(&self) -> Result<Location, String> {
-        if self
-            .sql_dsn
-            .as_deref()
-            .is_some_and(|dsn| !dsn.trim().is_empty())
-        {
-            return Err("SQL_DSN is set, but this build of tokenbatch only supports SQLite so far; unset SQL_DSN \
-                        (and use --sqlite / SQLITE_PATH) to continue"
-                .to_owned());
+        let sqlite_path = self.sqlite_path.split('?').next().unwrap_or_default();
+        if let Some(dsn) = self.sql_dsn.as_deref().filter(|dsn| !dsn.trim().is_empty()) {
+            return Location::from_dsn(dsn, PathBuf::from(sqlite_path)).map_err(|e| e.to_string());
         }
-        let path = self.sqlite_path.split('?').next().unwrap_or_default();
-        if path.is_empty() {
+        if sqlite_path.is_empty() {
             return Err("the SQLite path (--sqlite / SQLITE_PATH) is empty".to_owned());
         }
-        Ok(Location::SqliteFile(PathBuf::from(path)))
+        Ok(Location::SqliteFile(PathBuf::from(sqlite_path)))
     }
 }
 
@@ -157,11 +153,27 @@ mod tests {
     }
 
     #[test]
-    fn dsn_is_refused_clearly_until_supported() {
-        let args = DatabaseArgs {
+    fn a_dsn_picks_the_engine_like_new_api() {
+        let args = |dsn: &str| DatabaseArgs {
             sqlite_path: "x.db".into(),
-            sql_dsn: Some("postgres://x".into()),
+            sql_dsn: Some(dsn.into()),
         };
-        assert!(args.location().unwrap_err().contains("SQL_DSN"));
+        assert!(matches!(
+            args("postgres://u@h/d").location(),
+            Ok(Location::Postgres(_))
+        ));
+        assert!(matches!(
+            args("root:@tcp(h:3306)/d").location(),
+            Ok(Location::MySql(_))
+        ));
+        assert_eq!(
+            args("local").location().unwrap(),
+            Location::SqliteFile("x.db".into())
+        );
+        assert_eq!(
+            args("  ").location().unwrap(),
+            Location::SqliteFile("x.db".into())
+        );
+        assert!(args("nonsense").location().unwrap_err().contains("SQL_DSN"));
     }
 }

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::sqlite::{Sqlite, SqliteArguments};
 use sqlx::Row;
 use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Field, FieldSet, Patch};
@@ -42,9 +41,85 @@ impl BatchChange {
     }
 }
 
+/// Binds the values of `fields`, in `fields` order, to a query of any engine.
+macro_rules! bind_values {
+    ($query:expr, $fields:expr, $values:expr) => {{
+        let mut query = $query;
+        for field in $fields.iter() {
+            query = match field {
+                Field::Group => query.bind($values.group.as_deref()),
+                Field::ExpiredTime => query.bind($values.expired_time),
+                Field::RemainQuota => query.bind($values.remain_quota),
+                Field::UnlimitedQuota => query.bind($values.unlimited_quota),
+                Field::ModelLimits => query.bind($values.model_limits.as_deref()),
+                Field::ModelLimitsEnabled => query.bind($values.model_limits_enabled),
+                Field::AllowIps => query.bind($values.allow_ips.as_deref()),
+                Field::MjImageMode => query.bind($values.mj_image_mode.as_deref()),
+                Field::MjCustomProxy => query.bind($values.mj_custom_proxy.as_deref()),
+            };
+        }
+        query
+    }};
+}
+
+/// Binds one chunk of ids the way the dialect's id filter expects them.
+macro_rules! bind_ids {
+    (Sqlite, $query:expr, $ids:expr) => {
+        $query.bind(json_array($ids))
+    };
+    (Postgres, $query:expr, $ids:expr) => {
+        $query.bind($ids)
+    };
+    (MySql, $query:expr, $ids:expr) => {{
+        let mut query = $query;
+        for id in $ids {
+            query = query.bind(*id);
+        }
+        query
+    }};
+}
+
+/// The whole batch for one engine, inside a transaction that is already open: lock and read the rows in id
+/// order, compute every change, write each distinct change with one UPDATE per chunk, commit.
+macro_rules! run_batch {
+    ($engine:ident, $tx:expr, $store:expr, $plan:expr) => {{
+        let plan = $plan;
+        let d = $store.dialect();
+        let mut rows = Vec::with_capacity(plan.ids.len());
+        for chunk in plan.ids.chunks(d.id_chunk()) {
+            let sql = select_statement(d, chunk.len(), !plan.dry_run);
+            let query = bind_ids!($engine, sqlx::query(&sql).bind(plan.user_id), chunk);
+            rows.extend(query.fetch_all(&mut *$tx).await?);
+        }
+        let changes = compute_changes(plan, &rows)?;
+        if !plan.dry_run {
+            for (status, ids) in changed_ids_by_status(&changes) {
+                for chunk in ids.chunks(d.id_chunk()) {
+                    let sql = update_statement(d, plan.fields, chunk.len());
+                    let query = bind_values!(sqlx::query(&sql), plan.fields, plan.values)
+                        .bind(status)
+                        .bind(plan.user_id);
+                    let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
+                    if done.rows_affected() != chunk.len() as u64 {
+                        return Err(StoreError::Data(format!(
+                            "updated {} rows where {} were locked",
+                            done.rows_affected(),
+                            chunk.len()
+                        )));
+                    }
+                }
+            }
+            $tx.commit().await?;
+        }
+        Ok(changes)
+    }};
+}
+
 impl Store {
     /// Applies `plan`: either every token changes or none does. Tokens that do not exist, are soft-deleted or
-    /// belong to another user fail the whole batch with [`StoreError::TokensNotFound`].
+    /// belong to another user fail the whole batch with [`StoreError::TokensNotFound`]. Rows are locked in id
+    /// order (PostgreSQL and MySQL `FOR UPDATE`, SQLite's single writer), so overlapping batches serialize
+    /// instead of deadlocking.
     pub async fn apply_batch(&self, plan: &BatchPlan<'_>) -> Result<Vec<BatchChange>, StoreError> {
         if let Some(field) = plan.fields.iter().find(|field| !plan.values.has(*field)) {
             // The rules guarantee a value for every written field; writing NULL instead would corrupt rows.
@@ -64,42 +139,30 @@ impl Store {
                     true => pool.begin().await?,
                     false => pool.begin_with("BEGIN IMMEDIATE").await?,
                 };
-                let ids = json_array(plan.ids);
-                let select = format!(
-                    "SELECT id, COALESCE({key}, ''), {state} FROM tokens \
-                     WHERE user_id = ? AND deleted_at IS NULL AND id IN (SELECT value FROM json_each(?)) \
-                     ORDER BY id",
-                    key = Dialect::Sqlite.quote("key"),
-                    state = state_columns(Dialect::Sqlite),
-                );
-                let rows = sqlx::query(&select)
-                    .bind(plan.user_id)
-                    .bind(&ids)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let changes = compute_changes(plan, &rows)?;
-                if !plan.dry_run {
-                    for (status, ids) in changed_ids_by_status(&changes) {
-                        let sql = update_statement(Dialect::Sqlite, plan.fields);
-                        let query = bind_values(sqlx::query(&sql), plan.fields, plan.values)
-                            .bind(status)
-                            .bind(plan.user_id)
-                            .bind(json_array(&ids));
-                        let done = query.execute(&mut *tx).await?;
-                        if done.rows_affected() != ids.len() as u64 {
-                            return Err(StoreError::Data(format!(
-                                "updated {} rows where {} were locked",
-                                done.rows_affected(),
-                                ids.len()
-                            )));
-                        }
-                    }
-                    tx.commit().await?;
-                }
-                Ok(changes)
+                run_batch!(Sqlite, tx, self, plan)
+            }
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                run_batch!(Postgres, tx, self, plan)
+            }
+            Pool::MySql(pool) => {
+                let mut tx = pool.begin().await?;
+                run_batch!(MySql, tx, self, plan)
             }
         }
     }
+}
+
+fn select_statement(d: Dialect, count: usize, lock: bool) -> String {
+    d.sql(&format!(
+        "SELECT {id}, {key}, {state} FROM tokens WHERE user_id = ? AND deleted_at IS NULL AND {filter} \
+         ORDER BY id{lock}",
+        id = d.integer("id", 0),
+        key = d.text(&d.quote("key")),
+        state = state_columns(d),
+        filter = d.id_filter(count),
+        lock = if lock { d.lock_rows() } else { "" },
+    ))
 }
 
 fn compute_changes<R: Row>(plan: &BatchPlan<'_>, rows: &[R]) -> Result<Vec<BatchChange>, StoreError>
@@ -139,39 +202,17 @@ fn changed_ids_by_status(changes: &[BatchChange]) -> BTreeMap<i64, Vec<i64>> {
     groups
 }
 
-fn update_statement(dialect: Dialect, fields: FieldSet) -> String {
+fn update_statement(d: Dialect, fields: FieldSet, count: usize) -> String {
     let mut assignments: Vec<String> = fields
         .iter()
-        .map(|field| format!("{} = ?", dialect.quote(field.name())))
+        .map(|field| format!("{} = ?", d.quote(field.name())))
         .collect();
     assignments.push("status = ?".to_owned());
-    format!(
-        "UPDATE tokens SET {} WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))",
-        assignments.join(", ")
-    )
-}
-
-type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
-
-fn bind_values<'q>(
-    mut query: SqliteQuery<'q>,
-    fields: FieldSet,
-    values: &'q Patch,
-) -> SqliteQuery<'q> {
-    for field in fields.iter() {
-        query = match field {
-            Field::Group => query.bind(values.group.as_deref()),
-            Field::ExpiredTime => query.bind(values.expired_time),
-            Field::RemainQuota => query.bind(values.remain_quota),
-            Field::UnlimitedQuota => query.bind(values.unlimited_quota),
-            Field::ModelLimits => query.bind(values.model_limits.as_deref()),
-            Field::ModelLimitsEnabled => query.bind(values.model_limits_enabled),
-            Field::AllowIps => query.bind(values.allow_ips.as_deref()),
-            Field::MjImageMode => query.bind(values.mj_image_mode.as_deref()),
-            Field::MjCustomProxy => query.bind(values.mj_custom_proxy.as_deref()),
-        };
-    }
-    query
+    d.sql(&format!(
+        "UPDATE tokens SET {} WHERE user_id = ? AND {}",
+        assignments.join(", "),
+        d.id_filter(count)
+    ))
 }
 
 fn json_array(ids: &[i64]) -> String {

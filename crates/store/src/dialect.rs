@@ -1,15 +1,129 @@
-//! The SQL that differs between engines.
+//! The SQL that differs between engines. Statements are written once with `?` placeholders and passed
+//! through [`Dialect::sql`]; everything else engine-specific is a method here.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dialect {
     Sqlite,
+    Postgres,
+    MySql,
 }
+
+/// MySQL allows 65 535 placeholders a statement; chunks stay far below it and keep statements cacheable.
+pub(crate) const MYSQL_ID_CHUNK: usize = 1_000;
 
 impl Dialect {
     /// Quotes an identifier; `group` and `key` are reserved words on every engine new-api runs on.
     pub(crate) fn quote(self, identifier: &str) -> String {
         match self {
-            Dialect::Sqlite => format!("\"{identifier}\""),
+            Dialect::Sqlite | Dialect::Postgres => format!("\"{identifier}\""),
+            Dialect::MySql => format!("`{identifier}`"),
         }
+    }
+
+    /// Rewrites `?` placeholders into the engine's own (`$1`, `$2`, … on PostgreSQL).
+    pub(crate) fn sql(self, statement: &str) -> String {
+        match self {
+            Dialect::Sqlite | Dialect::MySql => statement.to_owned(),
+            Dialect::Postgres => {
+                let mut out = String::with_capacity(statement.len() + 16);
+                let mut index = 0;
+                for ch in statement.chars() {
+                    if ch == '?' {
+                        index += 1;
+                        out.push('$');
+                        out.push_str(&index.to_string());
+                    } else {
+                        out.push(ch);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// An integer column read as a 64-bit integer whatever width the database gave it.
+    pub(crate) fn integer(self, column: &str, default: i64) -> String {
+        match self {
+            Dialect::Sqlite => format!("COALESCE({column}, {default})"),
+            Dialect::Postgres => format!("CAST(COALESCE({column}, {default}) AS BIGINT)"),
+            Dialect::MySql => format!("CAST(COALESCE({column}, {default}) AS SIGNED)"),
+        }
+    }
+
+    /// A boolean column (SQLite numeric, PostgreSQL boolean, MySQL tinyint) read as 0 / 1.
+    pub(crate) fn boolean(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("COALESCE({column}, 0)"),
+            Dialect::Postgres => format!("CAST(CASE WHEN {column} THEN 1 ELSE 0 END AS BIGINT)"),
+            Dialect::MySql => format!("CAST(CASE WHEN {column} THEN 1 ELSE 0 END AS SIGNED)"),
+        }
+    }
+
+    /// A text column read as text, NULL as ''.
+    pub(crate) fn text(self, column: &str) -> String {
+        format!("COALESCE({column}, '')")
+    }
+
+    /// The condition selecting `count` ids: one bound JSON array on SQLite, one bound array on PostgreSQL, a
+    /// list of placeholders on MySQL (callers chunk by [`MYSQL_ID_CHUNK`]).
+    pub(crate) fn id_filter(self, count: usize) -> String {
+        match self {
+            Dialect::Sqlite => "id IN (SELECT value FROM json_each(?))".to_owned(),
+            Dialect::Postgres => "id = ANY(?)".to_owned(),
+            Dialect::MySql => {
+                let mut list = String::with_capacity(count * 2 + 10);
+                list.push_str("id IN (");
+                for index in 0..count {
+                    if index > 0 {
+                        list.push(',');
+                    }
+                    list.push('?');
+                }
+                list.push(')');
+                list
+            }
+        }
+    }
+
+    /// How many ids one statement may carry.
+    pub(crate) fn id_chunk(self) -> usize {
+        match self {
+            Dialect::Sqlite | Dialect::Postgres => usize::MAX,
+            Dialect::MySql => MYSQL_ID_CHUNK,
+        }
+    }
+
+    /// Row locks for a read that is followed by writes in the same transaction. SQLite has none: its
+    /// `BEGIN IMMEDIATE` already holds the database's write lock.
+    pub(crate) fn lock_rows(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres | Dialect::MySql => " FOR UPDATE",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_placeholders_are_numbered() {
+        assert_eq!(
+            Dialect::Postgres.sql("a = ? AND b LIKE ? ESCAPE '!'"),
+            "a = $1 AND b LIKE $2 ESCAPE '!'"
+        );
+        assert_eq!(Dialect::MySql.sql("a = ?"), "a = ?");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_per_engine() {
+        assert_eq!(Dialect::MySql.quote("group"), "`group`");
+        assert_eq!(Dialect::Postgres.quote("group"), "\"group\"");
+    }
+
+    #[test]
+    fn mysql_id_lists_have_one_placeholder_per_id() {
+        assert_eq!(Dialect::MySql.id_filter(3), "id IN (?,?,?)");
     }
 }

@@ -1,11 +1,13 @@
-//! Storage of new-api's `users`, `tokens` and `options` tables with sqlx.
+//! Storage of new-api's `users`, `tokens` and `options` tables with sqlx, on SQLite, PostgreSQL or
+//! MySQL/MariaDB.
 //!
-//! Every engine-specific piece of SQL lives in [`dialect`]; the rest of the crate speaks in terms of the
-//! [`Store`] methods, so adding an engine means adding a [`Pool`] arm and its dialect, nothing else.
+//! Statements are written once with `?` placeholders; everything engine-specific lives in [`dialect`], and
+//! [`on_pool!`] instantiates the typed sqlx calls once per engine.
 
 mod batch;
 mod dialect;
 mod error;
+mod location;
 mod records;
 mod schema;
 mod search;
@@ -14,15 +16,30 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 
 pub use batch::{BatchChange, BatchPlan};
 pub use error::StoreError;
+pub use location::{redact, DsnError, Location};
 pub use records::{NewToken, NewUser, TokenRecord, UserRecord};
 pub use search::{like_pattern, SearchPatternError};
 
 use dialect::Dialect;
+
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever engine the store uses.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+            $crate::Pool::MySql($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
 
 /// A connection pool to one database holding new-api's tables.
 #[derive(Clone)]
@@ -36,73 +53,84 @@ pub struct Store {
 #[derive(Clone)]
 enum Pool {
     Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
 }
 
-/// Where the data lives.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Location {
-    SqliteFile(std::path::PathBuf),
-}
+/// How long a request waits for a connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+const SERVER_POOL_SIZE: u32 = 16;
 
 impl Store {
-    /// Opens (creating if missing) the database, then makes sure the tables and columns tokenbatch needs exist.
+    /// Opens the database (creating a SQLite file if missing), then makes sure the tables and columns
+    /// tokenbatch needs exist.
     pub async fn open(location: &Location) -> Result<Store, StoreError> {
-        let store = match location {
-            Location::SqliteFile(path) => Store::open_sqlite(path).await?,
+        let pool = match location {
+            Location::SqliteFile(path) => Pool::Sqlite(open_sqlite(path).await?),
+            Location::Postgres(url) => Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(SERVER_POOL_SIZE)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(PgConnectOptions::from_str(url)?)
+                    .await?,
+            ),
+            Location::MySql(url) => Pool::MySql(
+                MySqlPoolOptions::new()
+                    .max_connections(SERVER_POOL_SIZE)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(MySqlConnectOptions::from_str(url)?)
+                    .await?,
+            ),
+        };
+        let store = Store {
+            pool,
+            write_gate: Default::default(),
         };
         schema::ensure(&store).await?;
         Ok(store)
     }
 
-    async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(StoreError::from)?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from)?;
-        Ok(Store {
-            pool: Pool::Sqlite(pool),
-            write_gate: Default::default(),
-        })
-    }
-
     fn dialect(&self) -> Dialect {
         match self.pool {
             Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+            Pool::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// The engine's name, for logs and metrics.
+    pub fn engine(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::MySql => "mysql",
         }
     }
 
     /// Cheap round trip used by readiness checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match &self.pool {
-            Pool::Sqlite(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-        }
+        on_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
         Ok(())
     }
 
+    /// Connections open and idle, for metrics.
+    pub fn pool_state(&self) -> (u32, usize) {
+        on_pool!(self, |pool| (pool.size(), pool.num_idle()))
+    }
+
     pub async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
-        }
+        on_pool!(self, |pool| pool.close().await)
     }
 
     /// The user with this id, unless soft-deleted.
     pub async fn find_user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
         let sql = self.user_select("id = ?");
-        let row = match &self.pool {
-            Pool::Sqlite(pool) => sqlx::query(&sql).bind(id).fetch_optional(pool).await?,
-        };
-        row.map(|row| UserRecord::from_row(&row)).transpose()
+        on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+            row.map(|row| UserRecord::from_row(&row)).transpose()
+        })
     }
 
     /// The user with this username, unless soft-deleted.
@@ -111,35 +139,44 @@ impl Store {
         username: &str,
     ) -> Result<Option<UserRecord>, StoreError> {
         let sql = self.user_select("username = ?");
-        let row = match &self.pool {
-            Pool::Sqlite(pool) => {
-                sqlx::query(&sql)
-                    .bind(username)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
-        row.map(|row| UserRecord::from_row(&row)).transpose()
+        on_pool!(self, |pool| {
+            let row = sqlx::query(&sql)
+                .bind(username)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| UserRecord::from_row(&row)).transpose()
+        })
     }
 
     fn user_select(&self, condition: &str) -> String {
-        format!(
-            "SELECT id, COALESCE(username, ''), COALESCE(status, 1), COALESCE(role, 1), \
-             COALESCE({group}, ''), access_token FROM users WHERE {condition} AND deleted_at IS NULL",
-            group = self.dialect().quote("group"),
-        )
+        let d = self.dialect();
+        d.sql(&format!(
+            "SELECT {id}, {username}, {status}, {role}, {group}, access_token FROM users \
+             WHERE {condition} AND deleted_at IS NULL",
+            id = d.integer("id", 0),
+            username = d.text("username"),
+            status = d.integer("status", 1),
+            role = d.integer("role", 1),
+            group = d.text(&d.quote("group")),
+        ))
     }
 
     /// Inserts a user and returns its id.
     pub async fn insert_user(&self, user: &NewUser) -> Result<i64, StoreError> {
-        let sql = format!(
-            "INSERT INTO users (username, password, display_name, role, status, access_token, {group}, aff_code) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            group = self.dialect().quote("group"),
-        );
-        match &self.pool {
-            Pool::Sqlite(pool) => {
-                let done = sqlx::query(&sql)
+        let d = self.dialect();
+        let returning = if d == Dialect::Postgres {
+            " RETURNING id"
+        } else {
+            ""
+        };
+        let sql = d.sql(&format!(
+            "INSERT INTO users (username, password, display_name, role, status, access_token, {group}, \
+             aff_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?){returning}",
+            group = d.quote("group"),
+        ));
+        macro_rules! insert {
+            () => {
+                sqlx::query(&sql)
                     .bind(&user.username)
                     .bind(&user.password_hash)
                     .bind(&user.username)
@@ -148,52 +185,64 @@ impl Store {
                     .bind(&user.access_token)
                     .bind(&user.group)
                     .bind(&user.aff_code)
-                    .execute(pool)
-                    .await?;
-                Ok(done.last_insert_rowid())
-            }
+            };
         }
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => insert!().execute(pool).await?.last_insert_rowid(),
+            Pool::Postgres(pool) => insert!().fetch_one(pool).await?.try_get::<i64, _>(0)?,
+            Pool::MySql(pool) => insert!().execute(pool).await?.last_insert_id() as i64,
+        })
     }
 
-    /// Inserts tokens (used by the demo seed and by tests); an explicit id is kept when given.
+    /// Inserts tokens (the demo seed and tests), keeping explicit ids.
     pub async fn insert_tokens(&self, tokens: &[NewToken]) -> Result<(), StoreError> {
-        let sql = format!(
+        let d = self.dialect();
+        let sql = d.sql(&format!(
             "INSERT INTO tokens (id, user_id, {key}, status, name, created_time, accessed_time, expired_time, \
              remain_quota, unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, {group}, \
              cross_group_retry, billing_type, mj_image_mode, mj_custom_proxy) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            key = self.dialect().quote("key"),
-            group = self.dialect().quote("group"),
-        );
-        match &self.pool {
-            Pool::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                for token in tokens {
-                    let s = &token.state;
-                    sqlx::query(&sql)
-                        .bind(token.id)
-                        .bind(token.user_id)
-                        .bind(&token.key)
-                        .bind(s.status)
-                        .bind(&token.name)
-                        .bind(token.created_time)
-                        .bind(token.created_time)
-                        .bind(s.expired_time)
-                        .bind(s.remain_quota)
-                        .bind(s.unlimited_quota)
-                        .bind(s.model_limits_enabled)
-                        .bind(&s.model_limits)
-                        .bind(&s.allow_ips)
-                        .bind(token.used_quota)
-                        .bind(&s.group)
-                        .bind(false)
-                        .bind(&s.mj_image_mode)
-                        .bind(&s.mj_custom_proxy)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
+            key = d.quote("key"),
+            group = d.quote("group"),
+        ));
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for token in tokens {
+                let s = &token.state;
+                sqlx::query(&sql)
+                    .bind(token.id)
+                    .bind(token.user_id)
+                    .bind(&token.key)
+                    .bind(s.status)
+                    .bind(&token.name)
+                    .bind(token.created_time)
+                    .bind(token.created_time)
+                    .bind(s.expired_time)
+                    .bind(s.remain_quota)
+                    .bind(s.unlimited_quota)
+                    .bind(s.model_limits_enabled)
+                    .bind(&s.model_limits)
+                    .bind(&s.allow_ips)
+                    .bind(token.used_quota)
+                    .bind(&s.group)
+                    .bind(false)
+                    .bind(&s.mj_image_mode)
+                    .bind(&s.mj_custom_proxy)
+                    .execute(&mut *tx)
+                    .await?;
             }
+            tx.commit().await?;
+        });
+        if self.dialect() == Dialect::Postgres {
+            // Explicit ids leave the bigserial sequence behind; new rows must not collide with them.
+            on_pool!(self, |pool| {
+                sqlx::query(
+                    "SELECT setval(pg_get_serial_sequence('tokens', 'id'), \
+                     GREATEST((SELECT COALESCE(MAX(id), 0) FROM tokens), 1))",
+                )
+                .execute(pool)
+                .await?;
+            });
         }
         Ok(())
     }
@@ -229,36 +278,37 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<TokenRecord>, i64), StoreError> {
-        let dialect = self.dialect();
+        let d = self.dialect();
         let mut filter = String::from("user_id = ? AND deleted_at IS NULL");
         if name_pattern.is_some() {
             filter.push_str(" AND name LIKE ? ESCAPE '!'");
         }
         if key_pattern.is_some() {
-            filter.push_str(&format!(" AND {} LIKE ? ESCAPE '!'", dialect.quote("key")));
+            filter.push_str(&format!(" AND {} LIKE ? ESCAPE '!'", d.quote("key")));
         }
-        let count_sql = format!("SELECT COUNT(*) FROM tokens WHERE {filter}");
-        let page_sql = format!(
+        let count_sql = d.sql(&format!(
+            "SELECT {} FROM tokens WHERE {filter}",
+            d.integer("COUNT(*)", 0)
+        ));
+        let page_sql = d.sql(&format!(
             "SELECT {columns} FROM tokens WHERE {filter} ORDER BY id DESC LIMIT ? OFFSET ?",
-            columns = records::token_columns(dialect),
-        );
-        match &self.pool {
-            Pool::Sqlite(pool) => {
-                let mut count = sqlx::query(&count_sql).bind(user_id);
-                let mut page = sqlx::query(&page_sql).bind(user_id);
-                for pattern in [name_pattern, key_pattern].into_iter().flatten() {
-                    count = count.bind(pattern);
-                    page = page.bind(pattern);
-                }
-                let total: i64 = count.fetch_one(pool).await?.try_get(0)?;
-                let rows = page.bind(limit).bind(offset).fetch_all(pool).await?;
-                let tokens = rows
-                    .iter()
-                    .map(TokenRecord::from_row)
-                    .collect::<Result<_, _>>()?;
-                Ok((tokens, total))
+            columns = records::token_columns(d),
+        ));
+        on_pool!(self, |pool| {
+            let mut count = sqlx::query(&count_sql).bind(user_id);
+            let mut page = sqlx::query(&page_sql).bind(user_id);
+            for pattern in [name_pattern, key_pattern].into_iter().flatten() {
+                count = count.bind(pattern);
+                page = page.bind(pattern);
             }
-        }
+            let total: i64 = count.fetch_one(pool).await?.try_get(0)?;
+            let rows = page.bind(limit).bind(offset).fetch_all(pool).await?;
+            let tokens = rows
+                .iter()
+                .map(TokenRecord::from_row)
+                .collect::<Result<_, _>>()?;
+            Ok((tokens, total))
+        })
     }
 
     /// One of the user's live tokens.
@@ -267,34 +317,69 @@ impl Store {
         user_id: i64,
         id: i64,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        let sql = format!(
+        let d = self.dialect();
+        let sql = d.sql(&format!(
             "SELECT {columns} FROM tokens WHERE id = ? AND user_id = ? AND deleted_at IS NULL",
-            columns = records::token_columns(self.dialect()),
-        );
-        let row = match &self.pool {
-            Pool::Sqlite(pool) => {
-                sqlx::query(&sql)
-                    .bind(id)
-                    .bind(user_id)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
-        row.as_ref().map(TokenRecord::from_row).transpose()
+            columns = records::token_columns(d),
+        ));
+        on_pool!(self, |pool| {
+            let row = sqlx::query(&sql)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(TokenRecord::from_row).transpose()
+        })
     }
 
     /// A value of new-api's `options` table.
     pub async fn option(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let sql = format!(
-            "SELECT value FROM options WHERE {key} = ?",
-            key = self.dialect().quote("key")
-        );
-        let row = match &self.pool {
-            Pool::Sqlite(pool) => sqlx::query(&sql).bind(key).fetch_optional(pool).await?,
-        };
-        Ok(match row {
-            Some(row) => row.try_get::<Option<String>, _>(0)?,
-            None => None,
+        let d = self.dialect();
+        let sql = d.sql(&format!(
+            "SELECT value FROM options WHERE {} = ?",
+            d.quote("key")
+        ));
+        on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(key).fetch_optional(pool).await?;
+            Ok(match row {
+                Some(row) => row.try_get::<Option<String>, _>(0)?,
+                None => None,
+            })
         })
     }
+
+    /// Sets a value of new-api's `options` table (tests and operators' scripts).
+    pub async fn set_option(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let d = self.dialect();
+        let delete = d.sql(&format!("DELETE FROM options WHERE {} = ?", d.quote("key")));
+        let insert = d.sql(&format!(
+            "INSERT INTO options ({}, value) VALUES (?, ?)",
+            d.quote("key")
+        ));
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&delete).bind(key).execute(&mut *tx).await?;
+            sqlx::query(&insert)
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+async fn open_sqlite(path: &Path) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str("sqlite://")?
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(10));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?)
 }

@@ -57,22 +57,36 @@ pub struct TokenRecord {
 
 /// The column list matching [`TokenRecord::from_row`]. NULLs (possible in databases new-api wrote through
 /// older versions) read as new-api's defaults.
-pub(crate) fn token_columns(dialect: Dialect) -> String {
+pub(crate) fn token_columns(d: Dialect) -> String {
     format!(
-        "id, COALESCE(user_id, 0), COALESCE({key}, ''), COALESCE(name, ''), COALESCE(created_time, 0), \
-         COALESCE(accessed_time, 0), COALESCE(used_quota, 0), COALESCE(cross_group_retry, 0), {state}",
-        key = dialect.quote("key"),
-        state = state_columns(dialect),
+        "{id}, {user_id}, {key}, {name}, {created}, {accessed}, {used}, {cross}, {state}",
+        id = d.integer("id", 0),
+        user_id = d.integer("user_id", 0),
+        key = d.text(&d.quote("key")),
+        name = d.text("name"),
+        created = d.integer("created_time", 0),
+        accessed = d.integer("accessed_time", 0),
+        used = d.integer("used_quota", 0),
+        cross = d.boolean("cross_group_retry"),
+        state = state_columns(d),
     )
 }
 
 /// The columns of [`TokenState`], in the order [`state_from_row`] reads them.
-pub(crate) fn state_columns(dialect: Dialect) -> String {
+pub(crate) fn state_columns(d: Dialect) -> String {
     format!(
-        "COALESCE(status, 1), COALESCE({group}, ''), COALESCE(expired_time, -1), COALESCE(remain_quota, 0), \
-         COALESCE(unlimited_quota, 0), COALESCE(model_limits, ''), COALESCE(model_limits_enabled, 0), \
-         COALESCE(allow_ips, ''), COALESCE(mj_image_mode, ''), COALESCE(mj_custom_proxy, '')",
-        group = dialect.quote("group"),
+        "{status}, {group}, {expired}, {remain}, {unlimited}, {models}, {models_enabled}, {ips}, {mj_mode}, \
+         {mj_proxy}",
+        status = d.integer("status", 1),
+        group = d.text(&d.quote("group")),
+        expired = d.integer("expired_time", -1),
+        remain = d.integer("remain_quota", 0),
+        unlimited = d.boolean("unlimited_quota"),
+        models = d.text("model_limits"),
+        models_enabled = d.boolean("model_limits_enabled"),
+        ips = d.text("allow_ips"),
+        mj_mode = d.text("mj_image_mode"),
+        mj_proxy = d.text("mj_custom_proxy"),
     )
 }
 

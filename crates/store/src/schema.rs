@@ -1,173 +1,265 @@
 //! Creates new-api's tables when missing and adds the columns tokenbatch needs, never anything else: the
-//! service must be able to run beside a live new-api on the same database without migrating it.
+//! service must be able to run beside a live new-api on the same database without migrating it. It never
+//! drops, renames or retypes a column, and creates indexes only on tables it created itself.
 
 use sqlx::Row;
 
 use crate::dialect::Dialect;
-use crate::{Pool, Store, StoreError};
+use crate::{on_pool, Store, StoreError};
 
-/// A column tokenbatch reads or writes, with the definition to add it with when an older database lacks it.
-struct Column {
+/// A column tokenbatch reads or writes that a database written by an older or upstream new-api may lack.
+/// Upstream has no mj columns (the documented route comes from a gateway built on new-api).
+struct AddableColumn {
     table: &'static str,
     name: &'static str,
-    sqlite: &'static str,
+    /// Definitions for SQLite, PostgreSQL, MySQL.
+    definition: [&'static str; 3],
 }
 
-/// Columns that may be missing from a database written by an older or upstream new-api. Upstream has no mj
-/// columns (the documented route comes from a gateway built on new-api); older versions lack the rest.
-const ADDABLE_COLUMNS: &[Column] = &[
-    Column {
+const ADDABLE_COLUMNS: &[AddableColumn] = &[
+    AddableColumn {
         table: "tokens",
         name: "model_limits_enabled",
-        sqlite: "numeric DEFAULT 0",
+        definition: [
+            "numeric DEFAULT 0",
+            "boolean DEFAULT false",
+            "boolean DEFAULT false",
+        ],
     },
-    Column {
+    AddableColumn {
         table: "tokens",
         name: "model_limits",
-        sqlite: "text DEFAULT ''",
+        definition: ["text DEFAULT ''", "text DEFAULT ''", "text"],
     },
-    Column {
+    AddableColumn {
         table: "tokens",
         name: "allow_ips",
-        sqlite: "text DEFAULT ''",
+        definition: ["text DEFAULT ''", "text DEFAULT ''", "text"],
     },
-    Column {
+    AddableColumn {
         table: "tokens",
         name: "used_quota",
-        sqlite: "integer DEFAULT 0",
+        definition: ["integer DEFAULT 0", "bigint DEFAULT 0", "bigint DEFAULT 0"],
     },
-    Column {
+    AddableColumn {
         table: "tokens",
         name: "group",
-        sqlite: "text DEFAULT ''",
+        definition: ["text DEFAULT ''", "text DEFAULT ''", "longtext"],
     },
-    Column {
+    AddableColumn {
         table: "tokens",
         name: "cross_group_retry",
-        sqlite: "numeric DEFAULT 0",
+        definition: [
+            "numeric DEFAULT 0",
+            "boolean DEFAULT false",
+            "boolean DEFAULT false",
+        ],
     },
-    Column {
-        table: "tokens",
-        name: "billing_type",
-        sqlite: "integer DEFAULT 0",
-    },
-    Column {
+    AddableColumn {
         table: "tokens",
         name: "mj_image_mode",
-        sqlite: "varchar(32) DEFAULT ''",
+        definition: [
+            "varchar(32) DEFAULT ''",
+            "varchar(32) DEFAULT ''",
+            "varchar(32) DEFAULT ''",
+        ],
     },
-    Column {
+    AddableColumn {
         table: "tokens",
         name: "mj_custom_proxy",
-        sqlite: "text DEFAULT ''",
+        definition: ["text DEFAULT ''", "text DEFAULT ''", "text"],
     },
-    Column {
+    AddableColumn {
         table: "users",
         name: "access_token",
-        sqlite: "char(32)",
+        definition: ["char(32)", "char(32)", "char(32)"],
     },
-    Column {
+    AddableColumn {
         table: "users",
         name: "group",
-        sqlite: "varchar(64) DEFAULT 'default'",
+        definition: [
+            "varchar(64) DEFAULT 'default'",
+            "varchar(64) DEFAULT 'default'",
+            "varchar(64) DEFAULT 'default'",
+        ],
     },
 ];
 
-/// The tables as new-api's GORM models create them on SQLite (model/user.go, model/token.go, model/option.go),
-/// plus the two mj columns.
-const SQLITE_TABLES: &[&str] = &[
-    r#"CREATE TABLE IF NOT EXISTS "users" (
-        "id" integer PRIMARY KEY AUTOINCREMENT,
-        "username" text UNIQUE,
-        "password" text NOT NULL,
-        "display_name" text,
-        "role" integer DEFAULT 1,
-        "status" integer DEFAULT 1,
-        "email" text,
-        "github_id" text,
-        "discord_id" text,
-        "oidc_id" text,
-        "wechat_id" text,
-        "telegram_id" text,
-        "access_token" char(32),
-        "quota" integer DEFAULT 0,
-        "used_quota" integer DEFAULT 0,
-        "request_count" integer DEFAULT 0,
-        "group" varchar(64) DEFAULT 'default',
-        "aff_code" varchar(32),
-        "aff_count" integer DEFAULT 0,
-        "aff_quota" integer DEFAULT 0,
-        "aff_history" integer DEFAULT 0,
-        "inviter_id" integer,
-        "deleted_at" datetime,
-        "linux_do_id" text,
-        "setting" text,
-        "remark" varchar(255),
-        "stripe_customer" varchar(64)
-    )"#,
-    r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_access_token" ON "users"("access_token")"#,
-    r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_aff_code" ON "users"("aff_code")"#,
-    r#"CREATE INDEX IF NOT EXISTS "idx_users_deleted_at" ON "users"("deleted_at")"#,
-    r#"CREATE TABLE IF NOT EXISTS "tokens" (
-        "id" integer PRIMARY KEY AUTOINCREMENT,
-        "user_id" integer,
-        "key" varchar(128),
-        "status" integer DEFAULT 1,
-        "name" text,
-        "created_time" bigint,
-        "accessed_time" bigint,
-        "expired_time" bigint DEFAULT -1,
-        "remain_quota" integer DEFAULT 0,
-        "unlimited_quota" numeric,
-        "model_limits_enabled" numeric,
-        "model_limits" text,
-        "allow_ips" text DEFAULT '',
-        "used_quota" integer DEFAULT 0,
-        "group" text DEFAULT '',
-        "cross_group_retry" numeric,
-        "billing_type" integer DEFAULT 0,
-        "deleted_at" datetime,
-        "mj_image_mode" varchar(32) DEFAULT '',
-        "mj_custom_proxy" text DEFAULT ''
-    )"#,
-    r#"CREATE INDEX IF NOT EXISTS "idx_tokens_user_id" ON "tokens"("user_id")"#,
-    r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_tokens_key" ON "tokens"("key")"#,
-    r#"CREATE INDEX IF NOT EXISTS "idx_tokens_name" ON "tokens"("name")"#,
-    r#"CREATE INDEX IF NOT EXISTS "idx_tokens_deleted_at" ON "tokens"("deleted_at")"#,
-    r#"CREATE TABLE IF NOT EXISTS "options" ("key" text PRIMARY KEY, "value" text)"#,
+/// A table as new-api's GORM models create it on each engine (model/user.go, model/token.go,
+/// model/option.go), plus the two mj columns, and the indexes GORM would give it.
+struct Table {
+    name: &'static str,
+    create: [&'static str; 3],
+    indexes: [&'static [&'static str]; 3],
+}
+
+const TABLES: &[Table] = &[
+    Table {
+        name: "users",
+        create: [
+            r#"CREATE TABLE IF NOT EXISTS "users" ("id" integer PRIMARY KEY AUTOINCREMENT, "username" text UNIQUE,
+              "password" text NOT NULL, "display_name" text, "role" integer DEFAULT 1, "status" integer DEFAULT 1,
+              "email" text, "github_id" text, "discord_id" text, "oidc_id" text, "wechat_id" text, "telegram_id" text,
+              "access_token" char(32), "quota" integer DEFAULT 0, "used_quota" integer DEFAULT 0,
+              "request_count" integer DEFAULT 0, "group" varchar(64) DEFAULT 'default', "aff_code" varchar(32),
+              "aff_count" integer DEFAULT 0, "aff_quota" integer DEFAULT 0, "aff_history" integer DEFAULT 0,
+              "inviter_id" integer, "deleted_at" datetime, "linux_do_id" text, "setting" text,
+              "remark" varchar(255), "stripe_customer" varchar(64))"#,
+            r#"CREATE TABLE IF NOT EXISTS "users" ("id" bigserial PRIMARY KEY, "username" text UNIQUE,
+              "password" text NOT NULL, "display_name" text, "role" bigint DEFAULT 1, "status" bigint DEFAULT 1,
+              "email" text, "github_id" text, "discord_id" text, "oidc_id" text, "wechat_id" text, "telegram_id" text,
+              "access_token" char(32), "quota" bigint DEFAULT 0, "used_quota" bigint DEFAULT 0,
+              "request_count" bigint DEFAULT 0, "group" varchar(64) DEFAULT 'default', "aff_code" varchar(32),
+              "aff_count" bigint DEFAULT 0, "aff_quota" bigint DEFAULT 0, "aff_history" bigint DEFAULT 0,
+              "inviter_id" bigint, "deleted_at" timestamptz, "linux_do_id" text, "setting" text,
+              "remark" varchar(255), "stripe_customer" varchar(64))"#,
+            r#"CREATE TABLE IF NOT EXISTS `users` (`id` bigint AUTO_INCREMENT PRIMARY KEY,
+              `username` varchar(191) UNIQUE, `password` longtext NOT NULL, `display_name` varchar(191),
+              `role` bigint DEFAULT 1, `status` bigint DEFAULT 1, `email` varchar(191), `github_id` varchar(191),
+              `discord_id` varchar(191), `oidc_id` varchar(191), `wechat_id` varchar(191),
+              `telegram_id` varchar(191), `access_token` char(32), `quota` bigint DEFAULT 0,
+              `used_quota` bigint DEFAULT 0, `request_count` bigint DEFAULT 0, `group` varchar(64) DEFAULT 'default',
+              `aff_code` varchar(32), `aff_count` bigint DEFAULT 0, `aff_quota` bigint DEFAULT 0,
+              `aff_history` bigint DEFAULT 0, `inviter_id` bigint, `deleted_at` datetime(3) NULL,
+              `linux_do_id` varchar(191), `setting` text, `remark` varchar(255), `stripe_customer` varchar(64),
+              UNIQUE INDEX `idx_users_access_token` (`access_token`), UNIQUE INDEX `idx_users_aff_code` (`aff_code`),
+              INDEX `idx_users_deleted_at` (`deleted_at`)) DEFAULT CHARSET=utf8mb4"#,
+        ],
+        indexes: [
+            &[
+                r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_access_token" ON "users"("access_token")"#,
+                r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_aff_code" ON "users"("aff_code")"#,
+                r#"CREATE INDEX IF NOT EXISTS "idx_users_deleted_at" ON "users"("deleted_at")"#,
+            ],
+            &[
+                r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_access_token" ON "users"("access_token")"#,
+                r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_aff_code" ON "users"("aff_code")"#,
+                r#"CREATE INDEX IF NOT EXISTS "idx_users_deleted_at" ON "users"("deleted_at")"#,
+            ],
+            &[],
+        ],
+    },
+    Table {
+        name: "tokens",
+        create: [
+            r#"CREATE TABLE IF NOT EXISTS "tokens" ("id" integer PRIMARY KEY AUTOINCREMENT, "user_id" integer,
+              "key" varchar(128), "status" integer DEFAULT 1, "name" text, "created_time" bigint,
+              "accessed_time" bigint, "expired_time" bigint DEFAULT -1, "remain_quota" integer DEFAULT 0,
+              "unlimited_quota" numeric, "model_limits_enabled" numeric, "model_limits" text,
+              "allow_ips" text DEFAULT '', "used_quota" integer DEFAULT 0, "group" text DEFAULT '',
+              "cross_group_retry" numeric, "billing_type" integer DEFAULT 0, "deleted_at" datetime,
+              "mj_image_mode" varchar(32) DEFAULT '', "mj_custom_proxy" text DEFAULT '')"#,
+            r#"CREATE TABLE IF NOT EXISTS "tokens" ("id" bigserial PRIMARY KEY, "user_id" bigint,
+              "key" varchar(128), "status" bigint DEFAULT 1, "name" text, "created_time" bigint,
+              "accessed_time" bigint, "expired_time" bigint DEFAULT -1, "remain_quota" bigint DEFAULT 0,
+              "unlimited_quota" boolean, "model_limits_enabled" boolean, "model_limits" text,
+              "allow_ips" text DEFAULT '', "used_quota" bigint DEFAULT 0, "group" text DEFAULT '',
+              "cross_group_retry" boolean, "billing_type" bigint DEFAULT 0, "deleted_at" timestamptz,
+              "mj_image_mode" varchar(32) DEFAULT '', "mj_custom_proxy" text DEFAULT '')"#,
+            r#"CREATE TABLE IF NOT EXISTS `tokens` (`id` bigint AUTO_INCREMENT PRIMARY KEY, `user_id` bigint,
+              `key` varchar(128), `status` bigint DEFAULT 1, `name` varchar(191), `created_time` bigint,
+              `accessed_time` bigint, `expired_time` bigint DEFAULT -1, `remain_quota` bigint DEFAULT 0,
+              `unlimited_quota` boolean, `model_limits_enabled` boolean, `model_limits` text,
+              `allow_ips` longtext, `used_quota` bigint DEFAULT 0, `group` longtext,
+              `cross_group_retry` boolean, `billing_type` bigint DEFAULT 0, `deleted_at` datetime(3) NULL,
+              `mj_image_mode` varchar(32) DEFAULT '', `mj_custom_proxy` text,
+              INDEX `idx_tokens_user_id` (`user_id`), UNIQUE INDEX `idx_tokens_key` (`key`),
+              INDEX `idx_tokens_name` (`name`), INDEX `idx_tokens_deleted_at` (`deleted_at`)) DEFAULT CHARSET=utf8mb4"#,
+        ],
+        indexes: [
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokens_user_id" ON "tokens"("user_id")"#,
+                r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_tokens_key" ON "tokens"("key")"#,
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokens_name" ON "tokens"("name")"#,
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokens_deleted_at" ON "tokens"("deleted_at")"#,
+            ],
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokens_user_id" ON "tokens"("user_id")"#,
+                r#"CREATE UNIQUE INDEX IF NOT EXISTS "idx_tokens_key" ON "tokens"("key")"#,
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokens_name" ON "tokens"("name")"#,
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokens_deleted_at" ON "tokens"("deleted_at")"#,
+            ],
+            &[],
+        ],
+    },
+    Table {
+        name: "options",
+        create: [
+            r#"CREATE TABLE IF NOT EXISTS "options" ("key" text PRIMARY KEY, "value" text)"#,
+            r#"CREATE TABLE IF NOT EXISTS "options" ("key" text PRIMARY KEY, "value" text)"#,
+            r#"CREATE TABLE IF NOT EXISTS `options` (`key` varchar(191) PRIMARY KEY, `value` text) DEFAULT CHARSET=utf8mb4"#,
+        ],
+        indexes: [&[], &[], &[]],
+    },
 ];
 
+fn engine_index(d: Dialect) -> usize {
+    match d {
+        Dialect::Sqlite => 0,
+        Dialect::Postgres => 1,
+        Dialect::MySql => 2,
+    }
+}
+
 pub(crate) async fn ensure(store: &Store) -> Result<(), StoreError> {
-    match &store.pool {
-        Pool::Sqlite(pool) => {
-            for statement in SQLITE_TABLES {
-                sqlx::query(statement).execute(pool).await?;
-            }
-            for column in ADDABLE_COLUMNS {
-                let existing = sqlx::query("SELECT name FROM pragma_table_info(?)")
-                    .bind(column.table)
-                    .fetch_all(pool)
-                    .await?;
-                let present = existing.iter().any(|row| {
-                    row.try_get::<String, _>(0)
-                        .is_ok_and(|name| name == column.name)
-                });
-                if !present {
-                    let sql = format!(
-                        "ALTER TABLE {} ADD COLUMN {} {}",
-                        Dialect::Sqlite.quote(column.table),
-                        Dialect::Sqlite.quote(column.name),
-                        column.sqlite
-                    );
-                    tracing::info!(
-                        table = column.table,
-                        column = column.name,
-                        "adding missing column"
-                    );
-                    sqlx::query(&sql).execute(pool).await?;
-                }
+    let d = store.dialect();
+    let engine = engine_index(d);
+    for table in TABLES {
+        if columns_of(store, table.name).await?.is_empty() {
+            tracing::info!(table = table.name, "creating missing table");
+            execute(store, table.create[engine]).await?;
+            for index in table.indexes[engine] {
+                execute(store, index).await?;
             }
         }
     }
+    for column in ADDABLE_COLUMNS {
+        let present = columns_of(store, column.table).await?;
+        if !present
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(column.name))
+        {
+            tracing::info!(
+                table = column.table,
+                column = column.name,
+                "adding missing column"
+            );
+            let sql = format!(
+                "ALTER TABLE {} ADD COLUMN {} {}",
+                d.quote(column.table),
+                d.quote(column.name),
+                column.definition[engine]
+            );
+            execute(store, &sql).await?;
+        }
+    }
     Ok(())
+}
+
+async fn execute(store: &Store, sql: &str) -> Result<(), StoreError> {
+    on_pool!(store, |pool| {
+        sqlx::query(sql).execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// The table's column names; empty when the table does not exist.
+async fn columns_of(store: &Store, table: &str) -> Result<Vec<String>, StoreError> {
+    let sql = match store.dialect() {
+        Dialect::Sqlite => "SELECT name FROM pragma_table_info(?)",
+        Dialect::Postgres => {
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1"
+        }
+        Dialect::MySql => {
+            "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ?"
+        }
+    };
+    on_pool!(store, |pool| {
+        let rows = sqlx::query(sql).bind(table).fetch_all(pool).await?;
+        rows.iter()
+            .map(|row| row.try_get::<String, _>(0).map_err(StoreError::from))
+            .collect()
+    })
 }
