@@ -1,6 +1,7 @@
 //! The application: authentication, group policy and the token operations, shared by the gRPC service and
 //! the HTTP shim so that both run exactly the same code path.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
@@ -9,6 +10,7 @@ use tokenbatch_store::{BatchChange, BatchPlan, Store, TokenRecord, UserRecord};
 use crate::auth::{self, Credentials};
 use crate::error::{ApiError, AuthFailure};
 use crate::groups;
+use crate::token_cache::{CacheError, TokenCache};
 
 /// new-api caps page sizes at 100.
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -17,6 +19,52 @@ pub const DEFAULT_PAGE_SIZE: i64 = 10;
 #[derive(Clone)]
 pub struct App {
     store: Store,
+    token_cache: Option<Arc<TokenCache>>,
+}
+
+/// Something the service itself has to tell about a committed batch (not a rule of the request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceWarning {
+    /// Redis could not be reached: the batch is committed, new-api may serve cached old values for a while.
+    CacheNotInvalidated,
+    /// Redis is configured but no secret is known to compute new-api's cache keys.
+    CacheSecretMissing,
+}
+
+impl ServiceWarning {
+    pub fn code(self) -> &'static str {
+        match self {
+            ServiceWarning::CacheNotInvalidated => "cache.not_invalidated",
+            ServiceWarning::CacheSecretMissing => "cache.secret_missing",
+        }
+    }
+
+    pub fn message(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (ServiceWarning::CacheNotInvalidated, Lang::ZhCn) => {
+                "修改已保存，但无法连接 Redis 清除 new-api 的令牌缓存：缓存过期前 new-api 可能仍按旧值执行。"
+            }
+            (ServiceWarning::CacheNotInvalidated, Lang::En) => {
+                "the changes are saved, but Redis could not be reached to clear new-api's token cache: new-api may \
+                 enforce the old values until its cache entries expire."
+            }
+            (ServiceWarning::CacheSecretMissing, Lang::ZhCn) => {
+                "修改已保存，但未设置 CRYPTO_SECRET 或 SESSION_SECRET，无法计算 new-api 的缓存键：缓存过期前 new-api 可能仍按旧值执行。"
+            }
+            (ServiceWarning::CacheSecretMissing, Lang::En) => {
+                "the changes are saved, but neither CRYPTO_SECRET nor SESSION_SECRET is set, so new-api's cache keys \
+                 cannot be computed: new-api may enforce the old values until its cache entries expire."
+            }
+        }
+    }
+}
+
+/// A warning as both faces render it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Notice {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
 }
 
 /// What a batch did (or, in a dry run, would do).
@@ -24,6 +72,7 @@ pub struct App {
 pub struct BatchOutcome {
     pub changes: Vec<BatchChange>,
     pub warnings: Vec<Warning>,
+    pub service_warnings: Vec<ServiceWarning>,
     pub ignored: FieldSet,
     pub validate_only: bool,
 }
@@ -38,6 +87,21 @@ impl BatchOutcome {
 
     pub fn unchanged(&self) -> usize {
         self.changes.len() - self.changed()
+    }
+
+    /// Every warning, the rules' first, in the caller's language.
+    pub fn notices(&self, lang: Lang) -> Vec<Notice> {
+        let rules = self.warnings.iter().map(|warning| Notice {
+            field: warning.field.clone(),
+            code: warning.code(),
+            message: warning.message(lang),
+        });
+        let service = self.service_warnings.iter().map(|warning| Notice {
+            field: "cache".to_owned(),
+            code: warning.code(),
+            message: warning.message(lang).to_owned(),
+        });
+        rules.chain(service).collect()
     }
 }
 
@@ -76,7 +140,16 @@ pub fn now_unix() -> i64 {
 
 impl App {
     pub fn new(store: Store) -> App {
-        App { store }
+        App {
+            store,
+            token_cache: None,
+        }
+    }
+
+    /// Invalidate new-api's Redis cache entries of the tokens each committed batch changes.
+    pub fn with_token_cache(mut self, cache: TokenCache) -> App {
+        self.token_cache = Some(Arc::new(cache));
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -129,9 +202,14 @@ impl App {
             dry_run: validate_only,
         };
         let changes = self.store.apply_batch(&plan).await?;
+        let service_warnings = match validate_only {
+            true => Vec::new(),
+            false => self.invalidate_cache(user, &changes).await,
+        };
         let outcome = BatchOutcome {
             changes,
             warnings: batch.warnings,
+            service_warnings,
             ignored: batch.ignored,
             validate_only,
         };
@@ -143,6 +221,31 @@ impl App {
             "batch update"
         );
         Ok(outcome)
+    }
+
+    /// Drops new-api's cached copies of the changed tokens. Runs after commit: a failure is reported, never
+    /// rolled back, since the database already holds the truth.
+    async fn invalidate_cache(
+        &self,
+        user: &UserRecord,
+        changes: &[BatchChange],
+    ) -> Vec<ServiceWarning> {
+        let Some(cache) = &self.token_cache else {
+            return Vec::new();
+        };
+        let keys: Vec<&str> = changes
+            .iter()
+            .filter(|change| change.changed())
+            .map(|change| change.key.as_str())
+            .collect();
+        match cache.invalidate(&keys).await {
+            Ok(()) => Vec::new(),
+            Err(CacheError::NoSecret) => vec![ServiceWarning::CacheSecretMissing],
+            Err(error) => {
+                tracing::warn!(user_id = user.id, tokens = keys.len(), %error, "token cache not invalidated");
+                vec![ServiceWarning::CacheNotInvalidated]
+            }
+        }
     }
 
     pub async fn list_tokens(

@@ -2,9 +2,10 @@
 
 use tokenbatch_store::Store;
 
-use crate::config::{Cli, Command, DemoArgs, ServeArgs, UserAddArgs, UserCommand};
+use crate::config::{CacheArgs, Cli, Command, DemoArgs, ServeArgs, UserAddArgs, UserCommand};
 use crate::seed::{self, DemoSeed};
-use crate::serve;
+use crate::serve::{self, ServeOptions};
+use crate::token_cache::TokenCache;
 
 pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
@@ -18,9 +19,17 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let location = args.database.location()?;
-    let server = serve::start(args.listen, &location).await?;
+    let server = serve::start_with(args.listen, &location, serve_options(&args.cache)?).await?;
     server.run_until_signal().await?;
     Ok(())
+}
+
+fn serve_options(cache: &CacheArgs) -> Result<ServeOptions, Box<dyn std::error::Error>> {
+    let token_cache = match cache.redis_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(url) => Some(TokenCache::new(url, cache.secret())?),
+        None => None,
+    };
+    Ok(ServeOptions { token_cache })
 }
 
 async fn user_add(args: UserAddArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -61,7 +70,7 @@ async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
         user.access_token, user.id
     );
     if args.serve {
-        let server = serve::start(args.listen, &location).await?;
+        let server = serve::start_with(args.listen, &location, serve_options(&args.cache)?).await?;
         server.run_until_signal().await?;
     }
     Ok(())

@@ -56,10 +56,37 @@ impl DatabaseArgs {
     }
 }
 
+/// new-api's Redis token cache, invalidated after every committed batch.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// new-api's Redis (`redis://…`); when set, the cache entries of changed tokens are deleted after commit.
+    #[arg(long = "redis", env = "REDIS_CONN_STRING", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// The secret new-api hashes token keys with for its cache keys.
+    #[arg(long, env = "CRYPTO_SECRET", hide_env_values = true)]
+    pub crypto_secret: Option<String>,
+    /// new-api's fallback when CRYPTO_SECRET is unset.
+    #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<String>,
+}
+
+impl CacheArgs {
+    /// The secret new-api would use: CRYPTO_SECRET, else SESSION_SECRET.
+    pub fn secret(&self) -> Option<String> {
+        [&self.crypto_secret, &self.session_secret]
+            .into_iter()
+            .flatten()
+            .find(|secret| !secret.is_empty())
+            .cloned()
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Address to listen on: a port (all interfaces, like new-api's PORT) or host:port. Port 0 picks a free one.
     #[arg(long, env = "PORT", default_value = "3000", value_parser = parse_listen)]
     pub listen: SocketAddr,
@@ -106,6 +133,8 @@ impl Role {
 pub struct DemoArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Serve right after seeding.
     #[arg(long)]
     pub serve: bool,
@@ -150,6 +179,18 @@ mod tests {
             args.location().unwrap(),
             Location::SqliteFile("one-api.db".into())
         );
+    }
+
+    #[test]
+    fn crypto_secret_falls_back_to_session_secret() {
+        let cache = |crypto: Option<&str>, session: Option<&str>| CacheArgs {
+            redis_url: None,
+            crypto_secret: crypto.map(str::to_owned),
+            session_secret: session.map(str::to_owned),
+        };
+        assert_eq!(cache(Some("c"), Some("s")).secret().as_deref(), Some("c"));
+        assert_eq!(cache(Some(""), Some("s")).secret().as_deref(), Some("s"));
+        assert_eq!(cache(None, None).secret(), None);
     }
 
     #[test]

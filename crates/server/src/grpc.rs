@@ -168,12 +168,12 @@ fn batch_response(outcome: &BatchOutcome, lang: Lang) -> pb::BatchUpdateTokensRe
 
 fn notices(outcome: &BatchOutcome, lang: Lang) -> Vec<pb::Notice> {
     outcome
-        .warnings
-        .iter()
-        .map(|warning| pb::Notice {
-            field: warning.field.clone(),
-            code: warning.code().to_owned(),
-            message: warning.message(lang),
+        .notices(lang)
+        .into_iter()
+        .map(|notice| pb::Notice {
+            field: notice.field,
+            code: notice.code.to_owned(),
+            message: notice.message,
         })
         .collect()
 }

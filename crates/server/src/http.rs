@@ -14,7 +14,7 @@ use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Lang, Problem, Violation, MAX_BODY_BYTES, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 
-use crate::app::{mask_key, pick_lang, App, BatchOutcome, PageRequest, TokenPage};
+use crate::app::{mask_key, pick_lang, App, BatchOutcome, Notice, PageRequest, TokenPage};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 
@@ -136,13 +136,6 @@ struct BatchEnvelope {
 }
 
 #[derive(Serialize)]
-struct Notice {
-    field: String,
-    code: &'static str,
-    message: String,
-}
-
-#[derive(Serialize)]
 struct ResultJson {
     id: i64,
     outcome: &'static str,
@@ -183,16 +176,12 @@ impl From<&TokenState> for StateJson {
 
 impl BatchEnvelope {
     fn new(outcome: &BatchOutcome, details: bool, lang: Lang) -> BatchEnvelope {
-        let warnings: Vec<Notice> = outcome
-            .warnings
+        let warnings: Vec<Notice> = outcome.notices(lang);
+        let messages: Vec<&str> = warnings
             .iter()
-            .map(|warning| Notice {
-                field: warning.field.clone(),
-                code: warning.code(),
-                message: warning.message(lang),
-            })
+            .map(|notice| notice.message.as_str())
             .collect();
-        let message = tokenbatch_rules::join_warnings(&outcome.warnings, lang);
+        let message = messages.join(" ");
         BatchEnvelope {
             success: true,
             message,

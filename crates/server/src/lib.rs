@@ -11,5 +11,6 @@ pub mod grpc;
 pub mod http;
 pub mod seed;
 pub mod serve;
+pub mod token_cache;
 
 pub use serve::{start, RunningServer};

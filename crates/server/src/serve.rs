@@ -12,6 +12,7 @@ use tonic::server::NamedService;
 use crate::app::App;
 use crate::grpc::GrpcService;
 use crate::http;
+use crate::token_cache::TokenCache;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -58,8 +59,23 @@ pub fn router(app: App) -> axum::Router {
     http::router(app).route_service(&grpc_path, grpc)
 }
 
+/// What the service uses besides its database.
+#[derive(Default)]
+pub struct ServeOptions {
+    pub token_cache: Option<TokenCache>,
+}
+
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
 pub async fn start(listen: SocketAddr, location: &Location) -> Result<RunningServer, ServeError> {
+    start_with(listen, location, ServeOptions::default()).await
+}
+
+/// [`start`] with [`ServeOptions`].
+pub async fn start_with(
+    listen: SocketAddr,
+    location: &Location,
+    options: ServeOptions,
+) -> Result<RunningServer, ServeError> {
     let store = Store::open(location).await?;
     let listener = TcpListener::bind(listen)
         .await
@@ -69,7 +85,17 @@ pub async fn start(listen: SocketAddr, location: &Location) -> Result<RunningSer
         })?;
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_requested) = oneshot::channel::<()>();
-    let service = router(App::new(store.clone()));
+    let mut app = App::new(store.clone());
+    if let Some(cache) = options.token_cache {
+        if !cache.has_secret() {
+            tracing::warn!(
+                "REDIS_CONN_STRING is set but neither CRYPTO_SECRET nor SESSION_SECRET: new-api's token cache \
+                 cannot be invalidated after batches"
+            );
+        }
+        app = app.with_token_cache(cache);
+    }
+    let service = router(app);
     let task = tokio::spawn(async move {
         axum::serve(listener, service)
             .with_graceful_shutdown(async {
@@ -77,7 +103,10 @@ pub async fn start(listen: SocketAddr, location: &Location) -> Result<RunningSer
             })
             .await
     });
-    tracing::info!("tokenbatch ready on http://{addr} (gRPC and HTTP)");
+    tracing::info!(
+        engine = store.engine(),
+        "tokenbatch ready on http://{addr} (gRPC and HTTP)"
+    );
     Ok(RunningServer {
         addr,
         store,
