@@ -1,9 +1,9 @@
 //! Test harness: the real tokenbatch server on 127.0.0.1:0 against a fresh SQLite file, with two users
 //! and their tokens, plus clients for HTTP and gRPC and an independent view of the database.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
+use sqlx::mysql::MySqlPool;
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 use tokenbatch::seed;
@@ -23,6 +23,186 @@ pub struct User {
     pub access_token: String,
 }
 
+/// The engines every storage-touching test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// The local PostgreSQL and MariaDB of the development and CI machines (trust auth / root without password).
+pub const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub const MYSQL_ADMIN_URL: &str = "mysql://root@127.0.0.1:3306/test";
+
+/// A fresh, empty database of its own for one test, so tests run in parallel: a file for SQLite, a schema for
+/// PostgreSQL, a database for MySQL. Unreachable servers fail the test: there is no silent skip.
+pub struct TestDatabase {
+    pub engine: Engine,
+    pub location: Location,
+    pub raw: RawDb,
+    /// PostgreSQL schema or MySQL database to drop afterwards.
+    namespace: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+/// A plain sqlx connection to the test's database, independent of tokenbatch's store.
+pub enum RawDb {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+fn unique_name() -> String {
+    format!("tb_{}", seed::random_alphanumeric(12).to_lowercase())
+}
+
+fn unreachable(engine: &str, url: &str, error: impl std::fmt::Display) -> ! {
+    panic!(
+        "{engine} at {url} is unreachable ({error}). These tests need it: start it (see .ci/run) rather than \
+         skipping them."
+    )
+}
+
+impl TestDatabase {
+    pub async fn create(engine: Engine) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match engine {
+            Engine::Sqlite => {
+                let path = dir.path().join("tokenbatch.db");
+                let location = Location::SqliteFile(path.clone());
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let pool = SqlitePool::connect(&url).await.expect("open sqlite");
+                TestDatabase {
+                    engine,
+                    location,
+                    raw: RawDb::Sqlite(pool),
+                    namespace: None,
+                    _dir: dir,
+                }
+            }
+            Engine::Postgres => {
+                let admin = PgPool::connect(POSTGRES_ADMIN_URL)
+                    .await
+                    .unwrap_or_else(|e| unreachable("PostgreSQL", POSTGRES_ADMIN_URL, e));
+                let schema = unique_name();
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create schema");
+                admin.close().await;
+                let url = format!("{POSTGRES_ADMIN_URL}?options=-c%20search_path%3D{schema}");
+                let pool = PgPool::connect(&url).await.expect("connect to schema");
+                TestDatabase {
+                    engine,
+                    location: Location::Postgres(url),
+                    raw: RawDb::Postgres(pool),
+                    namespace: Some(schema),
+                    _dir: dir,
+                }
+            }
+            Engine::MySql => {
+                let admin = MySqlPool::connect(MYSQL_ADMIN_URL)
+                    .await
+                    .unwrap_or_else(|e| unreachable("MariaDB/MySQL", MYSQL_ADMIN_URL, e));
+                let database = unique_name();
+                sqlx::query(&format!("CREATE DATABASE {database} CHARACTER SET utf8mb4"))
+                    .execute(&admin)
+                    .await
+                    .expect("create database");
+                admin.close().await;
+                let url = format!("mysql://root@127.0.0.1:3306/{database}");
+                let pool = MySqlPool::connect(&url).await.expect("connect to database");
+                TestDatabase {
+                    engine,
+                    location: Location::MySql(url),
+                    raw: RawDb::MySql(pool),
+                    namespace: Some(database),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    /// Runs portable SQL (no reserved-word columns) on the test's database.
+    pub async fn execute(&self, sql: &str) {
+        match &self.raw {
+            RawDb::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+            RawDb::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+            RawDb::MySql(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The stored state of token `id`, read with plain SQL.
+    pub async fn row(&self, id: i64) -> TokenState {
+        let (quote, int, boolean): (&str, &str, fn(&str) -> String) = match self.engine {
+            Engine::Sqlite => ("\"", "INTEGER", |c| format!("CAST({c} AS INTEGER)")),
+            Engine::Postgres => ("\"", "BIGINT", |c| {
+                format!("CAST(CASE WHEN {c} THEN 1 ELSE 0 END AS BIGINT)")
+            }),
+            Engine::MySql => ("`", "SIGNED", |c| format!("CAST({c} AS SIGNED)")),
+        };
+        let sql = format!(
+            "SELECT CAST(status AS {int}), {quote}group{quote}, CAST(expired_time AS {int}), \
+             CAST(remain_quota AS {int}), {}, model_limits, {}, allow_ips, mj_image_mode, mj_custom_proxy \
+             FROM tokens WHERE id = {id}",
+            boolean("unlimited_quota"),
+            boolean("model_limits_enabled"),
+        );
+        macro_rules! read {
+            ($pool:expr) => {{
+                let row = sqlx::query(&sql)
+                    .fetch_one($pool)
+                    .await
+                    .expect("row exists");
+                TokenState {
+                    status: row.get(0),
+                    group: row.get(1),
+                    expired_time: row.get(2),
+                    remain_quota: row.get(3),
+                    unlimited_quota: row.get::<i64, _>(4) != 0,
+                    model_limits: row.get(5),
+                    model_limits_enabled: row.get::<i64, _>(6) != 0,
+                    allow_ips: row.get(7),
+                    mj_image_mode: row.get(8),
+                    mj_custom_proxy: row.get(9),
+                }
+            }};
+        }
+        match &self.raw {
+            RawDb::Sqlite(pool) => read!(pool),
+            RawDb::Postgres(pool) => read!(pool),
+            RawDb::MySql(pool) => read!(pool),
+        }
+    }
+
+    pub async fn drop_namespace(&self) {
+        let Some(namespace) = &self.namespace else {
+            return;
+        };
+        match self.engine {
+            Engine::Postgres => {
+                if let Ok(admin) = PgPool::connect(POSTGRES_ADMIN_URL).await {
+                    let _ = sqlx::query(&format!("DROP SCHEMA {namespace} CASCADE"))
+                        .execute(&admin)
+                        .await;
+                    admin.close().await;
+                }
+            }
+            Engine::MySql => {
+                if let Ok(admin) = MySqlPool::connect(MYSQL_ADMIN_URL).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE {namespace}"))
+                        .execute(&admin)
+                        .await;
+                    admin.close().await;
+                }
+            }
+            Engine::Sqlite => {}
+        }
+    }
+}
+
 pub struct TestServer {
     pub server: RunningServer,
     pub base_url: String,
@@ -31,8 +211,7 @@ pub struct TestServer {
     pub alice: User,
     /// Owns tokens 900..=904.
     pub bob: User,
-    pub db_path: PathBuf,
-    _dir: tempfile::TempDir,
+    pub db: TestDatabase,
 }
 
 /// Ids owned by alice.
@@ -61,11 +240,15 @@ pub fn initial_state() -> TokenState {
 }
 
 impl TestServer {
+    /// On a fresh SQLite file.
     pub async fn start() -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("tokenbatch.db");
-        let location = Location::SqliteFile(db_path.clone());
-        let store = Store::open(&location).await.expect("open store");
+        TestServer::start_on(Engine::Sqlite).await
+    }
+
+    /// On a fresh database of `engine`, with alice's and bob's tokens.
+    pub async fn start_on(engine: Engine) -> TestServer {
+        let db = TestDatabase::create(engine).await;
+        let store = Store::open(&db.location).await.expect("open store");
         let alice = seed::add_user(&store, "alice", "default", 1)
             .await
             .expect("alice");
@@ -93,7 +276,7 @@ impl TestServer {
             .expect("bob tokens");
         store.close().await;
 
-        let server = tokenbatch::start("127.0.0.1:0".parse().unwrap(), &location)
+        let server = tokenbatch::start("127.0.0.1:0".parse().unwrap(), &db.location)
             .await
             .expect("server starts");
         let base_url = format!("http://{}", server.addr);
@@ -109,8 +292,7 @@ impl TestServer {
                 id: bob.id,
                 access_token: bob.access_token,
             },
-            db_path,
-            _dir: dir,
+            db,
         }
     }
 
@@ -164,40 +346,12 @@ impl TestServer {
 
     /// The stored row, read with plain SQL on a connection of its own (not through tokenbatch's store).
     pub async fn row(&self, id: i64) -> TokenState {
-        let pool = SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("open db");
-        let row = sqlx::query(
-            "SELECT status, \"group\", expired_time, remain_quota, unlimited_quota, model_limits, \
-             model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy FROM tokens WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_one(&pool)
-        .await
-        .expect("row exists");
-        let state = TokenState {
-            status: row.get(0),
-            group: row.get(1),
-            expired_time: row.get(2),
-            remain_quota: row.get(3),
-            unlimited_quota: row.get::<i64, _>(4) != 0,
-            model_limits: row.get(5),
-            model_limits_enabled: row.get::<i64, _>(6) != 0,
-            allow_ips: row.get(7),
-            mj_image_mode: row.get(8),
-            mj_custom_proxy: row.get(9),
-        };
-        pool.close().await;
-        state
+        self.db.row(id).await
     }
 
     /// Runs plain SQL against the database (to set up states such as expired or disabled tokens).
     pub async fn execute(&self, sql: &str) {
-        let pool = SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("open db");
-        sqlx::query(sql).execute(&pool).await.expect("sql runs");
-        pool.close().await;
+        self.db.execute(sql).await
     }
 
     /// Every token row of the database, for "nothing changed" checks.
@@ -213,6 +367,7 @@ impl TestServer {
 
     pub async fn stop(self) {
         self.server.stop().await.expect("server stops");
+        self.db.drop_namespace().await;
     }
 }
 
@@ -237,4 +392,21 @@ pub fn body(ids: &[i64], fields: &str, update_fields: &[&str]) -> String {
         ids.join(","),
         names.join(",")
     )
+}
+
+/// Instantiates each `async fn name(engine: Engine)` as one `#[tokio::test]` per engine, in modules `sqlite`,
+/// `postgres` and `mysql`.
+#[macro_export]
+macro_rules! on_every_engine {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $test() { super::$test($crate::Engine::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $test() { super::$test($crate::Engine::Postgres).await } )*
+        }
+        mod mysql {
+            $( #[tokio::test] async fn $test() { super::$test($crate::Engine::MySql).await } )*
+        }
+    };
 }

@@ -1,7 +1,7 @@
 //! newapi.token.v1.TokenService through a tonic client against the real server.
 
 use prost_types::FieldMask;
-use tokenbatch_e2e::{alice_ids, TestServer, BOB_IDS};
+use tokenbatch_e2e::{alice_ids, on_every_engine, Engine, TestServer, BOB_IDS};
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_rules::apply::STATUS_EXPIRED;
 use tokenbatch_rules::{BatchInput, Context, Lang, Patch};
@@ -24,9 +24,8 @@ fn request(ids: &[i64], patch: pb::TokenPatch, paths: &[&str]) -> pb::BatchUpdat
     }
 }
 
-#[tokio::test]
-async fn batch_update_returns_counts_and_before_after_per_id() {
-    let server = TestServer::start().await;
+async fn batch_update_returns_counts_and_before_after_per_id(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let mut client = server.grpc().await;
     let patch = pb::TokenPatch {
         group: Some("vip".into()),
@@ -70,9 +69,8 @@ async fn batch_update_returns_counts_and_before_after_per_id() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn invalid_argument_carries_the_validators_field_violations() {
-    let server = TestServer::start().await;
+async fn invalid_argument_carries_the_validators_field_violations(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let mut client = server.grpc().await;
     let patch = pb::TokenPatch {
@@ -142,9 +140,8 @@ async fn invalid_argument_carries_the_validators_field_violations() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn unknown_mask_paths_and_missing_masks_are_invalid() {
-    let server = TestServer::start().await;
+async fn unknown_mask_paths_and_missing_masks_are_invalid(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let mut client = server.grpc().await;
     let patch = pb::TokenPatch {
         group: Some("vip".into()),
@@ -175,9 +172,8 @@ async fn unknown_mask_paths_and_missing_masks_are_invalid() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn identity_and_ownership_are_enforced() {
-    let server = TestServer::start().await;
+async fn identity_and_ownership_are_enforced(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let mut client = server.grpc().await;
     let patch = pb::TokenPatch {
@@ -217,9 +213,8 @@ async fn identity_and_ownership_are_enforced() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn validate_only_computes_everything_and_writes_nothing() {
-    let server = TestServer::start().await;
+async fn validate_only_computes_everything_and_writes_nothing(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let mut client = server.grpc().await;
     let patch = pb::TokenPatch {
@@ -255,9 +250,8 @@ async fn validate_only_computes_everything_and_writes_nothing() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn list_search_and_get() {
-    let server = TestServer::start().await;
+async fn list_search_and_get(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let mut client = server.grpc().await;
     let page = client
         .list_tokens(server.grpc_request(
@@ -311,3 +305,12 @@ async fn list_search_and_get() {
     assert_eq!(status.code(), Code::NotFound);
     server.stop().await;
 }
+
+on_every_engine!(
+    batch_update_returns_counts_and_before_after_per_id,
+    invalid_argument_carries_the_validators_field_violations,
+    unknown_mask_paths_and_missing_masks_are_invalid,
+    identity_and_ownership_are_enforced,
+    validate_only_computes_everything_and_writes_nothing,
+    list_search_and_get,
+);

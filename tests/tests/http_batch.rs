@@ -2,7 +2,10 @@
 //! atomicity, status transitions, dry run and the envelope's exact shape.
 
 use serde_json::{json, Value};
-use tokenbatch_e2e::{alice_ids, body, initial_state, TestServer, User, BOB_IDS, EXAMPLE_BODY};
+use tokenbatch_e2e::{
+    alice_ids, body, initial_state, on_every_engine, Engine, TestServer, User, BOB_IDS,
+    EXAMPLE_BODY,
+};
 use tokenbatch_rules::apply::{STATUS_DISABLED, STATUS_ENABLED, STATUS_EXHAUSTED, STATUS_EXPIRED};
 use tokenbatch_rules::{Context, Lang};
 
@@ -36,9 +39,8 @@ fn errors_of(response: &Value) -> Vec<(String, String, String)> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn documented_example_updates_both_tokens_warns_and_is_idempotent() {
-    let server = TestServer::start().await;
+async fn documented_example_updates_both_tokens_warns_and_is_idempotent(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let (status, response, raw) = server.put_batch(&server.alice, EXAMPLE_BODY).await;
     assert_eq!(status, 200, "{raw}");
     assert_eq!(response["success"], json!(true), "{raw}");
@@ -84,9 +86,8 @@ async fn documented_example_updates_both_tokens_warns_and_is_idempotent() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn envelope_keeps_new_apis_three_keys_first() {
-    let server = TestServer::start().await;
+async fn envelope_keeps_new_apis_three_keys_first(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let (_, _, raw) = server
         .put_batch(&server.alice, &body(&[1], r#""group":"vip""#, &["group"]))
         .await;
@@ -106,9 +107,8 @@ async fn envelope_keeps_new_apis_three_keys_first() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn every_documented_body_shape_is_accepted() {
-    let server = TestServer::start().await;
+async fn every_documented_body_shape_is_accepted(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let shapes = [
         (r#"{"ids":[1,2],"group":"vip","update_fields":["group"]}"#, [1, 2]),
         (r#"{"ids":["3","4"],"group":"vip","update_fields":["group"]}"#, [3, 4]),
@@ -131,9 +131,8 @@ async fn every_documented_body_shape_is_accepted() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn every_rule_answers_with_the_validators_code_and_words_and_writes_nothing() {
-    let server = TestServer::start().await;
+async fn every_rule_answers_with_the_validators_code_and_words_and_writes_nothing(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let cases: &[(&str, &str)] = &[
         ("", "body.empty"),
@@ -313,9 +312,8 @@ async fn every_rule_answers_with_the_validators_code_and_words_and_writes_nothin
     server.stop().await;
 }
 
-#[tokio::test]
-async fn english_is_chosen_by_accept_language() {
-    let server = TestServer::start().await;
+async fn english_is_chosen_by_accept_language(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let text = r#"{"ids":[],"group":"vip","update_fields":["group"]}"#;
     let request = server
         .http
@@ -329,9 +327,8 @@ async fn english_is_chosen_by_accept_language() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn authentication_failures_are_401_with_new_api_codes_and_write_nothing() {
-    let server = TestServer::start().await;
+async fn authentication_failures_are_401_with_new_api_codes_and_write_nothing(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let text = body(&[1], r#""group":"vip""#, &["group"]);
     let url = format!("{}/api/token/batch", server.base_url);
@@ -422,9 +419,8 @@ async fn authentication_failures_are_401_with_new_api_codes_and_write_nothing() 
     server.stop().await;
 }
 
-#[tokio::test]
-async fn another_users_ids_fail_the_whole_batch_without_saying_which() {
-    let server = TestServer::start().await;
+async fn another_users_ids_fail_the_whole_batch_without_saying_which(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let ids = [1, 2, BOB_IDS[0]];
     let (status, response, raw) = server
@@ -459,9 +455,8 @@ async fn another_users_ids_fail_the_whole_batch_without_saying_which() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn status_follows_the_values_written() {
-    let server = TestServer::start().await;
+async fn status_follows_the_values_written(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let now = tokenbatch::app::now_unix();
     server
         .execute(&format!(
@@ -537,9 +532,8 @@ async fn status_follows_the_values_written() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn dry_run_reports_before_and_after_and_writes_nothing() {
-    let server = TestServer::start().await;
+async fn dry_run_reports_before_and_after_and_writes_nothing(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let text = body(
         &[1, 2],
@@ -571,9 +565,8 @@ async fn dry_run_reports_before_and_after_and_writes_nothing() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn oversized_and_malformed_bodies_are_refused_cleanly() {
-    let server = TestServer::start().await;
+async fn oversized_and_malformed_bodies_are_refused_cleanly(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
     let huge = format!(
         r#"{{"ids":[1],"group":"{}","update_fields":["group"]}}"#,
@@ -597,9 +590,8 @@ async fn oversized_and_malformed_bodies_are_refused_cleanly() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn list_search_and_get_speak_new_apis_shapes() {
-    let server = TestServer::start().await;
+async fn list_search_and_get_speak_new_apis_shapes(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
     let alice: &User = &server.alice;
     let (status, first_zero, raw) = server.get(alice, "/api/token/?p=0&size=5").await;
     assert_eq!(status, 200, "{raw}");
@@ -698,3 +690,17 @@ fn the_vendored_example_is_the_documented_one() {
         "the fixture keeps its CRLF line ends"
     );
 }
+
+on_every_engine!(
+    documented_example_updates_both_tokens_warns_and_is_idempotent,
+    envelope_keeps_new_apis_three_keys_first,
+    every_documented_body_shape_is_accepted,
+    every_rule_answers_with_the_validators_code_and_words_and_writes_nothing,
+    english_is_chosen_by_accept_language,
+    authentication_failures_are_401_with_new_api_codes_and_write_nothing,
+    another_users_ids_fail_the_whole_batch_without_saying_which,
+    status_follows_the_values_written,
+    dry_run_reports_before_and_after_and_writes_nothing,
+    oversized_and_malformed_bodies_are_refused_cleanly,
+    list_search_and_get_speak_new_apis_shapes,
+);
