@@ -153,8 +153,16 @@ fn check_value(
         },
         Kind::Text => match patch.text(field).map(|text| check_text(field, text, ctx)) {
             Some(Ok(value)) => {
-                values.set_text(field, value);
-                Vec::new()
+                let chars = value.chars().count();
+                match ctx.column_limit(field) {
+                    Some(max) if chars > max => {
+                        vec![Problem::TooLongForColumn { field, chars, max }]
+                    }
+                    _ => {
+                        values.set_text(field, value);
+                        Vec::new()
+                    }
+                }
             }
             Some(Err(problems)) => problems,
             None => Vec::new(),

@@ -372,6 +372,19 @@ pub struct Context {
     pub now: i64,
     /// None = do not check group membership ("auto" is always allowed).
     pub allowed_groups: Option<Vec<String>>,
+    /// Character limits of the target database's columns, where they are narrower than the rules' own
+    /// (new-api on MySQL keeps `group` and `allow_ips` in varchar(191)). Empty = no such limits.
+    pub column_limits: Vec<(Field, usize)>,
+}
+
+impl Context {
+    /// The database's character limit for `field`, if it has one.
+    pub fn column_limit(&self, field: Field) -> Option<usize> {
+        self.column_limits
+            .iter()
+            .find(|(limited, _)| *limited == field)
+            .map(|(_, max)| *max)
+    }
 }
 
 /// A validated batch: ids deduplicated and sorted ascending, `values` holds normalized values for exactly

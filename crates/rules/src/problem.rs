@@ -92,6 +92,12 @@ pub enum Problem {
     MjCustomProxyInvalidUrl { value: String },
     /// `mj_custom_proxy.too_long`
     MjCustomProxyTooLong { chars: usize },
+    /// `<field>.too_long_for_column`: the normalized value is longer than the database column holds.
+    TooLongForColumn {
+        field: Field,
+        chars: usize,
+        max: usize,
+    },
     /// `mj_custom_proxy.mode_conflict`
     MjCustomProxyModeConflict,
 }
@@ -120,6 +126,18 @@ const MISSING_CODES: [&str; 9] = [
     "mj_custom_proxy.missing",
 ];
 
+const TOO_LONG_FOR_COLUMN_CODES: [&str; 9] = [
+    "group.too_long_for_column",
+    "expired_time.too_long_for_column",
+    "remain_quota.too_long_for_column",
+    "unlimited_quota.too_long_for_column",
+    "model_limits.too_long_for_column",
+    "model_limits_enabled.too_long_for_column",
+    "allow_ips.too_long_for_column",
+    "mj_image_mode.too_long_for_column",
+    "mj_custom_proxy.too_long_for_column",
+];
+
 const ID_EXAMPLE: &str = "\"ids\": [873, 869]";
 
 impl Problem {
@@ -144,6 +162,7 @@ impl Problem {
             UpdateFieldsUnknown { .. } => "update_fields.unknown",
             UpdateFieldsEmpty => "update_fields.empty",
             FieldMissing { field } => MISSING_CODES[*field as usize],
+            TooLongForColumn { field, .. } => TOO_LONG_FOR_COLUMN_CODES[*field as usize],
             WrongType { field, .. } => TYPE_CODES[*field as usize],
             GroupEmpty => "group.empty",
             GroupDuplicate { .. } => "group.duplicate",
@@ -242,6 +261,10 @@ impl Problem {
                 FieldSet::all().names()
             ),
             UpdateFieldsEmpty => "update_fields 不能为空：请至少列出一个要写入的字段。".into(),
+            TooLongForColumn { field, chars, max } => format!(
+                "{} 的值长 {chars} 个字符，超过数据库中该列的上限 {max}：请缩短后再提交。",
+                field.name()
+            ),
             FieldMissing { field } => {
                 let name = field.name();
                 format!(
@@ -393,6 +416,10 @@ impl Problem {
             UpdateFieldsEmpty => {
                 "update_fields must not be empty: list at least one field to write.".into()
             }
+            TooLongForColumn { field, chars, max } => format!(
+                "{} is {chars} characters long, more than the database column holds ({max}): shorten it.",
+                field.name()
+            ),
             FieldMissing { field } => {
                 let name = field.name();
                 format!(

@@ -48,6 +48,8 @@ pub struct Store {
     /// SQLite has one writer at a time; queueing writers here instead of in SQLite's busy handler avoids its
     /// sleep-and-retry backoff, which would otherwise dominate under concurrent batches.
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Character limits of writable columns narrower than the rules' own, read once at open.
+    column_limits: std::sync::Arc<Vec<(tokenbatch_rules::Field, usize)>>,
 }
 
 #[derive(Clone)]
@@ -82,11 +84,13 @@ impl Store {
                     .await?,
             ),
         };
-        let store = Store {
+        let mut store = Store {
             pool,
             write_gate: Default::default(),
+            column_limits: Default::default(),
         };
         schema::ensure(&store).await?;
+        store.column_limits = std::sync::Arc::new(schema::column_limits(&store).await?);
         Ok(store)
     }
 
@@ -105,6 +109,11 @@ impl Store {
             Dialect::Postgres => "postgres",
             Dialect::MySql => "mysql",
         }
+    }
+
+    /// Character limits of the writable token columns on this database (see the rules' `Context`).
+    pub fn column_limits(&self) -> &[(tokenbatch_rules::Field, usize)] {
+        &self.column_limits
     }
 
     /// Cheap round trip used by readiness checks.

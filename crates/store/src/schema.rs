@@ -4,6 +4,8 @@
 
 use sqlx::Row;
 
+use tokenbatch_rules::Field;
+
 use crate::dialect::Dialect;
 use crate::{on_pool, Store, StoreError};
 
@@ -262,4 +264,44 @@ async fn columns_of(store: &Store, table: &str) -> Result<Vec<String>, StoreErro
             .map(|row| row.try_get::<String, _>(0).map_err(StoreError::from))
             .collect()
     })
+}
+
+/// Character limits of the writable text columns, where the database sets one (MySQL varchar / text). A
+/// MySQL TEXT holds 65 535 bytes, so its limit in utf8mb4 characters is a quarter of that.
+pub(crate) async fn column_limits(store: &Store) -> Result<Vec<(Field, usize)>, StoreError> {
+    let sql = match store.dialect() {
+        Dialect::Sqlite => return Ok(Vec::new()),
+        Dialect::Postgres => {
+            "SELECT CAST(column_name AS TEXT), CAST(character_maximum_length AS BIGINT), \
+             CAST(character_octet_length AS BIGINT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'tokens'"
+        }
+        Dialect::MySql => {
+            "SELECT CAST(column_name AS CHAR), CAST(character_maximum_length AS SIGNED), \
+             CAST(character_octet_length AS SIGNED) FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = 'tokens'"
+        }
+    };
+    let columns: Vec<(String, Option<i64>, Option<i64>)> = on_pool!(store, |pool| {
+        let rows = sqlx::query(sql).fetch_all(pool).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect::<Result<_, sqlx::Error>>()?
+    });
+    let mut limits = Vec::new();
+    for (name, chars, octets) in columns {
+        let Some(field) = Field::from_name(&name) else {
+            continue;
+        };
+        let by_octets = octets.map(|octets| octets / 4);
+        let limit = match (chars, by_octets) {
+            (Some(chars), Some(octets)) => chars.min(octets),
+            (Some(limit), None) | (None, Some(limit)) => limit,
+            (None, None) => continue,
+        };
+        if let Ok(limit) = usize::try_from(limit) {
+            limits.push((field, limit));
+        }
+    }
+    Ok(limits)
 }

@@ -187,6 +187,7 @@ fn group_rules() {
     let restricted = Context {
         now: NOW,
         allowed_groups: Some(vec!["default".into(), "vip".into()]),
+        column_limits: Vec::new(),
     };
     let check = |group: &str| check_field("group", group, &restricted);
     assert!(check(r#""vip,default,auto""#).is_empty());
@@ -652,4 +653,22 @@ fn check_field_covers_every_name() {
     assert_eq!(field_codes("group", ""), ["body.invalid_json"]);
     // Comments and a BOM are fine in a field's text too.
     assert!(field_codes("remain_quota", "\u{feff} 5 // five").is_empty());
+}
+
+#[test]
+fn values_longer_than_the_database_column_are_refused() {
+    let ips: Vec<String> = (1..=30).map(|n| format!("10.0.0.{n}")).collect();
+    let text = writing(
+        &format!(r#""allow_ips": "{}""#, ips.join("\\n")),
+        r#"["allow_ips"]"#,
+    );
+    let mut narrow = ctx();
+    narrow.column_limits = vec![(Field::AllowIps, 191)];
+    let violations = check_body(&text, &narrow).unwrap_err();
+    assert_eq!(violations[0].code(), "allow_ips.too_long_for_column");
+    assert!(violations[0].message(crate::Lang::En).contains("191"));
+    assert!(
+        check_body(&text, &ctx()).is_ok(),
+        "no limit without a narrow column"
+    );
 }

@@ -120,6 +120,7 @@ fn seed_example_is_valid_and_warns_about_its_past_expiry() {
     let earlier = crate::Context {
         now: 1_700_000_000,
         allowed_groups: None,
+        column_limits: Vec::new(),
     };
     let warnings = check_body(EXAMPLE_BODY, &earlier).unwrap().warnings;
     assert!(warnings.iter().all(|w| w.code() != "expired_time.past"));

@@ -146,6 +146,14 @@ fn samples() -> Vec<(&'static str, Problem)> {
             },
         ),
         ("mj_custom_proxy", MjCustomProxyTooLong { chars: 3000 }),
+        (
+            "allow_ips",
+            TooLongForColumn {
+                field: Field::AllowIps,
+                chars: 200,
+                max: 191,
+            },
+        ),
         ("mj_custom_proxy", MjCustomProxyModeConflict),
     ];
     for field in Field::ALL {

@@ -17,6 +17,7 @@ pub(crate) fn ctx() -> Context {
     Context {
         now: NOW,
         allowed_groups: None,
+        column_limits: Vec::new(),
     }
 }
 

@@ -172,6 +172,7 @@ fn deep_and_wide_bodies_are_rejected_cleanly() {
     let restricted = crate::Context {
         now: 0,
         allowed_groups: Some(vec!["default".into()]),
+        column_limits: Vec::new(),
     };
     let violations = check_field("group", &format!("\"{groups}\""), &restricted);
     assert!(violations.len() <= crate::body::MAX_PROBLEMS_PER_FIELD + 1);
