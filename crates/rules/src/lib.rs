@@ -10,6 +10,7 @@
 pub mod apply;
 mod body;
 mod checks;
+pub mod describe;
 mod json;
 mod problem;
 pub mod time;
