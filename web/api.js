@@ -1,0 +1,80 @@
+// Talking to the tokenbatch server: new-api's identity headers, its envelope, and errors a person can read.
+
+import { lang } from "./i18n.js";
+
+const SESSION_KEY = "tokenbatch.session";
+
+/** The signed-in user's id and system access token, from this tab's sessionStorage only. */
+export function loadSession() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    if (saved && typeof saved.userId === "string" && typeof saved.accessToken === "string") {
+      return saved;
+    }
+  } catch {
+    // A corrupt entry is the same as none.
+  }
+  return null;
+}
+
+export function saveSession(session) {
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
+export function clearSession() {
+  sessionStorage.removeItem(SESSION_KEY);
+}
+
+/**
+ * Why a call failed. `kind`: "network" (no answer), "auth" (HTTP 401), "http" (another non-2xx without
+ * the envelope) or "rejected" (the envelope said success:false). `envelope` is the server's answer if any.
+ */
+export class ApiError extends Error {
+  constructor(kind, message, { status = 0, envelope = null } = {}) {
+    super(message);
+    this.kind = kind;
+    this.status = status;
+    this.envelope = envelope;
+  }
+}
+
+/**
+ * One call: `path` with `query` (lang added), JSON answer in new-api's envelope. Resolves to the envelope
+ * when success is true, rejects with an ApiError otherwise.
+ */
+export async function call(session, method, path, { query = {}, body } = {}) {
+  const params = new URLSearchParams({ ...query, lang: lang() });
+  const headers = { Accept: "application/json" };
+  if (session) {
+    headers.Authorization = `Bearer ${session.accessToken}`;
+    headers["New-Api-User"] = session.userId;
+  }
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(`${path}?${params}`, { method, headers, body, cache: "no-store" });
+  } catch (error) {
+    throw new ApiError("network", error instanceof Error ? error.message : String(error));
+  }
+  let envelope = null;
+  try {
+    envelope = await response.json();
+  } catch {
+    // Not JSON (a proxy's error page, a cut connection): reported below with the HTTP status.
+  }
+  const hasEnvelope = envelope && typeof envelope === "object" && "success" in envelope;
+  if (response.status === 401) {
+    throw new ApiError("auth", hasEnvelope ? envelope.message : response.statusText, {
+      status: 401,
+      envelope,
+    });
+  }
+  if (!hasEnvelope) {
+    throw new ApiError("http", response.statusText || "no JSON answer", { status: response.status });
+  }
+  if (!envelope.success) {
+    const kind = response.ok ? "rejected" : "http";
+    throw new ApiError(kind, envelope.message, { status: response.status, envelope });
+  }
+  return envelope;
+}

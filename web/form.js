@@ -1,0 +1,341 @@
+// The batch form, generated from the rules module's description of the fields. Every input is judged by
+// the module (the server's own rules compiled to WebAssembly); the body it builds is the one sent.
+
+import { t } from "./i18n.js";
+import { usd, units, fromDateTimeLocal } from "./format.js";
+
+/** A JSON number literal, exactly as the server's parser reads one. */
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** The part of an error's path that names a field: "ids[3]" -> "ids". */
+const fieldOf = (path) => path.split("[")[0];
+
+export class BatchForm {
+  /**
+   * `rules`: {validateBody(text), validateField(name, json)} returning parsed verdicts, using the current
+   * language, clock and allowed groups. `getIds()`: the selected token ids. `onVerdict(verdict)`: after
+   * every validation.
+   */
+  constructor(root, { rules, getIds, onVerdict }) {
+    this.root = root;
+    this.rules = rules;
+    this.getIds = getIds;
+    this.onVerdict = onVerdict;
+    this.fields = [];
+    this.groups = [];
+    this.verdict = null;
+    this.container = root.querySelector("#fields");
+  }
+
+  /** Builds one control per field the first time, and only relabels later, so values survive. */
+  describe(description) {
+    this.quotaPerUsd = description.quota_per_usd;
+    if (this.fields.length === 0) {
+      for (const field of description.fields) this.fields.push(this.buildField(field));
+    }
+    description.fields.forEach((field, index) => this.relabel(this.fields[index], field));
+    this.validate();
+  }
+
+  /** The groups the user may choose, offered as buttons beside the group field. */
+  setGroups(groups) {
+    this.groups = groups;
+    const holder = this.root.querySelector("#group-choices");
+    if (!holder) return;
+    holder.replaceChildren();
+    const label = document.createElement("span");
+    label.textContent = t("groupsAvailable");
+    holder.append(label);
+    for (const group of groups) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "chip";
+      button.textContent = group;
+      button.setAttribute("aria-label", t("addGroup", { group }));
+      button.addEventListener("click", () => {
+        const input = this.control("group");
+        const names = input.value.split(",").map((name) => name.trim()).filter(Boolean);
+        if (!names.includes(group)) names.push(group);
+        input.value = names.join(",");
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        input.focus();
+      });
+      holder.append(button);
+    }
+  }
+
+  control(name) {
+    return this.root.querySelector(`#value-${name}`);
+  }
+
+  buildField(field) {
+    const name = field.name;
+    const box = document.createElement("div");
+    box.className = "field";
+    box.dataset.field = name;
+
+    const head = document.createElement("div");
+    head.className = "field-head";
+    const use = document.createElement("input");
+    use.type = "checkbox";
+    use.id = `use-${name}`;
+    use.className = "use-field";
+    const useLabel = document.createElement("label");
+    useLabel.htmlFor = use.id;
+    head.append(use, useLabel);
+
+    const valueLabel = document.createElement("label");
+    valueLabel.htmlFor = `value-${name}`;
+    valueLabel.className = "value-label";
+
+    const control = document.createElement("div");
+    control.className = "control";
+    const extras = this.buildControl(field, control);
+
+    const help = document.createElement("p");
+    help.className = "help";
+    help.id = `help-${name}`;
+    const messages = document.createElement("ul");
+    messages.className = "messages";
+    messages.id = `messages-${name}`;
+    messages.setAttribute("aria-live", "polite");
+
+    const input = control.querySelector(`#value-${name}`);
+    input.setAttribute("aria-describedby", `help-${name} messages-${name}`);
+
+    box.append(head, valueLabel, control, help, messages);
+    this.container.append(box);
+
+    // Editing a value means wanting it written: tick the field (it can be unticked again).
+    control.addEventListener("input", () => {
+      use.checked = true;
+      this.validate();
+    });
+    control.addEventListener("change", () => {
+      use.checked = true;
+      this.validate();
+    });
+    use.addEventListener("change", () => this.validate());
+    return { field, box, use, useLabel, valueLabel, help, messages, input, ...extras };
+  }
+
+  /** The control for one kind of entry; returns what later code needs to reach. */
+  buildControl(field, control) {
+    const id = `value-${field.name}`;
+    const make = (tag, props = {}) => Object.assign(document.createElement(tag), props);
+    switch (field.entry) {
+      case "unix_seconds": {
+        const input = make("input", { type: "datetime-local", id, step: 60 });
+        const neverBox = make("input", { type: "checkbox", id: `never-${field.name}` });
+        const neverLabel = make("label", { htmlFor: neverBox.id });
+        const never = make("span", { className: "inline" });
+        never.append(neverBox, neverLabel);
+        const utc = make("output", { className: "hint", id: `utc-${field.name}` });
+        neverBox.addEventListener("change", () => {
+          input.disabled = neverBox.checked;
+        });
+        control.append(input, never, utc);
+        return { neverBox, neverLabel, utc };
+      }
+      case "integer": {
+        const input = make("input", { type: "text", id, inputMode: "numeric", autocomplete: "off" });
+        const worth = make("output", { className: "hint", id: `usd-${field.name}` });
+        worth.htmlFor = id;
+        control.append(input, worth);
+        return { worth };
+      }
+      case "toggle": {
+        const select = make("select", { id });
+        select.append(make("option", { value: "true" }), make("option", { value: "false" }));
+        control.append(select);
+        return {};
+      }
+      case "choice": {
+        const select = make("select", { id });
+        for (const choice of field.choices) select.append(make("option", { value: choice, textContent: choice }));
+        control.append(select);
+        return {};
+      }
+      case "line_list": {
+        const lines = make("div", { className: "lines" });
+        const gutter = make("div", { className: "gutter", id: `gutter-${field.name}` });
+        gutter.setAttribute("aria-hidden", "true");
+        const area = make("textarea", { id, rows: 5, spellcheck: false, wrap: "off" });
+        area.addEventListener("scroll", () => {
+          gutter.scrollTop = area.scrollTop;
+        });
+        lines.append(gutter, area);
+        control.append(lines);
+        return { gutter };
+      }
+      default: {
+        const input = make("input", { type: "text", id, autocomplete: "off", spellcheck: false });
+        if (field.entry === "url") input.inputMode = "url";
+        control.append(input);
+        if (field.name === "group") {
+          control.append(make("div", { className: "choices", id: "group-choices" }));
+        }
+        return {};
+      }
+    }
+  }
+
+  relabel(entry, field) {
+    entry.field = field;
+    entry.useLabel.textContent = t("updateField", { label: field.label });
+    entry.valueLabel.textContent = `${field.label} (${field.name})`;
+    entry.help.textContent = field.help;
+    if (entry.neverLabel) entry.neverLabel.textContent = t("neverExpires");
+    if (field.entry === "toggle") {
+      const [on, off] = entry.input.options;
+      on.textContent = t("toggleOn");
+      off.textContent = t("toggleOff");
+    }
+    if (this.groups.length) this.setGroups(this.groups);
+  }
+
+  /** The field's value as JSON text, or null when nothing is entered (the body then lacks the field). */
+  jsonValue(entry) {
+    const { field, input } = entry;
+    switch (field.entry) {
+      case "unix_seconds": {
+        if (entry.neverBox.checked) return String(field.never);
+        if (!input.value) return null;
+        const seconds = fromDateTimeLocal(input.value);
+        return seconds === null ? JSON.stringify(input.value) : String(seconds);
+      }
+      case "integer": {
+        const text = input.value.trim();
+        if (!text) return null;
+        // Sent as typed when it is a number, so the server's verdict names the very value typed.
+        return JSON_NUMBER.test(text) ? text : JSON.stringify(text);
+      }
+      case "toggle":
+        return input.value;
+      default:
+        return JSON.stringify(input.value);
+    }
+  }
+
+  /** The request body exactly as Preview and Apply send it. */
+  bodyText() {
+    const parts = [`"ids":${JSON.stringify(this.getIds())}`];
+    const chosen = this.fields.filter((entry) => entry.use.checked);
+    parts.push(`"update_fields":${JSON.stringify(chosen.map((entry) => entry.field.name))}`);
+    for (const entry of chosen) {
+      const value = this.jsonValue(entry);
+      if (value !== null) parts.push(`${JSON.stringify(entry.field.name)}:${value}`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+
+  /** Judges every ticked field and the whole body, and shows the messages where they belong. */
+  validate() {
+    if (this.fields.length === 0) return null;
+    const shown = new Map(this.fields.map((entry) => [entry.field.name, new Set()]));
+    const summary = [];
+    for (const entry of this.fields) {
+      entry.messages.replaceChildren();
+      entry.input.removeAttribute("aria-invalid");
+      entry.box.classList.toggle("unused", !entry.use.checked);
+      this.showHints(entry);
+      if (entry.gutter) this.renderGutter(entry, []);
+    }
+    const say = (entry, kind, item) => {
+      const seen = shown.get(entry.field.name);
+      if (seen.has(item.message)) return;
+      seen.add(item.message);
+      const line = document.createElement("li");
+      line.className = kind;
+      line.dataset.code = item.code;
+      line.textContent = item.message;
+      entry.messages.append(line);
+      if (kind === "error") entry.input.setAttribute("aria-invalid", "true");
+    };
+    const badLines = new Map();
+    const noteLine = (entry, item) => {
+      if (item.line) badLines.set(entry, [...(badLines.get(entry) ?? []), item.line]);
+    };
+
+    for (const entry of this.fields.filter((candidate) => candidate.use.checked)) {
+      const value = this.jsonValue(entry);
+      if (value === null) continue;
+      const verdict = this.rules.validateField(entry.field.name, value);
+      for (const error of verdict.errors) {
+        say(entry, "error", error);
+        noteLine(entry, error);
+      }
+      for (const warning of verdict.warnings) say(entry, "warning", warning);
+    }
+
+    const verdict = this.rules.validateBody(this.bodyText());
+    const entryFor = (path) => this.fields.find((entry) => entry.field.name === fieldOf(path) && entry.use.checked);
+    for (const error of verdict.errors) {
+      const entry = entryFor(error.field);
+      if (entry) {
+        say(entry, "error", error);
+        noteLine(entry, error);
+      } else {
+        summary.push(error);
+      }
+    }
+    for (const warning of verdict.warnings) {
+      const entry = entryFor(warning.field);
+      if (entry) say(entry, "warning", warning);
+      else summary.push({ ...warning, warning: true });
+    }
+    for (const [entry, lines] of badLines) this.renderGutter(entry, lines);
+
+    const list = this.root.querySelector("#form-summary");
+    list.replaceChildren();
+    for (const item of summary) {
+      const line = document.createElement("li");
+      line.className = item.warning ? "warning" : "error";
+      line.dataset.code = item.code;
+      line.textContent = item.message;
+      list.append(line);
+    }
+    this.verdict = verdict;
+    this.onVerdict(verdict);
+    return verdict;
+  }
+
+  /** Derived readings beside a value: the USD worth of a quota, the UTC form of an expiry. */
+  showHints(entry) {
+    const { field, input } = entry;
+    if (entry.worth) {
+      const text = input.value.trim();
+      entry.worth.textContent = /^\d+$/.test(text)
+        ? `${units(Number(text))} · ${t("usd", { usd: usd(Number(text)) })}`
+        : "";
+    }
+    if (entry.utc) {
+      const value = this.jsonValue(entry);
+      const seconds = value === null ? NaN : Number(value);
+      entry.utc.textContent =
+        Number.isInteger(seconds) && seconds !== field.never
+          ? t("expiryUtc", { utc: this.rules.formatUtc(seconds) })
+          : "";
+    }
+  }
+
+  /** Line numbers beside the textarea, the ones the rules rejected marked. */
+  renderGutter(entry, badLines) {
+    const count = Math.max(1, entry.input.value.split("\n").length);
+    const bad = new Set(badLines);
+    entry.gutter.replaceChildren(
+      ...Array.from({ length: count }, (_, index) => {
+        const number = document.createElement("div");
+        number.textContent = String(index + 1);
+        if (bad.has(index + 1)) number.className = "bad";
+        return number;
+      }),
+    );
+    entry.gutter.scrollTop = entry.input.scrollTop;
+  }
+
+  /** Labels of the fields (and status) for the before → after diff. */
+  labels() {
+    return new Map(this.fields.map((entry) => [entry.field.name, entry.field.label]));
+  }
+}

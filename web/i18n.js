@@ -1,0 +1,231 @@
+// The page's own words in zh-CN (the default, as new-api's users read Chinese) and English. Field labels,
+// help and every validation message come from the rules module instead, so they match the server's.
+
+const STRINGS = {
+  "zh-CN": {
+    title: "令牌批量修改",
+    language: "语言",
+    signOut: "退出",
+    signInTitle: "登录",
+    signInHelp: "使用 new-api 的用户 ID 与系统访问令牌（个人设置 → 生成系统访问令牌）。令牌只保存在本标签页的会话存储中，关闭标签页即清除。",
+    userId: "用户 ID",
+    accessToken: "系统访问令牌",
+    signIn: "登录",
+    signingIn: "正在登录…",
+    signedInAs: "用户 ID：{id}",
+    loading: "正在加载…",
+    moduleLoadFailed: "无法加载校验模块：{error}",
+    staleModule: "页面的校验模块（{page}）与服务器的规则版本（{server}）不一致：浏览器可能缓存了旧版本。请强制刷新页面（Ctrl+Shift+R），否则页面上的校验结果可能与服务器不同。",
+    statusUnreachable: "无法读取服务器状态：{error}",
+    tokensTitle: "令牌",
+    searchKeyword: "名称",
+    searchToken: "密钥",
+    searchHelp: "不含 % 时为精确匹配；含 % 时为通配（最多两个 %，例如 web%）。密钥可带 sk- 前缀。",
+    search: "搜索",
+    clearSearch: "显示全部",
+    pageSize: "每页",
+    previousPage: "上一页",
+    nextPage: "下一页",
+    pageInfo: "第 {page} / {pages} 页，共 {total} 个令牌",
+    searchInfo: "搜索结果：第 {page} / {pages} 页，共 {total} 个",
+    noTokens: "没有令牌。",
+    colSelect: "选择",
+    selectPage: "选择本页全部令牌",
+    selectRow: "选择令牌 {name}",
+    colId: "ID",
+    colName: "名称",
+    colKey: "密钥",
+    colStatus: "状态",
+    colGroup: "分组",
+    colQuota: "额度",
+    colExpiry: "过期时间",
+    colModels: "模型限制",
+    colIps: "IP 白名单",
+    status1: "已启用",
+    status2: "已禁用",
+    status3: "已过期",
+    status4: "已耗尽",
+    statusOther: "状态 {status}",
+    unlimited: "无限额度",
+    never: "永不过期",
+    noRestriction: "不限制",
+    notEnforced: "未启用",
+    defaultGroup: "（用户分组）",
+    selectedCount: "已选择 {count} 个令牌",
+    selectAllResults: "选择全部 {total} 个结果",
+    selectingAll: "正在选择…",
+    clearSelection: "清除选择",
+    tooManyToSelect: "结果超过 {max} 个，一次最多修改 {max} 个令牌：请缩小搜索范围。",
+    formTitle: "批量修改",
+    formHelp: "勾选要修改的字段，只有勾选的字段会写入（update_fields）。输入时即按服务器的规则校验。",
+    updateField: "修改“{label}”",
+    neverExpires: "永不过期",
+    expiryUtc: "即 {utc}",
+    usd: "≈ {usd} 美元",
+    toggleOn: "开启（true）",
+    toggleOff: "关闭（false）",
+    groupsAvailable: "可用分组：",
+    addGroup: "添加分组 {group}",
+    lineNumbers: "行号",
+    preview: "预览（试运行）",
+    apply: "应用修改",
+    working: "正在提交…",
+    formBlocked: "请先修正上面的问题。",
+    resultsTitle: "结果",
+    previewSummary: "试运行：将修改 {changed} 个令牌，{unchanged} 个保持不变。未写入任何数据。",
+    applySummary: "已完成：修改了 {changed} 个令牌，{unchanged} 个原本就是这些值。",
+    outcomeUpdated: "已修改",
+    outcomeWillUpdate: "将修改",
+    outcomeUnchanged: "不变",
+    colOutcome: "结果",
+    colChanges: "变化（之前 → 之后）",
+    noChanges: "无变化",
+    serverRejected: "服务器拒绝了请求：{message}",
+    networkError: "无法连接服务器（{error}）。表单内容已保留，请检查网络后重试。",
+    httpError: "服务器返回 HTTP {status}：{message}。表单内容已保留。",
+    signInFailed: "登录失败：{message}",
+    sessionExpired: "身份验证失败：{message}。请重新登录。",
+    fieldStatus: "状态",
+    true: "是",
+    false: "否",
+    empty: "（空）",
+  },
+  en: {
+    title: "Batch token editor",
+    language: "Language",
+    signOut: "Sign out",
+    signInTitle: "Sign in",
+    signInHelp: "Use your new-api user id and system access token (Settings → generate system access token). The token is kept only in this tab's session storage and is gone when the tab closes.",
+    userId: "User id",
+    accessToken: "System access token",
+    signIn: "Sign in",
+    signingIn: "Signing in…",
+    signedInAs: "User id: {id}",
+    loading: "Loading…",
+    moduleLoadFailed: "The validation module could not be loaded: {error}",
+    staleModule: "The page's validation module ({page}) differs from the server's rules ({server}): your browser may have cached an old version. Reload the page bypassing the cache (Ctrl+Shift+R), otherwise the page's verdicts may differ from the server's.",
+    statusUnreachable: "The server status could not be read: {error}",
+    tokensTitle: "Tokens",
+    searchKeyword: "Name",
+    searchToken: "Key",
+    searchHelp: "Without % a value matches exactly; with % it is a pattern (at most two %, e.g. web%). A key may carry the sk- prefix.",
+    search: "Search",
+    clearSearch: "Show all",
+    pageSize: "Per page",
+    previousPage: "Previous page",
+    nextPage: "Next page",
+    pageInfo: "Page {page} of {pages}, {total} tokens",
+    searchInfo: "Search results: page {page} of {pages}, {total} found",
+    noTokens: "No tokens.",
+    colSelect: "Select",
+    selectPage: "Select every token on this page",
+    selectRow: "Select token {name}",
+    colId: "ID",
+    colName: "Name",
+    colKey: "Key",
+    colStatus: "Status",
+    colGroup: "Group",
+    colQuota: "Quota",
+    colExpiry: "Expires",
+    colModels: "Model limits",
+    colIps: "IP whitelist",
+    status1: "Enabled",
+    status2: "Disabled",
+    status3: "Expired",
+    status4: "Exhausted",
+    statusOther: "Status {status}",
+    unlimited: "Unlimited",
+    never: "Never",
+    noRestriction: "No restriction",
+    notEnforced: "not enforced",
+    defaultGroup: "(user's group)",
+    selectedCount: "{count} tokens selected",
+    selectAllResults: "Select all {total} results",
+    selectingAll: "Selecting…",
+    clearSelection: "Clear selection",
+    tooManyToSelect: "More than {max} results; a batch changes at most {max} tokens: narrow the search.",
+    formTitle: "Batch edit",
+    formHelp: "Tick the fields to change: only ticked fields are written (update_fields). Every input is checked by the server's own rules as you type.",
+    updateField: "Change “{label}”",
+    neverExpires: "Never expires",
+    expiryUtc: "that is {utc}",
+    usd: "≈ {usd} USD",
+    toggleOn: "On (true)",
+    toggleOff: "Off (false)",
+    groupsAvailable: "Available groups:",
+    addGroup: "Add group {group}",
+    lineNumbers: "Line numbers",
+    preview: "Preview (dry run)",
+    apply: "Apply changes",
+    working: "Sending…",
+    formBlocked: "Fix the problems above first.",
+    resultsTitle: "Result",
+    previewSummary: "Dry run: {changed} tokens would change, {unchanged} would stay as they are. Nothing was written.",
+    applySummary: "Done: {changed} tokens changed, {unchanged} already had these values.",
+    outcomeUpdated: "Changed",
+    outcomeWillUpdate: "Will change",
+    outcomeUnchanged: "Unchanged",
+    colOutcome: "Outcome",
+    colChanges: "Changes (before → after)",
+    noChanges: "No change",
+    serverRejected: "The server rejected the request: {message}",
+    networkError: "The server could not be reached ({error}). The form is kept: check the connection and try again.",
+    httpError: "The server answered HTTP {status}: {message}. The form is kept.",
+    signInFailed: "Sign-in failed: {message}",
+    sessionExpired: "Authentication failed: {message}. Please sign in again.",
+    fieldStatus: "status",
+    true: "yes",
+    false: "no",
+    empty: "(empty)",
+  },
+};
+
+export const LANGS = [
+  { tag: "zh-CN", name: "中文" },
+  { tag: "en", name: "English" },
+];
+
+const LANG_KEY = "tokenbatch.lang";
+let current = "zh-CN";
+
+/** The language chosen earlier in this browser (not a secret, so localStorage), zh-CN otherwise. */
+export function initialLang() {
+  try {
+    const saved = localStorage.getItem(LANG_KEY);
+    if (saved && STRINGS[saved]) return saved;
+  } catch {
+    // Storage can be disabled; the default language is fine then.
+  }
+  return "zh-CN";
+}
+
+export function setLang(tag) {
+  current = STRINGS[tag] ? tag : "zh-CN";
+  document.documentElement.lang = current;
+  try {
+    localStorage.setItem(LANG_KEY, current);
+  } catch {
+    // Not remembering the choice is harmless.
+  }
+}
+
+export function lang() {
+  return current;
+}
+
+/** The string for `key` with `{name}` placeholders filled from `vars`. */
+export function t(key, vars = {}) {
+  const text = STRINGS[current][key] ?? STRINGS["zh-CN"][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+}
+
+/** Re-labels every element marked with data-i18n (text) or data-i18n-label (aria-label). */
+export function translateStatic(root = document) {
+  for (const element of root.querySelectorAll("[data-i18n]")) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const element of root.querySelectorAll("[data-i18n-label]")) {
+    element.setAttribute("aria-label", t(element.dataset.i18nLabel));
+  }
+  document.title = t("title");
+}

@@ -1,0 +1,235 @@
+// The token table: new-api's list and search routes page by page, and a selection that survives paging
+// and searching (it holds ids, not rows on screen).
+
+import { t } from "./i18n.js";
+import { statusText, quotaText, expiryText } from "./format.js";
+
+const COLUMNS = [
+  ["colId", (token) => String(token.id)],
+  ["colName", (token) => token.name],
+  ["colKey", (token) => `sk-${token.key}`],
+  ["colStatus", (token) => statusText(token.status)],
+  ["colGroup", (token) => token.group || t("defaultGroup")],
+  ["colQuota", quotaText],
+  ["colExpiry", (token) => expiryText(token.expired_time)],
+  [
+    "colModels",
+    (token) => {
+      if (!token.model_limits) return token.model_limits_enabled ? t("empty") : "—";
+      const list = token.model_limits.split(",").join(", ");
+      return token.model_limits_enabled ? list : `${list} (${t("notEnforced")})`;
+    },
+  ],
+  ["colIps", (token) => (token.allow_ips ? token.allow_ips.split("\n").join(", ") : t("noRestriction"))],
+];
+
+/** new-api's page size cap; also the page size used to collect a whole result set. */
+const MAX_PAGE_SIZE = 100;
+
+export class TokenTable {
+  /**
+   * `fetchPage({keyword, token, page, size})` resolves to new-api's page object
+   * `{items, total, page, page_size}`; `onChange()` runs whenever the selection changes.
+   */
+  constructor(root, { fetchPage, onChange, onError, maxIds }) {
+    this.root = root;
+    this.fetchPage = fetchPage;
+    this.onChange = onChange;
+    this.onError = onError;
+    this.maxIds = maxIds;
+    this.selected = new Map(); // id -> the row as last seen, for names in results
+    this.rows = [];
+    this.total = 0;
+    this.page = 1;
+    this.search = { keyword: "", token: "" };
+    this.element = (id) => root.querySelector(`#${id}`);
+
+    this.element("search-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.search = {
+        keyword: this.element("search-keyword").value.trim(),
+        token: this.element("search-token").value.trim(),
+      };
+      this.load(1);
+    });
+    this.element("search-clear").addEventListener("click", () => {
+      this.element("search-keyword").value = "";
+      this.element("search-token").value = "";
+      this.search = { keyword: "", token: "" };
+      this.load(1);
+    });
+    this.element("page-prev").addEventListener("click", () => this.load(this.page - 1));
+    this.element("page-next").addEventListener("click", () => this.load(this.page + 1));
+    this.element("page-size").addEventListener("change", () => this.load(1));
+    this.element("select-page").addEventListener("change", (event) => {
+      for (const token of this.rows) {
+        if (event.target.checked) this.selected.set(token.id, token);
+        else this.selected.delete(token.id);
+      }
+      this.renderRows();
+      this.changed();
+    });
+    this.element("select-all-results").addEventListener("click", () => this.selectAllResults());
+    this.element("clear-selection").addEventListener("click", () => {
+      this.selected.clear();
+      this.renderRows();
+      this.changed();
+    });
+  }
+
+  get pageSize() {
+    return Number(this.element("page-size").value);
+  }
+
+  get searching() {
+    return Boolean(this.search.keyword || this.search.token);
+  }
+
+  get pages() {
+    return Math.max(1, Math.ceil(this.total / this.pageSize));
+  }
+
+  selectedIds() {
+    return [...this.selected.keys()].sort((a, b) => a - b);
+  }
+
+  nameOf(id) {
+    return this.selected.get(id)?.name ?? "";
+  }
+
+  /** Loads page `page` of the current list or search; keeps what is on screen if that fails. */
+  async load(page = this.page) {
+    const wanted = Math.min(Math.max(1, page), this.pages);
+    const busy = this.element("tokens-busy");
+    busy.hidden = false;
+    try {
+      const data = await this.fetchPage({ ...this.search, page: wanted, size: this.pageSize });
+      this.rows = data.items;
+      this.total = data.total;
+      this.page = data.page;
+      // Rows changed on the server (after a batch) replace the copies kept for the selection.
+      for (const token of this.rows) if (this.selected.has(token.id)) this.selected.set(token.id, token);
+      this.element("tokens-error").hidden = true;
+    } catch (error) {
+      this.onError(error, this.element("tokens-error"));
+    } finally {
+      busy.hidden = true;
+    }
+    this.render();
+  }
+
+  /** Every id of the current list or search, page by page, up to the batch limit. */
+  async selectAllResults() {
+    const button = this.element("select-all-results");
+    if (this.total > this.maxIds) {
+      this.showNotice(t("tooManyToSelect", { max: this.maxIds }));
+      return;
+    }
+    button.disabled = true;
+    button.textContent = t("selectingAll");
+    try {
+      const pages = Math.ceil(this.total / MAX_PAGE_SIZE);
+      for (let page = 1; page <= pages; page += 1) {
+        const data = await this.fetchPage({ ...this.search, page, size: MAX_PAGE_SIZE });
+        for (const token of data.items) this.selected.set(token.id, token);
+      }
+      this.element("tokens-error").hidden = true;
+    } catch (error) {
+      this.onError(error, this.element("tokens-error"));
+    } finally {
+      button.disabled = false;
+    }
+    this.render();
+    this.changed();
+  }
+
+  showNotice(text) {
+    const notice = this.element("tokens-error");
+    notice.textContent = text;
+    notice.hidden = false;
+  }
+
+  changed() {
+    this.renderSelection();
+    this.onChange();
+  }
+
+  render() {
+    this.renderHead();
+    this.renderRows();
+    this.renderPager();
+    this.renderSelection();
+  }
+
+  renderHead() {
+    const row = this.root.querySelector("thead tr");
+    const cells = row.querySelectorAll("th");
+    COLUMNS.forEach(([key], index) => {
+      cells[index + 1].textContent = t(key);
+    });
+  }
+
+  renderRows() {
+    const body = this.root.querySelector("tbody");
+    body.replaceChildren();
+    if (this.rows.length === 0) {
+      const row = body.insertRow();
+      const cell = row.insertCell();
+      cell.colSpan = COLUMNS.length + 1;
+      cell.textContent = t("noTokens");
+    }
+    for (const token of this.rows) {
+      const row = body.insertRow();
+      row.dataset.id = String(token.id);
+      const checkCell = row.insertCell();
+      const checkbox = document.createElement("input");
+      checkbox.type = "checkbox";
+      checkbox.className = "select-row";
+      checkbox.checked = this.selected.has(token.id);
+      checkbox.setAttribute("aria-label", t("selectRow", { name: token.name }));
+      checkbox.addEventListener("change", () => {
+        if (checkbox.checked) this.selected.set(token.id, token);
+        else this.selected.delete(token.id);
+        row.classList.toggle("selected", checkbox.checked);
+        this.renderPageCheckbox();
+        this.changed();
+      });
+      checkCell.append(checkbox);
+      row.classList.toggle("selected", checkbox.checked);
+      for (const [key, text] of COLUMNS) {
+        const cell = row.insertCell();
+        cell.textContent = text(token);
+        cell.dataset.label = t(key);
+        if (key === "colStatus") cell.dataset.status = String(token.status);
+      }
+    }
+    this.renderPageCheckbox();
+  }
+
+  renderPageCheckbox() {
+    const onPage = this.rows.filter((token) => this.selected.has(token.id)).length;
+    const box = this.element("select-page");
+    box.checked = this.rows.length > 0 && onPage === this.rows.length;
+    box.indeterminate = onPage > 0 && onPage < this.rows.length;
+    box.disabled = this.rows.length === 0;
+  }
+
+  renderPager() {
+    const info = this.searching ? "searchInfo" : "pageInfo";
+    this.element("page-info").textContent = t(info, {
+      page: this.page,
+      pages: this.pages,
+      total: this.total,
+    });
+    this.element("page-prev").disabled = this.page <= 1;
+    this.element("page-next").disabled = this.page >= this.pages;
+  }
+
+  renderSelection() {
+    this.element("selection-count").textContent = t("selectedCount", { count: this.selected.size });
+    const all = this.element("select-all-results");
+    all.textContent = t("selectAllResults", { total: this.total });
+    all.disabled = this.total === 0;
+    this.element("clear-selection").disabled = this.selected.size === 0;
+  }
+}
