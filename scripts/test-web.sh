@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The browser side's tests (part of scripts/test.sh): the committed rules module is fresh and within its
+# size budget, the module's wasm-bindgen tests in headless Chromium, then the page end to end in Chromium
+# against the real tokenbatch binary. A missing tool fails the run: install them with .ci/setup-web.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=("/usr/bin/chromium")
+[[ -x /usr/bin/chromedriver ]] || missing+=("/usr/bin/chromedriver")
+for tool in wasm-bindgen wasm-bindgen-test-runner node sqlite3; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+[[ -d node_modules/playwright-core ]] || missing+=("node_modules/playwright-core (npm ci)")
+if ((${#missing[@]})); then
+  echo "test-web: missing ${missing[*]}: run 'bash .ci/setup-web.sh' first" >&2
+  exit 1
+fi
+
+step "web/pkg is a fresh build of crates/wasm, within the size budget"
+bash scripts/build-wasm.sh --check
+
+step "wasm-bindgen tests of the rules module in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p tokenbatch-wasm --target wasm32-unknown-unknown --locked
+
+step "the page end to end in Chromium against the real server"
+cargo build -p tokenbatch --locked
+TOKENBATCH_BIN="${CARGO_TARGET_DIR:-target}/debug/tokenbatch" \
+  node --test --test-concurrency=1 tests/web/
+echo "screenshots: target/web-artifacts/"

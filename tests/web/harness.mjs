@@ -1,0 +1,171 @@
+// Shared by the page's end-to-end tests: the real tokenbatch binary on a fresh SQLite file seeded with
+// `tokenbatch demo`, Debian's Chromium driven by playwright-core, and a plain SQL view of the database.
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const ARTIFACTS = join(REPO, "target", "web-artifacts");
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** The flags this machine's closed network needs (no background connections, no first-run work). */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];
+
+/** The binary scripts/test-web.sh builds; a missing one fails the tests rather than skipping them. */
+export function binaryPath() {
+  const path = process.env.TOKENBATCH_BIN ?? join(REPO, "target", "debug", "tokenbatch");
+  if (!existsSync(path)) {
+    throw new Error(`tokenbatch binary not found at ${path}: run 'cargo build -p tokenbatch' (scripts/test-web.sh does)`);
+  }
+  return path;
+}
+
+export function requireChromium() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: run 'bash .ci/setup-web.sh' (apt-get install chromium)`);
+  }
+}
+
+/** `tokenbatch demo` on a new file: the demo user (id, access token) and 50 tokens, ids 840-889. */
+export function seedDemo(database) {
+  const output = execFileSync(binaryPath(), ["demo", "--sqlite", database], {
+    encoding: "utf8",
+    env: { ...process.env, RUST_LOG: "warn" },
+  });
+  const userId = output.match(/user id:\s+(\d+)/)?.[1];
+  const accessToken = output.match(/access token:\s+(\S+)/)?.[1];
+  if (!userId || !accessToken) throw new Error(`unexpected demo output:\n${output}`);
+  return { userId, accessToken };
+}
+
+/** `tokenbatch serve` on 127.0.0.1:0; resolves once it logs its "ready on http://ADDR" line. */
+export function startServer(database) {
+  const child = spawn(binaryPath(), ["serve", "--sqlite", database, "--listen", "127.0.0.1:0"], {
+    env: { ...process.env, RUST_LOG: "info", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`tokenbatch did not report ready within 20 s:\n${log}`));
+    }, 20_000);
+    const onData = (chunk) => {
+      log += chunk;
+      const address = log.match(/ready on http:\/\/(\S+)/)?.[1];
+      if (address) {
+        clearTimeout(timer);
+        resolvePromise({
+          url: `http://${address}`,
+          log: () => log,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once("exit", () => done());
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    };
+    child.stdout.setEncoding("utf8").on("data", onData);
+    child.stderr.setEncoding("utf8").on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tokenbatch exited with ${code} before it was ready:\n${log}`));
+    });
+  });
+}
+
+/** Rows as objects, straight from the file with Debian's sqlite3 (independent of the server's code). */
+export function sql(database, query) {
+  const text = execFileSync("sqlite3", ["-json", database, query], { encoding: "utf8" });
+  return text.trim() ? JSON.parse(text) : [];
+}
+
+/** The server's answer to one call, envelope and HTTP status, with the given identity. */
+export async function api(server, session, method, path, body) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${session.accessToken}`,
+      "New-Api-User": session.userId,
+      "Content-Type": "application/json",
+    },
+    body,
+  });
+  return { status: response.status, envelope: await response.json() };
+}
+
+/** A fresh database, server and browser for one test file. */
+export async function setUp() {
+  requireChromium();
+  const dir = mkdtempSync(join(tmpdir(), "tokenbatch-web-"));
+  const database = join(dir, "tokenbatch.db");
+  const session = seedDemo(database);
+  const server = await startServer(database);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return {
+    dir,
+    database,
+    session,
+    server,
+    browser,
+    async tearDown() {
+      await browser.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new browser context (its own sessionStorage) on the page, with page errors collected. */
+export async function openPage(env, { viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await env.browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  await page.goto(`${env.server.url}/`);
+  await page.waitForSelector("#app[data-ready=true]");
+  return { page, context, errors };
+}
+
+export async function signIn(page, session) {
+  await page.fill("#user-id", session.userId);
+  await page.fill("#access-token", session.accessToken);
+  await page.click("#sign-in-button");
+  await page.waitForSelector("#token-table tbody tr[data-id]");
+}
+
+/** Searches by name and waits until the table shows the answer. */
+export async function searchByName(page, keyword) {
+  await page.fill("#search-keyword", keyword);
+  await page.click("#search-submit");
+  await page.waitForFunction(
+    (word) => document.querySelector("#page-info").textContent.length > 0 && document.querySelector("#search-keyword").value === word,
+    keyword,
+  );
+  await page.waitForSelector("#tokens-busy", { state: "hidden" });
+}
+
+/** The texts shown beside a field, by kind ("error" or "warning"). */
+export async function fieldMessages(page, field, kind = "error") {
+  return page.locator(`#messages-${field} li.${kind}`).allTextContents();
+}

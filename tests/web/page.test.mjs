@@ -1,0 +1,295 @@
+// The batch-edit page in real headless Chromium against the real tokenbatch binary and a seeded SQLite file.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  ARTIFACTS,
+  api,
+  fieldMessages,
+  openPage,
+  searchByName,
+  setUp,
+  signIn,
+  sql,
+} from "./harness.mjs";
+
+let env;
+
+before(async () => {
+  env = await setUp();
+});
+
+after(async () => {
+  await env?.tearDown();
+});
+
+/** The demo names are "<team>-<nn>": web-01, web-07, … are the nine tokens 840, 846, …, 888. */
+const WEB_IDS = [840, 846, 852, 858, 864, 870, 876, 882, 888];
+
+const NOT_SELECTED = [841, 842, 847, 889];
+
+const tokenRows = (ids) =>
+  sql(env.database, `SELECT id, "group", remain_quota, allow_ips, expired_time, status FROM tokens WHERE id IN (${ids.join(",")}) ORDER BY id`);
+
+test("the page, its scripts and its rules module are served by the binary with the right types", async () => {
+  const page = await fetch(`${env.server.url}/`);
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.match(page.headers.get("content-security-policy"), /'wasm-unsafe-eval'/);
+  assert.match(await page.text(), /<script type="module" src="app.js">/);
+
+  const wasm = await fetch(`${env.server.url}/pkg/tokenbatch_wasm_bg.wasm`);
+  assert.equal(wasm.headers.get("content-type"), "application/wasm");
+  assert.ok(WebAssembly.validate(new Uint8Array(await wasm.arrayBuffer())));
+
+  const script = await fetch(`${env.server.url}/app.js`);
+  assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
+  const etag = script.headers.get("etag");
+  const again = await fetch(`${env.server.url}/app.js`, { headers: { "If-None-Match": etag } });
+  assert.equal(again.status, 304);
+});
+
+test("sign in, search, select, see the server's own message for a bad value, fix it, preview, apply", async () => {
+  const { page, errors } = await openPage(env);
+  await signIn(page, env.session);
+
+  // Search with new-api's pattern semantics, two pages of five, then select across both pages.
+  await page.selectOption("#page-size", "5");
+  await searchByName(page, "web%");
+  assert.equal(await page.locator("#token-table tbody tr[data-id]").count(), 5);
+  assert.match(await page.textContent("#page-info"), /1 \/ 2/);
+  await page.click("#select-all-results");
+  await page.waitForFunction(() => /\b9\b/.test(document.querySelector("#selection-count").textContent));
+  await page.click("#page-next");
+  await page.waitForFunction(() => /2 \/ 2/.test(document.querySelector("#page-info").textContent));
+  assert.equal(await page.locator("#token-table tbody input.select-row:checked").count(), 4);
+
+  // Invalid values, typed as a person would.
+  await page.fill("#value-group", "vip,svip");
+  await page.fill("#value-remain_quota", "1000000");
+  await page.fill("#value-allow_ips", "10.0.0.1\n10.0.0.300");
+  assert.ok(await page.isChecked("#use-group"), "typing ticks the field");
+  const groupErrors = await fieldMessages(page, "group");
+  const ipErrors = await fieldMessages(page, "allow_ips");
+  assert.equal(groupErrors.length, 1);
+  assert.equal(ipErrors.length, 1);
+  assert.ok(await page.isDisabled("#preview"));
+  assert.ok(await page.isDisabled("#apply"));
+  assert.equal(await page.textContent("#gutter-allow_ips .bad"), "2");
+  assert.match(await page.textContent("#usd-remain_quota"), /2/);
+  await page.screenshot({ path: join(ARTIFACTS, "form-validation-error.png"), fullPage: true });
+
+  // The same input sent to the server itself: the very same sentences.
+  const body = JSON.stringify({
+    ids: WEB_IDS,
+    update_fields: ["group", "remain_quota", "allow_ips"],
+    group: "vip,svip",
+    remain_quota: 1000000,
+    allow_ips: "10.0.0.1\n10.0.0.300",
+  });
+  const server = await api(env.server, env.session, "PUT", "/api/token/batch?validate_only=true", body);
+  assert.equal(server.envelope.success, false);
+  const serverMessage = (field) => server.envelope.errors.filter((e) => e.field === field).map((e) => e.message);
+  assert.deepEqual(groupErrors, serverMessage("group"));
+  assert.deepEqual(ipErrors, serverMessage("allow_ips"));
+  assert.match(ipErrors[0], /第 2 行/);
+
+  // Fixed: no messages, the buttons come alive.
+  await page.fill("#value-group", "vip");
+  await page.fill("#value-allow_ips", "10.0.0.1\n10.0.0.0/8");
+  assert.deepEqual(await fieldMessages(page, "group"), []);
+  assert.deepEqual(await fieldMessages(page, "allow_ips"), []);
+  assert.ok(await page.isEnabled("#preview"));
+  const before = tokenRows(WEB_IDS);
+  const othersBefore = tokenRows(NOT_SELECTED);
+
+  // Preview: the dry run's before -> after per token, nothing written.
+  await page.click("#preview");
+  await page.waitForSelector("#result-dataset tr[data-id]");
+  assert.equal(await page.locator("#result-dataset tr[data-id]").count(), 9);
+  assert.match(await page.textContent("#result-summary"), /9/);
+  const diff = await page.textContent('#result-dataset tr[data-id="840"] li[data-field="group"]');
+  assert.match(diff, /default → vip/);
+  assert.deepEqual(tokenRows(WEB_IDS), before, "a preview writes nothing");
+
+  // Apply: counts, per-token outcome, the table refreshed, the database changed.
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").textContent.includes("已完成"));
+  assert.equal(await page.locator('#result-dataset tr[data-outcome="updated"]').count(), 9);
+  await page.screenshot({ path: join(ARTIFACTS, "result.png"), fullPage: true });
+  for (const row of tokenRows(WEB_IDS)) {
+    assert.equal(row.group, "vip", `token ${row.id}`);
+    assert.equal(row.remain_quota, 1000000, `token ${row.id}`);
+    assert.equal(row.allow_ips, "10.0.0.1\n10.0.0.0/8", `token ${row.id}`);
+  }
+  assert.deepEqual(tokenRows(NOT_SELECTED), othersBefore, "tokens not selected are untouched");
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#token-table tbody tr[data-id]")].every((row) => row.cells[5].textContent === "vip"),
+  );
+
+  // Applying the same values again changes nothing, and says so.
+  await page.click("#apply");
+  await page.waitForFunction(() => /0 个令牌，9 个/.test(document.querySelector("#result-summary").textContent));
+  assert.deepEqual(errors, []);
+});
+
+test("English: the page and the rules speak English, word for word as the server with lang=en", async () => {
+  const { page } = await openPage(env);
+  await signIn(page, env.session);
+  await page.selectOption("#lang", "en");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.textContent("#sign-out"), "Sign out");
+  await searchByName(page, "mobile-02");
+  await page.check("#token-table tbody input.select-row");
+  await page.fill("#value-remain_quota", "1.5");
+  await page.fill("#value-model_limits", "gpt-4o,,gpt-4o-mini");
+  const quotaErrors = await fieldMessages(page, "remain_quota");
+  const modelErrors = await fieldMessages(page, "model_limits");
+
+  const body = '{"ids":[841],"update_fields":["remain_quota","model_limits"],"remain_quota":1.5,"model_limits":"gpt-4o,,gpt-4o-mini"}';
+  const server = await api(env.server, env.session, "PUT", "/api/token/batch?lang=en", body);
+  const messages = (field) => server.envelope.errors.filter((e) => e.field === field).map((e) => e.message);
+  assert.deepEqual(quotaErrors, messages("remain_quota"));
+  assert.deepEqual(modelErrors, messages("model_limits"));
+  assert.match(quotaErrors[0], /must be a JSON integer/);
+
+  // Switching back keeps every value and re-judges it in Chinese.
+  await page.selectOption("#lang", "zh-CN");
+  assert.equal(await page.inputValue("#value-remain_quota"), "1.5");
+  assert.match((await fieldMessages(page, "remain_quota"))[0], /必须是整数/);
+});
+
+test("an expiry in the past is allowed with the server's warning; never expires needs no date", async () => {
+  const { page } = await openPage(env);
+  await signIn(page, env.session);
+  await searchByName(page, "support-05");
+  await page.check("#token-table tbody input.select-row");
+  await page.fill("#value-expired_time", "2020-01-02T03:04");
+  const warnings = await fieldMessages(page, "expired_time", "warning");
+  assert.equal(warnings.length, 1);
+  assert.match(await page.textContent("#utc-expired_time"), /UTC/);
+  assert.ok(await page.isEnabled("#apply"), "a past expiry is a legitimate bulk revoke");
+
+  const seconds = await page.evaluate(() => Math.floor(new Date("2020-01-02T03:04").getTime() / 1000));
+  const body = JSON.stringify({ ids: [844], update_fields: ["expired_time"], expired_time: seconds });
+  const server = await api(env.server, env.session, "PUT", "/api/token/batch?validate_only=true", body);
+  assert.deepEqual(warnings, server.envelope.warnings.filter((w) => w.field === "expired_time").map((w) => w.message));
+
+  await page.check("#never-expired_time");
+  assert.ok(await page.isDisabled("#value-expired_time"));
+  assert.deepEqual(await fieldMessages(page, "expired_time", "warning"), []);
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
+  assert.equal(sql(env.database, "SELECT expired_time FROM tokens WHERE id = 844")[0].expired_time, -1);
+});
+
+test("errors from the network and from the server are shown and the form is kept", async () => {
+  const { page } = await openPage(env);
+  await signIn(page, env.session);
+  await searchByName(page, "partner-06");
+  await page.check("#token-table tbody input.select-row");
+  await page.fill("#value-model_limits", "gpt-4o");
+  const before = sql(env.database, "SELECT model_limits FROM tokens WHERE id = 845")[0];
+
+  // The connection fails: say so, keep everything.
+  await page.route("**/api/token/batch**", (route) => route.abort("connectionrefused"));
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "error");
+  assert.match(await page.textContent("#result-summary"), /无法连接服务器/);
+  assert.equal(await page.inputValue("#value-model_limits"), "gpt-4o");
+  assert.ok(await page.isChecked("#use-model_limits"));
+  assert.deepEqual(sql(env.database, "SELECT model_limits FROM tokens WHERE id = 845")[0], before);
+  await page.unroute("**/api/token/batch**");
+
+  // The token disappears between selecting and applying: the server's own words, nothing written.
+  sql(env.database, "UPDATE tokens SET deleted_at = '2026-01-01 00:00:00' WHERE id = 845");
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").textContent.includes("服务器拒绝"));
+  const body = JSON.stringify({ ids: [845], update_fields: ["model_limits"], model_limits: "gpt-4o" });
+  const server = await api(env.server, env.session, "PUT", "/api/token/batch", body);
+  assert.equal(server.envelope.code, "ids.not_found");
+  assert.ok((await page.textContent("#result-summary")).includes(server.envelope.message));
+  assert.equal(await page.inputValue("#value-model_limits"), "gpt-4o");
+});
+
+test("sign-in: the server's 401 message for a wrong token; the token lives in sessionStorage only", async () => {
+  const { page, context } = await openPage(env);
+  await page.fill("#user-id", env.session.userId);
+  await page.fill("#access-token", "not-the-token");
+  await page.click("#sign-in-button");
+  await page.waitForSelector("#sign-in-error:not([hidden])");
+  const wrong = await api(env.server, { ...env.session, accessToken: "not-the-token" }, "GET", "/api/user/self/groups");
+  assert.equal(wrong.status, 401);
+  assert.ok((await page.textContent("#sign-in-error")).includes(wrong.envelope.message));
+
+  await signIn(page, env.session);
+  const stored = await page.evaluate(() => ({
+    session: JSON.stringify({ ...sessionStorage }),
+    local: JSON.stringify({ ...localStorage }),
+  }));
+  assert.ok(stored.session.includes(env.session.accessToken));
+  assert.ok(!stored.local.includes(env.session.accessToken));
+  assert.ok(!document_cookie_has_token(await context.cookies(), env.session.accessToken));
+
+  // A reload in the same tab stays signed in; sign out forgets the token.
+  await page.reload();
+  await page.waitForSelector("#token-table tbody tr[data-id]");
+  await page.click("#sign-out");
+  assert.ok(await page.isVisible("#sign-in"));
+  assert.ok(!(await page.evaluate(() => JSON.stringify({ ...sessionStorage }))).includes(env.session.accessToken));
+});
+
+function document_cookie_has_token(cookies, token) {
+  return cookies.some((cookie) => cookie.value.includes(token));
+}
+
+test("a cached module older than the server's rules is detected and reported", async () => {
+  const { page, context } = await openPage(env);
+  const moduleVersion = await page.textContent("#rules-version");
+  const status = await (await fetch(`${env.server.url}/api/status`)).json();
+  assert.equal(moduleVersion, status.data.rules_version, "this build's module and server agree");
+  assert.ok(await page.isHidden("#version-warning"));
+
+  // Only a different server can disagree; the real answer is rewritten to stand in for one.
+  await context.route("**/api/status**", async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.data.rules_version = "rules-9.9.9-00000000";
+    await route.fulfill({ response, json });
+  });
+  await page.reload();
+  await page.waitForSelector("#version-warning:not([hidden])");
+  const warning = await page.textContent("#version-warning");
+  assert.ok(warning.includes(moduleVersion) && warning.includes("rules-9.9.9-00000000"));
+});
+
+test("every control has a label, the form works from the keyboard, and a narrow screen needs no sideways scrolling", async () => {
+  const { page } = await openPage(env, { viewport: { width: 390, height: 844 } });
+  await signIn(page, env.session);
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select, textarea, button")]
+      .filter((element) => !element.closest("[hidden]"))
+      .filter((element) => {
+        const named = element.labels?.length || element.getAttribute("aria-label") || (element.tagName === "BUTTON" && element.textContent.trim());
+        return !named;
+      })
+      .map((element) => element.id || element.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unlabelled, []);
+
+  // Keyboard only: tick a field with Space, type, pick a choice with the arrow keys.
+  await page.focus("#use-mj_image_mode");
+  await page.keyboard.press("Space");
+  assert.ok(await page.isChecked("#use-mj_image_mode"));
+  await page.focus("#value-mj_image_mode");
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.inputValue("#value-mj_image_mode"), "proxy");
+  await page.focus("#value-mj_custom_proxy");
+  await page.keyboard.type("ftp://images.example");
+  assert.equal((await fieldMessages(page, "mj_custom_proxy")).length, 1);
+
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  await page.screenshot({ path: join(ARTIFACTS, "narrow-screen.png"), fullPage: false });
+});
