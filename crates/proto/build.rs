@@ -6,17 +6,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let entry = proto_root.join("newapi/token/v1/token.proto");
     println!("cargo:rerun-if-changed={}", proto_root.display());
 
-    let descriptors = protox::compile([&entry], [&proto_root])?;
+    let mut compiler = protox::Compiler::new([&proto_root])?;
+    compiler
+        .include_imports(true)
+        .include_source_info(true)
+        .open_files([&entry])?;
+    // Encoded by protox itself, because prost's own types drop extension options: server reflection must
+    // hand clients the `google.api.http` rules along with the services.
     let descriptor_path =
         PathBuf::from(std::env::var("OUT_DIR")?).join("tokenbatch_descriptor.bin");
-    std::fs::write(
-        &descriptor_path,
-        prost::Message::encode_to_vec(&descriptors),
-    )?;
+    std::fs::write(&descriptor_path, compiler.encode_file_descriptor_set())?;
 
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
-        .compile_fds(descriptors)?;
+        .compile_fds(compiler.file_descriptor_set())?;
     Ok(())
 }

@@ -19,7 +19,11 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let location = args.database.location()?;
-    let server = serve::start_with(args.listen, &location, serve_options(&args.cache)?).await?;
+    let options = ServeOptions {
+        cors: args.cors.policy()?,
+        ..serve_options(&args.cache)?
+    };
+    let server = serve::start_with(args.listen, &location, options).await?;
     server.run_until_signal().await?;
     Ok(())
 }
@@ -29,7 +33,10 @@ fn serve_options(cache: &CacheArgs) -> Result<ServeOptions, Box<dyn std::error::
         Some(url) => Some(TokenCache::new(url, cache.secret())?),
         None => None,
     };
-    Ok(ServeOptions { token_cache })
+    Ok(ServeOptions {
+        token_cache,
+        ..ServeOptions::default()
+    })
 }
 
 async fn user_add(args: UserAddArgs) -> Result<(), Box<dyn std::error::Error>> {

@@ -87,6 +87,8 @@ pub struct ServeArgs {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
+    #[command(flatten)]
+    pub cors: crate::cors::CorsArgs,
     /// Address to listen on: a port (all interfaces, like new-api's PORT) or host:port. Port 0 picks a free one.
     #[arg(long, env = "PORT", default_value = "3000", value_parser = parse_listen)]
     pub listen: SocketAddr,

@@ -7,7 +7,7 @@ use tokenbatch_rules::{Lang, ParsedBody, Patch, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
 use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::{ErrorDetails, FieldViolation, LocalizedMessage, StatusExt};
 
 use crate::app::{mask_key, pick_lang, App, BatchOutcome, PageRequest, TokenPage};
 use crate::auth::Credentials;
@@ -101,7 +101,7 @@ impl TokenService for GrpcService {
             .app
             .search_tokens(&user, &request.keyword, &request.token, page)
             .await
-            .map_err(|e| status_of(&e, lang))?;
+            .map_err(|e| status_naming(&e, lang, Some(refused_search_field(&request))))?;
         Ok(Response::new(token_page(page)))
     }
 
@@ -226,21 +226,45 @@ fn token_message(token: TokenRecord) -> pb::Token {
     }
 }
 
-/// The one mapping of application errors to gRPC statuses. Invalid input carries `google.rpc.BadRequest`
-/// field violations and an `ErrorInfo` whose reason is the rule's code.
+/// The one mapping of application errors to gRPC statuses. Every `INVALID_ARGUMENT` carries
+/// `google.rpc.BadRequest` field violations (reason = the rule's code, with the message in the caller's
+/// language), and every error an `ErrorInfo` whose reason is the error's code.
 pub fn status_of(error: &ApiError, lang: Lang) -> Status {
+    status_naming(error, lang, None)
+}
+
+/// [`status_of`], naming `field` as the culprit of an error that does not name a field itself (a refused
+/// search pattern).
+fn status_naming(error: &ApiError, lang: Lang, field: Option<&str>) -> Status {
     let message = error.message(lang);
     let mut details = ErrorDetails::new();
     details.set_error_info(error.code(), ERROR_DOMAIN, std::collections::HashMap::new());
+    let violation = |field: &str, code: &str, description: String| FieldViolation {
+        field: field.to_owned(),
+        reason: code.to_owned(),
+        localized_message: Some(LocalizedMessage::new(locale(lang), description.clone())),
+        description,
+    };
     let code = match error {
         ApiError::Unauthenticated(_) => Code::Unauthenticated,
         ApiError::Invalid(violations) => {
-            for violation in violations {
-                details.add_bad_request_violation(violation.field.clone(), violation.message(lang));
-            }
+            let violations: Vec<FieldViolation> = violations
+                .iter()
+                .map(|v| violation(&v.field, v.code(), v.message(lang)))
+                .collect();
+            details.set_bad_request(violations);
             Code::InvalidArgument
         }
-        ApiError::InvalidSearch(_) | ApiError::RequestIdReused => Code::InvalidArgument,
+        ApiError::InvalidSearch(_) => {
+            let field = field.unwrap_or("keyword");
+            details.set_bad_request(vec![violation(field, error.code(), message.clone())]);
+            Code::InvalidArgument
+        }
+        ApiError::RequestIdReused => {
+            let code = error.code();
+            details.set_bad_request(vec![violation("request_id", code, message.clone())]);
+            Code::InvalidArgument
+        }
         ApiError::TokensNotFound { .. } | ApiError::TokenNotFound => Code::NotFound,
         ApiError::Unavailable(_) => Code::Unavailable,
         ApiError::Internal(source) => {
@@ -249,4 +273,24 @@ pub fn status_of(error: &ApiError, lang: Lang) -> Status {
         }
     };
     Status::with_error_details(code, message, details)
+}
+
+/// The BCP-47 tag of a message's language, for `google.rpc.LocalizedMessage`.
+fn locale(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "en",
+        Lang::ZhCn => "zh-CN",
+    }
+}
+
+/// Which of a search's two patterns was refused, by the same check the application ran: the key pattern
+/// only when the name pattern passes.
+fn refused_search_field(request: &pb::SearchTokensRequest) -> &'static str {
+    let refused =
+        |pattern: &str| !pattern.is_empty() && tokenbatch_store::like_pattern(pattern).is_err();
+    if refused(&request.keyword) {
+        "keyword"
+    } else {
+        "token"
+    }
 }

@@ -1,5 +1,7 @@
-//! Binding, routing gRPC and HTTP on one port, and shutting down.
+//! Binding, routing gRPC (also as gRPC-Web), its reflection and health services, the HTTP shim and the
+//! operational routes on one port, and shutting down.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 
 use tokenbatch_proto::token_v1::token_service_server::TokenServiceServer;
@@ -8,11 +10,16 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::server::NamedService;
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::{HealthReporter, HealthService};
+use tonic_web::GrpcWebLayer;
+use tower::Layer;
 
 use crate::app::App;
+use crate::cors::CorsPolicy;
 use crate::grpc::GrpcService;
-use crate::http;
 use crate::token_cache::TokenCache;
+use crate::{health, http, metrics, ops};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -25,6 +32,8 @@ pub enum ServeError {
     },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot build the reflection service: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
 }
 
 /// A server running in the background of the current tokio runtime.
@@ -33,11 +42,13 @@ pub struct RunningServer {
     pub store: Store,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    health_monitor: JoinHandle<()>,
 }
 
 impl RunningServer {
     /// Stops accepting connections, lets in-flight requests finish, and closes the database.
     pub async fn stop(self) -> Result<(), ServeError> {
+        self.health_monitor.abort();
         let _ = self.shutdown.send(());
         let result = self.task.await.unwrap_or(Ok(()));
         self.store.close().await;
@@ -52,17 +63,65 @@ impl RunningServer {
     }
 }
 
-/// The whole service as one axum router: gRPC by its path prefix, everything else to the HTTP shim.
-pub fn router(app: App) -> axum::Router {
-    let grpc = TokenServiceServer::new(GrpcService::new(app.clone()));
-    let grpc_path = format!("/{}/{{*rpc}}", TokenServiceServer::<GrpcService>::NAME);
-    http::router(app).route_service(&grpc_path, grpc)
+/// The whole service as one axum router: each gRPC service by its path prefix (gRPC and gRPC-Web alike),
+/// the operational routes, everything else to the HTTP shim; every request counted in the metrics.
+pub fn router(
+    app: App,
+    health: HealthReporter,
+    cors: &CorsPolicy,
+) -> Result<axum::Router, ServeError> {
+    let descriptors = [
+        tokenbatch_proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+    ];
+    let reflection = || {
+        descriptors.iter().fold(
+            tonic_reflection::server::Builder::configure(),
+            |builder, set| builder.register_encoded_file_descriptor_set(set),
+        )
+    };
+    let router = http::router(app.clone()).merge(ops::router(app.store().clone()));
+    let router = grpc_route(
+        router,
+        TokenServiceServer::new(GrpcService::new(app.clone())),
+    );
+    let router = grpc_route(
+        router,
+        HealthServer::new(HealthService::from_health_reporter(health)),
+    );
+    let router = grpc_route(router, reflection().build_v1()?);
+    let router = grpc_route(router, reflection().build_v1alpha()?);
+    let router = router.layer(axum::middleware::from_fn(metrics::track));
+    Ok(match cors.layer() {
+        Some(cors) => router.layer(cors),
+        None => router,
+    })
+}
+
+/// Routes `/{service}/*` to a gRPC service, which also answers gRPC-Web (HTTP/1.1 or 2) through tonic-web.
+fn grpc_route<S>(router: axum::Router, service: S) -> axum::Router
+where
+    S: NamedService
+        + tower::Service<
+            axum::http::Request<tonic::body::Body>,
+            Response = axum::http::Response<tonic::body::Body>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let path = format!("/{}/{{*rpc}}", S::NAME);
+    router.route_service(&path, GrpcWebLayer::new().layer(service))
 }
 
 /// What the service uses besides its database.
 #[derive(Default)]
 pub struct ServeOptions {
     pub token_cache: Option<TokenCache>,
+    /// Which other origins' pages may call from a browser; off by default.
+    pub cors: CorsPolicy,
 }
 
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
@@ -95,7 +154,9 @@ pub async fn start_with(
         }
         app = app.with_token_cache(cache);
     }
-    let service = router(app);
+    let health = health::reporter().await;
+    let service = router(app, health.clone(), &options.cors)?;
+    let health_monitor = health::spawn_monitor(store.clone(), health);
     let task = tokio::spawn(async move {
         axum::serve(listener, service)
             .with_graceful_shutdown(async {
@@ -112,6 +173,7 @@ pub async fn start_with(
         store,
         shutdown,
         task,
+        health_monitor,
     })
 }
 
