@@ -27,6 +27,7 @@ pub fn router(app: App) -> Router {
         .route("/api/token/{id}", get(get_token))
         .route("/api/user/self/groups", get(usable_groups))
         .route("/api/status", get(status))
+        .merge(crate::web::router())
         .fallback(not_found)
         .with_state(app)
 }

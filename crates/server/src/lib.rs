@@ -17,5 +17,6 @@ pub mod ops;
 pub mod seed;
 pub mod serve;
 pub mod token_cache;
+pub mod web;
 
 pub use serve::{start, RunningServer};
