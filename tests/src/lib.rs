@@ -1,12 +1,15 @@
 //! Test harness: the real tokenbatch server on 127.0.0.1:0 against a fresh SQLite file, with two users
 //! and their tokens, plus clients for HTTP and gRPC and an independent view of the database.
 
+pub mod proxy;
+
 use serde_json::Value;
 use sqlx::mysql::MySqlPool;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 use tokenbatch::seed;
+use tokenbatch::serve::ServeOptions;
 use tokenbatch::RunningServer;
 use tokenbatch_proto::token_v1::token_service_client::TokenServiceClient;
 use tokenbatch_rules::apply::{TokenState, STATUS_ENABLED};
@@ -177,6 +180,31 @@ impl TestDatabase {
         }
     }
 
+    /// A token's full key (tests only: the service never shows it).
+    pub async fn token_key(&self, id: i64) -> String {
+        let quote = if self.engine == Engine::MySql {
+            '`'
+        } else {
+            '"'
+        };
+        let sql = format!("SELECT {quote}key{quote} FROM tokens WHERE id = {id}");
+        match &self.raw {
+            RawDb::Sqlite(pool) => sqlx::query(&sql)
+                .fetch_one(pool)
+                .await
+                .map(|row| row.get(0)),
+            RawDb::Postgres(pool) => sqlx::query(&sql)
+                .fetch_one(pool)
+                .await
+                .map(|row| row.get(0)),
+            RawDb::MySql(pool) => sqlx::query(&sql)
+                .fetch_one(pool)
+                .await
+                .map(|row| row.get(0)),
+        }
+        .expect("token exists")
+    }
+
     pub async fn drop_namespace(&self) {
         let Some(namespace) = &self.namespace else {
             return;
@@ -248,6 +276,19 @@ impl TestServer {
     /// On a fresh database of `engine`, with alice's and bob's tokens.
     pub async fn start_on(engine: Engine) -> TestServer {
         let db = TestDatabase::create(engine).await;
+        let location = db.location.clone();
+        TestServer::start_with(db, &location, ServeOptions::default()).await
+    }
+
+    /// Seeds `db`, then serves it through `serve_location` (the same database, perhaps reached another way,
+    /// e.g. through a proxy) with `options`.
+    pub async fn start_with(
+        db: TestDatabase,
+        serve_location: &Location,
+        options: ServeOptions,
+    ) -> TestServer {
+        // The server's logs go to the test's captured output, shown when a test fails.
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         let store = Store::open(&db.location).await.expect("open store");
         let alice = seed::add_user(&store, "alice", "default", 1)
             .await
@@ -276,9 +317,10 @@ impl TestServer {
             .expect("bob tokens");
         store.close().await;
 
-        let server = tokenbatch::start("127.0.0.1:0".parse().unwrap(), &db.location)
-            .await
-            .expect("server starts");
+        let server =
+            tokenbatch::serve::start_with("127.0.0.1:0".parse().unwrap(), serve_location, options)
+                .await
+                .expect("server starts");
         let base_url = format!("http://{}", server.addr);
         TestServer {
             server,
@@ -409,4 +451,9 @@ macro_rules! on_every_engine {
             $( #[tokio::test] async fn $test() { super::$test($crate::Engine::MySql).await } )*
         }
     };
+}
+
+/// A random secret for one test, so tests sharing a Redis never touch each other's keys.
+pub fn random_secret() -> String {
+    seed::random_alphanumeric(24)
 }

@@ -110,6 +110,7 @@ async fn invalid_argument_carries_the_validators_field_violations(engine: Engine
         &Context {
             now: tokenbatch::app::now_unix(),
             allowed_groups: None,
+            column_limits: Vec::new(),
         },
     )
     .expect_err("the rules reject it too");

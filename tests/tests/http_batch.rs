@@ -14,6 +14,7 @@ fn rules_verdict(body: &str, lang: Lang) -> Vec<(String, String, String)> {
     let context = Context {
         now: tokenbatch::app::now_unix(),
         allowed_groups: Some(vec!["default".into(), "vip".into(), "auto".into()]),
+        column_limits: Vec::new(),
     };
     match tokenbatch_rules::check_body(body, &context) {
         Ok(_) => Vec::new(),

@@ -180,6 +180,7 @@ impl App {
         Ok(Context {
             now: now_unix(),
             allowed_groups: Some(groups::usable_groups(&self.store, user).await?),
+            column_limits: self.store.column_limits().to_vec(),
         })
     }
 

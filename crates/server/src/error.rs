@@ -120,7 +120,8 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::TokensNotFound { missing } => ApiError::TokensNotFound { missing },
-            StoreError::Unavailable(_) => ApiError::Unavailable(error),
+            // A conflict still there after the store's retries: the database is too contended right now.
+            StoreError::Unavailable(_) | StoreError::Conflict(_) => ApiError::Unavailable(error),
             StoreError::Data(_) | StoreError::Database(_) => ApiError::Internal(error),
         }
     }

@@ -295,11 +295,22 @@ async fn usable_groups(
     }
 }
 
-/// `GET /api/status`: what this server is, for clients and for the web page's version check.
-async fn status() -> Response {
-    success(
-        json!({ "name": "tokenbatch", "version": env!("CARGO_PKG_VERSION"), "rules_version": RULES_VERSION }),
-    )
+/// `GET /api/status`: what this server is, for clients and for the web page's version check, and the
+/// database's column limits the rules apply (so a form can apply them too).
+async fn status(State(app): State<App>) -> Response {
+    let column_limits: serde_json::Map<String, Value> = app
+        .store()
+        .column_limits()
+        .iter()
+        .map(|(field, max)| (field.name().to_owned(), json!(max)))
+        .collect();
+    success(json!({
+        "name": "tokenbatch",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules_version": RULES_VERSION,
+        "engine": app.store().engine(),
+        "column_limits": column_limits,
+    }))
 }
 
 async fn not_found() -> Response {

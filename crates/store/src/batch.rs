@@ -88,7 +88,7 @@ macro_rules! run_batch {
         let mut rows = Vec::with_capacity(plan.ids.len());
         for chunk in plan.ids.chunks(d.id_chunk()) {
             let sql = select_statement(d, chunk.len(), !plan.dry_run);
-            let query = bind_ids!($engine, sqlx::query(&sql).bind(plan.user_id), chunk);
+            let query = bind_ids!($engine, sqlx::query(&sql), chunk);
             rows.extend(query.fetch_all(&mut *$tx).await?);
         }
         let changes = compute_changes(plan, &rows)?;
@@ -96,9 +96,8 @@ macro_rules! run_batch {
             for (status, ids) in changed_ids_by_status(&changes) {
                 for chunk in ids.chunks(d.id_chunk()) {
                     let sql = update_statement(d, plan.fields, chunk.len());
-                    let query = bind_values!(sqlx::query(&sql), plan.fields, plan.values)
-                        .bind(status)
-                        .bind(plan.user_id);
+                    let query =
+                        bind_values!(sqlx::query(&sql), plan.fields, plan.values).bind(status);
                     let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
                     if done.rows_affected() != chunk.len() as u64 {
                         return Err(StoreError::Data(format!(
@@ -115,6 +114,9 @@ macro_rules! run_batch {
     }};
 }
 
+/// How often a batch rolled back by a deadlock or serialization failure is tried in all.
+const MAX_ATTEMPTS: u64 = 5;
+
 impl Store {
     /// Applies `plan`: either every token changes or none does. Tokens that do not exist, are soft-deleted or
     /// belong to another user fail the whole batch with [`StoreError::TokensNotFound`]. Rows are locked in id
@@ -128,6 +130,22 @@ impl Store {
                 field.name()
             )));
         }
+        let mut attempt = 1;
+        loop {
+            match self.apply_batch_once(plan).await {
+                Err(StoreError::Conflict(error)) if attempt < MAX_ATTEMPTS => {
+                    // The engine chose this transaction as a deadlock victim and rolled all of it back, so
+                    // running it again is safe; the caller should not see a conflict it did not cause.
+                    tracing::warn!(attempt, %error, "batch rolled back by a lock conflict; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn apply_batch_once(&self, plan: &BatchPlan<'_>) -> Result<Vec<BatchChange>, StoreError> {
         match &self.pool {
             Pool::Sqlite(pool) => {
                 let _writer = match plan.dry_run {
@@ -153,11 +171,16 @@ impl Store {
     }
 }
 
+/// Locks the requested rows through the primary key alone, in id order. Ownership and soft delete are checked
+/// on the locked rows rather than in the WHERE clause: a condition on `user_id` lets MySQL walk the user_id
+/// index instead, taking next-key locks on every token of the user, and overlapping batches then deadlock.
 fn select_statement(d: Dialect, count: usize, lock: bool) -> String {
     d.sql(&format!(
-        "SELECT {id}, {key}, {state} FROM tokens WHERE user_id = ? AND deleted_at IS NULL AND {filter} \
-         ORDER BY id{lock}",
+        "SELECT {id}, {user_id}, {live}, {key}, {state} FROM {table} WHERE {filter} ORDER BY id{lock}",
+        table = d.tokens_by_primary_key(),
         id = d.integer("id", 0),
+        user_id = d.integer("user_id", 0),
+        live = d.integer("CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END", 0),
         key = d.text(&d.quote("key")),
         state = state_columns(d),
         filter = d.id_filter(count),
@@ -171,23 +194,28 @@ where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
-    if rows.len() != plan.ids.len() {
-        return Err(StoreError::TokensNotFound {
-            missing: plan.ids.len() - rows.len(),
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let owned = row.try_get::<i64, _>(1)? == plan.user_id;
+        let live = row.try_get::<i64, _>(2)? == 1;
+        if !(owned && live) {
+            continue;
+        }
+        let before = state_from_row(row, 4)?;
+        let after = before.apply(plan.fields, plan.values, plan.now);
+        changes.push(BatchChange {
+            id: row.try_get(0)?,
+            key: row.try_get(3)?,
+            before,
+            after,
         });
     }
-    rows.iter()
-        .map(|row| {
-            let before = state_from_row(row, 2)?;
-            let after = before.apply(plan.fields, plan.values, plan.now);
-            Ok(BatchChange {
-                id: row.try_get(0)?,
-                key: row.try_get(1)?,
-                before,
-                after,
-            })
-        })
-        .collect()
+    if changes.len() != plan.ids.len() {
+        return Err(StoreError::TokensNotFound {
+            missing: plan.ids.len() - changes.len(),
+        });
+    }
+    Ok(changes)
 }
 
 /// Rows that change, grouped by the status they end in: every group is one UPDATE of identical values.
@@ -208,8 +236,10 @@ fn update_statement(d: Dialect, fields: FieldSet, count: usize) -> String {
         .map(|field| format!("{} = ?", d.quote(field.name())))
         .collect();
     assignments.push("status = ?".to_owned());
+    // Only rows locked and checked above are named, by primary key (see select_statement).
     d.sql(&format!(
-        "UPDATE tokens SET {} WHERE user_id = ? AND {}",
+        "UPDATE {} SET {} WHERE {}",
+        d.tokens_by_primary_key(),
         assignments.join(", "),
         d.id_filter(count)
     ))

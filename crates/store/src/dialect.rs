@@ -93,6 +93,15 @@ impl Dialect {
         }
     }
 
+    /// The tokens table, read through its primary key. MySQL may otherwise scan a small table whole, and a
+    /// locking scan waits on rows other batches hold even when it does not want them.
+    pub(crate) fn tokens_by_primary_key(self) -> &'static str {
+        match self {
+            Dialect::Sqlite | Dialect::Postgres => "tokens",
+            Dialect::MySql => "tokens FORCE INDEX (PRIMARY)",
+        }
+    }
+
     /// Row locks for a read that is followed by writes in the same transaction. SQLite has none: its
     /// `BEGIN IMMEDIATE` already holds the database's write lock.
     pub(crate) fn lock_rows(self) -> &'static str {

@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A stored value that tokenbatch cannot read (e.g. a NULL where new-api never writes one).
     #[error("unexpected data in the database: {0}")]
     Data(String),
+    /// The engine rolled the transaction back to resolve a lock conflict (deadlock, serialization failure).
+    #[error("transaction rolled back by a lock conflict: {0}")]
+    Conflict(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }
@@ -20,6 +23,8 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {
             StoreError::Unavailable(error)
+        } else if is_conflict(&error) {
+            StoreError::Conflict(error)
         } else {
             StoreError::Database(error)
         }
@@ -37,6 +42,18 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             // SQLite: BUSY (5), LOCKED (6), CANTOPEN (14) mean "not now", not "your request is wrong".
             matches!(db.code().as_deref(), Some("5" | "6" | "14" | "517" | "261"))
+        }
+        _ => false,
+    }
+}
+
+/// Deadlock victims and serialization failures (SQLSTATE 40001 on PostgreSQL and MySQL, 40P01 on
+/// PostgreSQL) and MySQL's lock wait timeout: the transaction was rolled back and may simply be run again.
+fn is_conflict(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("40001" | "40P01"))
+                || db.message().contains("Lock wait timeout exceeded")
         }
         _ => false,
     }

@@ -80,6 +80,19 @@ impl Store {
                 MySqlPoolOptions::new()
                     .max_connections(SERVER_POOL_SIZE)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
+                    // Under REPEATABLE READ an UPDATE that the optimizer runs as a table scan locks every row it
+                    // reads, including rows other batches hold, and overlapping batches deadlock. READ
+                    // COMMITTED only locks matching rows; batches lock theirs explicitly (FOR UPDATE, id order).
+                    .after_connect(|connection, _| {
+                        Box::pin(async move {
+                            sqlx::Executor::execute(
+                                connection,
+                                "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                            )
+                            .await
+                            .map(drop)
+                        })
+                    })
                     .connect_with(MySqlConnectOptions::from_str(url)?)
                     .await?,
             ),
