@@ -1,0 +1,379 @@
+//! Who may do what: every route, HTTP and gRPC, against every kind of identity, and a randomized check that
+//! no user ever writes another user's token.
+
+use serde_json::{json, Value};
+use tokenbatch_e2e::{body, on_every_engine, send, Engine, TestServer, User, BOB_IDS};
+use tokenbatch_proto::token_v1 as pb;
+use tonic::Code;
+
+/// An identity to present, and whether it should be let in.
+struct Identity {
+    name: &'static str,
+    authorization: Option<String>,
+    user_id: Option<String>,
+    accepted: bool,
+}
+
+fn identities(server: &TestServer, alice: &User) -> Vec<Identity> {
+    let id = alice.id.to_string();
+    let token = alice.access_token.clone();
+    let identity =
+        |name, authorization: Option<String>, user_id: Option<String>, accepted| Identity {
+            name,
+            authorization,
+            user_id,
+            accepted,
+        };
+    vec![
+        identity("no headers", None, None, false),
+        identity(
+            "empty headers",
+            Some(String::new()),
+            Some(String::new()),
+            false,
+        ),
+        identity("token without user id", Some(token.clone()), None, false),
+        identity("user id without token", None, Some(id.clone()), false),
+        identity("bare token", Some(token.clone()), Some(id.clone()), true),
+        identity(
+            "Bearer token",
+            Some(format!("Bearer {token}")),
+            Some(id.clone()),
+            true,
+        ),
+        identity(
+            "lower-case bearer",
+            Some(format!("bearer {token}")),
+            Some(id.clone()),
+            true,
+        ),
+        identity(
+            "wrong token",
+            Some("Bearer x".repeat(8)),
+            Some(id.clone()),
+            false,
+        ),
+        identity(
+            "token prefix",
+            Some(token[..16].to_owned()),
+            Some(id.clone()),
+            false,
+        ),
+        identity(
+            "right token, other user's id",
+            Some(token.clone()),
+            Some(server.bob.id.to_string()),
+            false,
+        ),
+        identity(
+            "other user's token, own id",
+            Some(server.bob.access_token.clone()),
+            Some(id.clone()),
+            false,
+        ),
+        identity(
+            "non-numeric user id",
+            Some(token),
+            Some("1 OR 1=1".into()),
+            false,
+        ),
+    ]
+}
+
+/// Every HTTP route with a request that would succeed for alice.
+fn http_routes() -> Vec<(&'static str, &'static str, Option<String>)> {
+    vec![
+        (
+            "PUT",
+            "/api/token/batch",
+            Some(body(&[1, 2], r#""remain_quota":42"#, &["remain_quota"])),
+        ),
+        ("GET", "/api/token/?p=1&size=5", None),
+        ("GET", "/api/token/search?keyword=token-1", None),
+        ("GET", "/api/token/1", None),
+        ("GET", "/api/user/self/groups", None),
+    ]
+}
+
+async fn call_http(
+    server: &TestServer,
+    who: &Identity,
+    route: &(&str, &str, Option<String>),
+) -> (u16, Value, String) {
+    let (method, path, payload) = route;
+    let url = format!("{}{path}", server.base_url);
+    let mut request = match *method {
+        "PUT" => server
+            .http
+            .put(url)
+            .body(payload.clone().unwrap_or_default()),
+        _ => server.http.get(url),
+    };
+    if let Some(value) = &who.authorization {
+        request = request.header("Authorization", value);
+    }
+    if let Some(value) = &who.user_id {
+        request = request.header("New-Api-User", value);
+    }
+    send(request).await
+}
+
+fn metadata<T>(who: &Identity, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(value) = &who.authorization {
+        if let Ok(value) = value.parse() {
+            request.metadata_mut().insert("authorization", value);
+        }
+    }
+    if let Some(value) = &who.user_id {
+        if let Ok(value) = value.parse() {
+            request.metadata_mut().insert("new-api-user", value);
+        }
+    }
+    request
+}
+
+/// Every RPC with a request that would succeed for alice; the result is the status code.
+async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Code)> {
+    let mut client = server.grpc().await;
+    let code =
+        |result: Result<(), tonic::Status>| result.err().map_or(Code::Ok, |status| status.code());
+    let batch = pb::BatchUpdateTokensRequest {
+        ids: vec![1, 2],
+        patch: Some(pb::TokenPatch {
+            remain_quota: Some(43),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["remain_quota".into()],
+        }),
+        validate_only: false,
+        request_id: String::new(),
+    };
+    vec![
+        (
+            "BatchUpdateTokens",
+            code(
+                client
+                    .batch_update_tokens(metadata(who, batch))
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
+            "ListTokens",
+            code(
+                client
+                    .list_tokens(metadata(
+                        who,
+                        pb::ListTokensRequest {
+                            page: 1,
+                            page_size: 5,
+                        },
+                    ))
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
+            "SearchTokens",
+            code(
+                client
+                    .search_tokens(metadata(
+                        who,
+                        pb::SearchTokensRequest {
+                            keyword: "token-1".into(),
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
+            "GetToken",
+            code(
+                client
+                    .get_token(metadata(who, pb::GetTokenRequest { id: 1 }))
+                    .await
+                    .map(drop),
+            ),
+        ),
+    ]
+}
+
+async fn every_route_checks_identity(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = server.alice.clone();
+    for who in identities(&server, &alice) {
+        let before = server.snapshot().await;
+        for route in http_routes() {
+            let (status, response, raw) = call_http(&server, &who, &route).await;
+            if who.accepted {
+                assert_eq!(
+                    (status, &response["success"]),
+                    (200, &json!(true)),
+                    "{} {}: {raw}",
+                    who.name,
+                    route.1
+                );
+            } else {
+                assert_eq!(status, 401, "{} {}: {raw}", who.name, route.1);
+                assert_eq!(
+                    response["code"],
+                    json!("AUTH_UNAUTHORIZED"),
+                    "{} {}",
+                    who.name,
+                    route.1
+                );
+                assert!(
+                    !raw.contains(&alice.access_token),
+                    "{}: the secret is echoed",
+                    who.name
+                );
+            }
+        }
+        for (rpc, code) in call_grpc(&server, &who).await {
+            let expected = if who.accepted {
+                Code::Ok
+            } else {
+                Code::Unauthenticated
+            };
+            assert_eq!(code, expected, "{} {rpc}", who.name);
+        }
+        if !who.accepted {
+            assert_eq!(
+                server.snapshot().await,
+                before,
+                "{}: a rejected identity wrote",
+                who.name
+            );
+        }
+    }
+    server.stop().await;
+}
+
+/// Users who were disabled or deleted after getting their token are shut out of every route.
+async fn disabled_and_deleted_users_are_shut_out(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let bob = server.bob.clone();
+    let as_bob = Identity {
+        name: "bob",
+        authorization: Some(format!("Bearer {}", bob.access_token)),
+        user_id: Some(bob.id.to_string()),
+        accepted: false,
+    };
+    let bob_body = body(&BOB_IDS, r#""remain_quota":5"#, &["remain_quota"]);
+    let routes = [
+        ("PUT", "/api/token/batch", Some(bob_body)),
+        ("GET", "/api/token/900", None),
+    ];
+    for (state, sql, code) in [
+        (
+            "disabled",
+            format!("UPDATE users SET status = 2 WHERE id = {}", bob.id),
+            "AUTH_USER_DISABLED",
+        ),
+        (
+            "deleted",
+            format!(
+                "UPDATE users SET status = 1, deleted_at = '2026-01-01 00:00:00' WHERE id = {}",
+                bob.id
+            ),
+            "AUTH_UNAUTHORIZED",
+        ),
+    ] {
+        server.execute(&sql).await;
+        let before = server.snapshot().await;
+        for route in &routes {
+            let (status, response, raw) = call_http(&server, &as_bob, route).await;
+            assert_eq!(status, 401, "{state} {}: {raw}", route.1);
+            assert_eq!(response["code"], json!(code), "{state} {}: {raw}", route.1);
+        }
+        for (rpc, result) in call_grpc(&server, &as_bob).await {
+            assert_eq!(result, Code::Unauthenticated, "{state} {rpc}");
+        }
+        assert_eq!(server.snapshot().await, before, "{state} user wrote");
+    }
+    server.stop().await;
+}
+
+/// xorshift64*: reproducible choices without a dependency.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+/// Random callers send random id sets mixing their own tokens, others' and missing ones: a batch succeeds
+/// exactly when every id is the caller's, and then changes exactly those rows.
+async fn no_cross_user_write_ever(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let owners: Vec<(User, Vec<i64>)> = vec![
+        (server.alice.clone(), tokenbatch_e2e::alice_ids()),
+        (server.bob.clone(), BOB_IDS.to_vec()),
+    ];
+    let every_id: Vec<i64> = owners
+        .iter()
+        .flat_map(|(_, ids)| ids.clone())
+        .chain([7_777, 424_242])
+        .collect();
+    let mut random = Random(0xD1B5_4A32_D192_ED03);
+    for step in 0..60u64 {
+        let (caller, owned) = &owners[random.below(owners.len() as u64) as usize];
+        let count = 1 + random.below(4) as usize;
+        let ids: Vec<i64> = (0..count)
+            .map(|_| every_id[random.below(every_id.len() as u64) as usize])
+            .collect();
+        let marker = 1_000 + step as i64;
+        let before = server.snapshot().await;
+        let (_, response, raw) = server
+            .put_batch(
+                caller,
+                &body(
+                    &ids,
+                    &format!(r#""remain_quota":{marker}"#),
+                    &["remain_quota"],
+                ),
+            )
+            .await;
+        let after = server.snapshot().await;
+        let all_own = ids.iter().all(|id| owned.contains(id));
+        if all_own {
+            assert_eq!(
+                response["success"],
+                json!(true),
+                "step {step} {ids:?}: {raw}"
+            );
+            for ((id, old), (_, new)) in before.iter().zip(&after) {
+                if ids.contains(id) {
+                    assert_eq!(new.remain_quota, marker, "step {step}: token {id}");
+                } else {
+                    assert_eq!(old, new, "step {step}: token {id} was not in the batch");
+                }
+            }
+        } else {
+            assert_eq!(
+                response["code"],
+                json!("ids.not_found"),
+                "step {step} {ids:?}: {raw}"
+            );
+            assert_eq!(
+                before, after,
+                "step {step}: a batch naming others' tokens wrote"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+on_every_engine!(
+    every_route_checks_identity,
+    disabled_and_deleted_users_are_shut_out,
+    no_cross_user_write_ever
+);
