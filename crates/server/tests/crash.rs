@@ -1,0 +1,277 @@
+//! Crash atomicity: the real binary is killed with SIGKILL at random moments while it applies batches of
+//! 1 000–10 000 tokens. After every kill and restart each batch is either wholly applied or not at all, the
+//! database is sound, and the service answers again.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use sqlx::Row;
+use tokenbatch::seed;
+use tokenbatch_rules::apply::{TokenState, STATUS_ENABLED};
+use tokenbatch_store::{Location, NewToken, Store};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_tokenbatch");
+const TOKENS: i64 = 10_000;
+const KILLS: u64 = 50;
+const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// xorshift64*: reproducible choices without a dependency.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+/// Creates the user and 10 000 tokens; returns the user's id and access token.
+async fn seed_database(location: &Location) -> (i64, String) {
+    let store = Store::open(location).await.expect("open store");
+    let user = seed::add_user(&store, "crash", "default", 1)
+        .await
+        .expect("user");
+    let tokens: Vec<NewToken> = (1..=TOKENS)
+        .map(|id| NewToken {
+            id: Some(id),
+            user_id: user.id,
+            key: seed::random_alphanumeric(48),
+            name: format!("crash-{id}"),
+            created_time: 1_700_000_000,
+            used_quota: 0,
+            state: TokenState {
+                status: STATUS_ENABLED,
+                group: "default".into(),
+                expired_time: -1,
+                ..TokenState::default()
+            },
+        })
+        .collect();
+    store.insert_tokens(&tokens).await.expect("tokens");
+    store.close().await;
+    (user.id, user.access_token)
+}
+
+/// Starts `tokenbatch serve` with `env` and waits for its ready line.
+async fn start(env: &[(&str, String)]) -> (Child, String) {
+    let mut command = Command::new(BINARY);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("serve starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.expect("stdout") {
+            if let Some(at) = line.find("ready on http://") {
+                return line[at + 16..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_owned();
+            }
+        }
+        panic!("serve exited before it was ready");
+    })
+    .await
+    .expect("ready within 20 s");
+    // Keep reading so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, address)
+}
+
+/// How many tokens hold batch `marker`'s values, counted per column.
+async fn rows_with_marker<'e, E>(executor: E, marker: i64, postgres: bool) -> (i64, i64)
+where
+    E: sqlx::Executor<'e> + Copy,
+    for<'r> i64: sqlx::Decode<'r, E::Database> + sqlx::Type<E::Database>,
+    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
+    usize: sqlx::ColumnIndex<<E::Database as sqlx::Database>::Row>,
+{
+    let cast = if postgres { "BIGINT" } else { "INTEGER" };
+    let quota =
+        format!("SELECT CAST(COUNT(*) AS {cast}) FROM tokens WHERE remain_quota = {marker}");
+    let models =
+        format!("SELECT CAST(COUNT(*) AS {cast}) FROM tokens WHERE model_limits = 'm{marker}'");
+    let by_quota: i64 = sqlx::query(&quota)
+        .fetch_one(executor)
+        .await
+        .unwrap()
+        .get(0);
+    let by_models: i64 = sqlx::query(&models)
+        .fetch_one(executor)
+        .await
+        .unwrap()
+        .get(0);
+    (by_quota, by_models)
+}
+
+/// Fires a batch, kills the server at a random moment, restarts it, and checks the batch was all or nothing.
+async fn kill_during_batches<F, Fut>(
+    env: Vec<(&str, String)>,
+    user: (i64, String),
+    longest_wait: Duration,
+    count_marker: F,
+) -> (u64, u64)
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = (i64, i64)>,
+{
+    let mut random = Random(0x5EED_0F_C0FFEE);
+    let (mut applied, mut not_applied) = (0, 0);
+    let client = reqwest::Client::new();
+    for kill in 0..KILLS {
+        let (mut child, address) = start(&env).await;
+        let marker = 1 + kill as i64;
+        let size = 1_000 + random.below(9_001) as i64;
+        let first = 1 + random.below((TOKENS - size + 1) as u64) as i64;
+        let ids: Vec<i64> = (first..first + size).collect();
+        let body = serde_json::json!({
+            "ids": ids,
+            "remain_quota": marker,
+            "model_limits": format!("m{marker}"),
+            "update_fields": ["remain_quota", "model_limits"],
+        })
+        .to_string();
+        let request = client
+            .put(format!("http://{address}/api/token/batch"))
+            .header("Authorization", &user.1)
+            .header("New-Api-User", user.0.to_string())
+            .body(body)
+            .send();
+        let in_flight = tokio::spawn(request);
+        // Spread the kills over the time a batch takes, so they land before, during and after commits.
+        let wait = random.below(longest_wait.as_micros() as u64);
+        tokio::time::sleep(Duration::from_micros(wait)).await;
+        child.kill().await.expect("SIGKILL");
+        let _ = in_flight.await;
+
+        let (by_quota, by_models) = count_marker(marker).await;
+        assert_eq!(
+            by_quota, by_models,
+            "kill {kill}: a row holds half of batch {marker}"
+        );
+        assert!(
+            by_quota == 0 || by_quota == size,
+            "kill {kill}: batch {marker} of {size} tokens applied to {by_quota} only"
+        );
+        if by_quota == size {
+            applied += 1;
+        } else {
+            not_applied += 1;
+        }
+    }
+    // The service answers again after the last kill.
+    let (mut child, address) = start(&env).await;
+    let response = client
+        .get(format!("http://{address}/api/token/?p=1"))
+        .header("Authorization", &user.1)
+        .header("New-Api-User", user.0.to_string())
+        .send()
+        .await
+        .expect("answers after restart");
+    assert_eq!(response.status().as_u16(), 200);
+    child.kill().await.unwrap();
+    (applied, not_applied)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_batches_survive_sigkill_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.db");
+    let user = seed_database(&Location::SqliteFile(path.clone())).await;
+    let env = vec![("SQLITE_PATH", path.display().to_string())];
+    let url = format!("sqlite://{}", path.display());
+    let (applied, not_applied) =
+        kill_during_batches(env, user, Duration::from_millis(250), |marker| {
+            let url = url.clone();
+            async move {
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                let counts = rows_with_marker(&pool, marker, false).await;
+                pool.close().await;
+                counts
+            }
+        })
+        .await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let integrity: String = sqlx::query("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(integrity, "ok");
+    eprintln!("sqlite: {applied} batches applied, {not_applied} not applied, {KILLS} kills");
+    assert!(
+        applied > 0 && not_applied > 0,
+        "kills should land both before and after commits"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_batches_survive_sigkill_whole_or_not_at_all() {
+    let admin = sqlx::PgPool::connect(POSTGRES_ADMIN_URL)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable ({e}); see .ci/run")
+        });
+    let schema = format!("tb_crash_{}", seed::random_alphanumeric(10).to_lowercase());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = format!("{POSTGRES_ADMIN_URL}?options=-c%20search_path%3D{schema}");
+    let user = seed_database(&Location::Postgres(url.clone())).await;
+    let checker = sqlx::PgPool::connect(&url).await.unwrap();
+    let env = vec![("SQL_DSN", url.clone())];
+    let (applied, not_applied) =
+        kill_during_batches(env, user, Duration::from_millis(1000), |marker| {
+            rows_with_marker(&checker, marker, true)
+        })
+        .await;
+    // No transaction of a killed server lingers holding locks on the tokens.
+    let mut lingering = 1;
+    for _ in 0..50 {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_locks l JOIN pg_class c ON l.relation = c.oid \
+             JOIN pg_namespace n ON c.relnamespace = n.oid WHERE n.nspname = '{schema}' AND l.pid <> pg_backend_pid()"
+        );
+        lingering = sqlx::query(&sql)
+            .fetch_one(&checker)
+            .await
+            .unwrap()
+            .get::<i64, _>(0);
+        if lingering == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        lingering, 0,
+        "locks of killed servers' transactions are still held"
+    );
+    let prepared: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM pg_prepared_xacts")
+        .fetch_one(&checker)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(prepared, 0, "no orphaned prepared transactions");
+    checker.close().await;
+    eprintln!("postgres: {applied} batches applied, {not_applied} not applied, {KILLS} kills");
+    assert!(
+        applied > 0 && not_applied > 0,
+        "kills should land both before and after commits"
+    );
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
