@@ -126,7 +126,7 @@ where
     F: Fn(i64) -> Fut,
     Fut: std::future::Future<Output = (i64, i64)>,
 {
-    let mut random = Random(0x5EED_0F_C0FFEE);
+    let mut random = Random(0x5EED_0FC0_FFEE);
     let (mut applied, mut not_applied) = (0, 0);
     let client = reqwest::Client::new();
     for kill in 0..KILLS {
