@@ -1,0 +1,466 @@
+//! tokenbatch-bench: SPEC §8's figures, each with its baseline measured in the same run (BENCHMARKS.md).
+//!
+//!     cargo run --release -p tokenbatch-bench                      every figure on SQLite
+//!     cargo run --release -p tokenbatch-bench -- --postgres        … and on PostgreSQL (local trust URL)
+//!     cargo run --release -p tokenbatch-bench -- --only floor,throughput
+//!     cargo run --release -p tokenbatch-bench -- --quick           a few seconds; exits 1 when a ratio is
+//!                                                                  past twice its target (CI)
+//!
+//! The server is the real one (`tokenbatch::serve::start_with`) on 127.0.0.1:0, in a runtime of its own with
+//! two workers as the binary has on this machine, logging at `info` as the binary does (to a file); the load
+//! comes from a single-threaded runtime in the same process. The footprint figure runs the `tokenbatch`
+//! binary itself (next to this one, or `--tokenbatch PATH`).
+
+mod client;
+mod figures;
+mod fixture;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, ValueEnum};
+
+use figures::{
+    median, Alternative, Floor, Footprint, Load, LoadSpec, Protocol, Rounds, Validation,
+};
+use fixture::{BoxError, Engine, Fixture};
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokenbatch-bench",
+    about = "tokenbatch against its floor (plain sqlx) and its alternative (one request per token)"
+)]
+struct Cli {
+    /// A few seconds: smaller runs, footprint skipped, and exit status 1 when a ratio is past twice its
+    /// target (the CI guard; ratios only, never absolute timings).
+    #[arg(long)]
+    quick: bool,
+    /// Also measure on PostgreSQL, in a schema of its own (created and dropped) at this admin URL.
+    #[arg(long, num_args = 0..=1, default_missing_value = DEFAULT_POSTGRES, value_name = "URL")]
+    postgres: Option<String>,
+    /// Only these figures.
+    #[arg(long, value_delimiter = ',', value_enum)]
+    only: Vec<Figure>,
+    /// Clients of the throughput figure.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Measured seconds per protocol in the throughput figure (default 10, quick 2).
+    #[arg(long)]
+    seconds: Option<f64>,
+    /// The `tokenbatch` binary for the footprint figure (default: next to this executable).
+    #[arg(long, env = "TOKENBATCH_BIN")]
+    tokenbatch: Option<PathBuf>,
+    /// Where the in-process server logs (default: a file in a temporary directory).
+    #[arg(long)]
+    server_log: Option<PathBuf>,
+    /// Only write the validation body, its context and the native timings as JSON to this file, for
+    /// scripts/bench-wasm.sh.
+    #[arg(long, value_name = "FILE")]
+    native_validation_json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Figure {
+    Floor,
+    Alternative,
+    Throughput,
+    Validation,
+    Footprint,
+}
+
+/// A ratio with its target and whether it is a ceiling (≤) or a floor (≥).
+struct Ratio {
+    name: String,
+    value: f64,
+    target: f64,
+    at_most: bool,
+}
+
+impl Ratio {
+    fn meets(&self, target: f64) -> bool {
+        match self.at_most {
+            true => self.value <= target,
+            false => self.value >= target,
+        }
+    }
+
+    /// The CI guard's bound: twice the target's distance from 1× (×2 for a ceiling, ÷2 for a floor).
+    fn guard(&self) -> f64 {
+        match self.at_most {
+            true => self.target * 2.0,
+            false => self.target / 2.0,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(path) = &cli.native_validation_json {
+        return match native_validation_json(path) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("tokenbatch-bench: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(run(&cli)) {
+        Ok(ratios) => verdict(&cli, &ratios),
+        Err(error) => {
+            eprintln!("tokenbatch-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn verdict(cli: &Cli, ratios: &[Ratio]) -> ExitCode {
+    println!("\nratios (this run)");
+    let mut guard_failed = false;
+    for ratio in ratios {
+        let sign = if ratio.at_most { "≤" } else { "≥" };
+        let target = if ratio.meets(ratio.target) {
+            "meets"
+        } else {
+            "MISSES"
+        };
+        let guard = ratio.meets(ratio.guard());
+        guard_failed |= !guard;
+        println!(
+            "  {:<58} {:>8.2}×  {target} target {sign} {}×{}",
+            ratio.name,
+            ratio.value,
+            ratio.target,
+            if cli.quick {
+                format!(
+                    "; CI guard {sign} {}×: {}",
+                    ratio.guard(),
+                    if guard { "ok" } else { "FAILED" }
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    if cli.quick && guard_failed {
+        println!("tokenbatch-bench --quick: a ratio regressed past twice its target");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn wanted(cli: &Cli, figure: Figure) -> bool {
+    let default = !(cli.quick && figure == Figure::Footprint);
+    match cli.only.is_empty() {
+        true => default,
+        false => cli.only.contains(&figure),
+    }
+}
+
+async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
+    let log_dir = tempfile::tempdir()?;
+    let log_path = cli
+        .server_log
+        .clone()
+        .unwrap_or_else(|| log_dir.path().join("server.log"));
+    let log = std::fs::File::create(&log_path)?;
+    tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(log))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    header(cli, &log_path);
+
+    let mut ratios = Vec::new();
+    let mut engines = vec![(Engine::Sqlite, None)];
+    if let Some(url) = &cli.postgres {
+        engines.push((Engine::Postgres, Some(url.as_str())));
+    }
+    let next = Rounds::default();
+    let load_figures = [Figure::Floor, Figure::Alternative, Figure::Throughput];
+    for (engine, url) in engines {
+        if !load_figures.iter().any(|figure| wanted(cli, *figure)) {
+            break;
+        }
+        // Tokens 1..=10 240 of one user (1 024 disjoint 10-id sets, a multiple of 32 clients) and as many
+        // of another user.
+        let started = std::time::Instant::now();
+        let fx = Fixture::start(engine, 10_240, url).await?;
+        println!(
+            "\n{}: seeded 2 × 10 240 tokens and started the server on {} in {:.1} s",
+            engine.name(),
+            fx.addr,
+            started.elapsed().as_secs_f64()
+        );
+        let result = measure_engine(cli, &fx, &next, &mut ratios).await;
+        fx.stop().await;
+        result?;
+    }
+    if wanted(cli, Figure::Validation) {
+        let runs = if cli.quick { 50 } else { 500 };
+        print_validation(&figures::validation(10_000, runs)?);
+    }
+    if wanted(cli, Figure::Footprint) {
+        let binary = match &cli.tokenbatch {
+            Some(path) => path.clone(),
+            None => std::env::current_exe()?.with_file_name("tokenbatch"),
+        };
+        if !binary.exists() {
+            return Err(format!(
+                "{} not found: build it first (cargo build --release -p tokenbatch) or pass --tokenbatch",
+                binary.display()
+            )
+            .into());
+        }
+        print_footprint(&figures::footprint(&binary, 100_000, 5).await?);
+    }
+    Ok(ratios)
+}
+
+async fn measure_engine(
+    cli: &Cli,
+    fx: &Fixture,
+    next: &Rounds,
+    ratios: &mut Vec<Ratio>,
+) -> Result<(), BoxError> {
+    let engine = fx.engine.name();
+    if wanted(cli, Figure::Floor) {
+        let floor = figures::floor(fx, 10_000, if cli.quick { 5 } else { 15 }, next).await?;
+        print_floor(&floor);
+        ratios.push(Ratio {
+            name: format!("floor, {engine}: HTTP batch / plain sqlx UPDATE"),
+            value: floor.ratio(),
+            target: 1.5,
+            at_most: true,
+        });
+    }
+    if wanted(cli, Figure::Alternative) && fx.engine == Engine::Sqlite {
+        let sizes: &[i64] = if cli.quick {
+            &[1_000]
+        } else {
+            &[1_000, 10_000]
+        };
+        for &tokens in sizes {
+            let alternative = figures::alternative(fx, tokens, 5, next).await?;
+            print_alternative(&alternative);
+            ratios.push(Ratio {
+                name: format!("alternative, {engine}: {tokens} one-id requests / one batch"),
+                value: alternative.ratio(),
+                target: 100.0,
+                at_most: false,
+            });
+        }
+    }
+    if wanted(cli, Figure::Throughput) {
+        let seconds = cli.seconds.unwrap_or(if cli.quick { 2.0 } else { 10.0 });
+        // Each protocol in two halves, alternating, so drift weighs on both alike.
+        let half = Duration::from_secs_f64(seconds / 2.0);
+        let warmup = Duration::from_millis(if cli.quick { 300 } else { 1000 });
+        let mut runs: Vec<Load> = Vec::new();
+        for _ in 0..2 {
+            for protocol in [Protocol::Http, Protocol::Grpc] {
+                let spec = LoadSpec {
+                    protocol,
+                    concurrency: cli.concurrency,
+                    batch: 10,
+                    pool_tokens: 10_240,
+                    warmup,
+                    measure: half,
+                };
+                runs.push(figures::load(fx, spec, next).await?);
+            }
+        }
+        let http = merge(runs.iter().filter(|run| run.protocol == Protocol::Http))?;
+        let grpc = merge(runs.iter().filter(|run| run.protocol == Protocol::Grpc))?;
+        print_load(&http);
+        print_load(&grpc);
+        if fx.engine == Engine::Sqlite {
+            println!(
+                "  target ≥ 5 000 requests/s over HTTP: {}",
+                if http.per_second() >= 5_000.0 {
+                    "meets"
+                } else {
+                    "MISSES"
+                }
+            );
+        }
+        ratios.push(Ratio {
+            name: format!("shim, {engine}: HTTP / gRPC time per request"),
+            value: grpc.per_second() / http.per_second(),
+            target: 1.15,
+            at_most: true,
+        });
+    }
+    Ok(())
+}
+
+fn merge<'a>(mut runs: impl Iterator<Item = &'a Load>) -> Result<Load, BoxError> {
+    let first = runs.next().ok_or("no run")?;
+    let mut merged = Load {
+        engine: first.engine,
+        protocol: first.protocol,
+        concurrency: first.concurrency,
+        batch: first.batch,
+        requests: first.requests,
+        elapsed: first.elapsed,
+        latency: first.latency.clone(),
+    };
+    for run in runs {
+        merged.requests += run.requests;
+        merged.elapsed += run.elapsed;
+        merged.latency.add(&run.latency)?;
+    }
+    Ok(merged)
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn header(cli: &Cli, log: &std::path::Path) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split(':').nth(1))
+                .map(|name| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "tokenbatch-bench {} — {} — {cores} cores ({cpu}) — {} build{}",
+        env!("CARGO_PKG_VERSION"),
+        tokenbatch_rules::time::format_utc(now),
+        if cfg!(debug_assertions) {
+            "DEBUG (numbers meaningless)"
+        } else {
+            "release"
+        },
+        if cli.quick { " — quick" } else { "" },
+    );
+    println!("server log: {}", log.display());
+}
+
+fn print_floor(floor: &Floor) {
+    println!(
+        "(1) floor, {}: one {}-token batch of 3 fields, {} runs each, alternating",
+        floor.engine.name(),
+        floor.tokens,
+        floor.http.len()
+    );
+    let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
+    println!(
+        "  PUT /api/token/batch (HTTP, end to end)  median {}  min {}",
+        ms(median(&floor.http)),
+        ms(min(&floor.http))
+    );
+    println!(
+        "  the same UPDATE with sqlx, same file/rows median {}  min {}",
+        ms(median(&floor.sql)),
+        ms(min(&floor.sql))
+    );
+    println!("  ratio {:.2}× (target ≤ 1.5×)", floor.ratio());
+}
+
+fn print_alternative(alternative: &Alternative) {
+    println!(
+        "(2) alternative: {} tokens, one request per token (sequential, one keep-alive connection) vs one batch",
+        alternative.tokens
+    );
+    println!(
+        "  one at a time  {} in all ({} per request)",
+        ms(alternative.one_by_one),
+        ms(alternative.one_by_one / alternative.tokens as u32)
+    );
+    println!(
+        "  one batch      median {} of {}",
+        ms(median(&alternative.batch)),
+        alternative.batch.len()
+    );
+    println!("  ratio {:.0}× faster (target ≥ 100×)", alternative.ratio());
+}
+
+fn print_load(load: &Load) {
+    println!(
+        "(3) throughput, {}, {}: {}-id batches, {} clients (disjoint ids), {:.1} s measured",
+        load.engine.name(),
+        load.protocol.name(),
+        load.batch,
+        load.concurrency,
+        load.elapsed.as_secs_f64()
+    );
+    println!(
+        "  {:.0} requests/s ({} requests, every answer checked)  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        load.per_second(),
+        load.requests,
+        load.percentile_ms(0.5),
+        load.percentile_ms(0.99),
+        load.latency.max() as f64 / 1000.0
+    );
+}
+
+fn print_validation(validation: &Validation) {
+    println!(
+        "\n(4) validation, native: 10 000 ids and every field ({} bytes), median",
+        validation.body_bytes
+    );
+    println!(
+        "  check_body                {:.3} ms (target ≤ 1 ms; criterion: cargo bench -p tokenbatch-rules)",
+        validation.check_body.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  validateBody's code       {:.3} ms (the WebAssembly comparison's baseline: scripts/bench-wasm.sh)",
+        validation.body_verdict.as_secs_f64() * 1000.0
+    );
+}
+
+fn print_footprint(footprint: &Footprint) {
+    let max_rss = footprint.idle_rss_kib.iter().max().copied().unwrap_or(0);
+    println!(
+        "\n(5) footprint: `tokenbatch serve` on an existing SQLite file with {} tokens, {} starts",
+        footprint.tokens,
+        footprint.ready.len()
+    );
+    println!(
+        "  process start to ready line  median {}  max {} (target ≤ 300 ms)",
+        ms(median(&footprint.ready)),
+        ms(footprint.ready.iter().max().copied().unwrap_or_default())
+    );
+    println!(
+        "  idle RSS (VmRSS, 1 s after ready)  max {:.1} MiB (target ≤ 30 MiB)",
+        max_rss as f64 / 1024.0
+    );
+    println!(
+        "  web/pkg/tokenbatch_wasm_bg.wasm  {:.1} KiB raw (≤ 150), {:.1} KiB gzip -9 (≤ 60)",
+        footprint.wasm_raw as f64 / 1024.0,
+        footprint.wasm_gzip as f64 / 1024.0
+    );
+}
+
+/// For scripts/bench-wasm.sh: the body, the context the page would pass, and the native medians.
+fn native_validation_json(path: &std::path::Path) -> Result<(), BoxError> {
+    let validation = figures::validation(10_000, 500)?;
+    let document = serde_json::json!({
+        "body": figures::validation_body(10_000),
+        "now": figures::validation_now(),
+        "allowed_groups": figures::validation_groups(),
+        "native_check_body_ms": validation.check_body.as_secs_f64() * 1000.0,
+        "native_validate_body_ms": validation.body_verdict.as_secs_f64() * 1000.0,
+        "release": !cfg!(debug_assertions),
+    });
+    std::fs::write(path, serde_json::to_string(&document)?)?;
+    Ok(())
+}
