@@ -257,7 +257,7 @@ impl App {
         let (page, page_size) = page.resolve();
         let (items, total) = self
             .store
-            .list_tokens(user.id, (page - 1) * page_size, page_size)
+            .list_tokens(user.id, (page - 1).saturating_mul(page_size), page_size)
             .await?;
         Ok(TokenPage {
             items,
@@ -292,7 +292,7 @@ impl App {
                 user.id,
                 name_pattern.as_deref(),
                 key_pattern.as_deref(),
-                (page - 1) * page_size,
+                (page - 1).saturating_mul(page_size),
                 page_size,
             )
             .await?;
