@@ -201,6 +201,8 @@ impl App {
             values: &batch.values,
             now: context.now,
             dry_run: validate_only,
+            // Keys are read only to drop new-api's cache entries.
+            keys: self.token_cache.is_some(),
         };
         let changes = self.store.apply_batch(&plan).await?;
         let service_warnings = match validate_only {

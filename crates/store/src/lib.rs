@@ -45,9 +45,10 @@ pub(crate) use on_pool;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    /// SQLite has one writer at a time; queueing writers here instead of in SQLite's busy handler avoids its
-    /// sleep-and-retry backoff, which would otherwise dominate under concurrent batches.
-    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite has one writer at a time: batches queue for the store's own writer (group commit, see
+    /// [`batch::SqliteWriter`]) rather than in SQLite's busy handler, whose sleep-and-retry backoff would
+    /// otherwise dominate under concurrent batches.
+    sqlite_writer: Option<batch::SqliteWriter>,
     /// Character limits of writable columns narrower than the rules' own, read once at open.
     column_limits: std::sync::Arc<Vec<(tokenbatch_rules::Field, usize)>>,
 }
@@ -97,9 +98,13 @@ impl Store {
                     .await?,
             ),
         };
+        let sqlite_writer = match &pool {
+            Pool::Sqlite(pool) => Some(batch::SqliteWriter::start(pool.clone())),
+            _ => None,
+        };
         let mut store = Store {
             pool,
-            write_gate: Default::default(),
+            sqlite_writer,
             column_limits: Default::default(),
         };
         schema::ensure(&store).await?;
@@ -402,6 +407,9 @@ async fn open_sqlite(path: &Path) -> Result<SqlitePool, StoreError> {
         .max_connections(8)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // A file has no connection to lose: pinging it before each use is a round trip to the connection's
+        // worker thread per query for nothing.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?)
 }
