@@ -16,9 +16,12 @@ pub const USABLE_GROUPS_OPTION: &str = "UserUsableGroups";
 pub const SPECIAL_USABLE_GROUPS_OPTION: &str = "group_ratio_setting.group_special_usable_group";
 
 pub async fn usable_groups(store: &Store, user: &UserRecord) -> Result<Vec<String>, ApiError> {
-    let usable = store.option(USABLE_GROUPS_OPTION).await?;
-    let special = store.option(SPECIAL_USABLE_GROUPS_OPTION).await?;
-    Ok(resolve(usable.as_deref(), special.as_deref(), &user.group))
+    // One round trip for both options: every batch asks.
+    let options = store
+        .options(&[USABLE_GROUPS_OPTION, SPECIAL_USABLE_GROUPS_OPTION])
+        .await?;
+    let (usable, special) = (options[0].as_deref(), options[1].as_deref());
+    Ok(resolve(usable, special, &user.group))
 }
 
 /// The pure part of [`usable_groups`]: option values in, group names out (stable order, no duplicates).
