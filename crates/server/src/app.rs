@@ -223,6 +223,7 @@ impl App {
             validate_only,
             "batch update"
         );
+        crate::metrics::global().record_batch(batch.ids.len(), outcome.changed(), validate_only);
         Ok(outcome)
     }
 

@@ -41,6 +41,15 @@ pub async fn reporter() -> HealthReporter {
     reporter
 }
 
+/// Tells health clients the server is going away, before it stops taking calls.
+pub async fn report_shutting_down(reporter: &HealthReporter) {
+    for service in MONITORED_SERVICES {
+        reporter
+            .set_service_status(service, ServingStatus::NotServing)
+            .await;
+    }
+}
+
 /// Pings the database every [`PING_INTERVAL`] and reports SERVING / NOT_SERVING accordingly, until aborted.
 pub fn spawn_monitor(store: Store, reporter: HealthReporter) -> JoinHandle<()> {
     tokio::spawn(async move {

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::serve::ListenerExt;
 use tokenbatch_proto::token_v1::token_service_server::TokenServiceServer;
@@ -44,14 +45,31 @@ pub struct RunningServer {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     health_monitor: JoinHandle<()>,
+    health: HealthReporter,
 }
+
+/// How long a stop waits for open calls to end. Streams such as health `Watch` or a reflection session never
+/// end by themselves, so past this they are cut rather than holding the shutdown forever.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 impl RunningServer {
     /// Stops accepting connections, lets in-flight requests finish, and closes the database.
-    pub async fn stop(self) -> Result<(), ServeError> {
+    /// Health turns NOT_SERVING first, so that load balancers and watching clients move away.
+    pub async fn stop(mut self) -> Result<(), ServeError> {
         self.health_monitor.abort();
+        health::report_shutting_down(&self.health).await;
         let _ = self.shutdown.send(());
-        let result = self.task.await.unwrap_or(Ok(()));
+        let result = match tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await {
+            Ok(joined) => joined.unwrap_or(Ok(())),
+            Err(_) => {
+                tracing::info!(
+                    "calls still open {} s after shutdown began (streams such as health Watch): closing them",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                self.task.abort();
+                Ok(())
+            }
+        };
         self.store.close().await;
         Ok(result?)
     }
@@ -71,13 +89,17 @@ pub fn router(
     health: HealthReporter,
     cors: &CorsPolicy,
 ) -> Result<axum::Router, ServeError> {
+    // Both reflection versions describe every service on the port, each other included, so a client of
+    // either version sees the whole server.
     let descriptors = [
         tokenbatch_proto::FILE_DESCRIPTOR_SET,
         tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
     ];
     let reflection = || {
         descriptors.iter().fold(
-            tonic_reflection::server::Builder::configure(),
+            tonic_reflection::server::Builder::configure().include_reflection_service(false),
             |builder, set| builder.register_encoded_file_descriptor_set(set),
         )
     };
@@ -157,7 +179,7 @@ pub async fn start_with(
     }
     let health = health::reporter().await;
     let service = router(app, health.clone(), &options.cors)?;
-    let health_monitor = health::spawn_monitor(store.clone(), health);
+    let health_monitor = health::spawn_monitor(store.clone(), health.clone());
     // gRPC answers in several HTTP/2 frames (headers, data, trailers): with Nagle's algorithm on, the last
     // ones wait for the client's delayed ACK, about 40 ms a call.
     let listener = listener.tap_io(|tcp| {
@@ -182,6 +204,7 @@ pub async fn start_with(
         shutdown,
         task,
         health_monitor,
+        health,
     })
 }
 
