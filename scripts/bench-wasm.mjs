@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const PKG = join(REPO, "web", "pkg");
+// TOKENBATCH_WASM_PKG times another build of the module (e.g. with another opt-level) against the same native run.
+const PKG = process.env.TOKENBATCH_WASM_PKG ?? join(REPO, "web", "pkg");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 // The flags this machine's closed network needs (as tests/web/harness.mjs).
 const CHROMIUM_ARGS = [
@@ -90,6 +91,7 @@ try {
   const chrome = result.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? "?";
   const ratio = result.median / native.native_validate_body_ms;
   console.log(`validation of a 10 000-id body with every field (${native.body.length} bytes), median:`);
+  if (process.env.TOKENBATCH_WASM_PKG) console.log(`  (module from ${PKG})`);
   console.log(`  native check_body (what the server runs)        ${native.native_check_body_ms.toFixed(3)} ms`);
   console.log(`  native validateBody's code (the baseline)      ${native.native_validate_body_ms.toFixed(3)} ms`);
   console.log(

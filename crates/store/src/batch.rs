@@ -281,6 +281,18 @@ async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
             1 => vec![run_alone(&pool, &jobs[0]).await],
             _ => match run_group(&pool, &jobs).await {
                 Ok(results) => results,
+                Err(StoreError::Unavailable(error)) => {
+                    // The database is busy (another process holds the write lock past the busy timeout) or
+                    // gone: every batch would wait as long again on its own. Nothing was committed.
+                    let reason = error.to_string();
+                    jobs.iter()
+                        .map(|_| {
+                            Err(StoreError::Unavailable(sqlx::Error::Protocol(
+                                reason.clone(),
+                            )))
+                        })
+                        .collect()
+                }
                 Err(error) => {
                     // Nothing of the group was committed. Run each batch in a transaction of its own, so that
                     // each gets its own outcome and one failing batch cannot fail the others.

@@ -444,6 +444,99 @@ async fn open_sqlite(path: &Path) -> Result<SqlitePool, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokenbatch_rules::apply::TokenState;
+    use tokenbatch_rules::{Field, Patch};
+
+    /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
+    /// each still succeeds or fails on its own, and one refused batch writes nothing and fails no other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_sqlite_batches_keep_their_own_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Location::SqliteFile(dir.path().join("group.db")))
+            .await
+            .unwrap();
+        let user = NewUser {
+            username: "u".into(),
+            password_hash: "x".into(),
+            role: 1,
+            status: 1,
+            access_token: "t".repeat(32),
+            group: "default".into(),
+            aff_code: "abcd".into(),
+        };
+        let user_id = store.insert_user(&user).await.unwrap();
+        let tokens: Vec<NewToken> = (1..=200)
+            .map(|id| NewToken {
+                id: Some(id),
+                user_id,
+                key: format!("key-{id}"),
+                name: format!("t{id}"),
+                created_time: 1,
+                used_quota: 0,
+                state: TokenState {
+                    status: 1,
+                    group: "default".into(),
+                    expired_time: -1,
+                    remain_quota: 0,
+                    ..TokenState::default()
+                },
+            })
+            .collect();
+        store.insert_tokens(&tokens).await.unwrap();
+
+        let mut tasks = Vec::new();
+        for batch in 0..40i64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                // Batch 7 also names an id that does not exist.
+                let mut ids: Vec<i64> = (batch * 5 + 1..=batch * 5 + 5).collect();
+                if batch == 7 {
+                    ids.push(10_000);
+                }
+                let values = Patch {
+                    remain_quota: Some(1_000 + batch),
+                    ..Patch::default()
+                };
+                let plan = BatchPlan {
+                    user_id,
+                    ids: &ids,
+                    fields: [Field::RemainQuota].into_iter().collect(),
+                    values: &values,
+                    now: 1_800_000_000,
+                    dry_run: false,
+                    keys: batch % 2 == 0,
+                };
+                (batch, store.apply_batch(&plan).await)
+            }));
+        }
+        for task in tasks {
+            let (batch, result) = task.await.unwrap();
+            match batch {
+                7 => assert!(
+                    matches!(result, Err(StoreError::TokensNotFound { missing: 1 })),
+                    "{result:?}"
+                ),
+                _ => {
+                    let changes = result.unwrap();
+                    assert_eq!(changes.len(), 5);
+                    assert!(changes.iter().all(|change| change.changed()
+                        && change.after.remain_quota == 1_000 + batch
+                        && change.after.status == 1
+                        && (change.key.is_empty() == (batch % 2 == 1))));
+                }
+            }
+        }
+        for id in 1..=200i64 {
+            let token = store.get_token(user_id, id).await.unwrap().unwrap();
+            let batch = (id - 1) / 5;
+            let expected = match batch {
+                7 | 40.. => 0,
+                _ => 1_000 + batch,
+            };
+            assert_eq!(token.state.remain_quota, expected, "token {id}");
+        }
+        store.close().await;
+    }
 
     #[tokio::test]
     async fn options_reads_several_keys_in_the_order_asked() {
