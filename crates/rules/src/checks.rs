@@ -207,11 +207,18 @@ fn group(raw: &str, ctx: &Context) -> Result<String, Vec<Problem>> {
                 problems.push(Problem::GroupDuplicate { name: quote(name) });
             }
         } else {
-            if !group_allowed(name, ctx) && problems.len() < MAX_PROBLEMS_PER_FIELD {
-                problems.push(Problem::GroupNotAllowed {
+            let problem = if name.chars().any(char::is_control) {
+                Some(Problem::GroupControlChar { name: quote(name) })
+            } else if !group_allowed(name, ctx) {
+                Some(Problem::GroupNotAllowed {
                     name: quote(name),
                     allowed: allowed_groups(ctx),
-                });
+                })
+            } else {
+                None
+            };
+            if let Some(problem) = problem.filter(|_| problems.len() < MAX_PROBLEMS_PER_FIELD) {
+                problems.push(problem);
             }
             names.push(name);
         }

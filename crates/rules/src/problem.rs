@@ -62,6 +62,8 @@ pub enum Problem {
     GroupDuplicate { name: String },
     /// `group.not_allowed`: `allowed` lists what the caller may use, "auto" first.
     GroupNotAllowed { name: String, allowed: Vec<String> },
+    /// `group.control_char`: no group name holds one, and PostgreSQL cannot store NUL.
+    GroupControlChar { name: String },
     /// `expired_time.range`
     ExpiredTimeRange { value: String },
     /// `expired_time.milliseconds`
@@ -167,6 +169,7 @@ impl Problem {
             GroupEmpty => "group.empty",
             GroupDuplicate { .. } => "group.duplicate",
             GroupNotAllowed { .. } => "group.not_allowed",
+            GroupControlChar { .. } => "group.control_char",
             ExpiredTimeRange { .. } => "expired_time.range",
             ExpiredTimeMilliseconds { .. } => "expired_time.milliseconds",
             ExpiredTimePast { .. } => "expired_time.past",
@@ -285,6 +288,7 @@ impl Problem {
                 "group 中的分组 {name} 不可用：可用的分组有 {}。",
                 allowed.join(", ")
             ),
+            GroupControlChar { name } => format!("group 中的分组名 {name} 含有控制字符。"),
             ExpiredTimeRange { value } => format!(
                 "expired_time 的值 {value} 超出范围：应为 -1（永不过期）或 1 到 {MAX_EXPIRED_TIME} 之间的 Unix 秒数。"
             ),
@@ -442,6 +446,9 @@ impl Problem {
                 "group {name} is not available to you: available groups are {}.",
                 allowed.join(", ")
             ),
+            GroupControlChar { name } => {
+                format!("group name {name} contains a control character.")
+            }
             ExpiredTimeRange { value } => format!(
                 "expired_time {value} is out of range: use -1 (never expires) or unix seconds from 1 to {MAX_EXPIRED_TIME}."
             ),

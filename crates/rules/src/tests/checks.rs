@@ -211,6 +211,35 @@ fn group_rules() {
     assert!(field_codes("group", r#""anything""#).is_empty());
 }
 
+/// Found by tests/tests/rules_store_properties.rs: "\u0000" passed the rules and PostgreSQL refused to store
+/// it. No group name holds a control character, even one an operator configured.
+#[test]
+fn group_names_hold_no_control_characters() {
+    assert_eq!(text_err("group", r#""a\u0000b""#), ["group.control_char"]);
+    assert_eq!(
+        text_err("group", r#""vip,de\tfault""#),
+        ["group.control_char"]
+    );
+    assert_eq!(
+        text_err("group", r#""x\u007f,y\u0001z""#),
+        ["group.control_char", "group.control_char"]
+    );
+    assert!(
+        field_codes("group", r#"" vip\t,\ndefault ""#).is_empty(),
+        "whitespace around a name is trimmed"
+    );
+    let configured = Context {
+        now: NOW,
+        allowed_groups: Some(vec!["a\u{0}b".into()]),
+        column_limits: Vec::new(),
+    };
+    let violations = check_field("group", r#""a\u0000b""#, &configured);
+    assert_eq!(codes(&violations), ["group.control_char"]);
+    assert!(violations[0]
+        .message(crate::Lang::En)
+        .contains(r#""a\u0000b""#));
+}
+
 #[test]
 fn expired_time_rules() {
     let expiry = |value: &str| {

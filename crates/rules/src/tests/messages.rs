@@ -91,6 +91,12 @@ fn samples() -> Vec<(&'static str, Problem)> {
                 allowed: vec!["auto".into()],
             },
         ),
+        (
+            "group",
+            GroupControlChar {
+                name: "\"a\\u0000\"".into(),
+            },
+        ),
         ("expired_time", ExpiredTimeRange { value: "0".into() }),
         (
             "expired_time",
