@@ -116,6 +116,7 @@ pub fn valid_batch(batch: &ValidBatch, ctx: &Context) {
                 !name.is_empty() && name == name.trim(),
                 "group entry {name:?}"
             );
+            assert!(!name.chars().any(char::is_control), "group {name:?}");
             assert!(seen.insert(name), "duplicate group {name:?}");
             if let Some(allowed) = &ctx.allowed_groups {
                 assert!(
