@@ -9,7 +9,10 @@
 //!   refuses a value the rules let through (which would be a 500).
 //!
 //! Run on SQLite, PostgreSQL and MariaDB with tokenbatch's schema, and on MariaDB with new-api's GORM schema,
-//! whose `group` and `allow_ips` are varchar(191).
+//! whose `group` and `allow_ips` are varchar(191): in utf8mb4, and with the `tokens` table in utf8mb3 and in
+//! latin1, as older MySQL installations of new-api have it. On those two the store may refuse a value the rules
+//! accepted, and then only with `NotInCharset` naming a character the database itself refuses, writing nothing;
+//! the service answers that as a field error, never a 500.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -21,7 +24,7 @@ use tokenbatch::groups::USABLE_GROUPS_OPTION;
 use tokenbatch_e2e::{Engine, TestDatabase};
 use tokenbatch_rules::apply::{TokenState, STATUS_DISABLED, STATUS_EXHAUSTED, STATUS_EXPIRED};
 use tokenbatch_rules::{check_body, Context, Field, MAX_EXPIRED_TIME, MAX_REMAIN_QUOTA};
-use tokenbatch_store::{BatchPlan, NewToken, Store};
+use tokenbatch_store::{BatchPlan, NewToken, Store, StoreError};
 
 /// Cases per engine: enough to reach every rule and column limit, few enough for a few seconds per engine.
 /// `PROPTEST_CASES=3000` runs more.
@@ -85,6 +88,7 @@ fn tricky_text() -> impl Strategy<Value = String> {
         Just("\u{7f}".to_string()),
         Just("😀".to_string()),
         Just("中".to_string()),
+        Just("é€Ÿ".to_string()),
         Just("'".to_string()),
         Just("\\".to_string()),
         Just("%".to_string()),
@@ -263,12 +267,25 @@ struct Fixture {
     user: tokenbatch_store::UserRecord,
 }
 
-async fn fixture(engine: Engine, gorm_schema: bool) -> Fixture {
+/// The tables the test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Schema {
+    /// tokenbatch's own (`Store::open` creates them).
+    Own,
+    /// new-api's GORM DDL on MySQL; the `tokens` table converted to this character set.
+    Gorm(&'static str),
+}
+
+async fn fixture(engine: Engine, schema: Schema) -> Fixture {
     let db = TestDatabase::create(engine).await;
-    if gorm_schema {
+    if let Schema::Gorm(charset) = schema {
         for statement in GORM_MYSQL {
             db.execute(statement).await;
         }
+        db.execute(&format!(
+            "ALTER TABLE tokens CONVERT TO CHARACTER SET {charset}"
+        ))
+        .await;
     }
     let store = Store::open(&db.location).await.expect("open store");
     let created = tokenbatch::seed::add_user(&store, "prop", "default", 1)
@@ -326,6 +343,39 @@ struct Tally {
     accepted: u32,
     rejected: u32,
     too_long_for_column: u32,
+    not_in_charset: u32,
+}
+
+/// Whether the database itself refuses `value` in `field`'s column (tried on token 11, rolled back).
+async fn database_refuses(db: &TestDatabase, field: Field, value: &str) -> bool {
+    let tokenbatch_e2e::RawDb::MySql(pool) = &db.raw else {
+        return false;
+    };
+    let mut tx = pool.begin().await.expect("begin");
+    let sql = format!(
+        "UPDATE tokens SET `{}` = ? WHERE id = {}",
+        field.name(),
+        IDS[0]
+    );
+    let refused = sqlx::query(&sql)
+        .bind(value)
+        .execute(&mut *tx)
+        .await
+        .is_err();
+    tx.rollback().await.expect("rollback");
+    refused
+}
+
+fn text_of(values: &tokenbatch_rules::Patch, field: Field) -> &str {
+    match field {
+        Field::Group => values.group.as_deref(),
+        Field::ModelLimits => values.model_limits.as_deref(),
+        Field::AllowIps => values.allow_ips.as_deref(),
+        Field::MjImageMode => values.mj_image_mode.as_deref(),
+        Field::MjCustomProxy => values.mj_custom_proxy.as_deref(),
+        _ => None,
+    }
+    .unwrap_or_default()
 }
 
 /// One case: the rules' verdict, then the store directly, then the service's path.
@@ -352,13 +402,32 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                 dry_run: false,
                 keys: false,
             };
-            if let Err(error) = fx.store.apply_batch(&plan).await {
-                return Err(TestCaseError::fail(format!(
-                    "the rules accepted {body} but the store refused it: {error}"
-                )));
+            match fx.store.apply_batch(&plan).await {
+                Ok(_) => {
+                    let after = rows(&fx.db).await;
+                    prop_assert_eq!(&after, &expected(&before, &batch, now), "{}", body);
+                }
+                Err(StoreError::NotInCharset {
+                    field, character, ..
+                }) => {
+                    tally.not_in_charset += 1;
+                    let value = text_of(&batch.values, field);
+                    prop_assert!(value.contains(character), "{}", body);
+                    prop_assert!(
+                        database_refuses(&fx.db, field, &character.to_string()).await,
+                        "the store refused {:?} in {}, which the database stores: {}",
+                        character,
+                        field.name(),
+                        body
+                    );
+                    prop_assert_eq!(&rows(&fx.db).await, &before, "{}", body);
+                }
+                Err(error) => {
+                    return Err(TestCaseError::fail(format!(
+                        "the rules accepted {body} but the store refused it: {error}"
+                    )));
+                }
             }
-            let after = rows(&fx.db).await;
-            prop_assert_eq!(&after, &expected(&before, &batch, now), "{}", body);
         }
         Err(violations) => {
             tally.rejected += 1;
@@ -387,6 +456,11 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
         (Err(_), Err(ApiError::Invalid(_))) => {
             prop_assert_eq!(&after, &before, "a rejected request wrote: {}", body);
         }
+        (Ok(_), Err(ApiError::Invalid(violations)))
+            if violations.iter().all(|v| v.code().ends_with(".charset")) =>
+        {
+            prop_assert_eq!(&after, &before, "a rejected request wrote: {}", body);
+        }
         (verdict, outcome) => {
             return Err(TestCaseError::fail(format!(
                 "{body}: the rules say {:?}, the service {:?}",
@@ -405,13 +479,13 @@ fn cases() -> u32 {
         .unwrap_or(CASES)
 }
 
-fn run(engine: Engine, gorm_schema: bool) {
+fn run(engine: Engine, schema: Schema) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let fx = runtime.block_on(fixture(engine, gorm_schema));
+    let fx = runtime.block_on(fixture(engine, schema));
     let mut runner = TestRunner::new(Config {
         cases: cases(),
         failure_persistence: None,
@@ -426,34 +500,51 @@ fn run(engine: Engine, gorm_schema: bool) {
     if let Err(failure) = result {
         panic!("{failure}");
     }
-    eprintln!("{engine:?} (gorm schema: {gorm_schema}): {tally:?}");
+    eprintln!("{engine:?} ({schema:?}): {tally:?}");
     // The generator must reach both verdicts, or the property says little.
     assert!(tally.accepted >= cases() / 8, "{tally:?}");
     assert!(tally.rejected >= cases() / 8, "{tally:?}");
-    if gorm_schema {
+    if schema != Schema::Own {
         assert!(
             tally.too_long_for_column > 0,
             "no case crossed a varchar(191): {tally:?}"
         );
     }
+    match schema {
+        Schema::Gorm("utf8mb3" | "latin1") => assert!(
+            tally.not_in_charset > 0,
+            "no case carried a character the columns cannot hold: {tally:?}"
+        ),
+        _ => assert_eq!(tally.not_in_charset, 0, "{tally:?}"),
+    }
 }
 
 #[test]
 fn sqlite_stores_what_the_rules_accept() {
-    run(Engine::Sqlite, false);
+    run(Engine::Sqlite, Schema::Own);
 }
 
 #[test]
 fn postgres_stores_what_the_rules_accept() {
-    run(Engine::Postgres, false);
+    run(Engine::Postgres, Schema::Own);
 }
 
 #[test]
 fn mariadb_stores_what_the_rules_accept() {
-    run(Engine::MySql, false);
+    run(Engine::MySql, Schema::Own);
 }
 
 #[test]
 fn mariadb_with_new_apis_narrow_columns_stores_what_the_rules_accept() {
-    run(Engine::MySql, true);
+    run(Engine::MySql, Schema::Gorm("utf8mb4"));
+}
+
+#[test]
+fn mariadb_with_new_apis_columns_in_utf8mb3_refuses_what_they_cannot_hold() {
+    run(Engine::MySql, Schema::Gorm("utf8mb3"));
+}
+
+#[test]
+fn mariadb_with_new_apis_columns_in_latin1_refuses_what_they_cannot_hold() {
+    run(Engine::MySql, Schema::Gorm("latin1"));
 }

@@ -102,6 +102,13 @@ pub enum Problem {
     },
     /// `mj_custom_proxy.mode_conflict`
     MjCustomProxyModeConflict,
+    /// `<field>.charset`: a character the database column's character set cannot hold (a MySQL table in
+    /// utf8mb3 or latin1 rather than utf8mb4). The store finds it, since only it knows the column.
+    NotInColumnCharset {
+        field: Field,
+        character: char,
+        charset: String,
+    },
 }
 
 const TYPE_CODES: [&str; 9] = [
@@ -140,6 +147,18 @@ const TOO_LONG_FOR_COLUMN_CODES: [&str; 9] = [
     "mj_custom_proxy.too_long_for_column",
 ];
 
+const NOT_IN_COLUMN_CHARSET_CODES: [&str; 9] = [
+    "group.charset",
+    "expired_time.charset",
+    "remain_quota.charset",
+    "unlimited_quota.charset",
+    "model_limits.charset",
+    "model_limits_enabled.charset",
+    "allow_ips.charset",
+    "mj_image_mode.charset",
+    "mj_custom_proxy.charset",
+];
+
 const ID_EXAMPLE: &str = "\"ids\": [873, 869]";
 
 impl Problem {
@@ -165,6 +184,7 @@ impl Problem {
             UpdateFieldsEmpty => "update_fields.empty",
             FieldMissing { field } => MISSING_CODES[*field as usize],
             TooLongForColumn { field, .. } => TOO_LONG_FOR_COLUMN_CODES[*field as usize],
+            NotInColumnCharset { field, .. } => NOT_IN_COLUMN_CHARSET_CODES[*field as usize],
             WrongType { field, .. } => TYPE_CODES[*field as usize],
             GroupEmpty => "group.empty",
             GroupDuplicate { .. } => "group.duplicate",
@@ -267,6 +287,15 @@ impl Problem {
             TooLongForColumn { field, chars, max } => format!(
                 "{} 的值长 {chars} 个字符，超过数据库中该列的上限 {max}：请缩短后再提交。",
                 field.name()
+            ),
+            NotInColumnCharset {
+                field,
+                character,
+                charset,
+            } => format!(
+                "{} 含有字符 {}，数据库中该列的字符集 {charset} 无法存储：请去掉该字符，或将该列转换为 utf8mb4。",
+                field.name(),
+                quote_char(*character)
             ),
             FieldMissing { field } => {
                 let name = field.name();
@@ -423,6 +452,15 @@ impl Problem {
             TooLongForColumn { field, chars, max } => format!(
                 "{} is {chars} characters long, more than the database column holds ({max}): shorten it.",
                 field.name()
+            ),
+            NotInColumnCharset {
+                field,
+                character,
+                charset,
+            } => format!(
+                "{} contains {}, which the database column's character set ({charset}) cannot store: remove it, or convert the column to utf8mb4.",
+                field.name(),
+                quote_char(*character)
             ),
             FieldMissing { field } => {
                 let name = field.name();

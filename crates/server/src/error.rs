@@ -120,6 +120,19 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::TokensNotFound { missing } => ApiError::TokensNotFound { missing },
+            // The request's fault, not the server's: the column cannot hold that character.
+            StoreError::NotInCharset {
+                field,
+                character,
+                charset,
+            } => ApiError::Invalid(vec![Violation::new(
+                field.name(),
+                tokenbatch_rules::Problem::NotInColumnCharset {
+                    field,
+                    character,
+                    charset,
+                },
+            )]),
             // A conflict still there after the store's retries: the database is too contended right now.
             StoreError::Unavailable(_) | StoreError::Conflict(_) => ApiError::Unavailable(error),
             StoreError::Data(_) | StoreError::Database(_) => ApiError::Internal(error),

@@ -162,6 +162,15 @@ impl Store {
                 field.name()
             )));
         }
+        let unstorable =
+            crate::charset::first_unstorable(&self.column_charsets, plan.fields, plan.values);
+        if let Some((field, character, charset)) = unstorable {
+            return Err(StoreError::NotInCharset {
+                field,
+                character,
+                charset: charset.to_owned(),
+            });
+        }
         let mut attempt = 1;
         loop {
             match self.apply_batch_once(plan).await {

@@ -15,6 +15,14 @@ pub enum StoreError {
     /// The engine rolled the transaction back to resolve a lock conflict (deadlock, serialization failure).
     #[error("transaction rolled back by a lock conflict: {0}")]
     Conflict(#[source] sqlx::Error),
+    /// A value holds a character its MySQL column's character set (latin1, utf8mb3) cannot store; nothing
+    /// was written.
+    #[error("{} holds {character:?}, which its column's character set {charset} cannot store", field.name())]
+    NotInCharset {
+        field: tokenbatch_rules::Field,
+        character: char,
+        charset: String,
+    },
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }

@@ -5,6 +5,7 @@
 //! [`on_pool!`] instantiates the typed sqlx calls once per engine.
 
 mod batch;
+mod charset;
 mod dialect;
 mod error;
 mod location;
@@ -51,6 +52,8 @@ pub struct Store {
     sqlite_writer: Option<batch::SqliteWriter>,
     /// Character limits of writable columns narrower than the rules' own, read once at open.
     column_limits: std::sync::Arc<Vec<(tokenbatch_rules::Field, usize)>>,
+    /// Writable columns whose character set is narrower than Unicode (MySQL latin1, utf8mb3), read at open.
+    column_charsets: std::sync::Arc<Vec<(tokenbatch_rules::Field, String)>>,
 }
 
 #[derive(Clone)]
@@ -106,9 +109,11 @@ impl Store {
             pool,
             sqlite_writer,
             column_limits: Default::default(),
+            column_charsets: Default::default(),
         };
         schema::ensure(&store).await?;
         store.column_limits = std::sync::Arc::new(schema::column_limits(&store).await?);
+        store.column_charsets = std::sync::Arc::new(schema::column_charsets(&store).await?);
         Ok(store)
     }
 
@@ -132,6 +137,12 @@ impl Store {
     /// Character limits of the writable token columns on this database (see the rules' `Context`).
     pub fn column_limits(&self) -> &[(tokenbatch_rules::Field, usize)] {
         &self.column_limits
+    }
+
+    /// Writable token columns whose character set cannot hold every character (MySQL latin1, utf8mb3), with
+    /// that character set; a batch writing a character outside it fails with [`StoreError::NotInCharset`].
+    pub fn column_charsets(&self) -> &[(tokenbatch_rules::Field, String)] {
+        &self.column_charsets
     }
 
     /// Cheap round trip used by readiness checks.

@@ -7,7 +7,7 @@ use sqlx::Row;
 use tokenbatch_rules::Field;
 
 use crate::dialect::Dialect;
-use crate::{on_pool, Store, StoreError};
+use crate::{on_pool, Pool, Store, StoreError};
 
 /// A column tokenbatch reads or writes that a database written by an older or upstream new-api may lack.
 /// Upstream has no mj columns (the documented route comes from a gateway built on new-api).
@@ -304,4 +304,26 @@ pub(crate) async fn column_limits(store: &Store) -> Result<Vec<(Field, usize)>, 
         }
     }
     Ok(limits)
+}
+
+/// The writable text columns whose character set is narrower than Unicode (MySQL only; see charset.rs).
+pub(crate) async fn column_charsets(store: &Store) -> Result<Vec<(Field, String)>, StoreError> {
+    let Pool::MySql(pool) = &store.pool else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(
+        "SELECT CAST(column_name AS CHAR), CAST(character_set_name AS CHAR) FROM information_schema.columns \
+         WHERE table_schema = DATABASE() AND table_name = 'tokens' AND character_set_name IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut charsets = Vec::new();
+    for row in rows {
+        let (name, charset): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        if let Some(field) = Field::from_name(&name).filter(|_| crate::charset::is_narrow(&charset))
+        {
+            charsets.push((field, charset));
+        }
+    }
+    Ok(charsets)
 }

@@ -92,6 +92,14 @@ fn samples() -> Vec<(&'static str, Problem)> {
             },
         ),
         (
+            "model_limits",
+            NotInColumnCharset {
+                field: Field::ModelLimits,
+                character: '😀',
+                charset: "utf8mb3".into(),
+            },
+        ),
+        (
             "group",
             GroupControlChar {
                 name: "\"a\\u0000\"".into(),
