@@ -2,7 +2,7 @@
 //! the HTTP shim so that both run exactly the same code path.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
 use tokenbatch_store::{BatchChange, BatchPlan, Store, TokenRecord, UserRecord};
@@ -20,7 +20,11 @@ pub const DEFAULT_PAGE_SIZE: i64 = 10;
 pub struct App {
     store: Store,
     token_cache: Option<Arc<TokenCache>>,
+    body_timeout: Duration,
 }
+
+/// How long a client may take to send a request body.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Something the service itself has to tell about a committed batch (not a rule of the request).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,7 +147,17 @@ impl App {
         App {
             store,
             token_cache: None,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
+    }
+
+    pub fn with_body_timeout(mut self, timeout: Duration) -> App {
+        self.body_timeout = timeout;
+        self
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        self.body_timeout
     }
 
     /// Invalidate new-api's Redis cache entries of the tokens each committed batch changes.
@@ -186,6 +200,27 @@ impl App {
 
     /// Checks a read request against every rule and applies it to the caller's tokens, all or nothing.
     pub async fn batch_update(
+        &self,
+        user: &UserRecord,
+        request: ParsedBody,
+        validate_only: bool,
+    ) -> Result<BatchOutcome, ApiError> {
+        // A client that goes away mid-batch drops this future. The batch runs in a task of its own so that
+        // it still ends by its own commit or rollback (and cache invalidation), never by being cut off
+        // between the two.
+        let app = self.clone();
+        let user = user.clone();
+        tokio::spawn(async move { app.run_batch(&user, request, validate_only).await })
+            .await
+            .unwrap_or_else(|failure| {
+                let reason = format!("the batch task failed: {failure}");
+                Err(ApiError::Internal(tokenbatch_store::StoreError::Data(
+                    reason,
+                )))
+            })
+    }
+
+    async fn run_batch(
         &self,
         user: &UserRecord,
         request: ParsedBody,

@@ -21,6 +21,7 @@ async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>
     let location = args.database.location()?;
     let options = ServeOptions {
         cors: args.cors.policy()?,
+        limits: args.limits.limits(),
         ..serve_options(&args.cache)?
     };
     let server = serve::start_with(args.listen, &location, options).await?;

@@ -81,6 +81,26 @@ impl CacheArgs {
     }
 }
 
+/// Bounds on concurrent work and slow clients.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Requests served at once; more are refused with HTTP 503 / gRPC RESOURCE_EXHAUSTED.
+    #[arg(long, env = "TOKENBATCH_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: usize,
+    /// Seconds a client may take to send a request body (HTTP 408 after that).
+    #[arg(long, env = "TOKENBATCH_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::limits::Limits {
+        crate::limits::Limits {
+            max_in_flight: self.max_in_flight,
+            body_timeout: std::time::Duration::from_secs(self.body_timeout_secs.max(1)),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -89,6 +109,8 @@ pub struct ServeArgs {
     pub cache: CacheArgs,
     #[command(flatten)]
     pub cors: crate::cors::CorsArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Address to listen on: a port (all interfaces, like new-api's PORT) or host:port. Port 0 picks a free one.
     #[arg(long, env = "PORT", default_value = "3000", value_parser = parse_listen)]
     pub listen: SocketAddr,

@@ -19,6 +19,10 @@ pub enum ApiError {
     TokenNotFound,
     #[error("request_id was already used for a different request")]
     RequestIdReused,
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
+    #[error("the request body broke off")]
+    BodyIncomplete,
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -82,6 +86,8 @@ impl ApiError {
             ApiError::TokensNotFound { .. } => "ids.not_found",
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
+            ApiError::BodyTimeout => "body.timeout",
+            ApiError::BodyIncomplete => "body.incomplete",
             ApiError::Unavailable(_) => "database.unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -106,6 +112,14 @@ impl ApiError {
                 "request_id: this id was already used for a different request".to_owned()
             }
             ApiError::RequestIdReused => "request_id：该 id 已用于另一个不同的请求".to_owned(),
+            ApiError::BodyTimeout if en => {
+                "body: the request body did not arrive in time; nothing was changed".to_owned()
+            }
+            ApiError::BodyTimeout => "body：请求体未能及时送达，未做任何修改".to_owned(),
+            ApiError::BodyIncomplete if en => {
+                "body: the request body broke off before its end; nothing was changed".to_owned()
+            }
+            ApiError::BodyIncomplete => "body：请求体在结束前中断，未做任何修改".to_owned(),
             ApiError::Unavailable(_) if en => {
                 "the database is unavailable; nothing was changed, please retry later".to_owned()
             }

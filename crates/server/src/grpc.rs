@@ -266,6 +266,9 @@ fn status_naming(error: &ApiError, lang: Lang, field: Option<&str>) -> Status {
             Code::InvalidArgument
         }
         ApiError::TokensNotFound { .. } | ApiError::TokenNotFound => Code::NotFound,
+        // gRPC bodies are framed by HTTP/2 and read by tonic; these come from the HTTP shim only.
+        ApiError::BodyTimeout => Code::DeadlineExceeded,
+        ApiError::BodyIncomplete => Code::Cancelled,
         ApiError::Unavailable(_) => Code::Unavailable,
         ApiError::Internal(source) => {
             tracing::error!(error = %source, "internal error");

@@ -74,16 +74,9 @@ async fn batch_update(
     let caller = Caller::from_request(&headers, &query);
     let validate_only = flag(&query, "validate_only") || flag(&query, "dry_run");
     let details = validate_only || flag(&query, "details");
-    let body = match read_body(&headers, body).await {
+    let body = match read_body(&headers, body, app.body_timeout()).await {
         Ok(body) => body,
-        Err(violation) => {
-            return failure(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &ApiError::Invalid(vec![violation]),
-                caller.lang,
-                json!(0),
-            )
-        }
+        Err((status, error)) => return failure(status, &error, caller.lang, json!(0)),
     };
     let result = async {
         let user = caller.user(&app).await?;
@@ -97,11 +90,22 @@ async fn batch_update(
     }
 }
 
-/// Reads the body up to the limit, refusing early when the client announces more.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Violation> {
-    let too_large = || Violation {
-        field: "body".to_owned(),
-        problem: Problem::BodyTooLarge,
+/// Reads the body up to the size limit and within the time limit, refusing early when the client announces
+/// more than the limit: a client that dribbles its body cannot hold a connection and a buffer forever.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    timeout: std::time::Duration,
+) -> Result<Bytes, (StatusCode, ApiError)> {
+    let too_large = || {
+        let violation = Violation {
+            field: "body".to_owned(),
+            problem: Problem::BodyTooLarge,
+        };
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(vec![violation]),
+        )
     };
     let announced = headers
         .get(header::CONTENT_LENGTH)
@@ -110,9 +114,23 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Violation> 
     if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Err(_) => Err((StatusCode::REQUEST_TIMEOUT, ApiError::BodyTimeout)),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(error)) if is_length_limit(&error) => Err(too_large()),
+        Ok(Err(_)) => Err((StatusCode::BAD_REQUEST, ApiError::BodyIncomplete)),
+    }
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }
 
 fn flag(query: &HashMap<String, String>, name: &str) -> bool {
@@ -391,6 +409,8 @@ fn error_response(error: &ApiError, lang: Lang, data: Value) -> Response {
         | ApiError::TokensNotFound { .. }
         | ApiError::TokenNotFound
         | ApiError::RequestIdReused => StatusCode::OK,
+        ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+        ApiError::BodyIncomplete => StatusCode::BAD_REQUEST,
     };
     failure(status, error, lang, data)
 }

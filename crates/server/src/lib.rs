@@ -11,6 +11,7 @@ pub mod groups;
 pub mod grpc;
 pub mod health;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;

@@ -20,6 +20,7 @@ use tower::Layer;
 use crate::app::App;
 use crate::cors::CorsPolicy;
 use crate::grpc::GrpcService;
+use crate::limits::{shed_load, InFlight, Limits};
 use crate::token_cache::TokenCache;
 use crate::{health, http, metrics, ops};
 
@@ -145,6 +146,8 @@ pub struct ServeOptions {
     pub token_cache: Option<TokenCache>,
     /// Which other origins' pages may call from a browser; off by default.
     pub cors: CorsPolicy,
+    /// Concurrency and slow-client bounds.
+    pub limits: Limits,
 }
 
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
@@ -167,7 +170,7 @@ pub async fn start_with(
         })?;
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_requested) = oneshot::channel::<()>();
-    let mut app = App::new(store.clone());
+    let mut app = App::new(store.clone()).with_body_timeout(options.limits.body_timeout);
     if let Some(cache) = options.token_cache {
         if !cache.has_secret() {
             tracing::warn!(
@@ -178,7 +181,9 @@ pub async fn start_with(
         app = app.with_token_cache(cache);
     }
     let health = health::reporter().await;
-    let service = router(app, health.clone(), &options.cors)?;
+    let in_flight = InFlight::new(&options.limits);
+    let service = router(app, health.clone(), &options.cors)?
+        .layer(axum::middleware::from_fn_with_state(in_flight, shed_load));
     let health_monitor = health::spawn_monitor(store.clone(), health.clone());
     // gRPC answers in several HTTP/2 frames (headers, data, trailers): with Nagle's algorithm on, the last
     // ones wait for the client's delayed ACK, about 40 ms a call.
