@@ -416,7 +416,12 @@ async fn cors_allows_the_configured_origins_only() {
         .to_str()
         .unwrap()
         .to_owned();
-    for header in ["x-grpc-web", "authorization", "new-api-user"] {
+    for header in [
+        "x-grpc-web",
+        "authorization",
+        "new-api-user",
+        "idempotency-key",
+    ] {
         assert!(allowed_headers.contains(header), "{allowed_headers}");
     }
     let other = preflight(&server, "http://evil.example").await;
@@ -437,6 +442,7 @@ async fn cors_allows_the_configured_origins_only() {
         .unwrap()
         .to_owned();
     assert!(exposed.contains("grpc-status-details-bin"), "{exposed}");
+    assert!(exposed.contains("idempotent-replayed"), "{exposed}");
     server.stop().await;
 }
 

@@ -18,7 +18,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
-use tokenbatch::app::App;
+use tokenbatch::app::{App, BatchOptions};
 use tokenbatch::error::ApiError;
 use tokenbatch::groups::USABLE_GROUPS_OPTION;
 use tokenbatch_e2e::{Engine, TestDatabase};
@@ -401,6 +401,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                 now,
                 dry_run: false,
                 keys: false,
+                request: None,
             };
             match fx.store.apply_batch(&plan).await {
                 Ok(_) => {
@@ -445,7 +446,10 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
     let context = fx.app.rules_context(&fx.user).await.expect("context");
     let verdict = check_body(&body, &context);
     let request = tokenbatch_rules::read_body(&body).expect("a JSON object");
-    let outcome = fx.app.batch_update(&fx.user, request, false).await;
+    let outcome = fx
+        .app
+        .batch_update(&fx.user, request, BatchOptions::default())
+        .await;
     let after = rows(&fx.db).await;
     match (verdict, outcome) {
         (Ok(batch), Ok(outcome)) => {

@@ -4,8 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use sha2::{Digest, Sha256};
+use tokenbatch_rules::Field;
 use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
-use tokenbatch_store::{BatchChange, BatchPlan, Store, TokenRecord, UserRecord};
+use tokenbatch_store::{
+    BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord, MAX_REQUEST_ID_LEN,
+};
 
 use crate::auth::{self, Credentials};
 use crate::error::{ApiError, AuthFailure};
@@ -79,6 +83,18 @@ pub struct BatchOutcome {
     pub service_warnings: Vec<ServiceWarning>,
     pub ignored: FieldSet,
     pub validate_only: bool,
+    /// The answer of an earlier batch with the same request id: nothing was written this time.
+    pub replayed: bool,
+}
+
+/// How to run a batch, besides its body.
+#[derive(Clone, Debug, Default)]
+pub struct BatchOptions {
+    /// Check everything, write nothing.
+    pub validate_only: bool,
+    /// A client-chosen id making the batch idempotent (gRPC `request_id`, HTTP `Idempotency-Key`); empty
+    /// means none.
+    pub request_id: String,
 }
 
 impl BatchOutcome {
@@ -203,14 +219,14 @@ impl App {
         &self,
         user: &UserRecord,
         request: ParsedBody,
-        validate_only: bool,
+        options: BatchOptions,
     ) -> Result<BatchOutcome, ApiError> {
         // A client that goes away mid-batch drops this future. The batch runs in a task of its own so that
         // it still ends by its own commit or rollback (and cache invalidation), never by being cut off
         // between the two.
         let app = self.clone();
         let user = user.clone();
-        tokio::spawn(async move { app.run_batch(&user, request, validate_only).await })
+        tokio::spawn(async move { app.run_batch(&user, request, options).await })
             .await
             .unwrap_or_else(|failure| {
                 let reason = format!("the batch task failed: {failure}");
@@ -224,11 +240,20 @@ impl App {
         &self,
         user: &UserRecord,
         request: ParsedBody,
-        validate_only: bool,
+        options: BatchOptions,
     ) -> Result<BatchOutcome, ApiError> {
+        let BatchOptions {
+            validate_only,
+            request_id,
+        } = options;
+        check_request_id(&request_id)?;
         let context = self.rules_context(user).await?;
         let batch: ValidBatch =
             tokenbatch_rules::check_parsed(request, &context).map_err(ApiError::Invalid)?;
+        let fingerprint = match request_id.is_empty() {
+            true => String::new(),
+            false => fingerprint(&batch),
+        };
         let plan = BatchPlan {
             user_id: user.id,
             ids: &batch.ids,
@@ -238,9 +263,15 @@ impl App {
             dry_run: validate_only,
             // Keys are read only to drop new-api's cache entries.
             keys: self.token_cache.is_some(),
+            request: (!request_id.is_empty()).then_some(RequestKey {
+                request_id: &request_id,
+                fingerprint: &fingerprint,
+            }),
         };
-        let changes = self.store.apply_batch(&plan).await?;
-        let service_warnings = match validate_only {
+        let applied = self.store.apply_batch(&plan).await?;
+        let (changes, replayed) = (applied.changes, applied.replayed);
+        // A replay wrote nothing now; the first run already dropped the cached copies.
+        let service_warnings = match validate_only || replayed {
             true => Vec::new(),
             false => self.invalidate_cache(user, &changes).await,
         };
@@ -250,12 +281,22 @@ impl App {
             service_warnings,
             ignored: batch.ignored,
             validate_only,
+            replayed,
         };
+        if replayed {
+            tracing::info!(
+                user_id = user.id,
+                ids = batch.ids.len(),
+                "batch update replayed for a retry"
+            );
+            return Ok(outcome);
+        }
         tracing::info!(
             user_id = user.id,
             ids = batch.ids.len(),
             changed = outcome.changed(),
             validate_only,
+            keyed = !request_id.is_empty(),
             "batch update"
         );
         crate::metrics::global().record_batch(batch.ids.len(), outcome.changed(), validate_only);
@@ -351,6 +392,50 @@ impl App {
 }
 
 /// new-api's `MaskTokenKey`: keys never leave the service whole.
+/// A request id is 1 to 128 visible ASCII characters: what fits the column everywhere and survives any
+/// header or log line unchanged. Empty means "none".
+fn check_request_id(request_id: &str) -> Result<(), ApiError> {
+    let visible = request_id.bytes().all(|byte| byte.is_ascii_graphic());
+    match visible && request_id.len() <= MAX_REQUEST_ID_LEN {
+        true => Ok(()),
+        false => Err(ApiError::RequestIdInvalid),
+    }
+}
+
+/// Equal for two requests asking for the same batch however they spell it (JSONC or JSON, ids as strings
+/// or in another order, field order), different for any difference in ids, fields or values.
+fn fingerprint(batch: &ValidBatch) -> String {
+    let mut hasher = Sha256::new();
+    for id in &batch.ids {
+        hasher.update(id.to_string());
+        hasher.update(b",");
+    }
+    for field in batch.fields.iter() {
+        let values = &batch.values;
+        let value = match field {
+            Field::Group => serde_json::to_string(&values.group),
+            Field::ExpiredTime => serde_json::to_string(&values.expired_time),
+            Field::RemainQuota => serde_json::to_string(&values.remain_quota),
+            Field::UnlimitedQuota => serde_json::to_string(&values.unlimited_quota),
+            Field::ModelLimits => serde_json::to_string(&values.model_limits),
+            Field::ModelLimitsEnabled => serde_json::to_string(&values.model_limits_enabled),
+            Field::AllowIps => serde_json::to_string(&values.allow_ips),
+            Field::MjImageMode => serde_json::to_string(&values.mj_image_mode),
+            Field::MjCustomProxy => serde_json::to_string(&values.mj_custom_proxy),
+        }
+        .expect("plain values always serialize");
+        hasher.update(b"\n");
+        hasher.update(field.name());
+        hasher.update(b"=");
+        hasher.update(value);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 pub fn mask_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
     let n = chars.len();

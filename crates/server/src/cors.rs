@@ -73,7 +73,7 @@ fn parse_origin(text: &str) -> Result<HeaderValue, InvalidOrigin> {
 
 /// What a browser may send and read: new-api's identity headers, gRPC-Web's and Connect's own headers, and
 /// the gRPC status trailers that gRPC-Web delivers as response headers for errors.
-const ALLOWED_REQUEST_HEADERS: [&str; 11] = [
+const ALLOWED_REQUEST_HEADERS: [&str; 12] = [
     "content-type",
     "authorization",
     "new-api-user",
@@ -85,9 +85,14 @@ const ALLOWED_REQUEST_HEADERS: [&str; 11] = [
     "connect-protocol-version",
     "connect-timeout-ms",
     "x-request-id",
+    "idempotency-key",
 ];
-const EXPOSED_RESPONSE_HEADERS: [&str; 3] =
-    ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+const EXPOSED_RESPONSE_HEADERS: [&str; 4] = [
+    "grpc-status",
+    "grpc-message",
+    "grpc-status-details-bin",
+    "idempotent-replayed",
+];
 
 impl CorsPolicy {
     pub fn layer(&self) -> Option<CorsLayer> {

@@ -19,6 +19,8 @@ pub enum ApiError {
     TokenNotFound,
     #[error("request_id was already used for a different request")]
     RequestIdReused,
+    #[error("request_id is not 1 to 128 visible ASCII characters")]
+    RequestIdInvalid,
     #[error("the request body did not arrive in time")]
     BodyTimeout,
     #[error("the request body broke off")]
@@ -86,6 +88,7 @@ impl ApiError {
             ApiError::TokensNotFound { .. } => "ids.not_found",
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
+            ApiError::RequestIdInvalid => "request_id.invalid",
             ApiError::BodyTimeout => "body.timeout",
             ApiError::BodyIncomplete => "body.incomplete",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -109,9 +112,26 @@ impl ApiError {
             ApiError::TokenNotFound if en => "token not found".to_owned(),
             ApiError::TokenNotFound => "令牌不存在".to_owned(),
             ApiError::RequestIdReused if en => {
-                "request_id: this id was already used for a different request".to_owned()
+                "request_id (Idempotency-Key): this id was already used within the last 24 hours for a \
+                 different request (other ids, fields or values); nothing was changed. Use a new id for a new \
+                 request"
+                    .to_owned()
             }
-            ApiError::RequestIdReused => "request_id：该 id 已用于另一个不同的请求".to_owned(),
+            ApiError::RequestIdReused => {
+                "request_id（Idempotency-Key）：该 id 在 24 小时内已用于另一个不同的请求（令牌、字段或取值不同），\
+                 未做任何修改；新的请求请使用新的 id"
+                    .to_owned()
+            }
+            ApiError::RequestIdInvalid if en => {
+                "request_id (Idempotency-Key): must be 1 to 128 visible ASCII characters (letters, digits, \
+                 punctuation; no spaces); nothing was changed"
+                    .to_owned()
+            }
+            ApiError::RequestIdInvalid => {
+                "request_id（Idempotency-Key）：须为 1 到 128 个可见 ASCII 字符（字母、数字、标点，不含空格），\
+                 未做任何修改"
+                    .to_owned()
+            }
             ApiError::BodyTimeout if en => {
                 "body: the request body did not arrive in time; nothing was changed".to_owned()
             }
@@ -134,6 +154,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::TokensNotFound { missing } => ApiError::TokensNotFound { missing },
+            StoreError::RequestIdReused => ApiError::RequestIdReused,
             // The request's fault, not the server's: the column cannot hold that character.
             StoreError::NotInCharset {
                 field,

@@ -9,7 +9,7 @@ use tonic::metadata::MetadataMap;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, FieldViolation, LocalizedMessage, StatusExt};
 
-use crate::app::{mask_key, pick_lang, App, BatchOutcome, PageRequest, TokenPage};
+use crate::app::{mask_key, pick_lang, App, BatchOptions, BatchOutcome, PageRequest, TokenPage};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 
@@ -61,9 +61,13 @@ impl TokenService for GrpcService {
     ) -> Result<Response<pb::BatchUpdateTokensResponse>, Status> {
         let (user, lang) = self.caller(request.metadata()).await?;
         let request = request.into_inner();
+        let options = BatchOptions {
+            validate_only: request.validate_only,
+            request_id: request.request_id.clone(),
+        };
         let outcome = self
             .app
-            .batch_update(&user, parsed_request(&request), request.validate_only)
+            .batch_update(&user, parsed_request(&request), options)
             .await
             .map_err(|error| status_of(&error, lang))?;
         Ok(Response::new(batch_response(&outcome, lang)))
@@ -163,6 +167,7 @@ fn batch_response(outcome: &BatchOutcome, lang: Lang) -> pb::BatchUpdateTokensRe
         warnings: notices(outcome, lang),
         validate_only: outcome.validate_only,
         rules_version: RULES_VERSION.to_owned(),
+        replayed: outcome.replayed,
     }
 }
 
@@ -260,7 +265,7 @@ fn status_naming(error: &ApiError, lang: Lang, field: Option<&str>) -> Status {
             details.set_bad_request(vec![violation(field, error.code(), message.clone())]);
             Code::InvalidArgument
         }
-        ApiError::RequestIdReused => {
+        ApiError::RequestIdReused | ApiError::RequestIdInvalid => {
             let code = error.code();
             details.set_bad_request(vec![violation("request_id", code, message.clone())]);
             Code::InvalidArgument

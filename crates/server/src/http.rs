@@ -14,7 +14,9 @@ use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Lang, Problem, Violation, MAX_BODY_BYTES, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 
-use crate::app::{mask_key, pick_lang, App, BatchOutcome, Notice, PageRequest, TokenPage};
+use crate::app::{
+    mask_key, pick_lang, App, BatchOptions, BatchOutcome, Notice, PageRequest, TokenPage,
+};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 
@@ -74,6 +76,14 @@ async fn batch_update(
     let caller = Caller::from_request(&headers, &query);
     let validate_only = flag(&query, "validate_only") || flag(&query, "dry_run");
     let details = validate_only || flag(&query, "details");
+    let options = BatchOptions {
+        validate_only,
+        request_id: match headers.get("idempotency-key") {
+            None => String::new(),
+            // Not visible ASCII: keep something the check refuses rather than dropping the header silently.
+            Some(value) => value.to_str().unwrap_or("\u{7f}").to_owned(),
+        },
+    };
     let body = match read_body(&headers, body, app.body_timeout()).await {
         Ok(body) => body,
         Err((status, error)) => return failure(status, &error, caller.lang, json!(0)),
@@ -81,10 +91,19 @@ async fn batch_update(
     let result = async {
         let user = caller.user(&app).await?;
         let request = tokenbatch_rules::read_body_bytes(&body).map_err(ApiError::Invalid)?;
-        app.batch_update(&user, request, validate_only).await
+        app.batch_update(&user, request, options).await
     }
     .await;
     match result {
+        Ok(outcome) if outcome.replayed => {
+            // The header name Stripe's and others' idempotent APIs use for a replayed answer.
+            let replayed = [("idempotent-replayed", "true")];
+            (
+                replayed,
+                Json(BatchEnvelope::new(&outcome, details, caller.lang)),
+            )
+                .into_response()
+        }
         Ok(outcome) => Json(BatchEnvelope::new(&outcome, details, caller.lang)).into_response(),
         Err(error) => error_response(&error, caller.lang, json!(0)),
     }
@@ -150,6 +169,9 @@ struct BatchEnvelope {
     warnings: Vec<Notice>,
     validate_only: bool,
     rules_version: &'static str,
+    /// Only present (true) on the recorded answer to a retry with the same `Idempotency-Key`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    replayed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     results: Option<Vec<ResultJson>>,
 }
@@ -210,6 +232,7 @@ impl BatchEnvelope {
             warnings,
             validate_only: outcome.validate_only,
             rules_version: RULES_VERSION,
+            replayed: outcome.replayed,
             results: details.then(|| {
                 outcome
                     .changes
@@ -408,7 +431,8 @@ fn error_response(error: &ApiError, lang: Lang, data: Value) -> Response {
         | ApiError::InvalidSearch(_)
         | ApiError::TokensNotFound { .. }
         | ApiError::TokenNotFound
-        | ApiError::RequestIdReused => StatusCode::OK,
+        | ApiError::RequestIdReused
+        | ApiError::RequestIdInvalid => StatusCode::OK,
         ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         ApiError::BodyIncomplete => StatusCode::BAD_REQUEST,
     };

@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::dialect::Dialect;
 use crate::records::{state_columns, state_from_row};
+use crate::requests::{self, Recorded, RequestKey, REQUEST_ID_RETENTION_SECS};
 use crate::{Pool, Store, StoreError};
 
 /// A validated batch to apply for one user.
@@ -28,6 +29,19 @@ pub struct BatchPlan<'a> {
     /// Read each token's full key, which only new-api's cache invalidation needs; without it
     /// [`BatchChange::key`] is empty, and a 10 000-token batch reads half as many bytes.
     pub keys: bool,
+    /// Makes the batch idempotent: recorded with the batch, and a later plan with the same user and request
+    /// id gets the recorded changes back instead of writing (see [`crate::requests`]). Ignored in a dry run.
+    pub request: Option<RequestKey<'a>>,
+}
+
+/// What [`Store::apply_batch`] did.
+#[derive(Debug)]
+pub struct AppliedBatch {
+    /// One per id, ascending.
+    pub changes: Vec<BatchChange>,
+    /// The changes are those recorded by an earlier batch with the same request id; nothing was written
+    /// now, and the keys are empty.
+    pub replayed: bool,
 }
 
 /// One token of a batch, before and after.
@@ -130,19 +144,113 @@ macro_rules! write_changes {
     }};
 }
 
-/// The whole batch for one engine, inside a transaction that is already open: lock and read the rows in id
-/// order, compute every change, write each distinct change with one UPDATE per chunk, commit.
-macro_rules! run_batch {
-    ($engine:ident, $tx:expr, $store:expr, $plan:expr) => {{
-        let plan = $plan;
-        let d = $store.dialect();
-        let rows = read_rows!($engine, $tx, d, plan);
-        let changes = compute_changes(plan, rows)?;
-        if !plan.dry_run {
-            write_changes!($engine, $tx, d, plan, &changes);
-            $tx.commit().await?;
+/// The request id's record, if an earlier batch left one that is still remembered.
+macro_rules! find_request {
+    ($tx:expr, $d:expr, $plan:expr, $request:expr) => {{
+        let sql = requests::find_statement($d);
+        let found = sqlx::query(&sql)
+            .bind($plan.user_id)
+            .bind($request.request_id)
+            .bind($plan.now - REQUEST_ID_RETENTION_SECS)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        match found {
+            Some(row) => Some(Recorded {
+                fingerprint: row.try_get(0)?,
+                changes: row.try_get(1)?,
+            }),
+            None => None,
         }
-        Ok(changes)
+    }};
+}
+
+/// Records the request id with the batch's changes, in the batch's transaction, and forgets ids past
+/// their retention (which also frees an expired id for reuse).
+macro_rules! record_request {
+    ($tx:expr, $d:expr, $plan:expr, $request:expr, $changes:expr) => {{
+        sqlx::query(&requests::forget_statement($d))
+            .bind($plan.now - REQUEST_ID_RETENTION_SECS)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(&requests::record_statement($d))
+            .bind($plan.user_id)
+            .bind($request.request_id)
+            .bind($request.fingerprint)
+            .bind($plan.now)
+            .bind(requests::encode_changes($changes))
+            .execute(&mut *$tx)
+            .await
+            .map_err(requests::insert_error)?;
+    }};
+}
+
+/// How one batch ended inside a transaction that stays open.
+enum InTransaction {
+    /// Written (or, in a dry run, computed); the transaction is to be committed.
+    Applied(Vec<BatchChange>),
+    /// An earlier batch's recorded changes; nothing written.
+    Replayed(Vec<BatchChange>),
+    /// Refused before writing anything (tokens not found, request id reused); the transaction may go on.
+    Refused(StoreError),
+}
+
+/// One batch inside an open transaction: lock and read the rows in id order, then either replay an earlier
+/// batch with the same request id, or compute every change and write each distinct change with one UPDATE
+/// per chunk. Errors are database errors that spoil the transaction; refusals are not.
+macro_rules! batch_in_transaction {
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {
+        async {
+            let plan = $plan;
+            let d = $d;
+            let rows = read_rows!($engine, $tx, d, plan);
+            let request = plan.request.filter(|_| !plan.dry_run);
+            if let Some(request) = request {
+                // Looked up after the rows are locked: a concurrent retry of the same batch waits for the
+                // first to commit, then sees its record (READ COMMITTED on PostgreSQL and MySQL).
+                if let Some(recorded) = find_request!($tx, d, plan, request) {
+                    return Ok(match requests::replay(recorded, request) {
+                        Ok(changes) => InTransaction::Replayed(changes),
+                        Err(refused) => InTransaction::Refused(refused),
+                    });
+                }
+            }
+            let changes = match compute_changes(plan, rows) {
+                Ok(changes) => changes,
+                Err(refused) => return Ok(InTransaction::Refused(refused)),
+            };
+            if !plan.dry_run {
+                write_changes!($engine, $tx, d, plan, &changes);
+                if let Some(request) = request {
+                    record_request!($tx, d, plan, request, &changes);
+                }
+            }
+            Ok::<InTransaction, StoreError>(InTransaction::Applied(changes))
+        }
+        .await
+    };
+}
+
+/// The whole batch for one engine, in a transaction that is already open, committed unless it is a dry
+/// run, a replay or refused.
+macro_rules! run_batch {
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {{
+        let plan = $plan;
+        match batch_in_transaction!($engine, $tx, $d, plan)? {
+            InTransaction::Applied(changes) => {
+                if !plan.dry_run {
+                    $tx.commit().await?;
+                }
+                Ok(AppliedBatch {
+                    changes,
+                    replayed: false,
+                })
+            }
+            InTransaction::Replayed(changes) => Ok(AppliedBatch {
+                changes,
+                replayed: true,
+            }),
+            InTransaction::Refused(refused) => Err(refused),
+        }
     }};
 }
 
@@ -154,7 +262,7 @@ impl Store {
     /// belong to another user fail the whole batch with [`StoreError::TokensNotFound`]. Rows are locked in id
     /// order (PostgreSQL and MySQL `FOR UPDATE`, SQLite's single writer), so overlapping batches serialize
     /// instead of deadlocking.
-    pub async fn apply_batch(&self, plan: &BatchPlan<'_>) -> Result<Vec<BatchChange>, StoreError> {
+    pub async fn apply_batch(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
         if let Some(field) = plan.fields.iter().find(|field| !plan.values.has(*field)) {
             // The rules guarantee a value for every written field; writing NULL instead would corrupt rows.
             return Err(StoreError::Data(format!(
@@ -186,22 +294,22 @@ impl Store {
         }
     }
 
-    async fn apply_batch_once(&self, plan: &BatchPlan<'_>) -> Result<Vec<BatchChange>, StoreError> {
+    async fn apply_batch_once(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
         match &self.pool {
             Pool::Sqlite(pool) => match (plan.dry_run, &self.sqlite_writer) {
                 (false, Some(writer)) => writer.apply(plan).await,
                 _ => {
                     let mut tx = pool.begin().await?;
-                    run_batch!(Sqlite, tx, self, plan)
+                    run_batch!(Sqlite, tx, self.dialect(), plan)
                 }
             },
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                run_batch!(Postgres, tx, self, plan)
+                run_batch!(Postgres, tx, self.dialect(), plan)
             }
             Pool::MySql(pool) => {
                 let mut tx = pool.begin().await?;
-                run_batch!(MySql, tx, self, plan)
+                run_batch!(MySql, tx, self.dialect(), plan)
             }
         }
     }
@@ -230,7 +338,9 @@ struct WriteJob {
     values: Patch,
     now: i64,
     keys: bool,
-    reply: oneshot::Sender<Result<Vec<BatchChange>, StoreError>>,
+    /// Request id and fingerprint.
+    request: Option<(String, String)>,
+    reply: oneshot::Sender<Result<AppliedBatch, StoreError>>,
 }
 
 impl WriteJob {
@@ -243,6 +353,13 @@ impl WriteJob {
             now: self.now,
             dry_run: false,
             keys: self.keys,
+            request: self
+                .request
+                .as_ref()
+                .map(|(request_id, fingerprint)| RequestKey {
+                    request_id,
+                    fingerprint,
+                }),
         }
     }
 }
@@ -255,7 +372,7 @@ impl SqliteWriter {
         SqliteWriter { queue }
     }
 
-    async fn apply(&self, plan: &BatchPlan<'_>) -> Result<Vec<BatchChange>, StoreError> {
+    async fn apply(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
         let (reply, answer) = oneshot::channel();
         let job = WriteJob {
             user_id: plan.user_id,
@@ -264,6 +381,9 @@ impl SqliteWriter {
             values: plan.values.clone(),
             now: plan.now,
             keys: plan.keys,
+            request: plan
+                .request
+                .map(|key| (key.request_id.to_owned(), key.fingerprint.to_owned())),
             reply,
         };
         let stopped = || StoreError::Unavailable(sqlx::Error::WorkerCrashed);
@@ -323,37 +443,36 @@ async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
 
 /// One batch in a transaction of its own. IMMEDIATE takes the write lock before the read, so the rows read
 /// are the rows written.
-async fn run_alone(pool: &SqlitePool, job: &WriteJob) -> Result<Vec<BatchChange>, StoreError> {
+async fn run_alone(pool: &SqlitePool, job: &WriteJob) -> Result<AppliedBatch, StoreError> {
     let plan = &job.plan();
-    let d = Dialect::Sqlite;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let rows = read_rows!(Sqlite, tx, d, plan);
-    let changes = compute_changes(plan, rows)?;
-    write_changes!(Sqlite, tx, d, plan, &changes);
-    tx.commit().await?;
-    Ok(changes)
+    run_batch!(Sqlite, tx, Dialect::Sqlite, plan)
 }
 
 /// Several batches in one transaction, in queue order. A batch refused before it writes anything (tokens not
-/// found) gets its error and the others go on; any database error fails the whole group, which then was not
-/// committed.
+/// found, request id reused) gets its error and the others go on; any database error fails the whole group,
+/// which then was not committed.
 async fn run_group(
     pool: &SqlitePool,
     jobs: &[WriteJob],
-) -> Result<Vec<Result<Vec<BatchChange>, StoreError>>, StoreError> {
-    let d = Dialect::Sqlite;
+) -> Result<Vec<Result<AppliedBatch, StoreError>>, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
         let plan = &job.plan();
-        let rows = read_rows!(Sqlite, tx, d, plan);
-        match compute_changes(plan, rows) {
-            Ok(changes) => {
-                write_changes!(Sqlite, tx, d, plan, &changes);
-                results.push(Ok(changes));
-            }
-            Err(refused) => results.push(Err(refused)),
-        }
+        results.push(
+            match batch_in_transaction!(Sqlite, tx, Dialect::Sqlite, plan)? {
+                InTransaction::Applied(changes) => Ok(AppliedBatch {
+                    changes,
+                    replayed: false,
+                }),
+                InTransaction::Replayed(changes) => Ok(AppliedBatch {
+                    changes,
+                    replayed: true,
+                }),
+                InTransaction::Refused(refused) => Err(refused),
+            },
+        );
     }
     tx.commit().await?;
     Ok(results)

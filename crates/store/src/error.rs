@@ -23,6 +23,9 @@ pub enum StoreError {
         character: char,
         charset: String,
     },
+    /// The batch's request id was recorded earlier with a different request; nothing was written.
+    #[error("the request id was already used for a different request")]
+    RequestIdReused,
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }

@@ -10,6 +10,7 @@ mod dialect;
 mod error;
 mod location;
 mod records;
+mod requests;
 mod schema;
 mod search;
 
@@ -22,10 +23,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 
-pub use batch::{BatchChange, BatchPlan};
+pub use batch::{AppliedBatch, BatchChange, BatchPlan};
 pub use error::StoreError;
 pub use location::{redact, DsnError, Location};
 pub use records::{NewToken, NewUser, TokenRecord, UserRecord};
+pub use requests::{RequestKey, MAX_REQUEST_ID_LEN, REQUEST_ID_RETENTION_SECS};
 pub use search::{like_pattern, SearchPatternError};
 
 use dialect::Dialect;
@@ -516,6 +518,7 @@ mod tests {
                     now: 1_800_000_000,
                     dry_run: false,
                     keys: batch % 2 == 0,
+                    request: None,
                 };
                 (batch, store.apply_batch(&plan).await)
             }));
@@ -528,7 +531,7 @@ mod tests {
                     "{result:?}"
                 ),
                 _ => {
-                    let changes = result.unwrap();
+                    let changes = result.unwrap().changes;
                     assert_eq!(changes.len(), 5);
                     assert!(changes.iter().all(|change| change.changed()
                         && change.after.remain_quota == 1_000 + batch
@@ -546,6 +549,131 @@ mod tests {
             };
             assert_eq!(token.state.remain_quota, expected, "token {id}");
         }
+        store.close().await;
+    }
+
+    /// A request id makes a batch happen once: retries, even many at once through the writer's groups, get
+    /// the first answer and write nothing; another request under the id is refused; after the retention the
+    /// id is free again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_id_applies_its_batch_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Location::SqliteFile(dir.path().join("requests.db")))
+            .await
+            .unwrap();
+        let user = NewUser {
+            username: "u".into(),
+            password_hash: "x".into(),
+            role: 1,
+            status: 1,
+            access_token: "t".repeat(32),
+            group: "default".into(),
+            aff_code: "abcd".into(),
+        };
+        let user_id = store.insert_user(&user).await.unwrap();
+        let tokens: Vec<NewToken> = (1..=3)
+            .map(|id| NewToken {
+                id: Some(id),
+                user_id,
+                key: format!("key-{id}"),
+                name: format!("t{id}"),
+                created_time: 1,
+                used_quota: 0,
+                state: TokenState {
+                    status: 1,
+                    ..TokenState::default()
+                },
+            })
+            .collect();
+        store.insert_tokens(&tokens).await.unwrap();
+        let ids = [1, 2, 3];
+        let quota = |value| Patch {
+            remain_quota: Some(value),
+            ..Patch::default()
+        };
+        let (first_values, other_values) = (quota(500), quota(9));
+        let plan = |values, fingerprint, request_id: Option<&'static str>, now| BatchPlan {
+            user_id,
+            ids: &ids,
+            fields: [Field::RemainQuota].into_iter().collect(),
+            values,
+            now,
+            dry_run: false,
+            keys: true,
+            request: request_id.map(|request_id| RequestKey {
+                request_id,
+                fingerprint,
+            }),
+        };
+        let now = 1_800_000_000;
+        let first = store
+            .apply_batch(&plan(&first_values, "f500", Some("r-1"), now))
+            .await
+            .unwrap();
+        assert!(!first.replayed);
+        assert!(first.changes.iter().all(BatchChange::changed));
+        // Someone else changes the tokens; a late retry must not overwrite that.
+        store
+            .apply_batch(&plan(&other_values, "", None, now))
+            .await
+            .unwrap();
+        let mut retries = Vec::new();
+        for _ in 0..20 {
+            let store = store.clone();
+            let (ids, values) = (ids, first_values.clone());
+            retries.push(tokio::spawn(async move {
+                let plan = BatchPlan {
+                    user_id,
+                    ids: &ids,
+                    fields: [Field::RemainQuota].into_iter().collect(),
+                    values: &values,
+                    now: now + 60,
+                    dry_run: false,
+                    keys: true,
+                    request: Some(RequestKey {
+                        request_id: "r-1",
+                        fingerprint: "f500",
+                    }),
+                };
+                store.apply_batch(&plan).await
+            }));
+        }
+        for retry in retries {
+            let retry = retry.await.unwrap().unwrap();
+            assert!(retry.replayed);
+            let expected: Vec<BatchChange> = first
+                .changes
+                .iter()
+                .map(|change| BatchChange {
+                    key: String::new(),
+                    ..change.clone()
+                })
+                .collect();
+            assert_eq!(retry.changes, expected);
+        }
+        let reused = store
+            .apply_batch(&plan(&other_values, "f9", Some("r-1"), now))
+            .await;
+        assert!(
+            matches!(reused, Err(StoreError::RequestIdReused)),
+            "{reused:?}"
+        );
+        // Another id is another batch.
+        let fresh = store
+            .apply_batch(&plan(&first_values, "f500", Some("r-2"), now))
+            .await
+            .unwrap();
+        assert!(!fresh.replayed);
+        for id in ids {
+            let token = store.get_token(user_id, id).await.unwrap().unwrap();
+            assert_eq!(token.state.remain_quota, 500, "token {id}");
+        }
+        let later = now + REQUEST_ID_RETENTION_SECS + 1;
+        let expired = store
+            .apply_batch(&plan(&other_values, "f9", Some("r-1"), later))
+            .await
+            .unwrap();
+        assert!(!expired.replayed, "an id past its retention is free again");
         store.close().await;
     }
 

@@ -193,6 +193,32 @@ const TABLES: &[Table] = &[
         ],
         indexes: [&[], &[], &[]],
     },
+    // tokenbatch's own: request ids of idempotent batches (crate::requests), unknown to new-api.
+    Table {
+        name: "tokenbatch_requests",
+        create: [
+            r#"CREATE TABLE IF NOT EXISTS "tokenbatch_requests" ("user_id" integer NOT NULL,
+              "request_id" varchar(128) NOT NULL, "fingerprint" varchar(64) NOT NULL,
+              "created_time" bigint NOT NULL, "changes" text NOT NULL, PRIMARY KEY ("user_id", "request_id"))"#,
+            r#"CREATE TABLE IF NOT EXISTS "tokenbatch_requests" ("user_id" bigint NOT NULL,
+              "request_id" varchar(128) NOT NULL, "fingerprint" varchar(64) NOT NULL,
+              "created_time" bigint NOT NULL, "changes" text NOT NULL, PRIMARY KEY ("user_id", "request_id"))"#,
+            r#"CREATE TABLE IF NOT EXISTS `tokenbatch_requests` (`user_id` bigint NOT NULL,
+              `request_id` varchar(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+              `fingerprint` varchar(64) CHARACTER SET ascii NOT NULL, `created_time` bigint NOT NULL,
+              `changes` longtext NOT NULL, PRIMARY KEY (`user_id`, `request_id`),
+              INDEX `idx_tokenbatch_requests_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4"#,
+        ],
+        indexes: [
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokenbatch_requests_created_time" ON "tokenbatch_requests"("created_time")"#,
+            ],
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_tokenbatch_requests_created_time" ON "tokenbatch_requests"("created_time")"#,
+            ],
+            &[],
+        ],
+    },
 ];
 
 fn engine_index(d: Dialect) -> usize {

@@ -1,0 +1,192 @@
+//! Idempotent retries: a batch that carries a client-chosen request id is recorded, in the transaction
+//! that writes it, with a fingerprint of the request and the changes it made. A retry with the same id
+//! finds the record and gets the first answer back instead of applying the batch again; a different
+//! request under the same id is refused. Because the record commits with the batch, this holds across
+//! crashes and restarts and between several instances of the service on one database.
+
+use tokenbatch_rules::apply::TokenState;
+
+use crate::batch::BatchChange;
+use crate::dialect::Dialect;
+use crate::StoreError;
+
+/// The table tokenbatch adds beside new-api's (created when missing; new-api never reads it).
+pub(crate) const TABLE: &str = "tokenbatch_requests";
+
+/// How long a request id is remembered. A retry comes within minutes; a day covers a client that retries
+/// after an outage, and keeps the table small.
+pub const REQUEST_ID_RETENTION_SECS: i64 = 24 * 60 * 60;
+
+/// The longest request id accepted (the column's width).
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// A batch's request id and the fingerprint of what it asks, both chosen by the caller of the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestKey<'a> {
+    pub request_id: &'a str,
+    /// Equal for equal requests (same ids, fields and values), different otherwise.
+    pub fingerprint: &'a str,
+}
+
+/// What an earlier batch under the same request id recorded.
+pub(crate) struct Recorded {
+    pub(crate) fingerprint: String,
+    pub(crate) changes: String,
+}
+
+pub(crate) fn find_statement(d: Dialect) -> String {
+    d.sql(&format!(
+        "SELECT fingerprint, changes FROM {TABLE} WHERE user_id = ? AND request_id = ? AND created_time >= ?"
+    ))
+}
+
+pub(crate) fn forget_statement(d: Dialect) -> String {
+    d.sql(&format!("DELETE FROM {TABLE} WHERE created_time < ?"))
+}
+
+pub(crate) fn record_statement(d: Dialect) -> String {
+    d.sql(&format!(
+        "INSERT INTO {TABLE} (user_id, request_id, fingerprint, created_time, changes) VALUES (?, ?, ?, ?, ?)"
+    ))
+}
+
+/// Two transactions recording the same request id at once: the loser is rolled back and retried by
+/// [`crate::Store::apply_batch`], and then finds the winner's record.
+pub(crate) fn insert_error(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(error),
+        _ => StoreError::from(error),
+    }
+}
+
+/// The earlier answer, or [`StoreError::RequestIdReused`] when the id came with a different request.
+pub(crate) fn replay(
+    recorded: Recorded,
+    request: RequestKey<'_>,
+) -> Result<Vec<BatchChange>, StoreError> {
+    if recorded.fingerprint != request.fingerprint {
+        return Err(StoreError::RequestIdReused);
+    }
+    decode_changes(&recorded.changes)
+}
+
+/// One stored token state, in [`TokenState`]'s field order.
+type StateTuple = (
+    i64,
+    String,
+    i64,
+    i64,
+    bool,
+    String,
+    bool,
+    String,
+    String,
+    String,
+);
+
+fn to_tuple(state: &TokenState) -> StateTuple {
+    (
+        state.status,
+        state.group.clone(),
+        state.expired_time,
+        state.remain_quota,
+        state.unlimited_quota,
+        state.model_limits.clone(),
+        state.model_limits_enabled,
+        state.allow_ips.clone(),
+        state.mj_image_mode.clone(),
+        state.mj_custom_proxy.clone(),
+    )
+}
+
+fn from_tuple(state: StateTuple) -> TokenState {
+    TokenState {
+        status: state.0,
+        group: state.1,
+        expired_time: state.2,
+        remain_quota: state.3,
+        unlimited_quota: state.4,
+        model_limits: state.5,
+        model_limits_enabled: state.6,
+        allow_ips: state.7,
+        mj_image_mode: state.8,
+        mj_custom_proxy: state.9,
+    }
+}
+
+/// The changes as stored: ids with their values before and after, never the tokens' keys.
+pub(crate) fn encode_changes(changes: &[BatchChange]) -> String {
+    let rows: Vec<(i64, StateTuple, StateTuple)> = changes
+        .iter()
+        .map(|change| (change.id, to_tuple(&change.before), to_tuple(&change.after)))
+        .collect();
+    serde_json::to_string(&rows).expect("token states always serialize")
+}
+
+fn decode_changes(text: &str) -> Result<Vec<BatchChange>, StoreError> {
+    let rows: Vec<(i64, StateTuple, StateTuple)> = serde_json::from_str(text)
+        .map_err(|error| StoreError::Data(format!("unreadable recorded request: {error}")))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, before, after)| BatchChange {
+            id,
+            key: String::new(),
+            before: from_tuple(before),
+            after: from_tuple(after),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_read_back_as_written_without_keys() {
+        let before = TokenState {
+            status: 3,
+            group: "vip,默认".into(),
+            expired_time: 1,
+            remain_quota: 9_007_199_254_740_991,
+            unlimited_quota: true,
+            model_limits: "gpt-4o,\"quoted\"".into(),
+            model_limits_enabled: true,
+            allow_ips: "10.0.0.0/8\n::1".into(),
+            mj_image_mode: "proxy".into(),
+            mj_custom_proxy: "https://p.example/".into(),
+        };
+        let after = TokenState {
+            status: 1,
+            expired_time: -1,
+            ..before.clone()
+        };
+        let change = BatchChange {
+            id: 873,
+            key: "secret-key".into(),
+            before,
+            after,
+        };
+        let text = encode_changes(std::slice::from_ref(&change));
+        assert!(!text.contains("secret-key"));
+        let request = RequestKey {
+            request_id: "r1",
+            fingerprint: "f",
+        };
+        let recorded = |fingerprint: &str| Recorded {
+            fingerprint: fingerprint.into(),
+            changes: text.clone(),
+        };
+        let replayed = replay(recorded("f"), request).unwrap();
+        assert_eq!(
+            replayed,
+            vec![BatchChange {
+                key: String::new(),
+                ..change
+            }]
+        );
+        assert!(matches!(
+            replay(recorded("g"), request),
+            Err(StoreError::RequestIdReused)
+        ));
+    }
+}
