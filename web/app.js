@@ -84,7 +84,6 @@ async function checkVersion() {
     state.columnLimits = Object.entries(limits).map(([field, max]) => `${field}=${max}`);
     form.validate();
     show($("version-warning"), server === page ? "" : t("staleModule", { page, server }));
-    $("rules-version").textContent = page;
   } catch (error) {
     show($("version-warning"), t("statusUnreachable", { error: describeError(error) }));
   }
@@ -307,8 +306,11 @@ async function start() {
   setQuotaPerUsd(state.description.quota_per_usd);
   table.maxIds = state.description.max_ids;
   applyLanguage(lang());
-  $("app").dataset.ready = "true";
+  $("rules-version").textContent = rulesVersion();
   await checkVersion();
+  // Ready once the server's column limits and version are known: a form checked before would not be the
+  // form the server checks.
+  $("app").dataset.ready = "true";
   const saved = loadSession();
   if (saved) {
     $("user-id").value = saved.userId;
