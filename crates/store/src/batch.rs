@@ -9,6 +9,7 @@ use tokenbatch_rules::{Field, FieldSet, Patch};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::dialect::Dialect;
+use crate::packed::PackedReader;
 use crate::records::{state_columns, state_from_row};
 use crate::requests::{self, Recorded, RequestKey, REQUEST_ID_RETENTION_SECS};
 use crate::{Pool, Store, StoreError};
@@ -546,48 +547,67 @@ fn key_column(d: Dialect, table: &str, keys: bool) -> String {
     }
 }
 
-/// One row of [`sqlite_select_statement`]: id, user_id, live, key, then [`state_columns`] in order.
-type PackedRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    String,
-);
-
+/// The rows of [`sqlite_select_statement`]: id, user_id, live, key, then [`state_columns`] in order.
 fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreError> {
-    let packed: Vec<PackedRow> = serde_json::from_str(packed)
-        .map_err(|error| StoreError::Data(format!("unreadable token rows: {error}")))?;
-    let mut rows: Vec<LockedRow> = packed
-        .into_iter()
-        .map(|row| LockedRow {
-            id: row.0,
-            user_id: row.1,
-            live: row.2 == 1,
-            key: row.3,
+    let mut reader = PackedReader::new(packed);
+    let mut rows = Vec::with_capacity(packed.len() / 48);
+    reader.expect(b'[')?;
+    let mut more = !reader.eat(b']');
+    while more {
+        reader.expect(b'[')?;
+        let integer = |reader: &mut PackedReader<'_>| {
+            let value = reader.integer()?;
+            reader.expect(b',')?;
+            Ok::<i64, StoreError>(value)
+        };
+        let (id, user_id, live) = (
+            integer(&mut reader)?,
+            integer(&mut reader)?,
+            integer(&mut reader)?,
+        );
+        let key = reader.string()?;
+        reader.expect(b',')?;
+        let status = integer(&mut reader)?;
+        let group = reader.string()?;
+        reader.expect(b',')?;
+        let (expired_time, remain_quota, unlimited_quota) = (
+            integer(&mut reader)?,
+            integer(&mut reader)?,
+            integer(&mut reader)?,
+        );
+        let model_limits = reader.string()?;
+        reader.expect(b',')?;
+        let model_limits_enabled = integer(&mut reader)?;
+        let allow_ips = reader.string()?;
+        reader.expect(b',')?;
+        let mj_image_mode = reader.string()?;
+        reader.expect(b',')?;
+        let mj_custom_proxy = reader.string()?;
+        reader.expect(b']')?;
+        rows.push(LockedRow {
+            id,
+            user_id,
+            live: live == 1,
+            key,
             state: TokenState {
-                status: row.4,
-                group: row.5,
-                expired_time: row.6,
-                remain_quota: row.7,
-                unlimited_quota: row.8 != 0,
-                model_limits: row.9,
-                model_limits_enabled: row.10 != 0,
-                allow_ips: row.11,
-                mj_image_mode: row.12,
-                mj_custom_proxy: row.13,
+                status,
+                group,
+                expired_time,
+                remain_quota,
+                unlimited_quota: unlimited_quota != 0,
+                model_limits,
+                model_limits_enabled: model_limits_enabled != 0,
+                allow_ips,
+                mj_image_mode,
+                mj_custom_proxy,
             },
-        })
-        .collect();
+        });
+        more = reader.eat(b',');
+        if !more {
+            reader.expect(b']')?;
+        }
+    }
+    reader.finish()?;
     // The engine may visit the ids in any order; changes are reported in id order on every engine.
     rows.sort_unstable_by_key(|row| row.id);
     Ok(rows)

@@ -9,6 +9,7 @@ mod charset;
 mod dialect;
 mod error;
 mod location;
+mod packed;
 mod records;
 mod requests;
 mod schema;
@@ -674,6 +675,65 @@ mod tests {
             .await
             .unwrap();
         assert!(!expired.replayed, "an id past its retention is free again");
+        store.close().await;
+    }
+
+    /// SQLite's packed rows (crate::packed) read back every character a column may hold.
+    #[tokio::test]
+    async fn sqlite_rows_read_back_every_character() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Location::SqliteFile(dir.path().join("chars.db")))
+            .await
+            .unwrap();
+        let user = NewUser {
+            username: "u".into(),
+            password_hash: "x".into(),
+            role: 1,
+            status: 1,
+            access_token: "t".repeat(32),
+            group: "default".into(),
+            aff_code: "abcd".into(),
+        };
+        let user_id = store.insert_user(&user).await.unwrap();
+        let state = TokenState {
+            status: 4,
+            group: "vip,默认 \"quoted\" back\\slash".into(),
+            expired_time: i64::MAX,
+            remain_quota: i64::MIN,
+            unlimited_quota: true,
+            model_limits: "\u{0}\u{1}\u{1f}\u{7f} tab\t cr\r".into(),
+            model_limits_enabled: true,
+            allow_ips: "10.0.0.0/8\n::1\n".into(),
+            mj_image_mode: "🚀\u{10ffff}".into(),
+            mj_custom_proxy: "https://例え.example/a?b=\"c\"&d=/e".into(),
+        };
+        let token = NewToken {
+            id: Some(7),
+            user_id,
+            key: "k\"e\\y".into(),
+            name: "t".into(),
+            created_time: 1,
+            used_quota: 0,
+            state: state.clone(),
+        };
+        store.insert_tokens(&[token]).await.unwrap();
+        let values = Patch {
+            remain_quota: Some(5),
+            ..Patch::default()
+        };
+        let plan = BatchPlan {
+            user_id,
+            ids: &[7],
+            fields: [Field::RemainQuota].into_iter().collect(),
+            values: &values,
+            now: 1_800_000_000,
+            dry_run: true,
+            keys: true,
+            request: None,
+        };
+        let applied = store.apply_batch(&plan).await.unwrap();
+        assert_eq!(applied.changes[0].before, state);
+        assert_eq!(applied.changes[0].key, "k\"e\\y");
         store.close().await;
     }
 
