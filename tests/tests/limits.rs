@@ -8,6 +8,7 @@ use serde_json::json;
 use tokenbatch::limits::Limits;
 use tokenbatch::serve::ServeOptions;
 use tokenbatch_e2e::{alice_ids, body, Engine, TestDatabase, TestServer};
+use tokenbatch_proto::token_v1 as pb;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -202,5 +203,62 @@ async fn oversized_headers_and_uris_are_refused_without_a_server_error() {
 
     let (status, _, _) = server.get(&server.alice, "/api/token/?p=1").await;
     assert_eq!(status, 200, "still serving");
+    server.stop().await;
+}
+
+/// Beyond `--max-in-flight`, gRPC callers are refused with `RESOURCE_EXHAUSTED` and HTTP callers with 503, at
+/// once; liveness still answers; once the slot is free both are served again.
+#[tokio::test]
+async fn a_full_server_refuses_grpc_with_resource_exhausted() {
+    let server = server_with(Limits {
+        max_in_flight: 1,
+        body_timeout: Duration::from_secs(30),
+    })
+    .await;
+    // A body that never finishes holds the only slot.
+    let mut holder = TcpStream::connect(server.server.addr).await.unwrap();
+    holder
+        .write_all(request_head(&server, "PUT", "/api/token/batch", 100).as_bytes())
+        .await
+        .unwrap();
+    holder.write_all(br#"{"ids":[1"#).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut client = server.grpc().await;
+    let list = || {
+        server.grpc_request(
+            &server.alice,
+            pb::ListTokensRequest {
+                page: 1,
+                page_size: 5,
+            },
+        )
+    };
+    let started = Instant::now();
+    let refused = client.list_tokens(list()).await.expect_err("refused");
+    assert_eq!(
+        refused.code(),
+        tonic::Code::ResourceExhausted,
+        "{refused:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "refused at once"
+    );
+    let (status, answer, raw) = server.get(&server.alice, "/api/token/?p=1").await;
+    assert_eq!(status, 503, "{raw}");
+    assert_eq!(answer["code"], json!("server.busy"));
+    let alive = server
+        .http
+        .get(format!("{}/healthz", server.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alive.status().as_u16(), 200, "liveness is never shed");
+
+    drop(holder);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let served = client.list_tokens(list()).await.expect("served again");
+    assert_eq!(served.into_inner().items.len(), 5);
     server.stop().await;
 }
