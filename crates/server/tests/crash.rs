@@ -115,17 +115,62 @@ where
     (by_quota, by_models)
 }
 
+/// A batch writing `marker` to tokens `first..first + size`.
+fn marked_batch(
+    client: &reqwest::Client,
+    address: &str,
+    user: &(i64, String),
+    marker: i64,
+    first: i64,
+    size: i64,
+) -> reqwest::RequestBuilder {
+    let ids: Vec<i64> = (first..first + size).collect();
+    let body = serde_json::json!({
+        "ids": ids,
+        "remain_quota": marker,
+        "model_limits": format!("m{marker}"),
+        "update_fields": ["remain_quota", "model_limits"],
+    })
+    .to_string();
+    client
+        .put(format!("http://{address}/api/token/batch"))
+        .header("Authorization", &user.1)
+        .header("New-Api-User", user.0.to_string())
+        .body(body)
+}
+
+/// How long the largest batch takes here, from sending to the answer: the window the kills are spread over.
+async fn time_largest_batch(env: &[(&str, String)], user: &(i64, String)) -> Duration {
+    let (mut child, address) = start(env).await;
+    let client = reqwest::Client::new();
+    let mut slowest = Duration::ZERO;
+    for marker in [1_000_001, 1_000_002, 1_000_003] {
+        let started = std::time::Instant::now();
+        let response = marked_batch(&client, &address, user, marker, 1, TOKENS)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), 200);
+        slowest = slowest.max(started.elapsed());
+    }
+    child.kill().await.expect("SIGKILL");
+    slowest
+}
+
 /// Fires a batch, kills the server at a random moment, restarts it, and checks the batch was all or nothing.
 async fn kill_during_batches<F, Fut>(
     env: Vec<(&str, String)>,
     user: (i64, String),
-    longest_wait: Duration,
     count_marker: F,
 ) -> (u64, u64)
 where
     F: Fn(i64) -> Fut,
     Fut: std::future::Future<Output = (i64, i64)>,
 {
+    // Kills spread over the time a batch takes land before, during and after commits, whatever the build
+    // and the machine's speed.
+    let window = time_largest_batch(&env, &user).await;
+    eprintln!("a 10 000-token batch takes up to {window:?} here; kills land within that");
     let mut random = Random(0x5EED_0FC0_FFEE);
     let (mut applied, mut not_applied) = (0, 0);
     let client = reqwest::Client::new();
@@ -134,23 +179,9 @@ where
         let marker = 1 + kill as i64;
         let size = 1_000 + random.below(9_001) as i64;
         let first = 1 + random.below((TOKENS - size + 1) as u64) as i64;
-        let ids: Vec<i64> = (first..first + size).collect();
-        let body = serde_json::json!({
-            "ids": ids,
-            "remain_quota": marker,
-            "model_limits": format!("m{marker}"),
-            "update_fields": ["remain_quota", "model_limits"],
-        })
-        .to_string();
-        let request = client
-            .put(format!("http://{address}/api/token/batch"))
-            .header("Authorization", &user.1)
-            .header("New-Api-User", user.0.to_string())
-            .body(body)
-            .send();
+        let request = marked_batch(&client, &address, &user, marker, first, size).send();
         let in_flight = tokio::spawn(request);
-        // Spread the kills over the time a batch takes, so they land before, during and after commits.
-        let wait = random.below(longest_wait.as_micros() as u64);
+        let wait = random.below(window.as_micros() as u64);
         tokio::time::sleep(Duration::from_micros(wait)).await;
         child.kill().await.expect("SIGKILL");
         let _ = in_flight.await;
@@ -191,17 +222,16 @@ async fn sqlite_batches_survive_sigkill_whole_or_not_at_all() {
     let user = seed_database(&Location::SqliteFile(path.clone())).await;
     let env = vec![("SQLITE_PATH", path.display().to_string())];
     let url = format!("sqlite://{}", path.display());
-    let (applied, not_applied) =
-        kill_during_batches(env, user, Duration::from_millis(250), |marker| {
-            let url = url.clone();
-            async move {
-                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-                let counts = rows_with_marker(&pool, marker, false).await;
-                pool.close().await;
-                counts
-            }
-        })
-        .await;
+    let (applied, not_applied) = kill_during_batches(env, user, |marker| {
+        let url = url.clone();
+        async move {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let counts = rows_with_marker(&pool, marker, false).await;
+            pool.close().await;
+            counts
+        }
+    })
+    .await;
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let integrity: String = sqlx::query("PRAGMA integrity_check")
         .fetch_one(&pool)
@@ -233,10 +263,7 @@ async fn postgres_batches_survive_sigkill_whole_or_not_at_all() {
     let checker = sqlx::PgPool::connect(&url).await.unwrap();
     let env = vec![("SQL_DSN", url.clone())];
     let (applied, not_applied) =
-        kill_during_batches(env, user, Duration::from_millis(1000), |marker| {
-            rows_with_marker(&checker, marker, true)
-        })
-        .await;
+        kill_during_batches(env, user, |marker| rows_with_marker(&checker, marker, true)).await;
     // No transaction of a killed server lingers holding locks on the tokens.
     let mut lingering = 1;
     for _ in 0..50 {

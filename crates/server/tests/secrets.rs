@@ -185,6 +185,13 @@ async fn no_secret_reaches_the_logs_or_a_response() {
         "the session was logged at all:\n{log}"
     );
 
+    eprintln!(
+        "checked {} lines ({} bytes) of output and {} responses for {} secrets",
+        log.lines().count(),
+        log.len(),
+        responses.len(),
+        keys.len() + 2
+    );
     let secrets = std::iter::once(access_token.as_str())
         .chain(std::iter::once("crypto-secret-value-0123456789"))
         .chain(keys.iter().map(String::as_str));
