@@ -39,12 +39,13 @@ export class ApiError extends Error {
 }
 
 /**
- * One call: `path` with `query` (lang added), JSON answer in new-api's envelope. Resolves to the envelope
- * when success is true, rejects with an ApiError otherwise.
+ * One call: `path` with `query` (lang added) and any `headers` of the caller's (e.g. Idempotency-Key), JSON
+ * answer in new-api's envelope. Resolves to the envelope when success is true, rejects with an ApiError
+ * otherwise.
  */
-export async function call(session, method, path, { query = {}, body } = {}) {
+export async function call(session, method, path, { query = {}, body, headers: extra = {} } = {}) {
   const params = new URLSearchParams({ ...query, lang: lang() });
-  const headers = { Accept: "application/json" };
+  const headers = { ...extra, Accept: "application/json" };
   if (session) {
     headers.Authorization = `Bearer ${session.accessToken}`;
     headers["New-Api-User"] = session.userId;

@@ -24,6 +24,11 @@ const state = {
   columnLimits: undefined,
   description: null,
   busy: false,
+  /**
+   * The Idempotency-Key of the last Apply whose fate is unknown ({ key, body, userId }): sent again when the same
+   * user applies the same body, so a batch whose answer was lost is never applied twice.
+   */
+  pendingApply: null,
 };
 
 const now = () => Date.now() / 1000;
@@ -164,6 +169,36 @@ function renderVerdict(verdict) {
 
 // ---- preview and apply -------------------------------------------------------------------------------------
 
+/** 32 hex characters from the browser's CSPRNG (crypto.randomUUID exists only on https and localhost pages). */
+function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The key for applying `body`: the pending one when the same user applies the same body after an attempt that
+ * got no definitive answer (the server then answers the first attempt again, or applies the batch if it never
+ * arrived), a new one otherwise.
+ */
+function idempotencyKeyFor(body) {
+  const userId = state.session.userId;
+  const pending = state.pendingApply;
+  if (pending && pending.body === body && pending.userId === userId) return pending.key;
+  state.pendingApply = { key: newIdempotencyKey(), body, userId };
+  return state.pendingApply.key;
+}
+
+/**
+ * Whether a failed apply may have been applied all the same: no answer at all, a server error or timeout (HTTP
+ * 5xx, 408), or a success status whose body was lost. A refusal (success:false), a 401 or another 4xx is
+ * definitive: nothing was written.
+ */
+function outcomeUnknown(error) {
+  if (!(error instanceof ApiError)) return false;
+  if (error.kind === "network") return true;
+  return error.kind === "http" && (error.status >= 500 || error.status === 408 || error.status < 400);
+}
+
 async function send(dryRun) {
   const verdict = form.validate();
   if (!verdict?.ok || state.busy) return;
@@ -176,12 +211,16 @@ async function send(dryRun) {
   clicked.textContent = t("working");
   const result = $("result");
   result.hidden = false;
+  const headers = dryRun ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
   try {
-    const envelope = await call(state.session, "PUT", "/api/token/batch", { query, body });
+    const envelope = await call(state.session, "PUT", "/api/token/batch", { query, body, headers });
+    if (!dryRun) state.pendingApply = null;
     renderResult(envelope, dryRun);
     if (!dryRun) await table.load();
   } catch (error) {
-    renderFailure(error);
+    const unknown = !dryRun && outcomeUnknown(error);
+    if (!dryRun && !unknown) state.pendingApply = null;
+    renderFailure(error, unknown);
   } finally {
     state.busy = false;
     clicked.textContent = label;
@@ -194,11 +233,13 @@ $("preview").addEventListener("click", () => send(true));
 $("apply").addEventListener("click", () => send(false));
 $("batch-form").addEventListener("submit", (event) => event.preventDefault());
 
-function renderFailure(error) {
+/** `unknown`: an apply that may have been applied; the pending key makes clicking Apply again safe. */
+function renderFailure(error, unknown) {
   const summary = $("result-summary");
   summary.className = "error";
   summary.setAttribute("role", "alert");
-  summary.textContent = describeError(error);
+  summary.textContent = unknown ? `${describeError(error)} ${t("retrySafe")}` : describeError(error);
+  $("result-replayed").hidden = true;
   $("result-dataset").replaceChildren();
   const list = $("result-errors");
   list.replaceChildren();
@@ -219,6 +260,10 @@ function renderResult(envelope, dryRun) {
     changed: envelope.data,
     unchanged: envelope.unchanged,
   });
+  // A retry with the pending key: the server wrote nothing this time and answered the first attempt again.
+  const replayed = $("result-replayed");
+  replayed.textContent = t("replayedNote");
+  replayed.hidden = dryRun || envelope.replayed !== true;
   $("result-errors").replaceChildren();
   const warnings = $("result-warnings");
   warnings.replaceChildren();

@@ -213,6 +213,122 @@ test("errors from the network and from the server are shown and the form is kept
   assert.equal(await page.inputValue("#value-model_limits"), "gpt-4o");
 });
 
+/** Clicks Apply and waits for the answer to be shown (the button gets its label back once the call is over). */
+async function applyAndWait(page) {
+  const label = await page.textContent("#apply");
+  await Promise.all([page.waitForResponse("**/api/token/batch**"), page.click("#apply")]);
+  await page.waitForFunction((text) => document.querySelector("#apply").textContent === text, label);
+}
+
+test("Apply again after a lost answer sends the same Idempotency-Key: the first answer is replayed, nothing is written twice", async () => {
+  const { page, context, errors } = await openPage(env);
+  await signIn(page, env.session);
+  await searchByName(page, "research-22");
+  await page.check("#token-table tbody input.select-row");
+  const quota = () => sql(env.database, "SELECT remain_quota FROM tokens WHERE id = 861")[0].remain_quota;
+  assert.equal(quota(), 0);
+
+  // Every batch request reaches the real server; the first real apply's answer is then lost on the way back.
+  const sent = [];
+  let lost = 0;
+  await context.route("**/api/token/batch**", async (route) => {
+    const request = route.request();
+    const dryRun = new URL(request.url()).searchParams.get("validate_only") === "true";
+    const response = await route.fetch();
+    const envelope = await response.json();
+    sent.push({
+      dryRun,
+      key: request.headers()["idempotency-key"],
+      body: request.postData(),
+      replayedHeader: response.headers()["idempotent-replayed"],
+      envelope,
+    });
+    if (!dryRun && lost === 0) {
+      lost += 1;
+      await route.abort("connectionreset");
+    } else {
+      await route.fulfill({ response, json: envelope });
+    }
+  });
+
+  // A preview carries no key.
+  await page.fill("#value-remain_quota", "1234567");
+  await page.click("#preview");
+  await page.waitForSelector("#result-dataset tr[data-id]");
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].dryRun, true);
+  assert.equal(sent[0].key, undefined, "a dry run is not idempotent and needs no key");
+
+  // Apply: the server applies the batch, the page hears nothing back and says so.
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "error");
+  const failure = await page.textContent("#result-summary");
+  assert.match(failure, /无法连接服务器/);
+  assert.match(failure, /不会被应用两次/);
+  assert.ok(await page.isHidden("#result-replayed"));
+  assert.equal(sent.length, 2);
+  const first = sent[1];
+  assert.match(first.key, /^[0-9a-f]{32}$/);
+  assert.equal(first.envelope.success, true, "the lost answer was a success");
+  assert.equal(first.envelope.data, 1);
+  assert.notEqual(first.envelope.replayed, true);
+  assert.equal(quota(), 1234567, "the first attempt was applied");
+
+  // Someone changes the token meanwhile; the operator, not knowing, clicks Apply again with the same form.
+  sql(env.database, "UPDATE tokens SET remain_quota = 777 WHERE id = 861");
+  assert.equal(await page.inputValue("#value-remain_quota"), "1234567", "the form is kept");
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
+  assert.equal(sent.length, 3);
+  const retry = sent[2];
+  assert.equal(retry.body, first.body);
+  assert.equal(retry.key, first.key, "the retry carries the first attempt's Idempotency-Key");
+  assert.equal(retry.replayedHeader, "true");
+  assert.equal(retry.envelope.replayed, true);
+  assert.equal(retry.envelope.data, 1, "the first attempt's answer");
+  assert.equal(quota(), 777, "the retry wrote nothing: the change made in between stays");
+  assert.ok(await page.isVisible("#result-replayed[data-code=replayed]"));
+  assert.equal(
+    await page.textContent("#result-replayed"),
+    "此批次此前已经应用：以下是第一次提交的结果，本次没有再写入任何数据。",
+  );
+  assert.match(await page.textContent("#result-summary"), /修改了 1 个令牌/);
+  await page.screenshot({ path: join(ARTIFACTS, "replayed.png"), fullPage: true });
+  await page.selectOption("#lang", "en");
+  assert.equal(
+    await page.textContent("#result-replayed"),
+    "This batch had already been applied: this is the answer of the first attempt; nothing was written again.",
+  );
+  await page.selectOption("#lang", "zh-CN");
+
+  // Another body is another batch: a new key, applied for real.
+  await page.fill("#value-remain_quota", "2345678");
+  await applyAndWait(page);
+  assert.equal(sent.length, 4);
+  const other = sent[3];
+  assert.notEqual(other.body, first.body);
+  assert.match(other.key, /^[0-9a-f]{32}$/);
+  assert.notEqual(other.key, first.key, "a different body gets a different key");
+  assert.notEqual(other.envelope.replayed, true);
+  assert.equal(quota(), 2345678);
+  assert.match(await page.textContent("#result-summary"), /修改了 1 个令牌/);
+  assert.ok(await page.isHidden("#result-replayed"));
+
+  // After a definitive answer the key is forgotten: the same body applied again is a new batch, not a replay.
+  sql(env.database, "UPDATE tokens SET remain_quota = 888 WHERE id = 861");
+  await applyAndWait(page);
+  assert.match(await page.textContent("#result-summary"), /修改了 1 个令牌/);
+  assert.equal(sent.length, 5);
+  assert.equal(sent[4].body, other.body);
+  assert.notEqual(sent[4].key, other.key, "a key is not reused after a definitive answer");
+  assert.notEqual(sent[4].envelope.replayed, true);
+  assert.equal(quota(), 2345678, "applied again over the change made in between");
+  assert.equal(await page.getAttribute("#result-summary", "class"), "success");
+  assert.ok(await page.isHidden("#result-replayed"));
+  await context.unroute("**/api/token/batch**");
+  assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
+});
+
 test("sign-in: the server's 401 message for a wrong token; the token lives in sessionStorage only", async () => {
   const { page, context } = await openPage(env);
   await page.fill("#user-id", env.session.userId);
