@@ -401,12 +401,21 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                 now,
                 dry_run: false,
                 keys: false,
+                // Both ways of reading the rows must compute the same changes.
+                full_states: body.len().is_multiple_of(2),
                 request: None,
             };
             match fx.store.apply_batch(&plan).await {
-                Ok(_) => {
+                Ok(applied) => {
                     let after = rows(&fx.db).await;
                     prop_assert_eq!(&after, &expected(&before, &batch, now), "{}", body);
+                    let changed = before.iter().zip(&after).filter(|(b, a)| b != a).count();
+                    prop_assert_eq!(applied.changed, changed, "{}", body);
+                    prop_assert_eq!(applied.changed + applied.unchanged, batch.ids.len());
+                    if plan.full_states {
+                        let listed = applied.changes.iter().filter(|c| c.changed()).count();
+                        prop_assert_eq!(listed, changed, "{}", body);
+                    }
                 }
                 Err(StoreError::NotInCharset {
                     field, character, ..

@@ -78,7 +78,11 @@ pub struct Notice {
 /// What a batch did (or, in a dry run, would do).
 #[derive(Debug)]
 pub struct BatchOutcome {
+    /// Every token before and after; empty unless [`BatchOptions::details`], a dry run or a request id asked
+    /// for them (the store may count the changes without reading the tokens).
     pub changes: Vec<BatchChange>,
+    changed: usize,
+    unchanged: usize,
     pub warnings: Vec<Warning>,
     pub service_warnings: Vec<ServiceWarning>,
     pub ignored: FieldSet,
@@ -92,6 +96,9 @@ pub struct BatchOutcome {
 pub struct BatchOptions {
     /// Check everything, write nothing.
     pub validate_only: bool,
+    /// The caller wants every token's values before and after (gRPC results, HTTP `details`, a dry run);
+    /// without it a batch on SQLite reads only the columns it writes.
+    pub details: bool,
     /// A client-chosen id making the batch idempotent (gRPC `request_id`, HTTP `Idempotency-Key`); empty
     /// means none.
     pub request_id: String,
@@ -99,14 +106,11 @@ pub struct BatchOptions {
 
 impl BatchOutcome {
     pub fn changed(&self) -> usize {
-        self.changes
-            .iter()
-            .filter(|change| change.changed())
-            .count()
+        self.changed
     }
 
     pub fn unchanged(&self) -> usize {
-        self.changes.len() - self.changed()
+        self.unchanged
     }
 
     /// Every warning, the rules' first, in the caller's language.
@@ -244,6 +248,7 @@ impl App {
     ) -> Result<BatchOutcome, ApiError> {
         let BatchOptions {
             validate_only,
+            details,
             request_id,
         } = options;
         check_request_id(&request_id)?;
@@ -263,6 +268,7 @@ impl App {
             dry_run: validate_only,
             // Keys are read only to drop new-api's cache entries.
             keys: self.token_cache.is_some(),
+            full_states: details || validate_only,
             request: (!request_id.is_empty()).then_some(RequestKey {
                 request_id: &request_id,
                 fingerprint: &fingerprint,
@@ -270,6 +276,7 @@ impl App {
         };
         let applied = self.store.apply_batch(&plan).await?;
         let (changes, replayed) = (applied.changes, applied.replayed);
+        let (changed, unchanged) = (applied.changed, applied.unchanged);
         // A replay wrote nothing now; the first run already dropped the cached copies.
         let service_warnings = match validate_only || replayed {
             true => Vec::new(),
@@ -277,6 +284,8 @@ impl App {
         };
         let outcome = BatchOutcome {
             changes,
+            changed,
+            unchanged,
             warnings: batch.warnings,
             service_warnings,
             ignored: batch.ignored,

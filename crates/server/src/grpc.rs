@@ -63,6 +63,8 @@ impl TokenService for GrpcService {
         let request = request.into_inner();
         let options = BatchOptions {
             validate_only: request.validate_only,
+            // The answer lists every token's values before and after.
+            details: true,
             request_id: request.request_id.clone(),
         };
         let outcome = self

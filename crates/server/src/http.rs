@@ -78,6 +78,7 @@ async fn batch_update(
     let details = validate_only || flag(&query, "details");
     let options = BatchOptions {
         validate_only,
+        details,
         request_id: match headers.get("idempotency-key") {
             None => String::new(),
             // Not visible ASCII: keep something the check refuses rather than dropping the header silently.

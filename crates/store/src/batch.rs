@@ -30,6 +30,10 @@ pub struct BatchPlan<'a> {
     /// Read each token's full key, which only new-api's cache invalidation needs; without it
     /// [`BatchChange::key`] is empty, and a 10 000-token batch reads half as many bytes.
     pub keys: bool,
+    /// Read every column of [`TokenState`] into [`BatchChange::before`] and `after`. Without it, on SQLite,
+    /// columns the batch does not write are not read and hold their default in both: enough to count and
+    /// write the changes, not to show them. About 15 % less reading for a 10 000-token batch.
+    pub full_states: bool,
     /// Makes the batch idempotent: recorded with the batch, and a later plan with the same user and request
     /// id gets the recorded changes back instead of writing (see [`crate::requests`]). Ignored in a dry run.
     pub request: Option<RequestKey<'a>>,
@@ -38,11 +42,28 @@ pub struct BatchPlan<'a> {
 /// What [`Store::apply_batch`] did.
 #[derive(Debug)]
 pub struct AppliedBatch {
-    /// One per id, ascending.
+    /// One per id, ascending. Empty when the plan asked neither for full states, keys nor a request id on
+    /// SQLite: the batch is then counted and written without reading the tokens at all.
     pub changes: Vec<BatchChange>,
+    /// Tokens whose stored values changed.
+    pub changed: usize,
+    /// Tokens that already held the values.
+    pub unchanged: usize,
     /// The changes are those recorded by an earlier batch with the same request id; nothing was written
     /// now, and the keys are empty.
     pub replayed: bool,
+}
+
+impl AppliedBatch {
+    fn from_changes(changes: Vec<BatchChange>, replayed: bool) -> AppliedBatch {
+        let changed = changes.iter().filter(|change| change.changed()).count();
+        AppliedBatch {
+            unchanged: changes.len() - changed,
+            changed,
+            changes,
+            replayed,
+        }
+    }
 }
 
 /// One token of a batch, before and after.
@@ -105,7 +126,9 @@ macro_rules! read_rows {
     (Sqlite, $tx:expr, $d:expr, $plan:expr) => {{
         // sqlx hands SQLite rows over one at a time from the connection's worker thread, and for 10 000 rows
         // that costs more than the UPDATE itself: SQLite packs them into one JSON value instead.
-        let sql = sqlite_select_statement($plan.keys);
+        // An idempotent batch records its changes to replay them, so it needs them whole.
+        let full_states = $plan.full_states || $plan.request.is_some();
+        let sql = sqlite_select_statement($plan.keys, full_states, $plan.fields);
         let query = bind_ids!(Sqlite, sqlx::query(&sql), $plan.ids);
         let packed: String = query.fetch_one(&mut *$tx).await?.try_get(0)?;
         unpack_sqlite_rows(&packed)?
@@ -187,12 +210,49 @@ macro_rules! record_request {
 
 /// How one batch ended inside a transaction that stays open.
 enum InTransaction {
-    /// Written (or, in a dry run, computed); the transaction is to be committed.
-    Applied(Vec<BatchChange>),
-    /// An earlier batch's recorded changes; nothing written.
-    Replayed(Vec<BatchChange>),
+    /// Written (or, in a dry run, computed), or an earlier batch's recorded changes (`replayed`, nothing
+    /// written).
+    Done(AppliedBatch),
     /// Refused before writing anything (tokens not found, request id reused); the transaction may go on.
     Refused(StoreError),
+}
+
+/// SQLite, when nobody needs the tokens' values (no full states, keys or request id): check ownership with a
+/// count and write with one UPDATE that computes the status and skips rows already holding the values, so
+/// that its row count is the number of changes. Reading 10 000 rows out of SQLite cost more than writing
+/// them. Only inside the writer's `BEGIN IMMEDIATE` transaction: no other writer can come between the count
+/// and the UPDATE.
+macro_rules! counted_batch {
+    (Sqlite, $tx:expr, $plan:expr) => {
+        if !$plan.dry_run && !$plan.full_states && !$plan.keys && $plan.request.is_none() {
+            let ids = json_array($plan.ids);
+            let owned: i64 = sqlx::query(SQLITE_OWNED_STATEMENT)
+                .bind(&ids)
+                .bind($plan.user_id)
+                .fetch_one(&mut *$tx)
+                .await?
+                .try_get(0)?;
+            let owned = usize::try_from(owned).unwrap_or(0);
+            if owned != $plan.ids.len() {
+                let missing = $plan.ids.len().saturating_sub(owned);
+                return Ok(InTransaction::Refused(StoreError::TokensNotFound {
+                    missing,
+                }));
+            }
+            let sql = sqlite_counted_update_statement($plan.fields, $plan.now);
+            let query = bind_values!(sqlx::query(&sql), $plan.fields, $plan.values)
+                .bind(&ids)
+                .bind($plan.user_id);
+            let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;
+            return Ok(InTransaction::Done(AppliedBatch {
+                changes: Vec::new(),
+                changed,
+                unchanged: owned - changed.min(owned),
+                replayed: false,
+            }));
+        }
+    };
+    ($engine:ident, $tx:expr, $plan:expr) => {};
 }
 
 /// One batch inside an open transaction: lock and read the rows in id order, then either replay an earlier
@@ -203,6 +263,7 @@ macro_rules! batch_in_transaction {
         async {
             let plan = $plan;
             let d = $d;
+            counted_batch!($engine, $tx, plan);
             let rows = read_rows!($engine, $tx, d, plan);
             let request = plan.request.filter(|_| !plan.dry_run);
             if let Some(request) = request {
@@ -210,7 +271,7 @@ macro_rules! batch_in_transaction {
                 // first to commit, then sees its record (READ COMMITTED on PostgreSQL and MySQL).
                 if let Some(recorded) = find_request!($tx, d, plan, request) {
                     return Ok(match requests::replay(recorded, request) {
-                        Ok(changes) => InTransaction::Replayed(changes),
+                        Ok(changes) => InTransaction::Done(AppliedBatch::from_changes(changes, true)),
                         Err(refused) => InTransaction::Refused(refused),
                     });
                 }
@@ -225,7 +286,9 @@ macro_rules! batch_in_transaction {
                     record_request!($tx, d, plan, request, &changes);
                 }
             }
-            Ok::<InTransaction, StoreError>(InTransaction::Applied(changes))
+            Ok::<InTransaction, StoreError>(InTransaction::Done(AppliedBatch::from_changes(
+                changes, false,
+            )))
         }
         .await
     };
@@ -237,19 +300,13 @@ macro_rules! run_batch {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {{
         let plan = $plan;
         match batch_in_transaction!($engine, $tx, $d, plan)? {
-            InTransaction::Applied(changes) => {
-                if !plan.dry_run {
+            InTransaction::Done(applied) => {
+                // A replay wrote nothing: its transaction is simply dropped (rolled back).
+                if !plan.dry_run && !applied.replayed {
                     $tx.commit().await?;
                 }
-                Ok(AppliedBatch {
-                    changes,
-                    replayed: false,
-                })
+                Ok(applied)
             }
-            InTransaction::Replayed(changes) => Ok(AppliedBatch {
-                changes,
-                replayed: true,
-            }),
             InTransaction::Refused(refused) => Err(refused),
         }
     }};
@@ -339,6 +396,7 @@ struct WriteJob {
     values: Patch,
     now: i64,
     keys: bool,
+    full_states: bool,
     /// Request id and fingerprint.
     request: Option<(String, String)>,
     reply: oneshot::Sender<Result<AppliedBatch, StoreError>>,
@@ -354,6 +412,7 @@ impl WriteJob {
             now: self.now,
             dry_run: false,
             keys: self.keys,
+            full_states: self.full_states,
             request: self
                 .request
                 .as_ref()
@@ -382,6 +441,7 @@ impl SqliteWriter {
             values: plan.values.clone(),
             now: plan.now,
             keys: plan.keys,
+            full_states: plan.full_states,
             request: plan
                 .request
                 .map(|key| (key.request_id.to_owned(), key.fingerprint.to_owned())),
@@ -463,14 +523,7 @@ async fn run_group(
         let plan = &job.plan();
         results.push(
             match batch_in_transaction!(Sqlite, tx, Dialect::Sqlite, plan)? {
-                InTransaction::Applied(changes) => Ok(AppliedBatch {
-                    changes,
-                    replayed: false,
-                }),
-                InTransaction::Replayed(changes) => Ok(AppliedBatch {
-                    changes,
-                    replayed: true,
-                }),
+                InTransaction::Done(applied) => Ok(applied),
                 InTransaction::Refused(refused) => Err(refused),
             },
         );
@@ -524,8 +577,39 @@ impl LockedRow {
 }
 
 /// [`select_statement`]'s columns, one JSON array per row, all rows in one JSON array: a single value.
-fn sqlite_select_statement(keys: bool) -> String {
+/// Without `full_states`, columns the plan does not write are not read: constants of the same type stand in for
+/// them (the layout stays the same), which leaves them equal, hence unchanged, in `before` and `after`. The
+/// status always follows from the expiry and the quota, so those are always read.
+fn sqlite_select_statement(keys: bool, full_states: bool, written: FieldSet) -> String {
     let d = Dialect::Sqlite;
+    let state = match full_states {
+        true => state_columns(d),
+        false => {
+            let column =
+                |field: Field, expression: String, absent: &str| match written.contains(field) {
+                    true => expression,
+                    false => absent.to_owned(),
+                };
+            format!(
+                "{status}, {group}, {expired}, {remain}, {unlimited}, {models}, {models_enabled}, {ips}, \
+                 {mj_mode}, {mj_proxy}",
+                status = d.integer("status", 1),
+                group = column(Field::Group, d.text(&d.quote("group")), "''"),
+                expired = d.integer("expired_time", -1),
+                remain = d.integer("remain_quota", 0),
+                unlimited = d.boolean("unlimited_quota"),
+                models = column(Field::ModelLimits, d.text("model_limits"), "''"),
+                models_enabled = column(
+                    Field::ModelLimitsEnabled,
+                    d.boolean("model_limits_enabled"),
+                    "0"
+                ),
+                ips = column(Field::AllowIps, d.text("allow_ips"), "''"),
+                mj_mode = column(Field::MjImageMode, d.text("mj_image_mode"), "''"),
+                mj_proxy = column(Field::MjCustomProxy, d.text("mj_custom_proxy"), "''"),
+            )
+        }
+    };
     // Walking the (ascending) id list and looking each row up by primary key is cheaper than `id IN (…)`,
     // which first builds an index of the list. `t.` because json_each has `id` and `key` columns too.
     format!(
@@ -535,7 +619,6 @@ fn sqlite_select_statement(keys: bool) -> String {
         user_id = d.integer("t.user_id", 0),
         live = d.integer("CASE WHEN t.deleted_at IS NULL THEN 1 ELSE 0 END", 0),
         key = key_column(d, "t.", keys),
-        state = state_columns(d),
     )
 }
 
@@ -648,6 +731,89 @@ fn changed_ids_by_status(changes: &[BatchChange]) -> BTreeMap<i64, Vec<i64>> {
             .push(change.id);
     }
     groups
+}
+
+/// How many of the ids (a JSON array) are live tokens of the user. CROSS JOIN makes SQLite walk the id list
+/// and look each token up by primary key: left to itself, it walked the user's tokens by
+/// `idx_tokens_user_id` and the whole list for each (4 s for 10 000 ids).
+const SQLITE_OWNED_STATEMENT: &str =
+    "SELECT COUNT(*) FROM json_each(?1) AS j CROSS JOIN tokens AS t ON t.id = j.value \
+     WHERE t.user_id = ?2 AND t.deleted_at IS NULL";
+
+/// [`counted_batch`]'s UPDATE. Placeholders: `?1`… the values of `fields` in order, then the ids (a JSON
+/// array), then the user id. Each column is compared as the batch reads it ([`state_columns`]), and the
+/// status follows [`TokenState::apply`]'s rules (`tokenbatch_rules::apply`), written here in SQL: the store's
+/// test `sqlite_counted_batches_agree_with_the_rules` checks both ways against each other on every status,
+/// expiry and quota the rules tell apart.
+fn sqlite_counted_update_statement(fields: FieldSet, now: i64) -> String {
+    let d = Dialect::Sqlite;
+    let current = |field: Field| match field {
+        Field::Group => d.text(&d.quote("group")),
+        Field::ExpiredTime => d.integer("expired_time", -1),
+        Field::RemainQuota => d.integer("remain_quota", 0),
+        Field::UnlimitedQuota => format!("({} <> 0)", d.boolean("unlimited_quota")),
+        Field::ModelLimits => d.text("model_limits"),
+        Field::ModelLimitsEnabled => format!("({} <> 0)", d.boolean("model_limits_enabled")),
+        Field::AllowIps => d.text("allow_ips"),
+        Field::MjImageMode => d.text("mj_image_mode"),
+        Field::MjCustomProxy => d.text("mj_custom_proxy"),
+    };
+    let placeholder = |field: Field| {
+        fields
+            .iter()
+            .position(|written| written == field)
+            .map(|index| format!("?{}", index + 1))
+    };
+    let after = |field: Field| placeholder(field).unwrap_or_else(|| current(field));
+    let expired = format!(
+        "({expiry} <> -1 AND {expiry} <= {now})",
+        expiry = after(Field::ExpiredTime)
+    );
+    let exhausted = format!(
+        "({unlimited} = 0 AND {quota} <= 0)",
+        unlimited = after(Field::UnlimitedQuota),
+        quota = after(Field::RemainQuota)
+    );
+    let expiry_written = fields.contains(Field::ExpiredTime);
+    let quota_written =
+        fields.contains(Field::RemainQuota) || fields.contains(Field::UnlimitedQuota);
+    let status = d.integer("status", 1);
+    let mut arms = Vec::new();
+    if expiry_written {
+        arms.push(format!("WHEN {status} = 1 AND {expired} THEN 3"));
+        arms.push(format!(
+            "WHEN {status} = 3 AND NOT {expired} THEN CASE WHEN {exhausted} THEN 4 ELSE 1 END"
+        ));
+    }
+    if quota_written {
+        arms.push(format!(
+            "WHEN {status} = 4 AND NOT {exhausted} THEN CASE WHEN {expired} THEN 3 ELSE 1 END"
+        ));
+    }
+    if expiry_written {
+        arms.push(format!("WHEN {status} = 4 AND {expired} THEN 3"));
+    }
+    let next_status = match arms.is_empty() {
+        true => status.clone(),
+        false => format!("CASE {} ELSE {status} END", arms.join(" ")),
+    };
+    let mut assignments: Vec<String> = Vec::new();
+    let mut differences: Vec<String> = Vec::new();
+    for field in fields.iter() {
+        let value = placeholder(field).expect("a written field has a placeholder");
+        assignments.push(format!("{} = {value}", d.quote(field.name())));
+        differences.push(format!("{} IS NOT {value}", current(field)));
+    }
+    assignments.push(format!("status = {next_status}"));
+    differences.push(format!("{status} IS NOT {next_status}"));
+    format!(
+        "UPDATE tokens SET {} WHERE id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
+         AND deleted_at IS NULL AND ({})",
+        assignments.join(", "),
+        differences.join(" OR "),
+        ids = fields.len() + 1,
+        user = fields.len() + 2,
+    )
 }
 
 fn update_statement(d: Dialect, fields: FieldSet, count: usize) -> String {
