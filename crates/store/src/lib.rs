@@ -461,12 +461,10 @@ mod tests {
     use tokenbatch_rules::apply::TokenState;
     use tokenbatch_rules::{Field, Patch};
 
-    /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
-    /// each still succeeds or fails on its own, and one refused batch writes nothing and fails no other.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_sqlite_batches_keep_their_own_outcomes() {
+    /// A fresh SQLite store holding one user; the store's directory lives as long as the returned guard.
+    async fn sqlite_store_with_user() -> (tempfile::TempDir, Store, i64) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&Location::SqliteFile(dir.path().join("group.db")))
+        let store = Store::open(&Location::SqliteFile(dir.path().join("store.db")))
             .await
             .unwrap();
         let user = NewUser {
@@ -479,21 +477,39 @@ mod tests {
             aff_code: "abcd".into(),
         };
         let user_id = store.insert_user(&user).await.unwrap();
+        (dir, store, user_id)
+    }
+
+    fn new_token(user_id: i64, id: i64, state: TokenState) -> NewToken {
+        NewToken {
+            id: Some(id),
+            user_id,
+            key: format!("key-{id}"),
+            name: format!("t{id}"),
+            created_time: 1,
+            used_quota: 0,
+            state,
+        }
+    }
+
+    /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
+    /// each still succeeds or fails on its own, and one refused batch writes nothing and fails no other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_sqlite_batches_keep_their_own_outcomes() {
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
         let tokens: Vec<NewToken> = (1..=200)
-            .map(|id| NewToken {
-                id: Some(id),
-                user_id,
-                key: format!("key-{id}"),
-                name: format!("t{id}"),
-                created_time: 1,
-                used_quota: 0,
-                state: TokenState {
-                    status: 1,
-                    group: "default".into(),
-                    expired_time: -1,
-                    remain_quota: 0,
-                    ..TokenState::default()
-                },
+            .map(|id| {
+                new_token(
+                    user_id,
+                    id,
+                    TokenState {
+                        status: 1,
+                        group: "default".into(),
+                        expired_time: -1,
+                        remain_quota: 0,
+                        ..TokenState::default()
+                    },
+                )
             })
             .collect();
         store.insert_tokens(&tokens).await.unwrap();
@@ -563,32 +579,17 @@ mod tests {
     /// id is free again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_request_id_applies_its_batch_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&Location::SqliteFile(dir.path().join("requests.db")))
-            .await
-            .unwrap();
-        let user = NewUser {
-            username: "u".into(),
-            password_hash: "x".into(),
-            role: 1,
-            status: 1,
-            access_token: "t".repeat(32),
-            group: "default".into(),
-            aff_code: "abcd".into(),
-        };
-        let user_id = store.insert_user(&user).await.unwrap();
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
         let tokens: Vec<NewToken> = (1..=3)
-            .map(|id| NewToken {
-                id: Some(id),
-                user_id,
-                key: format!("key-{id}"),
-                name: format!("t{id}"),
-                created_time: 1,
-                used_quota: 0,
-                state: TokenState {
-                    status: 1,
-                    ..TokenState::default()
-                },
+            .map(|id| {
+                new_token(
+                    user_id,
+                    id,
+                    TokenState {
+                        status: 1,
+                        ..TokenState::default()
+                    },
+                )
             })
             .collect();
         store.insert_tokens(&tokens).await.unwrap();
@@ -688,20 +689,7 @@ mod tests {
     /// SQLite's packed rows (crate::packed) read back every character a column may hold.
     #[tokio::test]
     async fn sqlite_rows_read_back_every_character() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&Location::SqliteFile(dir.path().join("chars.db")))
-            .await
-            .unwrap();
-        let user = NewUser {
-            username: "u".into(),
-            password_hash: "x".into(),
-            role: 1,
-            status: 1,
-            access_token: "t".repeat(32),
-            group: "default".into(),
-            aff_code: "abcd".into(),
-        };
-        let user_id = store.insert_user(&user).await.unwrap();
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
         let state = TokenState {
             status: 4,
             group: "vip,默认 \"quoted\" back\\slash".into(),
@@ -752,20 +740,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_counted_batches_agree_with_the_rules() {
         const NOW: i64 = 1_800_000_000;
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&Location::SqliteFile(dir.path().join("counted.db")))
-            .await
-            .unwrap();
-        let user = NewUser {
-            username: "u".into(),
-            password_hash: "x".into(),
-            role: 1,
-            status: 1,
-            access_token: "t".repeat(32),
-            group: "default".into(),
-            aff_code: "abcd".into(),
-        };
-        let user_id = store.insert_user(&user).await.unwrap();
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
         let mut tokens = Vec::new();
         for status in [1, 2, 3, 4, 7] {
             for expired_time in [-1, NOW - 10, NOW, NOW + 10] {
@@ -796,15 +771,7 @@ mod tests {
             let rows: Vec<NewToken> = tokens
                 .iter()
                 .zip(&ids)
-                .map(|(state, id)| NewToken {
-                    id: Some(*id),
-                    user_id,
-                    key: format!("key-{id}"),
-                    name: format!("t{id}"),
-                    created_time: 1,
-                    used_quota: 0,
-                    state: state.clone(),
-                })
+                .map(|(state, id)| new_token(user_id, *id, state.clone()))
                 .collect();
             store.insert_tokens(&rows).await.unwrap();
             // Columns new-api may leave NULL read as their defaults on both paths.
