@@ -499,24 +499,45 @@ fn run(engine: Engine, schema: Schema) {
         .build()
         .expect("runtime");
     let fx = runtime.block_on(fixture(engine, schema));
-    let mut runner = TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let narrow_charset = matches!(schema, Schema::Gorm("utf8mb3" | "latin1"));
+    // What the random cases must have reached for the property to say much: both verdicts, and on new-api's
+    // schemas a too-long value and (in a narrow character set) a character the column cannot hold.
+    let covered = |tally: &Tally| {
+        let total = tally.accepted + tally.rejected;
+        tally.accepted >= total / 8
+            && tally.rejected >= total / 8
+            && (schema == Schema::Own || tally.too_long_for_column > 0)
+            && (!narrow_charset || tally.not_in_charset > 0)
+    };
     let tally = std::cell::RefCell::new(Tally::default());
-    let result = runner.run(&case(), |case| {
-        runtime.block_on(check_case(&fx, &case, &mut tally.borrow_mut()))
-    });
+    // Random cases may miss a rare kind (a few in 150 carry such a character): more rounds of fresh cases,
+    // rather than a property that holds vacuously or a test that fails by chance.
+    for round in 1..=5 {
+        let mut runner = TestRunner::new(Config {
+            cases: cases(),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&case(), |case| {
+            runtime.block_on(check_case(&fx, &case, &mut tally.borrow_mut()))
+        });
+        if let Err(failure) = result {
+            runtime.block_on(fx.db.drop_namespace());
+            panic!("{failure}");
+        }
+        if covered(&tally.borrow()) {
+            break;
+        }
+        eprintln!(
+            "{engine:?} ({schema:?}): round {round} left a kind of case unreached; another round"
+        );
+    }
     let tally = tally.into_inner();
     runtime.block_on(fx.db.drop_namespace());
-    if let Err(failure) = result {
-        panic!("{failure}");
-    }
     eprintln!("{engine:?} ({schema:?}): {tally:?}");
-    // The generator must reach both verdicts, or the property says little.
-    assert!(tally.accepted >= cases() / 8, "{tally:?}");
-    assert!(tally.rejected >= cases() / 8, "{tally:?}");
+    let total = tally.accepted + tally.rejected;
+    assert!(tally.accepted >= total / 8, "{tally:?}");
+    assert!(tally.rejected >= total / 8, "{tally:?}");
     if schema != Schema::Own {
         assert!(
             tally.too_long_for_column > 0,
