@@ -30,7 +30,9 @@ use tokenbatch_store::{BatchPlan, NewToken, Store, StoreError};
 /// `PROPTEST_CASES=3000` runs more.
 const CASES: u32 = 150;
 /// Tokens the batches write: enabled, expired, exhausted, disabled.
-const IDS: [i64; 4] = [11, 12, 13, 14];
+/// Enabled, expired, exhausted, disabled; then the states whose status depends on two values at once: expired
+/// without quota, exhausted and past its expiry, enabled without quota.
+const IDS: [i64; 7] = [11, 12, 13, 14, 15, 16, 17];
 
 /// The groups the service lets the user choose (the `UserUsableGroups` option): ordinary names, and names
 /// that stress the columns: Chinese, an emoji (4 bytes in UTF-8), spaces inside, 60 and 100 characters.
@@ -310,6 +312,17 @@ async fn fixture(engine: Engine, schema: Schema) -> Fixture {
                     state.remain_quota = 0;
                 }
                 14 => state.status = STATUS_DISABLED,
+                15 => {
+                    state.status = STATUS_EXPIRED;
+                    state.expired_time = 1_600_000_000;
+                    state.remain_quota = 0;
+                }
+                16 => {
+                    state.status = STATUS_EXHAUSTED;
+                    state.expired_time = 1_600_000_000;
+                    state.remain_quota = 0;
+                }
+                17 => state.remain_quota = 0,
                 _ => {}
             }
             NewToken {
