@@ -638,33 +638,30 @@ fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreError> {
     let mut more = !reader.eat(b']');
     while more {
         reader.expect(b'[')?;
+        // Every value but the last is followed by a comma.
         let integer = |reader: &mut PackedReader<'_>| {
             let value = reader.integer()?;
             reader.expect(b',')?;
             Ok::<i64, StoreError>(value)
         };
-        let (id, user_id, live) = (
-            integer(&mut reader)?,
-            integer(&mut reader)?,
-            integer(&mut reader)?,
-        );
-        let key = reader.string()?;
-        reader.expect(b',')?;
+        let text = |reader: &mut PackedReader<'_>| {
+            let value = reader.string()?;
+            reader.expect(b',')?;
+            Ok::<String, StoreError>(value)
+        };
+        let id = integer(&mut reader)?;
+        let user_id = integer(&mut reader)?;
+        let live = integer(&mut reader)?;
+        let key = text(&mut reader)?;
         let status = integer(&mut reader)?;
-        let group = reader.string()?;
-        reader.expect(b',')?;
-        let (expired_time, remain_quota, unlimited_quota) = (
-            integer(&mut reader)?,
-            integer(&mut reader)?,
-            integer(&mut reader)?,
-        );
-        let model_limits = reader.string()?;
-        reader.expect(b',')?;
+        let group = text(&mut reader)?;
+        let expired_time = integer(&mut reader)?;
+        let remain_quota = integer(&mut reader)?;
+        let unlimited_quota = integer(&mut reader)?;
+        let model_limits = text(&mut reader)?;
         let model_limits_enabled = integer(&mut reader)?;
-        let allow_ips = reader.string()?;
-        reader.expect(b',')?;
-        let mj_image_mode = reader.string()?;
-        reader.expect(b',')?;
+        let allow_ips = text(&mut reader)?;
+        let mj_image_mode = text(&mut reader)?;
         let mj_custom_proxy = reader.string()?;
         reader.expect(b']')?;
         rows.push(LockedRow {
