@@ -379,18 +379,6 @@ async fn database_refuses(db: &TestDatabase, field: Field, value: &str) -> bool 
     refused
 }
 
-fn text_of(values: &tokenbatch_rules::Patch, field: Field) -> &str {
-    match field {
-        Field::Group => values.group.as_deref(),
-        Field::ModelLimits => values.model_limits.as_deref(),
-        Field::AllowIps => values.allow_ips.as_deref(),
-        Field::MjImageMode => values.mj_image_mode.as_deref(),
-        Field::MjCustomProxy => values.mj_custom_proxy.as_deref(),
-        _ => None,
-    }
-    .unwrap_or_default()
-}
-
 /// One case: the rules' verdict, then the store directly, then the service's path.
 async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), TestCaseError> {
     let body = case.body();
@@ -434,7 +422,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                     field, character, ..
                 }) => {
                     tally.not_in_charset += 1;
-                    let value = text_of(&batch.values, field);
+                    let value = batch.values.text(field).unwrap_or_default();
                     prop_assert!(value.contains(character), "{}", body);
                     prop_assert!(
                         database_refuses(&fx.db, field, &character.to_string()).await,

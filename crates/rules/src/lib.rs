@@ -300,7 +300,8 @@ impl Patch {
             .collect()
     }
 
-    pub(crate) fn text(&self, field: Field) -> Option<&str> {
+    /// The value of a text field; `None` when absent or for fields of another type.
+    pub fn text(&self, field: Field) -> Option<&str> {
         let slot = match field {
             Field::Group => &self.group,
             Field::ModelLimits => &self.model_limits,

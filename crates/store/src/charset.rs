@@ -52,14 +52,7 @@ pub(crate) fn first_unstorable<'a>(
         .iter()
         .filter(|(field, _)| fields.contains(*field))
         .find_map(|(field, charset)| {
-            let text = match field {
-                Field::Group => values.group.as_deref(),
-                Field::ModelLimits => values.model_limits.as_deref(),
-                Field::AllowIps => values.allow_ips.as_deref(),
-                Field::MjImageMode => values.mj_image_mode.as_deref(),
-                Field::MjCustomProxy => values.mj_custom_proxy.as_deref(),
-                _ => None,
-            }?;
+            let text = values.text(*field)?;
             let character = text.chars().find(|c| !holds(charset, *c))?;
             Some((*field, character, charset.as_str()))
         })
