@@ -10,22 +10,11 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
+import { CHROMIUM, CHROMIUM_ARGS } from "../tests/web/harness.mjs";
+
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // TOKENBATCH_WASM_PKG times another build of the module (e.g. with another opt-level) against the same native run.
 const PKG = process.env.TOKENBATCH_WASM_PKG ?? join(REPO, "web", "pkg");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-// The flags this machine's closed network needs (as tests/web/harness.mjs).
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-];
 const TARGET = 3;
 const SAMPLES = 31;
 // performance.now() is coarsened in the browser: each sample times this many calls.

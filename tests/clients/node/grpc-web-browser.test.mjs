@@ -13,21 +13,9 @@ import { after, before, test } from "node:test";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
+import { CHROMIUM, CHROMIUM_ARGS } from "../../web/harness.mjs";
 import { REPO, generatedModules, getJson, startSeededServer } from "./harness.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-// This machine has no network beyond the package registries: no background connections, no first-run work.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-];
 const PAGE_SOURCE = join(dirname(fileURLToPath(import.meta.url)), "web");
 const ARTIFACTS = join(REPO, "target", "clients-artifacts");
 
