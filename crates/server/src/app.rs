@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use tokenbatch_rules::Field;
 use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
 use tokenbatch_store::{
-    BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord, MAX_REQUEST_ID_LEN,
+    AppliedBatch, BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord,
+    MAX_REQUEST_ID_LEN,
 };
 
 use crate::auth::{self, Credentials};
@@ -274,9 +275,12 @@ impl App {
                 fingerprint: &fingerprint,
             }),
         };
-        let applied = self.store.apply_batch(&plan).await?;
-        let (changes, replayed) = (applied.changes, applied.replayed);
-        let (changed, unchanged) = (applied.changed, applied.unchanged);
+        let AppliedBatch {
+            changes,
+            changed,
+            unchanged,
+            replayed,
+        } = self.store.apply_batch(&plan).await?;
         // A replay wrote nothing now; the first run already dropped the cached copies.
         let service_warnings = match validate_only || replayed {
             true => Vec::new(),
