@@ -89,30 +89,22 @@ async fn start(env: &[(&str, String)]) -> (Child, String) {
     (child, address)
 }
 
-/// How many tokens hold batch `marker`'s values, counted per column.
+/// How many tokens hold batch `marker`'s values, counted per column in one statement so that both counts come
+/// from the same snapshot: two statements could straddle a commit that lands between them.
 async fn rows_with_marker<'e, E>(executor: E, marker: i64, postgres: bool) -> (i64, i64)
 where
-    E: sqlx::Executor<'e> + Copy,
+    E: sqlx::Executor<'e>,
     for<'r> i64: sqlx::Decode<'r, E::Database> + sqlx::Type<E::Database>,
     for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
     usize: sqlx::ColumnIndex<<E::Database as sqlx::Database>::Row>,
 {
     let cast = if postgres { "BIGINT" } else { "INTEGER" };
-    let quota =
-        format!("SELECT CAST(COUNT(*) AS {cast}) FROM tokens WHERE remain_quota = {marker}");
-    let models =
-        format!("SELECT CAST(COUNT(*) AS {cast}) FROM tokens WHERE model_limits = 'm{marker}'");
-    let by_quota: i64 = sqlx::query(&quota)
-        .fetch_one(executor)
-        .await
-        .unwrap()
-        .get(0);
-    let by_models: i64 = sqlx::query(&models)
-        .fetch_one(executor)
-        .await
-        .unwrap()
-        .get(0);
-    (by_quota, by_models)
+    let counts = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN remain_quota = {marker} THEN 1 ELSE 0 END), 0) AS {cast}), \
+         CAST(COALESCE(SUM(CASE WHEN model_limits = 'm{marker}' THEN 1 ELSE 0 END), 0) AS {cast}) FROM tokens"
+    );
+    let row = sqlx::query(&counts).fetch_one(executor).await.unwrap();
+    (row.get(0), row.get(1))
 }
 
 /// A batch writing `marker` to tokens `first..first + size`.
@@ -246,6 +238,25 @@ async fn sqlite_batches_survive_sigkill_whole_or_not_at_all() {
     );
 }
 
+/// Waits until no PostgreSQL backend serves a connection named `application_name`.
+async fn wait_for_backends_to_end(checker: &sqlx::PgPool, application_name: &str) {
+    for _ in 0..300 {
+        let backends: i64 = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(application_name)
+        .fetch_one(checker)
+        .await
+        .unwrap()
+        .get(0);
+        if backends == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("backends of a killed server still run after 30 s");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_batches_survive_sigkill_whole_or_not_at_all() {
     let admin = sqlx::PgPool::connect(POSTGRES_ADMIN_URL)
@@ -261,9 +272,18 @@ async fn postgres_batches_survive_sigkill_whole_or_not_at_all() {
     let url = format!("{POSTGRES_ADMIN_URL}?options=-c%20search_path%3D{schema}");
     let user = seed_database(&Location::Postgres(url.clone())).await;
     let checker = sqlx::PgPool::connect(&url).await.unwrap();
-    let env = vec![("SQL_DSN", url.clone())];
-    let (applied, not_applied) =
-        kill_during_batches(env, user, |marker| rows_with_marker(&checker, marker, true)).await;
+    // The server's connections carry the schema's name, so the checker can tell when the backends serving a
+    // killed server are gone: a backend finishes the statement it is running after its client dies, and may
+    // still commit a transaction whose COMMIT had reached it.
+    let env = vec![("SQL_DSN", format!("{url}&application_name={schema}"))];
+    let (applied, not_applied) = kill_during_batches(env, user, |marker| {
+        let (checker, schema) = (&checker, &schema);
+        async move {
+            wait_for_backends_to_end(checker, schema).await;
+            rows_with_marker(checker, marker, true).await
+        }
+    })
+    .await;
     // No transaction of a killed server lingers holding locks on the tokens.
     let mut lingering = 1;
     for _ in 0..50 {
