@@ -171,10 +171,22 @@ fn text_value(field: Field) -> BoxedStrategy<String> {
     prop_oneof![8 => well_formed, 1 => any_text()].boxed()
 }
 
+/// The clock of the first half of each case (rules and store called directly): fixed, so that expiries at and
+/// around it, where a token's status flips, can be drawn.
+const STORE_NOW: i64 = 1_800_000_000;
+
 fn integer_value(field: Field) -> BoxedStrategy<i64> {
     let well_formed = match field {
         Field::ExpiredTime => prop_oneof![Just(-1i64), 1..=MAX_EXPIRED_TIME].boxed(),
         _ => (0..=MAX_REMAIN_QUOTA).boxed(),
+    };
+    // The values on either side of a status rule: expired when the expiry is at or before now, exhausted when
+    // the quota is 0.
+    let status_edges = match field {
+        Field::ExpiredTime => {
+            proptest::sample::select(vec![-1, STORE_NOW - 1, STORE_NOW, STORE_NOW + 1]).boxed()
+        }
+        _ => proptest::sample::select(vec![0, 1]).boxed(),
     };
     let edges = proptest::sample::select(vec![
         0,
@@ -188,7 +200,7 @@ fn integer_value(field: Field) -> BoxedStrategy<i64> {
         i64::MIN,
         1_776_410_923_000,
     ]);
-    prop_oneof![6 => well_formed, 1 => edges, 1 => any::<i64>()].boxed()
+    prop_oneof![5 => well_formed, 3 => status_edges, 1 => edges, 1 => any::<i64>()].boxed()
 }
 
 fn field_value(field: Field) -> BoxedStrategy<Value> {
@@ -203,7 +215,45 @@ fn field_value(field: Field) -> BoxedStrategy<Value> {
     }
 }
 
+/// A case of well-formed values on either side of the status rules only (expiry, quota, unlimited), so that
+/// status changes, which need the whole batch to be accepted, come often.
+fn status_case() -> impl Strategy<Value = Case> {
+    (
+        proptest::sample::subsequence(IDS.to_vec(), 1..=IDS.len()),
+        proptest::option::of(proptest::sample::select(vec![
+            -1,
+            STORE_NOW - 1,
+            STORE_NOW,
+            STORE_NOW + 1,
+        ])),
+        proptest::option::of(proptest::sample::select(vec![0i64, 1])),
+        proptest::option::of(any::<bool>()),
+    )
+        .prop_filter("at least one field", |(_, expiry, quota, unlimited)| {
+            expiry.is_some() || quota.is_some() || unlimited.is_some()
+        })
+        .prop_map(|(ids, expiry, quota, unlimited)| {
+            let values: Vec<(Field, Value)> = [
+                (Field::ExpiredTime, expiry.map(Value::from)),
+                (Field::RemainQuota, quota.map(Value::from)),
+                (Field::UnlimitedQuota, unlimited.map(Value::from)),
+            ]
+            .into_iter()
+            .filter_map(|(field, value)| value.map(|value| (field, value)))
+            .collect();
+            Case {
+                ids,
+                update_fields: values.iter().map(|(field, _)| *field).collect(),
+                values,
+            }
+        })
+}
+
 fn case() -> impl Strategy<Value = Case> {
+    prop_oneof![3 => any_case(), 1 => status_case()]
+}
+
+fn any_case() -> impl Strategy<Value = Case> {
     let per_field: Vec<_> = Field::ALL
         .into_iter()
         .map(|field| {
@@ -267,6 +317,8 @@ struct Fixture {
     store: Store,
     app: App,
     user: tokenbatch_store::UserRecord,
+    /// The tokens as seeded: every case starts from them, so each case meets every status.
+    tokens: Vec<NewToken>,
 }
 
 /// The tables the test runs on.
@@ -348,7 +400,20 @@ async fn fixture(engine: Engine, schema: Schema) -> Fixture {
         store,
         app,
         user,
+        tokens,
     }
+}
+
+/// Puts the tokens back as seeded.
+async fn reset_tokens(fx: &Fixture) {
+    let ids: Vec<String> = IDS.iter().map(i64::to_string).collect();
+    fx.db
+        .execute(&format!(
+            "DELETE FROM tokens WHERE id IN ({})",
+            ids.join(",")
+        ))
+        .await;
+    fx.store.insert_tokens(&fx.tokens).await.expect("tokens");
 }
 
 #[derive(Default, Debug)]
@@ -357,7 +422,15 @@ struct Tally {
     rejected: u32,
     too_long_for_column: u32,
     not_in_charset: u32,
+    /// The status changes (from, to) that accepted batches made in the store half without reading the rows
+    /// (`full_states: false`, where SQLite computes the status in SQL rather than with `TokenState::apply`).
+    status_changes: std::collections::BTreeSet<(i64, i64)>,
 }
+
+/// Every status change the rules make: expired by a past expiry (from enabled or exhausted), revived by a
+/// future expiry (to enabled, or to exhausted when it has no quota), revived by quota (to enabled, or to
+/// expired when its expiry has passed).
+const STATUS_CHANGES: [(i64, i64); 5] = [(1, 3), (3, 1), (3, 4), (4, 1), (4, 3)];
 
 /// Whether the database itself refuses `value` in `field`'s column (tried on token 11, rolled back).
 async fn database_refuses(db: &TestDatabase, field: Field, value: &str) -> bool {
@@ -382,7 +455,8 @@ async fn database_refuses(db: &TestDatabase, field: Field, value: &str) -> bool 
 /// One case: the rules' verdict, then the store directly, then the service's path.
 async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), TestCaseError> {
     let body = case.body();
-    let now = tokenbatch::app::now_unix();
+    reset_tokens(fx).await;
+    let now = STORE_NOW;
     let open = Context {
         now,
         allowed_groups: None,
@@ -412,6 +486,15 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                     prop_assert_eq!(&after, &expected(&before, &batch, now), "{}", body);
                     let changed = before.iter().zip(&after).filter(|(b, a)| b != a).count();
                     prop_assert_eq!(applied.changed, changed, "{}", body);
+                    if !plan.full_states {
+                        for (b, a) in before
+                            .iter()
+                            .zip(&after)
+                            .filter(|(b, a)| b.status != a.status)
+                        {
+                            tally.status_changes.insert((b.status, a.status));
+                        }
+                    }
                     prop_assert_eq!(applied.changed + applied.unchanged, batch.ids.len());
                     if plan.full_states {
                         let listed = applied.changes.iter().filter(|c| c.changed()).count();
@@ -451,7 +534,8 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
         }
     }
 
-    // 2. The service's path with its own context (the usable groups): all or nothing, never a 500.
+    // 2. The service's path with its own context (the usable groups) and clock: all or nothing, never a 500.
+    let now = tokenbatch::app::now_unix();
     let before = rows(&fx.db).await;
     let context = fx.app.rules_context(&fx.user).await.expect("context");
     let verdict = check_body(&body, &context);
@@ -507,6 +591,9 @@ fn run(engine: Engine, schema: Schema) {
         let total = tally.accepted + tally.rejected;
         tally.accepted >= total / 8
             && tally.rejected >= total / 8
+            && STATUS_CHANGES
+                .iter()
+                .all(|change| tally.status_changes.contains(change))
             && (schema == Schema::Own || tally.too_long_for_column > 0)
             && (!narrow_charset || tally.not_in_charset > 0)
     };
@@ -539,6 +626,14 @@ fn run(engine: Engine, schema: Schema) {
     let total = tally.accepted + tally.rejected;
     assert!(tally.accepted >= total / 8, "{tally:?}");
     assert!(tally.rejected >= total / 8, "{tally:?}");
+    for change in STATUS_CHANGES {
+        assert!(
+            tally.status_changes.contains(&change),
+            "no case changed a status from {} to {}: {tally:?}",
+            change.0,
+            change.1
+        );
+    }
     if schema != Schema::Own {
         assert!(
             tally.too_long_for_column > 0,
