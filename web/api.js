@@ -25,6 +25,35 @@ export function clearSession() {
   sessionStorage.removeItem(SESSION_KEY);
 }
 
+const PENDING_APPLY_KEY = "tokenbatch.pendingApply";
+
+/**
+ * The Apply whose answer was lost ({ key, body, userId }), kept in this tab's sessionStorage so that a reload
+ * does not forget its Idempotency-Key: the same batch applied again after a reload is answered, not re-applied.
+ */
+export function loadPendingApply() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(PENDING_APPLY_KEY) ?? "null");
+    if (
+      saved &&
+      typeof saved.key === "string" &&
+      typeof saved.body === "string" &&
+      typeof saved.userId === "string"
+    ) {
+      return saved;
+    }
+  } catch {
+    // A corrupt entry is the same as none.
+  }
+  return null;
+}
+
+/** Remembers `pending`, or forgets the pending Apply when `pending` is null. */
+export function savePendingApply(pending) {
+  if (pending) sessionStorage.setItem(PENDING_APPLY_KEY, JSON.stringify(pending));
+  else sessionStorage.removeItem(PENDING_APPLY_KEY);
+}
+
 /**
  * Why a call failed. `kind`: "network" (no answer), "auth" (HTTP 401), "http" (another non-2xx without
  * the envelope) or "rejected" (the envelope said success:false). `envelope` is the server's answer if any.

@@ -9,7 +9,15 @@ import init, {
   validateField,
 } from "./pkg/tokenbatch_wasm.js";
 import { t, lang, setLang, initialLang, translateStatic, LANGS } from "./i18n.js";
-import { call, loadSession, saveSession, clearSession, ApiError } from "./api.js";
+import {
+  call,
+  loadSession,
+  saveSession,
+  clearSession,
+  loadPendingApply,
+  savePendingApply,
+  ApiError,
+} from "./api.js";
 import { setQuotaPerUsd, valueText } from "./format.js";
 import { TokenTable } from "./table.js";
 import { BatchForm } from "./form.js";
@@ -26,9 +34,9 @@ const state = {
   busy: false,
   /**
    * The Idempotency-Key of the last Apply whose fate is unknown ({ key, body, userId }): sent again when the same
-   * user applies the same body, so a batch whose answer was lost is never applied twice.
+   * user applies the same body, so a batch whose answer was lost is never applied twice, even after a reload.
    */
-  pendingApply: null,
+  pendingApply: loadPendingApply(),
 };
 
 const now = () => Date.now() / 1000;
@@ -184,8 +192,13 @@ function idempotencyKeyFor(body) {
   const userId = state.session.userId;
   const pending = state.pendingApply;
   if (pending && pending.body === body && pending.userId === userId) return pending.key;
-  state.pendingApply = { key: newIdempotencyKey(), body, userId };
+  setPendingApply({ key: newIdempotencyKey(), body, userId });
   return state.pendingApply.key;
+}
+
+function setPendingApply(pending) {
+  state.pendingApply = pending;
+  savePendingApply(pending);
 }
 
 /**
@@ -214,12 +227,12 @@ async function send(dryRun) {
   const headers = dryRun ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
   try {
     const envelope = await call(state.session, "PUT", "/api/token/batch", { query, body, headers });
-    if (!dryRun) state.pendingApply = null;
+    if (!dryRun) setPendingApply(null);
     renderResult(envelope, dryRun);
     if (!dryRun) await table.load();
   } catch (error) {
     const unknown = !dryRun && outcomeUnknown(error);
-    if (!dryRun && !unknown) state.pendingApply = null;
+    if (!dryRun && !unknown) setPendingApply(null);
     renderFailure(error, unknown);
   } finally {
     state.busy = false;

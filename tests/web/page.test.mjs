@@ -329,6 +329,56 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
   assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
 });
 
+test("a reload after a lost answer keeps the pending Idempotency-Key: the same batch applied again is replayed", async () => {
+  const { page, context, errors } = await openPage(env);
+  await signIn(page, env.session);
+  const [{ id }] = sql(env.database, "SELECT id FROM tokens WHERE name = 'research-04'");
+  const quota = () => sql(env.database, `SELECT remain_quota FROM tokens WHERE id = ${id}`)[0].remain_quota;
+  const selectAndFill = async () => {
+    await searchByName(page, "research-04");
+    await page.check("#token-table tbody input.select-row");
+    await page.fill("#value-remain_quota", "3456789");
+  };
+
+  const sent = [];
+  await context.route("**/api/token/batch**", async (route) => {
+    const response = await route.fetch();
+    const envelope = await response.json();
+    sent.push({ key: route.request().headers()["idempotency-key"], body: route.request().postData(), envelope });
+    if (sent.length === 1) await route.abort("connectionreset");
+    else await route.fulfill({ response, json: envelope });
+  });
+
+  await selectAndFill();
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "error");
+  assert.equal(quota(), 3456789, "the first attempt was applied; its answer was lost");
+
+  // The operator reloads the page: the form is empty again, the session and the pending key are not.
+  sql(env.database, `UPDATE tokens SET remain_quota = 42 WHERE id = ${id}`);
+  await page.reload();
+  await page.waitForSelector("#app[data-ready=true]");
+  await page.waitForSelector("#token-table tbody tr[data-id]");
+  assert.equal(await page.inputValue("#value-remain_quota"), "");
+  await selectAndFill();
+  await applyAndWait(page);
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].body, sent[0].body);
+  assert.equal(sent[1].key, sent[0].key, "the key survived the reload");
+  assert.equal(sent[1].envelope.replayed, true);
+  assert.equal(quota(), 42, "nothing was written twice");
+  assert.ok(await page.isVisible("#result-replayed[data-code=replayed]"));
+
+  // The definitive answer clears the stored key: a later Apply of the same batch is a new batch.
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("tokenbatch.pendingApply")), null);
+  await applyAndWait(page);
+  assert.notEqual(sent[2].key, sent[0].key);
+  assert.notEqual(sent[2].envelope.replayed, true);
+  assert.equal(quota(), 3456789);
+  await context.unroute("**/api/token/batch**");
+  assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
+});
+
 test("sign-in: the server's 401 message for a wrong token; the token lives in sessionStorage only", async () => {
   const { page, context } = await openPage(env);
   await page.fill("#user-id", env.session.userId);
