@@ -199,3 +199,66 @@ async fn all_token_rows(db: &TestDatabase) -> Vec<Vec<Option<String>>> {
 }
 
 on_every_engine!(runs_beside_new_api_and_changes_only_what_it_is_told);
+
+/// On new-api's MySQL tables in each character set its installations use, the limits the store reads (and
+/// the rules enforce as `too_long_for_column`) are exactly what each column holds: `limit` of the set's widest
+/// character fit, one more does not. A limit too low refuses values the database would store; too high, a
+/// value the rules accept ends in a database error.
+#[tokio::test]
+async fn mysql_column_limits_are_exactly_what_new_apis_columns_hold() {
+    use tokenbatch_e2e::RawDb;
+    use tokenbatch_rules::Field;
+    // The widest character each set holds: 4 bytes in utf8mb4, 3 in utf8mb3, 1 in latin1.
+    for (charset, widest) in [("utf8mb4", '😀'), ("utf8mb3", '中'), ("latin1", 'é')] {
+        let db = TestDatabase::create(Engine::MySql).await;
+        for statement in gorm_schema(Engine::MySql)
+            .into_iter()
+            .map(String::from)
+            .chain(gorm_rows(Engine::MySql))
+        {
+            db.execute(&statement).await;
+        }
+        db.execute(&format!(
+            "ALTER TABLE tokens CONVERT TO CHARACTER SET {charset}"
+        ))
+        .await;
+        let store = tokenbatch_store::Store::open(&db.location)
+            .await
+            .expect("open store");
+        let limits = store.column_limits().to_vec();
+        for varchar in [Field::Group, Field::AllowIps] {
+            assert!(
+                limits.contains(&(varchar, 191)),
+                "{charset}: {} is varchar(191), limits {limits:?}",
+                varchar.name()
+            );
+        }
+        assert!(
+            limits.iter().any(|(field, _)| *field == Field::ModelLimits),
+            "{charset}: model_limits is a TEXT of 65 535 bytes, limits {limits:?}"
+        );
+        let RawDb::MySql(pool) = &db.raw else {
+            unreachable!("a MySQL database")
+        };
+        for (field, limit) in &limits {
+            for (length, fits) in [(*limit, true), (limit + 1, false)] {
+                let value: String = std::iter::repeat_n(widest, length).collect();
+                let stored = sqlx::query(&format!(
+                    "UPDATE tokens SET `{}` = ? WHERE id = 1",
+                    field.name()
+                ))
+                .bind(&value)
+                .execute(pool)
+                .await;
+                assert_eq!(
+                    stored.is_ok(),
+                    fits,
+                    "{charset}: {length} × {widest:?} in {} (limit {limit}): {stored:?}",
+                    field.name()
+                );
+            }
+        }
+        store.close().await;
+        db.drop_namespace().await;
+    }
+}

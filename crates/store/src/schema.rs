@@ -293,33 +293,44 @@ async fn columns_of(store: &Store, table: &str) -> Result<Vec<String>, StoreErro
 }
 
 /// Character limits of the writable text columns, where the database sets one (MySQL varchar / text). A
-/// MySQL TEXT holds 65 535 bytes, so its limit in utf8mb4 characters is a quarter of that.
+/// MySQL TEXT holds 65 535 bytes, so its limit in characters is that divided by the widest character of the
+/// column's character set (4 bytes in utf8mb4, 3 in utf8mb3, 1 in latin1). PostgreSQL counts in characters;
+/// its octet length is the character limit times 4.
 pub(crate) async fn column_limits(store: &Store) -> Result<Vec<(Field, usize)>, StoreError> {
     let sql = match store.dialect() {
         Dialect::Sqlite => return Ok(Vec::new()),
         Dialect::Postgres => {
             "SELECT CAST(column_name AS TEXT), CAST(character_maximum_length AS BIGINT), \
-             CAST(character_octet_length AS BIGINT) FROM information_schema.columns \
+             CAST(character_octet_length AS BIGINT), CAST(4 AS BIGINT) FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = 'tokens'"
         }
         Dialect::MySql => {
-            "SELECT CAST(column_name AS CHAR), CAST(character_maximum_length AS SIGNED), \
-             CAST(character_octet_length AS SIGNED) FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name = 'tokens'"
+            "SELECT CAST(c.column_name AS CHAR), CAST(c.character_maximum_length AS SIGNED), \
+             CAST(c.character_octet_length AS SIGNED), CAST(COALESCE(s.maxlen, 4) AS SIGNED) \
+             FROM information_schema.columns c LEFT JOIN information_schema.character_sets s \
+             ON s.character_set_name = c.character_set_name \
+             WHERE c.table_schema = DATABASE() AND c.table_name = 'tokens'"
         }
     };
-    let columns: Vec<(String, Option<i64>, Option<i64>)> = on_pool!(store, |pool| {
+    let columns: Vec<(String, Option<i64>, Option<i64>, i64)> = on_pool!(store, |pool| {
         let rows = sqlx::query(sql).fetch_all(pool).await?;
         rows.iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
             .collect::<Result<_, sqlx::Error>>()?
     });
     let mut limits = Vec::new();
-    for (name, chars, octets) in columns {
+    for (name, chars, octets, widest_character) in columns {
         let Some(field) = Field::from_name(&name) else {
             continue;
         };
-        let by_octets = octets.map(|octets| octets / 4);
+        let by_octets = octets.map(|octets| octets / widest_character.max(1));
         let limit = match (chars, by_octets) {
             (Some(chars), Some(octets)) => chars.min(octets),
             (Some(limit), None) | (None, Some(limit)) => limit,
