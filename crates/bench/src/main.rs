@@ -234,7 +234,7 @@ async fn measure_engine(
 ) -> Result<(), BoxError> {
     let engine = fx.engine.name();
     if wanted(cli, Figure::Floor) {
-        let floor = figures::floor(fx, 10_000, if cli.quick { 5 } else { 15 }, next).await?;
+        let floor = figures::floor(fx, 10_000, if cli.quick { 9 } else { 15 }, next).await?;
         print_floor(&floor);
         ratios.push(Ratio {
             name: format!("floor, {engine}: HTTP batch / plain sqlx UPDATE"),
