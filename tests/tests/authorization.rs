@@ -147,8 +147,7 @@ async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Co
         update_mask: Some(prost_types::FieldMask {
             paths: vec!["remain_quota".into()],
         }),
-        validate_only: false,
-        request_id: String::new(),
+        ..Default::default()
     };
     vec![
         (

@@ -19,8 +19,7 @@ fn request(ids: &[i64], patch: pb::TokenPatch, paths: &[&str]) -> pb::BatchUpdat
         ids: ids.to_vec(),
         patch: Some(patch),
         update_mask: mask(paths),
-        validate_only: false,
-        request_id: String::new(),
+        ..Default::default()
     }
 }
 
@@ -66,6 +65,76 @@ async fn batch_update_returns_counts_and_before_after_per_id(engine: Engine) {
         1_000_000,
         "unmasked field not written"
     );
+    server.stop().await;
+}
+
+/// BATCH_RESULT_VIEW_COUNTS: the same batch, the same counts and warnings, no per-token results; the rows
+/// are written exactly as with the full view. An unknown view is refused before anything is written.
+async fn the_counts_view_answers_counts_only_and_writes_the_same(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let mut client = server.grpc().await;
+    let patch = |quota: i64| pb::TokenPatch {
+        group: Some("vip".into()),
+        expired_time: Some(1_776_410_923),
+        remain_quota: Some(quota),
+        ..Default::default()
+    };
+    let fields = ["group", "expired_time", "remain_quota"];
+    let mut counts = request(&[1, 2, 3], patch(7), &fields);
+    counts.view = pb::BatchResultView::Counts as i32;
+    let answer = client
+        .batch_update_tokens(server.grpc_request(&server.alice, counts.clone()))
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    assert_eq!((answer.changed, answer.unchanged), (3, 0));
+    assert!(answer.results.is_empty(), "{:?}", answer.results);
+    assert!(answer
+        .warnings
+        .iter()
+        .any(|w| w.code == "expired_time.past"));
+    let counted = server.snapshot().await;
+
+    // The same batch again: nothing changes now, and the counts say so.
+    let again = client
+        .batch_update_tokens(server.grpc_request(&server.alice, counts))
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    assert_eq!((again.changed, again.unchanged), (0, 3));
+
+    // The full view of the same change on tokens in the same state writes the same rows: compare with a
+    // batch that first restores quota, then writes the same values in full view.
+    let full = client
+        .batch_update_tokens(
+            server.grpc_request(&server.alice, request(&[1, 2, 3], patch(8), &fields)),
+        )
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    assert_eq!(full.results.len(), 3);
+    let back = client
+        .batch_update_tokens(
+            server.grpc_request(&server.alice, request(&[1, 2, 3], patch(7), &fields)),
+        )
+        .await
+        .expect("batch succeeds")
+        .into_inner();
+    assert_eq!(back.results.len(), 3, "unset is the full view");
+    assert_eq!(server.snapshot().await, counted);
+
+    let mut unknown = request(&[1], patch(9), &["remain_quota"]);
+    unknown.view = 7;
+    let status = client
+        .batch_update_tokens(server.grpc_request(&server.alice, unknown))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let violations = status.get_details_bad_request().unwrap().field_violations;
+    assert_eq!(violations[0].field, "view");
+    assert_eq!(violations[0].reason, "view.invalid");
+    assert!(status.message().contains('7'), "{}", status.message());
+    assert_eq!(server.snapshot().await, counted, "nothing written");
     server.stop().await;
 }
 
@@ -309,6 +378,7 @@ async fn list_search_and_get(engine: Engine) {
 
 on_every_engine!(
     batch_update_returns_counts_and_before_after_per_id,
+    the_counts_view_answers_counts_only_and_writes_the_same,
     invalid_argument_carries_the_validators_field_violations,
     unknown_mask_paths_and_missing_masks_are_invalid,
     identity_and_ownership_are_enforced,

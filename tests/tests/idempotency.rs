@@ -50,8 +50,8 @@ fn grpc_batch(ids: &[i64], remain_quota: i64, request_id: &str) -> pb::BatchUpda
         update_mask: Some(prost_types::FieldMask {
             paths: vec!["remain_quota".into()],
         }),
-        validate_only: false,
         request_id: request_id.to_owned(),
+        ..Default::default()
     }
 }
 

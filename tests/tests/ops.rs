@@ -645,8 +645,7 @@ async fn every_invalid_argument_names_its_fields_with_bad_request_and_error_info
         update_mask: Some(prost_types::FieldMask {
             paths: vec!["mj_image_mode".into()],
         }),
-        validate_only: false,
-        request_id: String::new(),
+        ..Default::default()
     };
     let status = client
         .batch_update_tokens(server.grpc_request(&server.alice, message))

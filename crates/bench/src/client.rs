@@ -141,11 +141,13 @@ impl GrpcConnection {
         })
     }
 
-    /// `BatchUpdateTokens`; Ok only for an OK status with `changed` = `expect_changed`.
+    /// `BatchUpdateTokens` in `view`; Ok only for an OK status with `changed` = `expect_changed` and, in the
+    /// full view, a result per id.
     pub async fn batch(
         &mut self,
         ids: &[i64],
         values: Values,
+        view: pb::BatchResultView,
         expect_changed: usize,
     ) -> Result<(), BoxError> {
         let mut request = tonic::Request::new(pb::BatchUpdateTokensRequest {
@@ -159,6 +161,7 @@ impl GrpcConnection {
             update_mask: Some(prost_types::FieldMask {
                 paths: FIELDS.iter().map(|name| name.to_string()).collect(),
             }),
+            view: view as i32,
             ..Default::default()
         });
         let metadata = request.metadata_mut();
@@ -169,6 +172,17 @@ impl GrpcConnection {
             return Err(format!(
                 "expected {expect_changed} changed, got {} changed, {} unchanged",
                 response.changed, response.unchanged
+            )
+            .into());
+        }
+        let expect_results = match view {
+            pb::BatchResultView::Counts => 0,
+            _ => ids.len(),
+        };
+        if response.results.len() != expect_results {
+            return Err(format!(
+                "expected {expect_results} results, got {}",
+                response.results.len()
             )
             .into());
         }

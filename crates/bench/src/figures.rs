@@ -14,6 +14,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::client::{batch_body, GrpcConnection, HttpConnection, Values};
 use crate::fixture::{self, BoxError, Engine, Fixture};
+use tokenbatch_proto::token_v1::BatchResultView;
 
 #[path = "../../rules/benches/support/body.rs"]
 mod body;
@@ -44,11 +45,15 @@ pub fn ids(count: i64) -> Vec<i64> {
     (1..=count).collect()
 }
 
-/// Figure 1: the batch through `PUT /api/token/batch` against the same UPDATE issued with sqlx.
+/// Figure 1: the batch through `PUT /api/token/batch` against the same UPDATE issued with sqlx; beside it the
+/// same batch over gRPC, in the full view (every token's values before and after, so the rows are read) and in
+/// the counts view.
 pub struct Floor {
     pub engine: Engine,
     pub tokens: usize,
     pub http: Vec<Duration>,
+    pub grpc: Vec<Duration>,
+    pub grpc_counts: Vec<Duration>,
     pub sql: Vec<Duration>,
 }
 
@@ -62,6 +67,16 @@ impl Floor {
     pub fn ratio_of_minimums(&self) -> f64 {
         let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
         min(&self.http).as_secs_f64() / min(&self.sql).as_secs_f64()
+    }
+
+    /// gRPC's median (full view) against the same baseline.
+    pub fn grpc_ratio(&self) -> f64 {
+        median(&self.grpc).as_secs_f64() / median(&self.sql).as_secs_f64()
+    }
+
+    /// gRPC's median in the counts view against the same baseline.
+    pub fn grpc_counts_ratio(&self) -> f64 {
+        median(&self.grpc_counts).as_secs_f64() / median(&self.sql).as_secs_f64()
     }
 }
 
@@ -155,49 +170,53 @@ pub async fn floor(
     let ids = ids(tokens);
     let plain = PlainSql::connect(&fx.location).await?;
     let mut http = HttpConnection::connect(fx.addr, &fx.user).await?;
+    let mut grpc = GrpcConnection::connect(fx.addr, &fx.user).await?;
     let mut result = Floor {
         engine: fx.engine,
         tokens: ids.len(),
         http: Vec::new(),
+        grpc: Vec::new(),
+        grpc_counts: Vec::new(),
         sql: Vec::new(),
     };
     // One of each first, unrecorded: statement caches, page cache, connections.
     http.put_batch(batch_body(&ids, next.next()), ids.len())
         .await?;
+    grpc.batch(&ids, next.next(), BatchResultView::Full, ids.len())
+        .await?;
+    grpc.batch(&ids, next.next(), BatchResultView::Counts, ids.len())
+        .await?;
     plain.update(fx.user.id, &ids, next.next()).await?;
     for round in 0..rounds {
-        let body = batch_body(&ids, next.next());
-        let values = next.next();
-        let time_http = async {
+        // Each takes every place in the order in turn, so none always follows the same one.
+        for step in 0..4 {
+            let values = next.next();
+            let body = batch_body(&ids, values);
             let started = Instant::now();
-            http.put_batch(body, ids.len()).await?;
-            Ok::<_, BoxError>(started.elapsed())
-        };
-        if round % 2 == 0 {
-            result.http.push(time_http.await?);
-            result
-                .sql
-                .push(time_plain(&plain, fx.user.id, &ids, values).await?);
-        } else {
-            result
-                .sql
-                .push(time_plain(&plain, fx.user.id, &ids, values).await?);
-            result.http.push(time_http.await?);
+            match (round + step) % 4 {
+                0 => {
+                    http.put_batch(body, ids.len()).await?;
+                    result.http.push(started.elapsed());
+                }
+                1 => {
+                    grpc.batch(&ids, values, BatchResultView::Full, ids.len())
+                        .await?;
+                    result.grpc.push(started.elapsed());
+                }
+                2 => {
+                    grpc.batch(&ids, values, BatchResultView::Counts, ids.len())
+                        .await?;
+                    result.grpc_counts.push(started.elapsed());
+                }
+                _ => {
+                    plain.update(fx.user.id, &ids, values).await?;
+                    result.sql.push(started.elapsed());
+                }
+            }
         }
     }
     plain.close().await;
     Ok(result)
-}
-
-async fn time_plain(
-    plain: &PlainSql,
-    user_id: i64,
-    ids: &[i64],
-    values: Values,
-) -> Result<Duration, BoxError> {
-    let started = Instant::now();
-    plain.update(user_id, ids, values).await?;
-    Ok(started.elapsed())
 }
 
 /// Figure 2: the same tokens changed one request at a time (sequential, one kept-alive connection), against
@@ -338,7 +357,10 @@ pub async fn load(fx: &Fixture, spec: LoadSpec, next: &Rounds) -> Result<Load, B
                 let sent = Instant::now();
                 match (&mut http, &mut grpc) {
                     (Some(http), _) => http.put_batch(batch_body(&ids, values), batch).await?,
-                    (_, Some(grpc)) => grpc.batch(&ids, values, batch).await?,
+                    (_, Some(grpc)) => {
+                        grpc.batch(&ids, values, BatchResultView::Full, batch)
+                            .await?
+                    }
                     _ => unreachable!("one client per protocol"),
                 }
                 let answered = Instant::now();

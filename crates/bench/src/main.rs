@@ -242,6 +242,12 @@ async fn measure_engine(
             target: 1.5,
             at_most: true,
         });
+        ratios.push(Ratio {
+            name: format!("floor, {engine}: gRPC, counts view / plain"),
+            value: floor.grpc_counts_ratio(),
+            target: 1.5,
+            at_most: true,
+        });
     }
     if wanted(cli, Figure::Alternative) && fx.engine == Engine::Sqlite {
         let sizes: &[i64] = if cli.quick {
@@ -356,7 +362,7 @@ fn header(cli: &Cli, log: &std::path::Path) {
 
 fn print_floor(floor: &Floor) {
     println!(
-        "(1) floor, {}: one {}-token batch of 3 fields, {} runs each, alternating",
+        "(1) floor, {}: one {}-token batch of 3 fields, {} runs each, taking turns",
         floor.engine.name(),
         floor.tokens,
         floor.http.len()
@@ -368,14 +374,27 @@ fn print_floor(floor: &Floor) {
         ms(min(&floor.http))
     );
     println!(
+        "  gRPC, full view (per-token results)      median {}  min {}",
+        ms(median(&floor.grpc)),
+        ms(min(&floor.grpc))
+    );
+    println!(
+        "  gRPC, BATCH_RESULT_VIEW_COUNTS          median {}  min {}",
+        ms(median(&floor.grpc_counts)),
+        ms(min(&floor.grpc_counts))
+    );
+    println!(
         "  the same UPDATE with sqlx, same file/rows median {}  min {}",
         ms(median(&floor.sql)),
         ms(min(&floor.sql))
     );
     println!(
-        "  ratio {:.2}× of the medians (target ≤ 1.5×); {:.2}× of the fastest runs",
+        "  ratio {:.2}× of the medians (target ≤ 1.5×); {:.2}× of the fastest runs; gRPC {:.2}× full view, \
+         {:.2}× counts view",
         floor.ratio(),
-        floor.ratio_of_minimums()
+        floor.ratio_of_minimums(),
+        floor.grpc_ratio(),
+        floor.grpc_counts_ratio()
     );
 }
 

@@ -21,6 +21,8 @@ pub enum ApiError {
     RequestIdReused,
     #[error("request_id is not 1 to 128 visible ASCII characters")]
     RequestIdInvalid,
+    #[error("view {0} is not a BatchResultView")]
+    ViewInvalid(i32),
     #[error("the request body did not arrive in time")]
     BodyTimeout,
     #[error("the request body broke off")]
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
             ApiError::RequestIdInvalid => "request_id.invalid",
+            ApiError::ViewInvalid(_) => "view.invalid",
             ApiError::BodyTimeout => "body.timeout",
             ApiError::BodyIncomplete => "body.incomplete",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -132,6 +135,12 @@ impl ApiError {
                  未做任何修改"
                     .to_owned()
             }
+            ApiError::ViewInvalid(value) if en => format!(
+                "view: {value} is not a BatchResultView (0 unspecified, 1 full, 2 counts); nothing was changed"
+            ),
+            ApiError::ViewInvalid(value) => format!(
+                "view：{value} 不是有效的 BatchResultView（0 未指定、1 完整、2 仅计数），未做任何修改"
+            ),
             ApiError::BodyTimeout if en => {
                 "body: the request body did not arrive in time; nothing was changed".to_owned()
             }

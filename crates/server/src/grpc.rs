@@ -61,10 +61,15 @@ impl TokenService for GrpcService {
     ) -> Result<Response<pb::BatchUpdateTokensResponse>, Status> {
         let (user, lang) = self.caller(request.metadata()).await?;
         let request = request.into_inner();
+        let full = match pb::BatchResultView::try_from(request.view) {
+            Ok(pb::BatchResultView::Counts) => false,
+            Ok(pb::BatchResultView::Unspecified | pb::BatchResultView::Full) => true,
+            Err(_) => return Err(status_of(&ApiError::ViewInvalid(request.view), lang)),
+        };
         let options = BatchOptions {
             validate_only: request.validate_only,
-            // The answer lists every token's values before and after.
-            details: true,
+            // The full answer lists every token's values before and after.
+            details: full,
             request_id: request.request_id.clone(),
         };
         let outcome = self
@@ -72,7 +77,7 @@ impl TokenService for GrpcService {
             .batch_update(&user, parsed_request(&request), options)
             .await
             .map_err(|error| status_of(&error, lang))?;
-        Ok(Response::new(batch_response(&outcome, lang)))
+        Ok(Response::new(batch_response(&outcome, full, lang)))
     }
 
     async fn list_tokens(
@@ -148,13 +153,15 @@ fn parsed_request(request: &pb::BatchUpdateTokensRequest) -> ParsedBody {
     ParsedBody::typed(request.ids.clone(), patch, names.as_deref())
 }
 
-fn batch_response(outcome: &BatchOutcome, lang: Lang) -> pb::BatchUpdateTokensResponse {
+/// The answer; with `full`, a result per token with its values before and after.
+fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUpdateTokensResponse {
     pb::BatchUpdateTokensResponse {
         changed: outcome.changed() as i64,
         unchanged: outcome.unchanged() as i64,
         results: outcome
             .changes
             .iter()
+            .filter(|_| full)
             .map(|change| pb::TokenResult {
                 id: change.id,
                 outcome: if change.changed() {
@@ -270,6 +277,10 @@ fn status_naming(error: &ApiError, lang: Lang, field: Option<&str>) -> Status {
         ApiError::RequestIdReused | ApiError::RequestIdInvalid => {
             let code = error.code();
             details.set_bad_request(vec![violation("request_id", code, message.clone())]);
+            Code::InvalidArgument
+        }
+        ApiError::ViewInvalid(_) => {
+            details.set_bad_request(vec![violation("view", error.code(), message.clone())]);
             Code::InvalidArgument
         }
         ApiError::TokensNotFound { .. } | ApiError::TokenNotFound => Code::NotFound,

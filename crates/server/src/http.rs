@@ -433,7 +433,8 @@ fn error_response(error: &ApiError, lang: Lang, data: Value) -> Response {
         | ApiError::TokensNotFound { .. }
         | ApiError::TokenNotFound
         | ApiError::RequestIdReused
-        | ApiError::RequestIdInvalid => StatusCode::OK,
+        | ApiError::RequestIdInvalid
+        | ApiError::ViewInvalid(_) => StatusCode::OK,
         ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         ApiError::BodyIncomplete => StatusCode::BAD_REQUEST,
     };
