@@ -138,6 +138,94 @@ async fn the_counts_view_answers_counts_only_and_writes_the_same(engine: Engine)
     server.stop().await;
 }
 
+/// A full answer past gRPC clients' default 4 MiB (README "gRPC"): a client with the default limit refuses the
+/// answer of a batch that was applied; the counts view, or a raised limit, gets it.
+#[tokio::test]
+async fn a_full_answer_past_four_mib_needs_the_counts_view_or_a_raised_client_limit() {
+    const BULK: std::ops::RangeInclusive<i64> = 10_001..=15_000;
+    let server = TestServer::start().await;
+    server
+        .execute(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+             INSERT INTO tokens (id, user_id, key, status, name, created_time, accessed_time, expired_time, \
+             remain_quota, unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, \"group\") \
+             SELECT i, {alice}, 'bulkkey' || i, 1, 'bulk-' || i, 1700000000, 1700000000, -1, 0, 0, 0, '', '', 0, \
+             'default' FROM n",
+            first = BULK.start(),
+            last = BULK.end(),
+            alice = server.alice.id,
+        ))
+        .await;
+    let ids: Vec<i64> = BULK.collect();
+    // 5 000 tokens × a 1 000-character model list after the change: about 5 MB of results.
+    let models = |model: &str| {
+        let mut list = Vec::new();
+        for n in 0.. {
+            let name = format!("{model}-{n:04}");
+            if list.iter().map(|m: &String| m.len() + 1).sum::<usize>() + name.len() > 1_000 {
+                break;
+            }
+            list.push(name);
+        }
+        list.join(",")
+    };
+    let batch = |model: &str, view: pb::BatchResultView| {
+        let mut message = request(
+            &ids,
+            pb::TokenPatch {
+                model_limits: Some(models(model)),
+                ..Default::default()
+            },
+            &["model_limits"],
+        );
+        message.view = view as i32;
+        message
+    };
+
+    let mut default_limit = server.grpc().await;
+    let refused = default_limit
+        .batch_update_tokens(
+            server.grpc_request(&server.alice, batch("a", pb::BatchResultView::Full)),
+        )
+        .await
+        .expect_err("an answer past 4 MiB");
+    assert!(
+        refused.message().contains("too large"),
+        "{:?}: {}",
+        refused.code(),
+        refused.message()
+    );
+    assert_eq!(
+        server.row(10_001).await.model_limits,
+        models("a"),
+        "yet the batch was applied"
+    );
+
+    let counts = default_limit
+        .batch_update_tokens(
+            server.grpc_request(&server.alice, batch("b", pb::BatchResultView::Counts)),
+        )
+        .await
+        .expect("the counts view is small")
+        .into_inner();
+    assert_eq!(counts.changed, 5_000);
+
+    let mut raised = server.grpc().await.max_decoding_message_size(64 << 20);
+    let full = raised
+        .batch_update_tokens(
+            server.grpc_request(&server.alice, batch("c", pb::BatchResultView::Full)),
+        )
+        .await
+        .expect("a raised limit takes the full answer")
+        .into_inner();
+    assert_eq!(full.results.len(), 5_000);
+    assert_eq!(
+        full.results[0].after.as_ref().unwrap().model_limits,
+        models("c")
+    );
+    server.stop().await;
+}
+
 async fn invalid_argument_carries_the_validators_field_violations(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
