@@ -290,7 +290,13 @@ function renderResult(envelope, dryRun) {
   renderChanges(envelope.results ?? [], dryRun);
 }
 
-/** One row per token: outcome and every value that differs, before → after. */
+/**
+ * Result rows shown at first and added per click: the browser takes about a second to lay out a table of
+ * 10 000 rows, and again whenever the page changes while it is there.
+ */
+const RESULT_ROWS_STEP = 500;
+
+/** One row per token: outcome and every value that differs, before → after; the first rows, then more on demand. */
 function renderChanges(results, dryRun) {
   const labels = form.labels();
   labels.set("status", t("fieldStatus"));
@@ -304,41 +310,63 @@ function renderChanges(results, dryRun) {
     head.append(cell);
   }
   const body = tableElement.createTBody();
-  for (const item of results) {
-    const row = body.insertRow();
-    row.dataset.id = String(item.id);
-    row.dataset.outcome = item.outcome;
-    row.insertCell().textContent = String(item.id);
-    row.insertCell().textContent = table.nameOf(item.id);
-    const updated = item.outcome === "updated";
-    row.insertCell().textContent = t(updated ? (dryRun ? "outcomeWillUpdate" : "outcomeUpdated") : "outcomeUnchanged");
-    const changes = row.insertCell();
-    const list = document.createElement("ul");
-    list.className = "diff";
-    for (const [field, before] of Object.entries(item.before)) {
-      const after = item.after[field];
-      if (before === after) continue;
-      const line = document.createElement("li");
-      line.dataset.field = field;
-      const name = document.createElement("span");
-      name.className = "diff-field";
-      name.textContent = `${labels.get(field) ?? field}: `;
-      const was = document.createElement("del");
-      was.textContent = valueText(field, before);
-      const arrow = document.createTextNode(" → ");
-      const became = document.createElement("ins");
-      became.textContent = valueText(field, after);
-      line.append(name, was, arrow, became);
-      list.append(line);
-    }
-    if (list.children.length === 0) changes.textContent = t("noChanges");
-    else changes.append(list);
-  }
+  const appendRows = (from, to) => {
+    for (const item of results.slice(from, to)) appendChangeRow(body, item, dryRun, labels);
+  };
+  let shown = Math.min(results.length, RESULT_ROWS_STEP);
+  appendRows(0, shown);
   const wrap = document.createElement("div");
   wrap.className = "table-wrap";
   wrap.tabIndex = 0;
   wrap.append(tableElement);
-  $("result-dataset").replaceChildren(wrap);
+  const more = document.createElement("button");
+  more.type = "button";
+  more.id = "result-more";
+  const labelMore = () => {
+    const remaining = results.length - shown;
+    more.textContent = t("showMoreResults", { count: Math.min(RESULT_ROWS_STEP, remaining), remaining });
+    more.hidden = remaining === 0;
+  };
+  more.addEventListener("click", () => {
+    const next = Math.min(results.length, shown + RESULT_ROWS_STEP);
+    appendRows(shown, next);
+    shown = next;
+    labelMore();
+  });
+  labelMore();
+  $("result-dataset").replaceChildren(wrap, more);
+}
+
+/** The row of one token's result. */
+function appendChangeRow(body, item, dryRun, labels) {
+  const row = body.insertRow();
+  row.dataset.id = String(item.id);
+  row.dataset.outcome = item.outcome;
+  row.insertCell().textContent = String(item.id);
+  row.insertCell().textContent = table.nameOf(item.id);
+  const updated = item.outcome === "updated";
+  row.insertCell().textContent = t(updated ? (dryRun ? "outcomeWillUpdate" : "outcomeUpdated") : "outcomeUnchanged");
+  const changes = row.insertCell();
+  const list = document.createElement("ul");
+  list.className = "diff";
+  for (const [field, before] of Object.entries(item.before)) {
+    const after = item.after[field];
+    if (before === after) continue;
+    const line = document.createElement("li");
+    line.dataset.field = field;
+    const name = document.createElement("span");
+    name.className = "diff-field";
+    name.textContent = `${labels.get(field) ?? field}: `;
+    const was = document.createElement("del");
+    was.textContent = valueText(field, before);
+    const arrow = document.createTextNode(" → ");
+    const became = document.createElement("ins");
+    became.textContent = valueText(field, after);
+    line.append(name, was, arrow, became);
+    list.append(line);
+  }
+  if (list.children.length === 0) changes.textContent = t("noChanges");
+  else changes.append(list);
 }
 
 // ---- start -------------------------------------------------------------------------------------------------

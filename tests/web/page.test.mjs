@@ -459,3 +459,61 @@ test("every control has a label, the form works from the keyboard, and a narrow 
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
   await page.screenshot({ path: join(ARTIFACTS, "narrow-screen.png"), fullPage: false });
 });
+
+test("the largest batch from the page: 10 001 results cannot be selected, 10 000 are selected, applied and listed in steps", async (t) => {
+  const bulk = { first: 200001, last: 210001 };
+  sql(
+    env.database,
+    `WITH RECURSIVE n(i) AS (SELECT ${bulk.first} UNION ALL SELECT i + 1 FROM n WHERE i < ${bulk.last})
+     INSERT INTO tokens (id, user_id, key, status, name, created_time, accessed_time, expired_time, remain_quota,
+       unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, "group")
+     SELECT i, ${env.session.userId}, 'webbulkkey' || i, 1, 'bulk-' || printf('%05d', i - ${bulk.first - 1}),
+       1700000000, 1700000000, -1, 0, 0, 0, '', '', 0, 'default' FROM n`,
+  );
+  try {
+    const { page, errors } = await openPage(env);
+    await signIn(page, env.session);
+    await searchByName(page, "bulk-%");
+    assert.match(await page.textContent("#select-all-results"), /10001/);
+    await page.click("#select-all-results");
+    await page.waitForSelector("#tokens-error:not([hidden])");
+    assert.match(await page.textContent("#tokens-error"), /10000/);
+    assert.match(await page.textContent("#selection-count"), /\b0\b/);
+
+    sql(env.database, `DELETE FROM tokens WHERE id = ${bulk.last}`);
+    await searchByName(page, "bulk-0%");
+    await searchByName(page, "bulk-%");
+    let started = Date.now();
+    await page.click("#select-all-results");
+    await page.waitForFunction(() => /\b10000\b/.test(document.querySelector("#selection-count").textContent), null, {
+      timeout: 60_000,
+    });
+    t.diagnostic(`selecting 10 000 results (100 pages): ${Date.now() - started} ms`);
+
+    await page.fill("#value-remain_quota", "4242");
+    started = Date.now();
+    await applyAndWait(page);
+    t.diagnostic(`applying 10 000 tokens and listing them: ${Date.now() - started} ms`);
+    assert.equal(await page.getAttribute("#result-summary", "class"), "success");
+    assert.match(await page.textContent("#result-summary"), /修改了 10000 个令牌/);
+    // The first 500 results are listed, 500 more per click, in id order.
+    const listed = () => page.locator("#result-dataset tr[data-id]").count();
+    assert.equal(await listed(), 500);
+    assert.equal(await page.textContent("#result-more"), "再显示 500 个（其余 9500 个未显示）");
+    await page.click("#result-more");
+    assert.equal(await listed(), 1000);
+    assert.equal(await page.getAttribute("#result-dataset tr[data-id]:last-child", "data-id"), String(bulk.first + 999));
+    assert.equal(
+      await page.getAttribute("#result-dataset tr[data-id]:last-child", "data-outcome"),
+      "updated",
+    );
+    const [{ applied }] = sql(
+      env.database,
+      `SELECT COUNT(*) AS applied FROM tokens WHERE name LIKE 'bulk-%' AND remain_quota = 4242`,
+    );
+    assert.equal(applied, 10000);
+    assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
+  } finally {
+    sql(env.database, `DELETE FROM tokens WHERE id BETWEEN ${bulk.first} AND ${bulk.last}`);
+  }
+});
