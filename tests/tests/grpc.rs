@@ -3,8 +3,10 @@
 use prost_types::FieldMask;
 use tokenbatch_e2e::{alice_ids, on_every_engine, Engine, TestServer, BOB_IDS};
 use tokenbatch_proto::token_v1 as pb;
+use tokenbatch_proto::token_v1::token_service_client::TokenServiceClient;
 use tokenbatch_rules::apply::STATUS_EXPIRED;
 use tokenbatch_rules::{BatchInput, Context, Lang, Patch};
+use tonic::transport::Channel;
 use tonic::Code;
 use tonic_types::StatusExt;
 
@@ -23,6 +25,19 @@ fn request(ids: &[i64], patch: pb::TokenPatch, paths: &[&str]) -> pb::BatchUpdat
     }
 }
 
+/// Sends `message` as alice and returns the answer of a batch that must succeed.
+async fn batch_as_alice(
+    client: &mut TokenServiceClient<Channel>,
+    server: &TestServer,
+    message: pb::BatchUpdateTokensRequest,
+) -> pb::BatchUpdateTokensResponse {
+    client
+        .batch_update_tokens(server.grpc_request(&server.alice, message))
+        .await
+        .expect("batch succeeds")
+        .into_inner()
+}
+
 async fn batch_update_returns_counts_and_before_after_per_id(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let mut client = server.grpc().await;
@@ -33,11 +48,7 @@ async fn batch_update_returns_counts_and_before_after_per_id(engine: Engine) {
         ..Default::default()
     };
     let message = request(&[2, 1, 1], patch, &["group", "patch.expired_time"]);
-    let response = client
-        .batch_update_tokens(server.grpc_request(&server.alice, message))
-        .await
-        .expect("batch succeeds")
-        .into_inner();
+    let response = batch_as_alice(&mut client, &server, message).await;
     assert_eq!(response.changed, 2);
     assert_eq!(response.unchanged, 0);
     let ids: Vec<i64> = response.results.iter().map(|r| r.id).collect();
@@ -82,11 +93,7 @@ async fn the_counts_view_answers_counts_only_and_writes_the_same(engine: Engine)
     let fields = ["group", "expired_time", "remain_quota"];
     let mut counts = request(&[1, 2, 3], patch(7), &fields);
     counts.view = pb::BatchResultView::Counts as i32;
-    let answer = client
-        .batch_update_tokens(server.grpc_request(&server.alice, counts.clone()))
-        .await
-        .expect("batch succeeds")
-        .into_inner();
+    let answer = batch_as_alice(&mut client, &server, counts.clone()).await;
     assert_eq!((answer.changed, answer.unchanged), (3, 0));
     assert!(answer.results.is_empty(), "{:?}", answer.results);
     assert!(answer
@@ -96,30 +103,13 @@ async fn the_counts_view_answers_counts_only_and_writes_the_same(engine: Engine)
     let counted = server.snapshot().await;
 
     // The same batch again: nothing changes now, and the counts say so.
-    let again = client
-        .batch_update_tokens(server.grpc_request(&server.alice, counts))
-        .await
-        .expect("batch succeeds")
-        .into_inner();
+    let again = batch_as_alice(&mut client, &server, counts).await;
     assert_eq!((again.changed, again.unchanged), (0, 3));
 
-    // The full view of the same change on tokens in the same state writes the same rows: compare with a
-    // batch that first restores quota, then writes the same values in full view.
-    let full = client
-        .batch_update_tokens(
-            server.grpc_request(&server.alice, request(&[1, 2, 3], patch(8), &fields)),
-        )
-        .await
-        .expect("batch succeeds")
-        .into_inner();
+    // The full view (asked for, then unset) writes what the counts view wrote: another quota, then back.
+    let full = batch_as_alice(&mut client, &server, request(&[1, 2, 3], patch(8), &fields)).await;
     assert_eq!(full.results.len(), 3);
-    let back = client
-        .batch_update_tokens(
-            server.grpc_request(&server.alice, request(&[1, 2, 3], patch(7), &fields)),
-        )
-        .await
-        .expect("batch succeeds")
-        .into_inner();
+    let back = batch_as_alice(&mut client, &server, request(&[1, 2, 3], patch(7), &fields)).await;
     assert_eq!(back.results.len(), 3, "unset is the full view");
     assert_eq!(server.snapshot().await, counted);
 
@@ -201,23 +191,16 @@ async fn a_full_answer_past_four_mib_needs_the_counts_view_or_a_raised_client_li
         "yet the batch was applied"
     );
 
-    let counts = default_limit
-        .batch_update_tokens(
-            server.grpc_request(&server.alice, batch("b", pb::BatchResultView::Counts)),
-        )
-        .await
-        .expect("the counts view is small")
-        .into_inner();
+    let counts = batch_as_alice(
+        &mut default_limit,
+        &server,
+        batch("b", pb::BatchResultView::Counts),
+    )
+    .await;
     assert_eq!(counts.changed, 5_000);
 
     let mut raised = server.grpc().await.max_decoding_message_size(64 << 20);
-    let full = raised
-        .batch_update_tokens(
-            server.grpc_request(&server.alice, batch("c", pb::BatchResultView::Full)),
-        )
-        .await
-        .expect("a raised limit takes the full answer")
-        .into_inner();
+    let full = batch_as_alice(&mut raised, &server, batch("c", pb::BatchResultView::Full)).await;
     assert_eq!(full.results.len(), 5_000);
     assert_eq!(
         full.results[0].after.as_ref().unwrap().model_limits,
