@@ -175,18 +175,19 @@ fn text_value(field: Field) -> BoxedStrategy<String> {
 /// around it, where a token's status flips, can be drawn.
 const STORE_NOW: i64 = 1_800_000_000;
 
+/// The values on either side of a status rule: expired when the expiry is at or before now (never with −1),
+/// exhausted when the quota is 0.
+const EXPIRY_EDGES: [i64; 4] = [-1, STORE_NOW - 1, STORE_NOW, STORE_NOW + 1];
+const QUOTA_EDGES: [i64; 2] = [0, 1];
+
 fn integer_value(field: Field) -> BoxedStrategy<i64> {
     let well_formed = match field {
         Field::ExpiredTime => prop_oneof![Just(-1i64), 1..=MAX_EXPIRED_TIME].boxed(),
         _ => (0..=MAX_REMAIN_QUOTA).boxed(),
     };
-    // The values on either side of a status rule: expired when the expiry is at or before now, exhausted when
-    // the quota is 0.
     let status_edges = match field {
-        Field::ExpiredTime => {
-            proptest::sample::select(vec![-1, STORE_NOW - 1, STORE_NOW, STORE_NOW + 1]).boxed()
-        }
-        _ => proptest::sample::select(vec![0, 1]).boxed(),
+        Field::ExpiredTime => proptest::sample::select(&EXPIRY_EDGES[..]),
+        _ => proptest::sample::select(&QUOTA_EDGES[..]),
     };
     let edges = proptest::sample::select(vec![
         0,
@@ -220,13 +221,8 @@ fn field_value(field: Field) -> BoxedStrategy<Value> {
 fn status_case() -> impl Strategy<Value = Case> {
     (
         proptest::sample::subsequence(IDS.to_vec(), 1..=IDS.len()),
-        proptest::option::of(proptest::sample::select(vec![
-            -1,
-            STORE_NOW - 1,
-            STORE_NOW,
-            STORE_NOW + 1,
-        ])),
-        proptest::option::of(proptest::sample::select(vec![0i64, 1])),
+        proptest::option::of(proptest::sample::select(&EXPIRY_EDGES[..])),
+        proptest::option::of(proptest::sample::select(&QUOTA_EDGES[..])),
         proptest::option::of(any::<bool>()),
     )
         .prop_filter("at least one field", |(_, expiry, quota, unlimited)| {

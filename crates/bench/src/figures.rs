@@ -60,7 +60,7 @@ pub struct Floor {
 impl Floor {
     /// Of the medians: the figure the target applies to.
     pub fn ratio(&self) -> f64 {
-        median(&self.http).as_secs_f64() / median(&self.sql).as_secs_f64()
+        self.median_ratio(&self.http)
     }
 
     /// Of the fastest runs: less sensitive to a noisy fsync on either side, shown beside the median's.
@@ -71,12 +71,16 @@ impl Floor {
 
     /// gRPC's median (full view) against the same baseline.
     pub fn grpc_ratio(&self) -> f64 {
-        median(&self.grpc).as_secs_f64() / median(&self.sql).as_secs_f64()
+        self.median_ratio(&self.grpc)
     }
 
     /// gRPC's median in the counts view against the same baseline.
     pub fn grpc_counts_ratio(&self) -> f64 {
-        median(&self.grpc_counts).as_secs_f64() / median(&self.sql).as_secs_f64()
+        self.median_ratio(&self.grpc_counts)
+    }
+
+    fn median_ratio(&self, samples: &[Duration]) -> f64 {
+        median(samples).as_secs_f64() / median(&self.sql).as_secs_f64()
     }
 }
 
