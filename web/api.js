@@ -4,17 +4,20 @@ import { lang } from "./i18n.js";
 
 const SESSION_KEY = "tokenbatch.session";
 
-/** The signed-in user's id and system access token, from this tab's sessionStorage only. */
-export function loadSession() {
+/** The object stored as JSON under `key` in this tab's sessionStorage whose `fields` are all strings, or null. */
+function loadStored(key, fields) {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
-    if (saved && typeof saved.userId === "string" && typeof saved.accessToken === "string") {
-      return saved;
-    }
+    const saved = JSON.parse(sessionStorage.getItem(key) ?? "null");
+    if (saved && fields.every((field) => typeof saved[field] === "string")) return saved;
   } catch {
     // A corrupt entry is the same as none.
   }
   return null;
+}
+
+/** The signed-in user's id and system access token, from this tab's sessionStorage only. */
+export function loadSession() {
+  return loadStored(SESSION_KEY, ["userId", "accessToken"]);
 }
 
 export function saveSession(session) {
@@ -32,20 +35,7 @@ const PENDING_APPLY_KEY = "tokenbatch.pendingApply";
  * does not forget its Idempotency-Key: the same batch applied again after a reload is answered, not re-applied.
  */
 export function loadPendingApply() {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(PENDING_APPLY_KEY) ?? "null");
-    if (
-      saved &&
-      typeof saved.key === "string" &&
-      typeof saved.body === "string" &&
-      typeof saved.userId === "string"
-    ) {
-      return saved;
-    }
-  } catch {
-    // A corrupt entry is the same as none.
-  }
-  return null;
+  return loadStored(PENDING_APPLY_KEY, ["key", "body", "userId"]);
 }
 
 /** Remembers `pending`, or forgets the pending Apply when `pending` is null. */
