@@ -28,7 +28,7 @@ fi
 installed=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [[ "$installed" != "$pinned" ]]; then
   echo "build-wasm: wasm-bindgen ${pinned} is required, found '${installed:-none}'." >&2
-  echo "  install it: cargo install wasm-bindgen-cli --version ${pinned} --locked (or bash .ci/setup-web.sh)" >&2
+  echo "  install it: cargo install wasm-bindgen-cli --version ${pinned} --locked (or bash scripts/setup.sh web)" >&2
   exit 1
 fi
 

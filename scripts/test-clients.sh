@@ -5,7 +5,7 @@
 #           checking (also with PostgreSQL going away), jsonschema against /openapi.json, schemathesis, and
 #           the operator's examples in examples/;
 #   Node:   @grpc/grpc-js + @grpc/proto-loader, and connect-web over gRPC-Web in headless Chromium.
-# A missing tool fails the run (install them with .ci/setup-clients.sh and .ci/setup-web.sh), and so does a
+# A missing tool fails the run (scripts/setup.sh installs them; scripts/test.sh runs it first), and so does a
 # test runner that ran no test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ for package in @grpc/grpc-js @grpc/proto-loader @connectrpc/connect-web @bufbuil
   [[ -d "node_modules/$package" ]] || missing+=("node_modules/$package (npm ci)")
 done
 if ((${#missing[@]})); then
-  echo "test-clients: missing ${missing[*]}: run 'bash .ci/setup-clients.sh' (and .ci/setup-web.sh for Chromium)" >&2
+  echo "test-clients: missing ${missing[*]}: run 'bash scripts/setup.sh web clients'" >&2
   exit 1
 fi
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The browser side's tests (part of scripts/test.sh): the committed rules module is fresh and within its
 # size budget, the module's wasm-bindgen tests in headless Chromium, then the page end to end in Chromium
-# against the real tokenbatch binary. A missing tool fails the run: install them with .ci/setup-web.sh.
+# against the real tokenbatch binary. A missing tool fails the run: scripts/setup.sh installs them (scripts/test.sh
+# runs it first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ for tool in wasm-bindgen wasm-bindgen-test-runner node sqlite3; do
 done
 [[ -d node_modules/playwright-core ]] || missing+=("node_modules/playwright-core (npm ci)")
 if ((${#missing[@]})); then
-  echo "test-web: missing ${missing[*]}: run 'bash .ci/setup-web.sh' first" >&2
+  echo "test-web: missing ${missing[*]}: run 'bash scripts/setup.sh web' first" >&2
   exit 1
 fi
 
