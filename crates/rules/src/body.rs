@@ -299,7 +299,7 @@ pub(crate) fn read_field(
                 patch.set_integer(field, value);
                 return true;
             }
-            Err(IntegerError::Overflow) => range_problem(field, clip(lexeme)),
+            Err(IntegerError::Overflow) => range_problem(field, lexeme),
             Err(IntegerError::NotInteger) => Problem::WrongType {
                 field,
                 value: describe(node, text),
@@ -314,9 +314,12 @@ pub(crate) fn read_field(
     false
 }
 
-fn range_problem(field: Field, value: String) -> Problem {
+/// An integer beyond i64: out of range, or for a quota above its maximum when positive.
+fn range_problem(field: Field, lexeme: &str) -> Problem {
+    let value = clip(lexeme);
     match field {
         Field::ExpiredTime => Problem::ExpiredTimeRange { value },
+        _ if !lexeme.starts_with('-') => Problem::RemainQuotaTooLarge { value },
         _ => Problem::RemainQuotaRange { value },
     }
 }

@@ -8,8 +8,8 @@ use crate::json;
 use crate::problem::{clip, quote, Kind};
 use crate::{
     BatchInput, Context, Field, FieldSet, Patch, Problem, ValidBatch, Violation, Warning,
-    MAX_EXPIRED_TIME, MAX_IDS, MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS,
-    MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
+    MAX_ALLOW_IPS_CHARS, MAX_ALLOW_IPS_ENTRIES, MAX_EXPIRED_TIME, MAX_IDS,
+    MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
 };
 
 /// Runs every rule; `reported` holds what the shape pass already found, so nothing is said twice.
@@ -273,12 +273,13 @@ fn past_expiry(field: Field, value: i64, ctx: &Context) -> Option<Warning> {
 }
 
 fn remain_quota(value: i64) -> Result<i64, Problem> {
-    if (0..=MAX_REMAIN_QUOTA).contains(&value) {
-        Ok(value)
+    let value_text = value.to_string();
+    if value < 0 {
+        Err(Problem::RemainQuotaRange { value: value_text })
+    } else if value > MAX_REMAIN_QUOTA {
+        Err(Problem::RemainQuotaTooLarge { value: value_text })
     } else {
-        Err(Problem::RemainQuotaRange {
-            value: value.to_string(),
-        })
+        Ok(value)
     }
 }
 
@@ -324,7 +325,8 @@ fn model_limits(raw: &str) -> Result<String, Vec<Problem>> {
     Ok(joined)
 }
 
-/// Lines trimmed, blank lines dropped, each an IP address or CIDR; kept lines joined with "\n".
+/// Lines trimmed, blank lines dropped, each an IP address or CIDR; kept lines joined with "\n", at most
+/// MAX_ALLOW_IPS_ENTRIES of them and MAX_ALLOW_IPS_CHARS characters in all.
 fn allow_ips(raw: &str) -> Result<String, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut kept = Vec::new();
@@ -342,11 +344,18 @@ fn allow_ips(raw: &str) -> Result<String, Vec<Problem>> {
             });
         }
     }
-    if problems.is_empty() {
-        Ok(kept.join("\n"))
-    } else {
-        Err(problems)
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    if kept.len() > MAX_ALLOW_IPS_ENTRIES {
+        return Err(vec![Problem::AllowIpsTooMany { count: kept.len() }]);
+    }
+    let joined = kept.join("\n");
+    let chars = joined.chars().count();
+    if chars > MAX_ALLOW_IPS_CHARS {
+        return Err(vec![Problem::AllowIpsTotalTooLong { chars }]);
+    }
+    Ok(joined)
 }
 
 pub(crate) fn is_ip_or_cidr(entry: &str) -> bool {

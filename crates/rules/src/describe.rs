@@ -3,8 +3,8 @@
 
 use crate::problem::Kind;
 use crate::{
-    Field, Lang, MAX_EXPIRED_TIME, MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS,
-    MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
+    Field, Lang, MAX_ALLOW_IPS_CHARS, MAX_ALLOW_IPS_ENTRIES, MAX_EXPIRED_TIME,
+    MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
 };
 
 /// The JSON type the body carries for a field.
@@ -73,6 +73,8 @@ pub struct FieldDescription {
     pub max_entry_chars: Option<usize>,
     /// Longest normalized list.
     pub max_total_chars: Option<usize>,
+    /// Most entries a list may hold.
+    pub max_entries: Option<usize>,
     pub choices: &'static [&'static str],
 }
 
@@ -162,6 +164,7 @@ pub fn describe(field: Field) -> FieldDescription {
         never: None,
         max_entry_chars: None,
         max_total_chars: None,
+        max_entries: None,
         choices: &[],
     };
     match field {
@@ -191,6 +194,8 @@ pub fn describe(field: Field) -> FieldDescription {
         },
         Field::AllowIps => FieldDescription {
             entry: Entry::LineList,
+            max_total_chars: Some(MAX_ALLOW_IPS_CHARS),
+            max_entries: Some(MAX_ALLOW_IPS_ENTRIES),
             ..base
         },
         Field::MjImageMode => FieldDescription {

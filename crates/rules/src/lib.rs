@@ -13,6 +13,7 @@ mod checks;
 pub mod describe;
 mod json;
 mod problem;
+mod search;
 pub mod time;
 
 #[cfg(test)]
@@ -20,6 +21,7 @@ mod tests;
 
 pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
 pub use problem::Problem;
+pub use search::{like_pattern, SearchPatternError};
 
 use problem::Kind;
 
@@ -27,14 +29,24 @@ pub const MAX_IDS: usize = 10_000;
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// 9999-12-31T23:59:59Z
 pub const MAX_EXPIRED_TIME: i64 = 253_402_300_799;
-/// The largest integer a JavaScript number holds exactly.
-pub const MAX_REMAIN_QUOTA: i64 = (1 << 53) - 1;
 pub const QUOTA_PER_USD: i64 = 500_000;
+/// new-api's own ceiling on a token's quota (controller/token.go: `1000000000 * common.QuotaPerUnit`, that is
+/// 10^9 USD): its form refuses more for a token without unlimited quota, so no batch writes more. Exact in
+/// JavaScript (far below 2^53).
+pub const MAX_REMAIN_QUOTA: i64 = 1_000_000_000 * QUOTA_PER_USD;
 pub const MAX_MODEL_NAME_CHARS: usize = 128;
 /// new-api's `model_limits` column size.
 pub const MAX_MODEL_LIMITS_CHARS: usize = 1024;
 /// A URL longer than this is not a proxy address; it also keeps the value inside MySQL's TEXT column.
 pub const MAX_MJ_CUSTOM_PROXY_CHARS: usize = 2048;
+/// Entries of an `allow_ips` list. new-api's column is unbounded text, and a request names up to MAX_IDS
+/// tokens, so an unbounded list multiplies one request into gigabytes; whitelists in use hold a handful to a
+/// few hundred networks (a CIDR covers a whole range).
+pub const MAX_ALLOW_IPS_ENTRIES: usize = 1_000;
+/// Characters of a normalized `allow_ips` list (entries joined by "\n"): 1 000 IPv4 CIDRs fit (at most 19
+/// characters each with the newline), as do 1 000 IPv6 networks in the usual compressed form; a request can
+/// then write at most 32 KiB × MAX_IDS = 320 MiB, not the 19 GB an unbounded list allowed.
+pub const MAX_ALLOW_IPS_CHARS: usize = 32_768;
 
 /// "rules-" + package version + "-" + a hash of this crate's sources, so the server and the WASM module can
 /// show whether they run the very same rules.
@@ -47,8 +59,10 @@ const VERSION_PREFIX: &str = concat!("rules-", env!("CARGO_PKG_VERSION"), "-");
 const VERSION_TAG_LEN: usize = 8;
 const VERSION_BYTES: [u8; VERSION_PREFIX.len() + VERSION_TAG_LEN] = version_bytes();
 /// Sources whose change changes behaviour or messages (tests live elsewhere so editing them does not).
-const RULES_SOURCES: [&str; 7] = [
+const RULES_SOURCES: [&str; 9] = [
     include_str!("lib.rs"),
+    include_str!("describe.rs"),
+    include_str!("search.rs"),
     include_str!("json.rs"),
     include_str!("body.rs"),
     include_str!("checks.rs"),

@@ -7,8 +7,9 @@ use crate::json::{JsonErrorKind, JsonExpected};
 use crate::time::format_utc;
 use crate::{
     Field, FieldSet, Lang, MAX_EXPIRED_TIME, MAX_IDS, MAX_MJ_CUSTOM_PROXY_CHARS,
-    MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
+    MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA, QUOTA_PER_USD,
 };
+use crate::{MAX_ALLOW_IPS_CHARS, MAX_ALLOW_IPS_ENTRIES};
 
 /// One failed rule, carrying the data its message needs. Strings named `value`, `entry`, `text`, `name` or
 /// `key` are already rendered for display (quoted JSON strings or raw JSON text, clipped to about 64 chars).
@@ -72,8 +73,10 @@ pub enum Problem {
     ExpiredTimePast { value: i64 },
     /// `update_fields.ignored`: fields the body carries but update_fields does not list (a Warning only).
     FieldsIgnored { fields: FieldSet },
-    /// `remain_quota.range`
+    /// `remain_quota.range`: below 0.
     RemainQuotaRange { value: String },
+    /// `remain_quota.too_large`: above MAX_REMAIN_QUOTA, new-api's own ceiling.
+    RemainQuotaTooLarge { value: String },
     /// `model_limits.empty_entry`: 1-based position.
     ModelLimitsEmptyEntry { position: usize },
     /// `model_limits.too_long`
@@ -88,6 +91,10 @@ pub enum Problem {
         text: String,
         has_comma: bool,
     },
+    /// `allow_ips.too_many`: more than MAX_ALLOW_IPS_ENTRIES entries.
+    AllowIpsTooMany { count: usize },
+    /// `allow_ips.total_too_long`: the normalized list is over MAX_ALLOW_IPS_CHARS characters.
+    AllowIpsTotalTooLong { chars: usize },
     /// `mj_image_mode.invalid`
     MjImageModeInvalid { value: String },
     /// `mj_custom_proxy.invalid_url`
@@ -195,11 +202,14 @@ impl Problem {
             ExpiredTimePast { .. } => "expired_time.past",
             FieldsIgnored { .. } => "update_fields.ignored",
             RemainQuotaRange { .. } => "remain_quota.range",
+            RemainQuotaTooLarge { .. } => "remain_quota.too_large",
             ModelLimitsEmptyEntry { .. } => "model_limits.empty_entry",
             ModelLimitsTooLong { .. } => "model_limits.too_long",
             ModelLimitsControlChar { .. } => "model_limits.control_char",
             ModelLimitsTotalTooLong { .. } => "model_limits.total_too_long",
             AllowIpsInvalid { .. } => "allow_ips.invalid",
+            AllowIpsTooMany { .. } => "allow_ips.too_many",
+            AllowIpsTotalTooLong { .. } => "allow_ips.total_too_long",
             MjImageModeInvalid { .. } => "mj_image_mode.invalid",
             MjCustomProxyInvalidUrl { .. } => "mj_custom_proxy.invalid_url",
             MjCustomProxyTooLong { .. } => "mj_custom_proxy.too_long",
@@ -336,6 +346,10 @@ impl Problem {
             RemainQuotaRange { value } => format!(
                 "remain_quota 的值 {value} 超出范围：应为 0 到 {MAX_REMAIN_QUOTA} 之间的整数。"
             ),
+            RemainQuotaTooLarge { value } => format!(
+                "remain_quota 的值 {value} 超过上限 {MAX_REMAIN_QUOTA}（{} 美元）：new-api 不接受更大的令牌额度；需要不限额度时请开启 unlimited_quota。",
+                MAX_REMAIN_QUOTA / QUOTA_PER_USD
+            ),
             ModelLimitsEmptyEntry { position } => {
                 format!("model_limits 的第 {position} 项为空：请删除多余的逗号。")
             }
@@ -360,6 +374,12 @@ impl Problem {
                 };
                 format!("allow_ips 第 {line} 行的 {text} 不是有效的 IP 地址或 CIDR 网段。{hint}")
             }
+            AllowIpsTooMany { count } => format!(
+                "allow_ips 有 {count} 个地址，超过了 {MAX_ALLOW_IPS_ENTRIES} 个的上限：请用 CIDR 网段合并相邻的地址。"
+            ),
+            AllowIpsTotalTooLong { chars } => format!(
+                "allow_ips 整理后共 {chars} 个字符，超过了 {MAX_ALLOW_IPS_CHARS} 个字符的上限：请用 CIDR 网段合并相邻的地址。"
+            ),
             MjImageModeInvalid { value } => format!(
                 "mj_image_mode 的值 {value} 无效：只能是 \"origin\" 或 \"proxy\"（区分大小写）。"
             ),
@@ -505,6 +525,10 @@ impl Problem {
             RemainQuotaRange { value } => format!(
                 "remain_quota {value} is out of range: use an integer from 0 to {MAX_REMAIN_QUOTA}."
             ),
+            RemainQuotaTooLarge { value } => format!(
+                "remain_quota {value} is over the maximum of {MAX_REMAIN_QUOTA} ({} USD), the largest quota new-api accepts for a token: for no limit, turn on unlimited_quota.",
+                MAX_REMAIN_QUOTA / QUOTA_PER_USD
+            ),
             ModelLimitsEmptyEntry { position } => {
                 format!("model_limits entry {position} is empty: remove the extra comma.")
             }
@@ -531,6 +555,12 @@ impl Problem {
                     "allow_ips line {line} ({text}) is not a valid IP address or CIDR range.{hint}"
                 )
             }
+            AllowIpsTooMany { count } => format!(
+                "allow_ips lists {count} entries, over the limit of {MAX_ALLOW_IPS_ENTRIES}: merge neighbouring addresses into CIDR ranges."
+            ),
+            AllowIpsTotalTooLong { chars } => format!(
+                "allow_ips is {chars} characters long after normalization, over the {MAX_ALLOW_IPS_CHARS}-character limit: merge neighbouring addresses into CIDR ranges."
+            ),
             MjImageModeInvalid { value } => format!(
                 "mj_image_mode {value} is invalid: use \"origin\" or \"proxy\" (case-sensitive)."
             ),

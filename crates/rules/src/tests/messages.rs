@@ -116,6 +116,14 @@ fn samples() -> Vec<(&'static str, Problem)> {
         ("expired_time", ExpiredTimePast { value: 1 }),
         ("update_fields", FieldsIgnored { fields: some }),
         ("remain_quota", RemainQuotaRange { value: "-1".into() }),
+        (
+            "remain_quota",
+            RemainQuotaTooLarge {
+                value: "500000000000001".into(),
+            },
+        ),
+        ("allow_ips", AllowIpsTooMany { count: 1001 }),
+        ("allow_ips", AllowIpsTotalTooLong { chars: 40000 }),
         ("model_limits", ModelLimitsEmptyEntry { position: 1 }),
         (
             "model_limits",

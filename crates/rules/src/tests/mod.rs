@@ -6,8 +6,10 @@ mod checks;
 mod example;
 mod json;
 mod lang_time;
+mod limits;
 mod messages;
 mod robustness;
+mod search;
 
 use crate::{check_body, check_field, Context, Violation};
 
