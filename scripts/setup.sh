@@ -63,9 +63,12 @@ if $clients; then
 fi
 if ((${#packages[@]})); then
   say "apt-get install ${packages[*]}"
-  as_root apt-get -o DPkg::Lock::Timeout=600 update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    "${packages[@]}" >/dev/null
+  if ! as_root apt-get -o DPkg::Lock::Timeout=600 update -qq ||
+    ! as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+      "${packages[@]}" >/dev/null; then
+    echo "setup: cannot install ${packages[*]} (apt-get failed); install them and run again" >&2
+    exit 1
+  fi
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
