@@ -8,7 +8,7 @@ import init, {
   validateBody,
   validateField,
 } from "./pkg/tokenbatch_wasm.js";
-import { t, lang, setLang, initialLang, translateStatic, LANGS } from "./i18n.js";
+import { t, tIn, lang, setLang, initialLang, translateStatic, LANGS } from "./i18n.js";
 import {
   call,
   loadSession,
@@ -21,6 +21,9 @@ import {
 import { setQuotaPerUsd, valueText } from "./format.js";
 import { TokenTable } from "./table.js";
 import { BatchForm } from "./form.js";
+import { ResultView } from "./result.js";
+import { ConfirmDialog } from "./confirm.js";
+import { pageMessage, labelled } from "./messages.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,6 +40,12 @@ const state = {
    * user applies the same body, so a batch whose answer was lost is never applied twice, even after a reload.
    */
   pendingApply: loadPendingApply(),
+  /** The last successful preview ({ body, envelope, total }) while the form still sends that very body. */
+  preview: null,
+  /** Whether a preview was cleared because the form or the selection changed after it. */
+  previewStale: false,
+  /** Counts sign-outs: an answer to a call made before the last one is dropped. */
+  epoch: 0,
 };
 
 const now = () => Date.now() / 1000;
@@ -48,23 +57,43 @@ const rules = {
   formatUtc: (seconds) => formatUtc(seconds),
 };
 
+const labelCache = new Map();
+
+/** Field name → the form's label in language `tag`; the selection and the ticked fields named too. */
+function labelsFor(tag) {
+  if (!labelCache.has(tag)) {
+    const labels = new Map(JSON.parse(describeFields(tag)).fields.map((field) => [field.name, field.label]));
+    labels.set("ids", tIn(tag, "selectionName"));
+    labels.set("update_fields", tIn(tag, "fieldsName"));
+    labelCache.set(tag, labels);
+  }
+  return labelCache.get(tag);
+}
+
+/** The page's sentence for one of the rules' (or the server's) errors and warnings written in language `tag`. */
+const wording = (item, tag = lang()) => pageMessage(item, labelsFor(tag));
+
 function show(element, text) {
   element.textContent = text;
   element.hidden = !text;
 }
 
-/** A failed call in words: what happened and that the form is intact. */
-function describeError(error) {
+/**
+ * A failed call in words: what happened and that the form is intact. `tag`: the language of a batch answer's
+ * message, whose field names are then given as the form's labels.
+ */
+function describeError(error, tag) {
   if (!(error instanceof ApiError)) return t("networkError", { error: String(error) });
+  const message = tag && error.envelope ? labelled(error.message, labelsFor(tag)) : error.message;
   switch (error.kind) {
     case "network":
-      return t("networkError", { error: error.message });
+      return t("networkError", { error: message });
     case "auth":
-      return t("sessionExpired", { message: error.message });
+      return t("sessionExpired", { message });
     case "rejected":
-      return t("serverRejected", { message: error.message });
+      return t("serverRejected", { message });
     default:
-      return t("httpError", { status: error.status, message: error.message });
+      return t("httpError", { status: error.status, message });
   }
 }
 
@@ -83,6 +112,8 @@ function applyLanguage(tag) {
   form.describe(state.description);
   table.render();
   renderVerdict(form.verdict);
+  result.render();
+  confirmDialog.render();
 }
 
 // ---- the rules module and the server's version -------------------------------------------------------
@@ -104,28 +135,44 @@ async function checkVersion() {
 
 // ---- session ---------------------------------------------------------------------------------------------
 
-async function signIn(session) {
+/** `focus`: the user signed in with the form, so focus moves on from the button that is now hidden. */
+async function signIn(session, { focus = false } = {}) {
   // The groups route needs the identity headers, so it doubles as the credentials check.
   const groups = await call(session, "GET", "/api/user/self/groups");
   state.session = session;
   state.allowedGroups = Object.keys(groups.data ?? {});
   saveSession(session);
+  // A key left by another user's Apply is not this user's to send.
+  if (state.pendingApply && state.pendingApply.userId !== session.userId) setPendingApply(null);
   form.setGroups(state.allowedGroups);
   $("signed-in-as").textContent = t("signedInAs", { id: session.userId });
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
   $("sign-out").hidden = false;
+  if (focus) $("tokens-title").focus();
   await table.load(1);
   form.validate();
 }
 
+/** Forgets everything of the user: session, pending Apply, selection, search, form, preview and result. */
 function signOut() {
+  state.epoch += 1;
+  confirmDialog.close();
   clearSession();
+  setPendingApply(null);
   state.session = null;
   state.allowedGroups = undefined;
+  state.preview = null;
+  result.clear();
+  table.reset();
+  form.reset();
+  state.previewStale = false;
+  $("signed-in-as").textContent = "";
+  show($("sign-in-error"), "");
   $("workspace").hidden = true;
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
+  $("user-id").value = "";
   $("access-token").value = "";
   $("user-id").focus();
 }
@@ -138,7 +185,7 @@ $("sign-in-form").addEventListener("submit", async (event) => {
   button.textContent = t("signingIn");
   show($("sign-in-error"), "");
   try {
-    await signIn(session);
+    await signIn(session, { focus: true });
   } catch (error) {
     const message = error instanceof ApiError && error.kind === "auth" ? t("signInFailed", { message: error.message }) : describeError(error);
     show($("sign-in-error"), message);
@@ -167,12 +214,40 @@ const form = new BatchForm($("batch"), {
   rules,
   getIds: () => table.selectedIds(),
   onVerdict: renderVerdict,
+  wording: (item) => wording(item),
 });
 
+const result = new ResultView($("result"), {
+  labels: () => form.labels(),
+  nameOf: (id) => table.nameOf(id),
+  wording,
+  rejudge: (body) => rules.validateBody(body),
+  describeError,
+});
+
+const confirmDialog = new ConfirmDialog($("confirm-dialog"), { onConfirm: () => send(false) });
+
+/**
+ * After every validation: a preview no longer matching the form is dropped (and cleared from the screen);
+ * Preview waits while the form shows an error; Apply also needs the preview of exactly this form.
+ */
 function renderVerdict(verdict) {
-  const blocked = !verdict || !verdict.ok;
-  for (const button of [$("preview"), $("apply")]) button.disabled = blocked || state.busy || !state.session;
-  show($("form-blocked"), verdict && blocked ? t("formBlocked") : "");
+  const body = form.bodyText();
+  if (state.preview && state.preview.body !== body) {
+    state.preview = null;
+    state.previewStale = true;
+  }
+  if (result.showsPreviewOtherThan(body)) {
+    result.clear();
+    state.previewStale = true;
+  }
+  const off = state.busy || !state.session;
+  const blocked = Boolean(verdict && !verdict.ok && form.showsErrors);
+  $("preview").disabled = off || blocked;
+  $("apply").disabled = off || blocked || !verdict?.ok || !state.preview;
+  show($("form-blocked"), blocked ? t("formBlocked") : "");
+  const needsPreview = !off && !blocked && !state.preview;
+  show($("apply-hint"), needsPreview ? t(state.previewStale ? "previewStale" : "previewFirst") : "");
 }
 
 // ---- preview and apply -------------------------------------------------------------------------------------
@@ -212,162 +287,65 @@ function outcomeUnknown(error) {
   return error.kind === "http" && (error.status >= 500 || error.status === 408 || error.status < 400);
 }
 
+/** Whether the form may be sent: a form with problems shows all of them (untouched fields too) instead. */
+function ready() {
+  if (state.busy || !state.session) return false;
+  if (form.validate()?.ok) return true;
+  form.reveal();
+  return false;
+}
+
+/** Apply asks first, with the preview's counts and the values about to be written. */
+function confirmApply() {
+  if (!ready() || !state.preview) return;
+  const preview = state.preview;
+  confirmDialog.open(() => ({
+    changed: preview.envelope.data,
+    total: preview.total,
+    changes: form.chosen().map(({ name, label, value }) => [label, valueText(name, value)]),
+    expires: (form.verdict?.warnings ?? []).some((warning) => warning.code === "expired_time.past"),
+  }));
+}
+
 async function send(dryRun) {
-  const verdict = form.validate();
-  if (!verdict?.ok || state.busy) return;
+  if (!ready() || (!dryRun && !state.preview)) return;
   const body = form.bodyText();
+  const total = table.selectedIds().length;
+  const epoch = state.epoch;
   const query = dryRun ? { validate_only: "true" } : { details: "true" };
   const clicked = dryRun ? $("preview") : $("apply");
   const label = clicked.textContent;
   state.busy = true;
-  renderVerdict(verdict);
+  renderVerdict(form.verdict);
   clicked.textContent = t("working");
-  const result = $("result");
-  result.hidden = false;
   const headers = dryRun ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
   try {
     const envelope = await call(state.session, "PUT", "/api/token/batch", { query, body, headers });
+    if (epoch !== state.epoch) return;
+    // An applied batch changed the tokens: the next Apply needs a new preview.
+    state.preview = dryRun ? { body, envelope, total } : null;
+    state.previewStale = false;
     if (!dryRun) setPendingApply(null);
-    renderResult(envelope, dryRun);
+    result.show({ dryRun, body, envelope });
     if (!dryRun) await table.load();
   } catch (error) {
+    if (epoch !== state.epoch) return;
+    // An apply that may have been applied keeps its preview and key: Apply again is the safe retry.
     const unknown = !dryRun && outcomeUnknown(error);
+    if (!unknown) state.preview = null;
     if (!dryRun && !unknown) setPendingApply(null);
-    renderFailure(error, unknown);
+    result.show({ dryRun, body, error, unknown });
   } finally {
     state.busy = false;
     clicked.textContent = label;
     renderVerdict(form.validate());
-    $("result-title").focus();
+    if (epoch === state.epoch) $("result-title").focus();
   }
 }
 
 $("preview").addEventListener("click", () => send(true));
-$("apply").addEventListener("click", () => send(false));
+$("apply").addEventListener("click", confirmApply);
 $("batch-form").addEventListener("submit", (event) => event.preventDefault());
-
-/** `unknown`: an apply that may have been applied; the pending key makes clicking Apply again safe. */
-function renderFailure(error, unknown) {
-  const summary = $("result-summary");
-  summary.className = "error";
-  summary.setAttribute("role", "alert");
-  summary.textContent = unknown ? `${describeError(error)} ${t("retrySafe")}` : describeError(error);
-  $("result-replayed").hidden = true;
-  $("result-dataset").replaceChildren();
-  const list = $("result-errors");
-  list.replaceChildren();
-  for (const item of error.envelope?.errors ?? []) {
-    const line = document.createElement("li");
-    line.dataset.code = item.code;
-    line.textContent = item.message;
-    list.append(line);
-  }
-  $("result-warnings").replaceChildren();
-}
-
-function renderResult(envelope, dryRun) {
-  const summary = $("result-summary");
-  summary.className = "success";
-  summary.removeAttribute("role");
-  summary.textContent = t(dryRun ? "previewSummary" : "applySummary", {
-    changed: envelope.data,
-    unchanged: envelope.unchanged,
-  });
-  // A retry with the pending key: the server wrote nothing this time and answered the first attempt again.
-  const replayed = $("result-replayed");
-  replayed.textContent = t("replayedNote");
-  replayed.hidden = dryRun || envelope.replayed !== true;
-  $("result-errors").replaceChildren();
-  const warnings = $("result-warnings");
-  warnings.replaceChildren();
-  for (const warning of envelope.warnings ?? []) {
-    const line = document.createElement("li");
-    line.className = "warning";
-    line.dataset.code = warning.code;
-    line.textContent = warning.message;
-    warnings.append(line);
-  }
-  renderChanges(envelope.results ?? [], dryRun);
-}
-
-/**
- * Result rows shown at first and added per click: with 10 000 rows listed, building the list took about 1 s in
- * Chromium and every later change of the page (the token table's reload) another 1.3 s.
- */
-const RESULT_ROWS_STEP = 500;
-
-/** One row per token: outcome and every value that differs, before → after; the first rows, then more on demand. */
-function renderChanges(results, dryRun) {
-  const labels = form.labels();
-  labels.set("status", t("fieldStatus"));
-  const tableElement = document.createElement("table");
-  tableElement.className = "changes";
-  const head = tableElement.createTHead().insertRow();
-  for (const key of ["colId", "colName", "colOutcome", "colChanges"]) {
-    const cell = document.createElement("th");
-    cell.scope = "col";
-    cell.textContent = t(key);
-    head.append(cell);
-  }
-  const body = tableElement.createTBody();
-  const appendRows = (from, to) => {
-    for (const item of results.slice(from, to)) appendChangeRow(body, item, dryRun, labels);
-  };
-  let shown = Math.min(results.length, RESULT_ROWS_STEP);
-  appendRows(0, shown);
-  const wrap = document.createElement("div");
-  wrap.className = "table-wrap";
-  wrap.tabIndex = 0;
-  wrap.append(tableElement);
-  const more = document.createElement("button");
-  more.type = "button";
-  more.id = "result-more";
-  const labelMore = () => {
-    const remaining = results.length - shown;
-    more.textContent = t("showMoreResults", { count: Math.min(RESULT_ROWS_STEP, remaining), remaining });
-    more.hidden = remaining === 0;
-  };
-  more.addEventListener("click", () => {
-    const next = Math.min(results.length, shown + RESULT_ROWS_STEP);
-    appendRows(shown, next);
-    shown = next;
-    labelMore();
-  });
-  labelMore();
-  $("result-dataset").replaceChildren(wrap, more);
-}
-
-/** The row of one token's result. */
-function appendChangeRow(body, item, dryRun, labels) {
-  const row = body.insertRow();
-  row.dataset.id = String(item.id);
-  row.dataset.outcome = item.outcome;
-  row.insertCell().textContent = String(item.id);
-  row.insertCell().textContent = table.nameOf(item.id);
-  const updated = item.outcome === "updated";
-  row.insertCell().textContent = t(updated ? (dryRun ? "outcomeWillUpdate" : "outcomeUpdated") : "outcomeUnchanged");
-  const changes = row.insertCell();
-  const list = document.createElement("ul");
-  list.className = "diff";
-  for (const [field, before] of Object.entries(item.before)) {
-    const after = item.after[field];
-    if (before === after) continue;
-    const line = document.createElement("li");
-    line.dataset.field = field;
-    const name = document.createElement("span");
-    name.className = "diff-field";
-    name.textContent = `${labels.get(field) ?? field}: `;
-    const was = document.createElement("del");
-    was.textContent = valueText(field, before);
-    const arrow = document.createTextNode(" → ");
-    const became = document.createElement("ins");
-    became.textContent = valueText(field, after);
-    line.append(name, was, arrow, became);
-    list.append(line);
-  }
-  if (list.children.length === 0) changes.textContent = t("noChanges");
-  else changes.append(list);
-}
 
 // ---- start -------------------------------------------------------------------------------------------------
 

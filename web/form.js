@@ -3,28 +3,64 @@
 
 import { t } from "./i18n.js";
 import { usd, units, fromDateTimeLocal } from "./format.js";
+import { fieldOf } from "./messages.js";
 
 /** A JSON number literal, exactly as the server's parser reads one. */
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
-/** The part of an error's path that names a field: "ids[3]" -> "ids". */
-const fieldOf = (path) => path.split("[")[0];
+/** The latest date the expiry picker offers: the rules' largest expiry is 9999-12-31 23:59:59 UTC. */
+const LATEST_DATE = "9999-12-31T23:59";
+
+/** A datetime-local value whose year has at most 4 digits (the picker takes up to 6). */
+const FOUR_DIGIT_YEAR = /^\d{4}-/;
 
 export class BatchForm {
   /**
    * `rules`: {validateBody(text), validateField(name, json)} returning parsed verdicts, using the current
    * language, clock and allowed groups. `getIds()`: the selected token ids. `onVerdict(verdict)`: after
-   * every validation.
+   * every validation. `wording(item)`: the sentence shown for one of the rules' errors or warnings.
+   *
+   * A field's messages are shown once its value was edited, every message once the user tried to preview
+   * or apply (`reveal()`): a form nobody has touched yet shows no errors.
    */
-  constructor(root, { rules, getIds, onVerdict }) {
+  constructor(root, { rules, getIds, onVerdict, wording }) {
     this.root = root;
     this.rules = rules;
     this.getIds = getIds;
     this.onVerdict = onVerdict;
+    this.wording = wording;
     this.fields = [];
     this.groups = [];
     this.verdict = null;
+    this.revealed = false;
+    /** Whether the last validation showed an error (the buttons wait until it is fixed). */
+    this.showsErrors = false;
     this.container = root.querySelector("#fields");
+  }
+
+  /** Shows every message, the ones of untouched fields and of the selection too; focuses the first error. */
+  reveal() {
+    this.revealed = true;
+    const verdict = this.validate();
+    const first = this.fields.find((entry) => entry.input.getAttribute("aria-invalid") === "true");
+    if (first) first.input.focus();
+    else this.root.querySelector("#form-summary").focus();
+    return verdict;
+  }
+
+  /** Back to a form nobody has touched: no field ticked, no value, no message (sign-out). */
+  reset() {
+    this.revealed = false;
+    for (const entry of this.fields) {
+      entry.dirty = false;
+      entry.use.checked = false;
+      if (entry.input.tagName === "SELECT") entry.input.selectedIndex = 0;
+      else entry.input.value = "";
+      entry.input.disabled = false;
+      if (entry.neverBox) entry.neverBox.checked = false;
+    }
+    this.setGroups([]);
+    this.validate();
   }
 
   /** Builds one control per field the first time, and only relabels later, so values survive. */
@@ -43,6 +79,7 @@ export class BatchForm {
     const holder = this.root.querySelector("#group-choices");
     if (!holder) return;
     holder.replaceChildren();
+    if (groups.length === 0) return;
     const label = document.createElement("span");
     label.textContent = t("groupsAvailable");
     holder.append(label);
@@ -107,16 +144,16 @@ export class BatchForm {
     this.container.append(box);
 
     // Editing a value means wanting it written: tick the field (it can be unticked again).
-    control.addEventListener("input", () => {
+    const edited = () => {
       use.checked = true;
+      entry.dirty = true;
       this.validate();
-    });
-    control.addEventListener("change", () => {
-      use.checked = true;
-      this.validate();
-    });
+    };
+    control.addEventListener("input", edited);
+    control.addEventListener("change", edited);
     use.addEventListener("change", () => this.validate());
-    return { field, box, use, useLabel, valueLabel, help, messages, input, ...extras };
+    const entry = { field, box, use, useLabel, valueLabel, help, messages, input, dirty: false, ...extras };
+    return entry;
   }
 
   /** The control for one kind of entry; returns what later code needs to reach. */
@@ -125,7 +162,7 @@ export class BatchForm {
     const make = (tag, props = {}) => Object.assign(document.createElement(tag), props);
     switch (field.entry) {
       case "unix_seconds": {
-        const input = make("input", { type: "datetime-local", id, step: 60 });
+        const input = make("input", { type: "datetime-local", id, step: 60, max: LATEST_DATE });
         const neverBox = make("input", { type: "checkbox", id: `never-${field.name}` });
         const neverLabel = make("label", { htmlFor: neverBox.id });
         const never = make("span", { className: "inline" });
@@ -200,8 +237,9 @@ export class BatchForm {
     switch (field.entry) {
       case "unix_seconds": {
         if (entry.neverBox.checked) return String(field.never);
-        if (!input.value) return null;
-        const seconds = fromDateTimeLocal(input.value);
+        // A date typed halfway (the picker's value is then empty) is a date the user meant, not none.
+        if (!input.value) return input.validity.badInput ? JSON.stringify("") : null;
+        const seconds = FOUR_DIGIT_YEAR.test(input.value) ? fromDateTimeLocal(input.value) : null;
         return seconds === null ? JSON.stringify(input.value) : String(seconds);
       }
       case "integer": {
@@ -234,6 +272,7 @@ export class BatchForm {
     if (this.fields.length === 0) return null;
     const shown = new Map(this.fields.map((entry) => [entry.field.name, new Set()]));
     const summary = [];
+    let showsErrors = false;
     for (const entry of this.fields) {
       entry.messages.replaceChildren();
       entry.input.removeAttribute("aria-invalid");
@@ -241,20 +280,26 @@ export class BatchForm {
       this.showHints(entry);
       if (entry.gutter) this.renderGutter(entry, []);
     }
+    const visible = (entry) => entry.dirty || this.revealed;
     const say = (entry, kind, item) => {
+      if (!visible(entry)) return;
+      const message = this.wording(item);
       const seen = shown.get(entry.field.name);
-      if (seen.has(item.message)) return;
-      seen.add(item.message);
+      if (seen.has(message)) return;
+      seen.add(message);
       const line = document.createElement("li");
       line.className = kind;
       line.dataset.code = item.code;
-      line.textContent = item.message;
+      line.textContent = message;
       entry.messages.append(line);
-      if (kind === "error") entry.input.setAttribute("aria-invalid", "true");
+      if (kind === "error") {
+        entry.input.setAttribute("aria-invalid", "true");
+        showsErrors = true;
+      }
     };
     const badLines = new Map();
     const noteLine = (entry, item) => {
-      if (item.line) badLines.set(entry, [...(badLines.get(entry) ?? []), item.line]);
+      if (item.line && visible(entry)) badLines.set(entry, [...(badLines.get(entry) ?? []), item.line]);
     };
 
     for (const entry of this.fields.filter((candidate) => candidate.use.checked)) {
@@ -286,15 +331,18 @@ export class BatchForm {
     }
     for (const [entry, lines] of badLines) this.renderGutter(entry, lines);
 
+    // Problems of the body as a whole (nothing selected, nothing ticked) wait for an attempt to preview or apply.
     const list = this.root.querySelector("#form-summary");
     list.replaceChildren();
-    for (const item of summary) {
+    for (const item of this.revealed ? summary : []) {
       const line = document.createElement("li");
       line.className = item.warning ? "warning" : "error";
       line.dataset.code = item.code;
-      line.textContent = item.message;
+      line.textContent = this.wording(item);
       list.append(line);
+      if (!item.warning) showsErrors = true;
     }
+    this.showsErrors = showsErrors;
     this.verdict = verdict;
     this.onVerdict(verdict);
     return verdict;
@@ -332,6 +380,13 @@ export class BatchForm {
       }),
     );
     entry.gutter.scrollTop = entry.input.scrollTop;
+  }
+
+  /** The ticked fields and the values the body carries for them: `{ name, label, value }` (value parsed). */
+  chosen() {
+    return this.fields
+      .filter((entry) => entry.use.checked)
+      .map((entry) => ({ name: entry.field.name, label: entry.field.label, value: JSON.parse(this.jsonValue(entry) ?? "null") }));
   }
 
   /** Labels of the fields (and status) for the before → after diff. */

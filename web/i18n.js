@@ -94,6 +94,21 @@ const STRINGS = {
     true: "是",
     false: "否",
     empty: "（空）",
+    selectionName: "所选令牌",
+    fieldsName: "要修改的字段",
+    needSelection: "请先在上方的表格中至少选择一个令牌。",
+    needField: "请至少勾选一个要修改的字段。",
+    needValue: "请填写“{label}”的值，或取消勾选该字段。",
+    dateInvalid: "请输入有效的日期和时间：年份为 4 位数，最大为 9999（最晚 9999-12-31 23:59）。",
+    previewFirst: "应用前请先预览：只有与当前表单完全一致的预览之后才能应用。",
+    previewStale: "表单或所选令牌已更改，之前的预览已清除：请重新预览。",
+    confirmTitle: "确认应用修改",
+    confirmSummary: "{total} 个令牌中将修改 {changed} 个：{changes}",
+    confirmExpires: "过期时间已经过去：这些令牌将立即过期。",
+    confirmNote: "此操作会直接写入数据库。",
+    confirmApply: "确认应用",
+    cancel: "取消",
+    listSeparator: "；",
   },
   en: {
     title: "Batch token editor",
@@ -187,6 +202,21 @@ const STRINGS = {
     true: "yes",
     false: "no",
     empty: "(empty)",
+    selectionName: "selected tokens",
+    fieldsName: "fields to change",
+    needSelection: "Select at least one token in the table above.",
+    needField: "Tick at least one field to change.",
+    needValue: "Enter a value for “{label}”, or untick that field.",
+    dateInvalid: "Enter a valid date and time: a 4-digit year, at most 9999 (9999-12-31 23:59 at the latest).",
+    previewFirst: "Preview before applying: Apply needs a preview of exactly the form as it is now.",
+    previewStale: "The form or the selection changed, so the earlier preview was cleared: preview again.",
+    confirmTitle: "Apply these changes?",
+    confirmSummary: "{changed} of {total} tokens will change: {changes}",
+    confirmExpires: "The expiry is in the past: these tokens will expire immediately.",
+    confirmNote: "This writes to the database.",
+    confirmApply: "Apply",
+    cancel: "Cancel",
+    listSeparator: "; ",
   },
 };
 
@@ -225,7 +255,12 @@ export function lang() {
 
 /** The string for `key` with `{name}` placeholders filled from `vars`. */
 export function t(key, vars = {}) {
-  const text = STRINGS[current][key] ?? STRINGS["zh-CN"][key] ?? key;
+  return tIn(current, key, vars);
+}
+
+/** The string for `key` in language `tag` (a message kept in the language it was asked in). */
+export function tIn(tag, key, vars = {}) {
+  const text = (STRINGS[tag] ?? STRINGS["zh-CN"])[key] ?? STRINGS["zh-CN"][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }
 

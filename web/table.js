@@ -44,6 +44,10 @@ export class TokenTable {
     this.total = 0;
     this.page = 1;
     this.search = { keyword: "", token: "" };
+    /** Whether the last load failed: nothing on screen then answers the current list or search. */
+    this.failed = false;
+    /** Counts resets (sign-outs): an answer to a request made before the last one is dropped. */
+    this.generation = 0;
     this.element = (id) => root.querySelector(`#${id}`);
 
     this.element("search-form").addEventListener("submit", (event) => {
@@ -99,23 +103,51 @@ export class TokenTable {
     return this.selected.get(id)?.name ?? "";
   }
 
-  /** Loads page `page` of the current list or search; keeps what is on screen if that fails. */
+  /** Back to an empty table with no search and nothing selected (sign-out). */
+  reset() {
+    this.generation += 1;
+    this.selected.clear();
+    this.rows = [];
+    this.total = 0;
+    this.page = 1;
+    this.failed = false;
+    this.search = { keyword: "", token: "" };
+    this.element("search-keyword").value = "";
+    this.element("search-token").value = "";
+    this.element("tokens-error").hidden = true;
+    this.element("tokens-busy").hidden = true;
+    this.render();
+    this.changed();
+  }
+
+  /**
+   * Loads page `page` of the current list or search. A failure (a refused search pattern, a lost connection)
+   * empties the table: the rows, page count and "select all" of an earlier search would not be this one's.
+   */
   async load(page = this.page) {
     const wanted = Math.min(Math.max(1, page), this.pages);
+    const generation = this.generation;
     const busy = this.element("tokens-busy");
     busy.hidden = false;
     try {
       const data = await this.fetchPage({ ...this.search, page: wanted, size: this.pageSize });
+      if (generation !== this.generation) return;
       this.rows = data.items;
       this.total = data.total;
       this.page = data.page;
+      this.failed = false;
       // Rows changed on the server (after a batch) replace the copies kept for the selection.
       for (const token of this.rows) if (this.selected.has(token.id)) this.selected.set(token.id, token);
       this.element("tokens-error").hidden = true;
     } catch (error) {
+      if (generation !== this.generation) return;
+      this.rows = [];
+      this.total = 0;
+      this.page = 1;
+      this.failed = true;
       this.onError(error, this.element("tokens-error"));
     } finally {
-      busy.hidden = true;
+      if (generation === this.generation) busy.hidden = true;
     }
     this.render();
   }
@@ -129,6 +161,7 @@ export class TokenTable {
     }
     button.disabled = true;
     button.textContent = t("selectingAll");
+    const generation = this.generation;
     try {
       const pages = Math.ceil(this.total / MAX_PAGE_SIZE);
       // A few pages at a time (100 pages took 1.7 s one after another, 1.0 s four at a time); the first failure
@@ -140,6 +173,7 @@ export class TokenTable {
           const page = next++;
           try {
             const data = await this.fetchPage({ ...this.search, page, size: MAX_PAGE_SIZE });
+            if (generation !== this.generation) return;
             for (const token of data.items) this.selected.set(token.id, token);
           } catch (error) {
             failed = true;
@@ -149,12 +183,13 @@ export class TokenTable {
       };
       const workers = Array.from({ length: Math.min(SELECT_ALL_CONCURRENCY, pages) }, fetchPages);
       const failure = (await Promise.allSettled(workers)).find((outcome) => outcome.status === "rejected");
+      if (generation !== this.generation) return;
       if (failure) throw failure.reason;
       this.element("tokens-error").hidden = true;
     } catch (error) {
       this.onError(error, this.element("tokens-error"));
     } finally {
-      button.disabled = false;
+      if (generation === this.generation) button.disabled = false;
     }
     this.render();
     this.changed();
@@ -233,11 +268,9 @@ export class TokenTable {
 
   renderPager() {
     const info = this.searching ? "searchInfo" : "pageInfo";
-    this.element("page-info").textContent = t(info, {
-      page: this.page,
-      pages: this.pages,
-      total: this.total,
-    });
+    this.element("page-info").textContent = this.failed
+      ? ""
+      : t(info, { page: this.page, pages: this.pages, total: this.total });
     this.element("page-prev").disabled = this.page <= 1;
     this.element("page-next").disabled = this.page >= this.pages;
   }

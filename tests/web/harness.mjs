@@ -2,9 +2,9 @@
 // `tokenbatch demo`, Debian's Chromium driven by playwright-core, and a plain SQL view of the database.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve, dirname } from "node:path";
+import { join, resolve, dirname, extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -133,9 +133,29 @@ export async function setUp() {
   };
 }
 
+/**
+ * TOKENBATCH_WEB_DIR: a directory whose page files (index.html, *.js, style.css; not pkg/) the browser gets
+ * instead of the copies embedded in the binary, to run these tests against another version of the page (the
+ * previous commit's, to see a new test fail) without rebuilding. Unset, the binary serves everything.
+ */
+const WEB_DIR = process.env.TOKENBATCH_WEB_DIR;
+const WEB_TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8" };
+
+async function servePageFrom(context, server, dir) {
+  await context.route(`${server.url}/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    const file = join(dir, path === "/" ? "index.html" : path.slice(1));
+    if (path.startsWith("/api/") || path.startsWith("/pkg/") || !WEB_TYPES[extname(file)] || !existsSync(file)) {
+      return route.continue();
+    }
+    await route.fulfill({ status: 200, contentType: WEB_TYPES[extname(file)], body: readFileSync(file) });
+  });
+}
+
 /** A new browser context (its own sessionStorage) on the page, with page errors collected. */
 export async function openPage(env, { viewport = { width: 1280, height: 900 } } = {}) {
   const context = await env.browser.newContext({ viewport });
+  if (WEB_DIR) await servePageFrom(context, env.server, WEB_DIR);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
@@ -168,4 +188,37 @@ export async function searchByName(page, keyword) {
 /** The texts shown beside a field, by kind ("error" or "warning"). */
 export async function fieldMessages(page, field, kind = "error") {
   return page.locator(`#messages-${field} li.${kind}`).allTextContents();
+}
+
+/** Whether `request` is a batch call: a Preview (`validate_only=true`) when `dryRun`, an Apply otherwise. */
+export function isBatch(request, dryRun) {
+  const url = new URL(request.url());
+  return request.method() === "PUT" && url.pathname === "/api/token/batch" && (url.searchParams.get("validate_only") === "true") === dryRun;
+}
+
+/** Waits until `button` has its own label back: the call it started is over and its answer shown. */
+async function settled(page, button, label) {
+  await page.waitForFunction(([id, text]) => document.getElementById(id).textContent === text, [button, label]);
+}
+
+/** Clicks Preview and waits for its answer (or failure) on screen. */
+export async function preview(page) {
+  const label = await page.textContent("#preview");
+  await Promise.all([page.waitForRequest((request) => isBatch(request, true)), page.click("#preview")]);
+  await settled(page, "preview", label);
+}
+
+/** Clicks Apply, confirms in the dialog, and waits for the answer (or failure) on screen. */
+export async function applyConfirmed(page) {
+  const label = await page.textContent("#apply");
+  await page.click("#apply");
+  await page.waitForSelector("#confirm-dialog[open]");
+  await Promise.all([page.waitForRequest((request) => isBatch(request, false)), page.click("#confirm-apply")]);
+  await settled(page, "apply", label);
+}
+
+/** Preview, then Apply confirmed: what a user does to write a batch. */
+export async function previewAndApply(page) {
+  await preview(page);
+  await applyConfirmed(page);
 }

@@ -6,8 +6,11 @@ import { join } from "node:path";
 import {
   ARTIFACTS,
   api,
+  applyConfirmed,
   fieldMessages,
   openPage,
+  preview,
+  previewAndApply,
   searchByName,
   setUp,
   signIn,
@@ -80,7 +83,7 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   assert.match(await page.textContent("#usd-remain_quota"), /2/);
   await page.screenshot({ path: join(ARTIFACTS, "form-validation-error.png"), fullPage: true });
 
-  // The same input sent to the server itself: the very same sentences.
+  // The same input sent to the server itself: the very same sentences, with the form's labels for the API's names.
   const body = JSON.stringify({
     ids: WEB_IDS,
     update_fields: ["group", "remain_quota", "allow_ips"],
@@ -91,8 +94,8 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   const server = await api(env.server, env.session, "PUT", "/api/token/batch?validate_only=true", body);
   assert.equal(server.envelope.success, false);
   const serverMessage = (field) => server.envelope.errors.filter((e) => e.field === field).map((e) => e.message);
-  assert.deepEqual(groupErrors, serverMessage("group"));
-  assert.deepEqual(ipErrors, serverMessage("allow_ips"));
+  assert.deepEqual(groupErrors, serverMessage("group").map((message) => message.replace(/^group /, "“分组”")));
+  assert.deepEqual(ipErrors, serverMessage("allow_ips").map((message) => message.replace(/^allow_ips /, "“IP 白名单”")));
   assert.match(ipErrors[0], /第 2 行/);
 
   // Fixed: no messages, the buttons come alive.
@@ -101,6 +104,7 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   assert.deepEqual(await fieldMessages(page, "group"), []);
   assert.deepEqual(await fieldMessages(page, "allow_ips"), []);
   assert.ok(await page.isEnabled("#preview"));
+  assert.ok(await page.isDisabled("#apply"), "Apply waits for a preview");
   const before = tokenRows(WEB_IDS);
   const othersBefore = tokenRows(NOT_SELECTED);
 
@@ -113,8 +117,14 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   assert.match(diff, /default → vip/);
   assert.deepEqual(tokenRows(WEB_IDS), before, "a preview writes nothing");
 
-  // Apply: counts, per-token outcome, the table refreshed, the database changed.
+  // Apply, once confirmed: counts, per-token outcome, the table refreshed, the database changed.
   await page.click("#apply");
+  await page.waitForSelector("#confirm-dialog[open]");
+  assert.equal(
+    await page.textContent("#confirm-text"),
+    "9 个令牌中将修改 9 个：分组 → vip；剩余额度 → 1,000,000 (≈ 2 美元)；IP 白名单 → 10.0.0.1, 10.0.0.0/8",
+  );
+  await page.click("#confirm-apply");
   await page.waitForFunction(() => document.querySelector("#result-summary").textContent.includes("已完成"));
   assert.equal(await page.locator('#result-dataset tr[data-outcome="updated"]').count(), 9);
   await page.screenshot({ path: join(ARTIFACTS, "result.png"), fullPage: true });
@@ -128,8 +138,11 @@ test("sign in, search, select, see the server's own message for a bad value, fix
     [...document.querySelectorAll("#token-table tbody tr[data-id]")].every((row) => row.cells[5].textContent === "vip"),
   );
 
-  // Applying the same values again changes nothing, and says so.
-  await page.click("#apply");
+  // Applying the same values again changes nothing, and says so: the preview first, then Apply.
+  assert.ok(await page.isDisabled("#apply"), "the applied preview is used up");
+  await preview(page);
+  assert.match(await page.textContent("#result-summary"), /将修改 0 个令牌，9 个保持不变/);
+  await applyConfirmed(page);
   await page.waitForFunction(() => /0 个令牌，9 个/.test(document.querySelector("#result-summary").textContent));
   assert.deepEqual(errors, []);
 });
@@ -150,8 +163,9 @@ test("English: the page and the rules speak English, word for word as the server
   const body = '{"ids":[841],"update_fields":["remain_quota","model_limits"],"remain_quota":1.5,"model_limits":"gpt-4o,,gpt-4o-mini"}';
   const server = await api(env.server, env.session, "PUT", "/api/token/batch?lang=en", body);
   const messages = (field) => server.envelope.errors.filter((e) => e.field === field).map((e) => e.message);
-  assert.deepEqual(quotaErrors, messages("remain_quota"));
-  assert.deepEqual(modelErrors, messages("model_limits"));
+  const labelled = (list, name, label) => list.map((message) => message.replace(new RegExp(`^${name} `), `“${label}” `));
+  assert.deepEqual(quotaErrors, labelled(messages("remain_quota"), "remain_quota", "Remaining quota"));
+  assert.deepEqual(modelErrors, labelled(messages("model_limits"), "model_limits", "Model limits"));
   assert.match(quotaErrors[0], /must be a JSON integer/);
 
   // Switching back keeps every value and re-judges it in Chinese.
@@ -169,18 +183,23 @@ test("an expiry in the past is allowed with the server's warning; never expires 
   const warnings = await fieldMessages(page, "expired_time", "warning");
   assert.equal(warnings.length, 1);
   assert.match(await page.textContent("#utc-expired_time"), /UTC/);
-  assert.ok(await page.isEnabled("#apply"), "a past expiry is a legitimate bulk revoke");
+  assert.ok(await page.isEnabled("#preview"), "a past expiry is a legitimate bulk revoke");
 
   const seconds = await page.evaluate(() => Math.floor(new Date("2020-01-02T03:04").getTime() / 1000));
   const body = JSON.stringify({ ids: [844], update_fields: ["expired_time"], expired_time: seconds });
   const server = await api(env.server, env.session, "PUT", "/api/token/batch?validate_only=true", body);
-  assert.deepEqual(warnings, server.envelope.warnings.filter((w) => w.field === "expired_time").map((w) => w.message));
+  // The server's sentence, with the field's label and the date as typed in place of the unix seconds.
+  const serverWarnings = server.envelope.warnings.filter((w) => w.field === "expired_time").map((w) => w.message);
+  assert.deepEqual(
+    warnings,
+    serverWarnings.map((message) => message.replace("expired_time ", "“过期时间”").replace(String(seconds), "2020-01-02 03:04")),
+  );
 
   await page.check("#never-expired_time");
   assert.ok(await page.isDisabled("#value-expired_time"));
   assert.deepEqual(await fieldMessages(page, "expired_time", "warning"), []);
-  await page.click("#apply");
-  await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
+  await previewAndApply(page);
+  assert.equal(await page.getAttribute("#result-summary", "class"), "success");
   assert.equal(sql(env.database, "SELECT expired_time FROM tokens WHERE id = 844")[0].expired_time, -1);
 });
 
@@ -191,11 +210,12 @@ test("errors from the network and from the server are shown and the form is kept
   await page.check("#token-table tbody input.select-row");
   await page.fill("#value-model_limits", "gpt-4o");
   const before = sql(env.database, "SELECT model_limits FROM tokens WHERE id = 845")[0];
+  await preview(page);
 
   // The connection fails: say so, keep everything.
   await page.route("**/api/token/batch**", (route) => route.abort("connectionrefused"));
-  await page.click("#apply");
-  await page.waitForFunction(() => document.querySelector("#result-summary").className === "error");
+  await applyConfirmed(page);
+  assert.equal(await page.getAttribute("#result-summary", "class"), "error");
   assert.match(await page.textContent("#result-summary"), /无法连接服务器/);
   assert.equal(await page.inputValue("#value-model_limits"), "gpt-4o");
   assert.ok(await page.isChecked("#use-model_limits"));
@@ -203,22 +223,19 @@ test("errors from the network and from the server are shown and the form is kept
   await page.unroute("**/api/token/batch**");
 
   // The token disappears between selecting and applying: the server's own words, nothing written.
+  // (The lost attempt may have been applied, so its preview still stands and Apply is a safe retry.)
   sql(env.database, "UPDATE tokens SET deleted_at = '2026-01-01 00:00:00' WHERE id = 845");
-  await page.click("#apply");
+  await applyConfirmed(page);
   await page.waitForFunction(() => document.querySelector("#result-summary").textContent.includes("服务器拒绝"));
   const body = JSON.stringify({ ids: [845], update_fields: ["model_limits"], model_limits: "gpt-4o" });
   const server = await api(env.server, env.session, "PUT", "/api/token/batch", body);
   assert.equal(server.envelope.code, "ids.not_found");
-  assert.ok((await page.textContent("#result-summary")).includes(server.envelope.message));
+  // The server's sentence, naming the selection as the page does rather than the API's `ids`.
+  assert.match(server.envelope.message, /^ids：/);
+  const shown = await page.textContent("#result-summary");
+  assert.ok(shown.includes(server.envelope.message.replace(/^ids/, "“所选令牌”")), shown);
   assert.equal(await page.inputValue("#value-model_limits"), "gpt-4o");
 });
-
-/** Clicks Apply and waits for the answer to be shown (the button gets its label back once the call is over). */
-async function applyAndWait(page) {
-  const label = await page.textContent("#apply");
-  await Promise.all([page.waitForResponse("**/api/token/batch**"), page.click("#apply")]);
-  await page.waitForFunction((text) => document.querySelector("#apply").textContent === text, label);
-}
 
 test("Apply again after a lost answer sends the same Idempotency-Key: the first answer is replayed, nothing is written twice", async () => {
   const { page, context, errors } = await openPage(env);
@@ -229,14 +246,16 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
   assert.equal(quota(), 0);
 
   // Every batch request reaches the real server; the first real apply's answer is then lost on the way back.
+  // `sent`: the applies; `previews`: the dry runs.
   const sent = [];
+  const previews = [];
   let lost = 0;
   await context.route("**/api/token/batch**", async (route) => {
     const request = route.request();
     const dryRun = new URL(request.url()).searchParams.get("validate_only") === "true";
     const response = await route.fetch();
     const envelope = await response.json();
-    sent.push({
+    (dryRun ? previews : sent).push({
       dryRun,
       key: request.headers()["idempotency-key"],
       body: request.postData(),
@@ -255,19 +274,19 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
   await page.fill("#value-remain_quota", "1234567");
   await page.click("#preview");
   await page.waitForSelector("#result-dataset tr[data-id]");
-  assert.equal(sent.length, 1);
-  assert.equal(sent[0].dryRun, true);
-  assert.equal(sent[0].key, undefined, "a dry run is not idempotent and needs no key");
+  assert.equal(previews.length, 1);
+  assert.equal(sent.length, 0);
+  assert.equal(previews[0].key, undefined, "a dry run is not idempotent and needs no key");
 
   // Apply: the server applies the batch, the page hears nothing back and says so.
-  await page.click("#apply");
+  await applyConfirmed(page);
   await page.waitForFunction(() => document.querySelector("#result-summary").className === "error");
   const failure = await page.textContent("#result-summary");
   assert.match(failure, /无法连接服务器/);
   assert.match(failure, /不会被应用两次/);
   assert.ok(await page.isHidden("#result-replayed"));
-  assert.equal(sent.length, 2);
-  const first = sent[1];
+  assert.equal(sent.length, 1);
+  const first = sent[0];
   assert.match(first.key, /^[0-9a-f]{32}$/);
   assert.equal(first.envelope.success, true, "the lost answer was a success");
   assert.equal(first.envelope.data, 1);
@@ -277,10 +296,11 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
   // Someone changes the token meanwhile; the operator, not knowing, clicks Apply again with the same form.
   sql(env.database, "UPDATE tokens SET remain_quota = 777 WHERE id = 861");
   assert.equal(await page.inputValue("#value-remain_quota"), "1234567", "the form is kept");
-  await page.click("#apply");
+  await applyConfirmed(page);
   await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
-  assert.equal(sent.length, 3);
-  const retry = sent[2];
+  assert.equal(sent.length, 2);
+  assert.equal(previews.length, 1, "a retry of a lost answer needs no new preview");
+  const retry = sent[1];
   assert.equal(retry.body, first.body);
   assert.equal(retry.key, first.key, "the retry carries the first attempt's Idempotency-Key");
   assert.equal(retry.replayedHeader, "true");
@@ -303,9 +323,9 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
 
   // Another body is another batch: a new key, applied for real.
   await page.fill("#value-remain_quota", "2345678");
-  await applyAndWait(page);
-  assert.equal(sent.length, 4);
-  const other = sent[3];
+  await previewAndApply(page);
+  assert.equal(sent.length, 3);
+  const other = sent[2];
   assert.notEqual(other.body, first.body);
   assert.match(other.key, /^[0-9a-f]{32}$/);
   assert.notEqual(other.key, first.key, "a different body gets a different key");
@@ -316,12 +336,12 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
 
   // After a definitive answer the key is forgotten: the same body applied again is a new batch, not a replay.
   sql(env.database, "UPDATE tokens SET remain_quota = 888 WHERE id = 861");
-  await applyAndWait(page);
+  await previewAndApply(page);
   assert.match(await page.textContent("#result-summary"), /修改了 1 个令牌/);
-  assert.equal(sent.length, 5);
-  assert.equal(sent[4].body, other.body);
-  assert.notEqual(sent[4].key, other.key, "a key is not reused after a definitive answer");
-  assert.notEqual(sent[4].envelope.replayed, true);
+  assert.equal(sent.length, 4);
+  assert.equal(sent[3].body, other.body);
+  assert.notEqual(sent[3].key, other.key, "a key is not reused after a definitive answer");
+  assert.notEqual(sent[3].envelope.replayed, true);
   assert.equal(quota(), 2345678, "applied again over the change made in between");
   assert.equal(await page.getAttribute("#result-summary", "class"), "success");
   assert.ok(await page.isHidden("#result-replayed"));
@@ -340,8 +360,10 @@ test("a reload after a lost answer keeps the pending Idempotency-Key: the same b
     await page.fill("#value-remain_quota", "3456789");
   };
 
+  // The applies (previews pass untouched); the first one's answer is lost.
   const sent = [];
   await context.route("**/api/token/batch**", async (route) => {
+    if (new URL(route.request().url()).searchParams.get("validate_only") === "true") return route.continue();
     const response = await route.fetch();
     const envelope = await response.json();
     sent.push({ key: route.request().headers()["idempotency-key"], body: route.request().postData(), envelope });
@@ -350,8 +372,8 @@ test("a reload after a lost answer keeps the pending Idempotency-Key: the same b
   });
 
   await selectAndFill();
-  await page.click("#apply");
-  await page.waitForFunction(() => document.querySelector("#result-summary").className === "error");
+  await previewAndApply(page);
+  assert.equal(await page.getAttribute("#result-summary", "class"), "error");
   assert.equal(quota(), 3456789, "the first attempt was applied; its answer was lost");
 
   // The operator reloads the page: the form is empty again, the session and the pending key are not.
@@ -361,7 +383,7 @@ test("a reload after a lost answer keeps the pending Idempotency-Key: the same b
   await page.waitForSelector("#token-table tbody tr[data-id]");
   assert.equal(await page.inputValue("#value-remain_quota"), "");
   await selectAndFill();
-  await applyAndWait(page);
+  await previewAndApply(page);
   assert.equal(sent.length, 2);
   assert.equal(sent[1].body, sent[0].body);
   assert.equal(sent[1].key, sent[0].key, "the key survived the reload");
@@ -371,7 +393,7 @@ test("a reload after a lost answer keeps the pending Idempotency-Key: the same b
 
   // The definitive answer clears the stored key: a later Apply of the same batch is a new batch.
   assert.equal(await page.evaluate(() => sessionStorage.getItem("tokenbatch.pendingApply")), null);
-  await applyAndWait(page);
+  await previewAndApply(page);
   assert.notEqual(sent[2].key, sent[0].key);
   assert.notEqual(sent[2].envelope.replayed, true);
   assert.equal(quota(), 3456789);
@@ -492,8 +514,8 @@ test("the largest batch from the page: 10 001 results cannot be selected, 10 000
 
     await page.fill("#value-remain_quota", "4242");
     started = Date.now();
-    await applyAndWait(page);
-    t.diagnostic(`applying 10 000 tokens and listing them: ${Date.now() - started} ms`);
+    await previewAndApply(page);
+    t.diagnostic(`previewing and applying 10 000 tokens and listing them: ${Date.now() - started} ms`);
     assert.equal(await page.getAttribute("#result-summary", "class"), "success");
     assert.match(await page.textContent("#result-summary"), /修改了 10000 个令牌/);
     // The first 500 results are listed, 500 more per click, in id order.

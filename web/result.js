@@ -1,0 +1,188 @@
+// The result section: what the last Preview or Apply answered, kept as data so that it is drawn again in the
+// language the page is switched to, and cleared when it no longer matches the form (a preview) or the user.
+
+import { t, lang } from "./i18n.js";
+import { valueText } from "./format.js";
+import { ApiError } from "./api.js";
+
+/**
+ * Result rows shown at first and added per click: with 10 000 rows listed, building the list took about 1 s in
+ * Chromium and every later change of the page (the token table's reload) another 1.3 s.
+ */
+const RESULT_ROWS_STEP = 500;
+
+export class ResultView {
+  /**
+   * `labels()`: field name → label in the page's language. `nameOf(id)`: a selected token's name.
+   * `wording(item, tag)`: the page's sentence for one of the server's errors or warnings written in language
+   * `tag`. `rejudge(body)`: the rules' verdict on `body` in the page's language, so that messages of the rules
+   * follow a language switch (the server's other messages stay in the language they were written in).
+   * `describeError(error)`: a failed call in words.
+   */
+  constructor(root, { labels, nameOf, wording, rejudge, describeError }) {
+    this.root = root;
+    this.labels = labels;
+    this.nameOf = nameOf;
+    this.wording = wording;
+    this.rejudge = rejudge;
+    this.describeError = describeError;
+    /** `{ dryRun, body, lang, envelope }` after an answer, `{ dryRun, body, lang, error, unknown }` after a failure. */
+    this.record = null;
+    this.element = (id) => root.querySelector(`#${id}`);
+  }
+
+  /** Whether a preview is on screen (success or failure) for a body other than `body`. */
+  showsPreviewOtherThan(body) {
+    return Boolean(this.record?.dryRun) && this.record.body !== body;
+  }
+
+  show(record) {
+    this.record = { ...record, lang: lang() };
+    this.render();
+  }
+
+  clear() {
+    this.record = null;
+    this.root.hidden = true;
+    this.element("result-summary").textContent = "";
+    this.element("result-summary").className = "";
+    for (const id of ["result-errors", "result-warnings", "result-dataset"]) this.element(id).replaceChildren();
+    this.element("result-replayed").hidden = true;
+  }
+
+  /** Draws the record in the page's current language. */
+  render() {
+    const record = this.record;
+    if (!record) return;
+    this.root.hidden = false;
+    if (record.envelope) this.renderAnswer(record);
+    else this.renderFailure(record);
+  }
+
+  /** The server's errors or warnings in the page's words, in the page's language where the rules can say them. */
+  messages(record, items) {
+    const fresh = record.lang === lang() ? null : this.rejudge(record.body);
+    return items.map((item) => {
+      const again = fresh && [...fresh.errors, ...fresh.warnings].find((one) => one.code === item.code && one.field === item.field);
+      return { code: item.code, text: again ? this.wording(again, lang()) : this.wording(item, record.lang) };
+    });
+  }
+
+  fillList(id, className, lines) {
+    const list = this.element(id);
+    list.replaceChildren();
+    for (const { code, text } of lines) {
+      const line = document.createElement("li");
+      if (className) line.className = className;
+      line.dataset.code = code;
+      line.textContent = text;
+      list.append(line);
+    }
+  }
+
+  /** `unknown`: an apply that may have been applied; the pending key makes clicking Apply again safe. */
+  renderFailure(record) {
+    const { error, unknown } = record;
+    const summary = this.element("result-summary");
+    summary.className = "error";
+    summary.setAttribute("role", "alert");
+    const items = error instanceof ApiError ? error.envelope?.errors ?? [] : [];
+    const text = this.describeError(error, record.lang);
+    summary.textContent = unknown ? `${text} ${t("retrySafe")}` : text;
+    this.element("result-replayed").hidden = true;
+    this.element("result-dataset").replaceChildren();
+    this.fillList("result-errors", "", this.messages(record, items));
+    this.element("result-warnings").replaceChildren();
+  }
+
+  renderAnswer(record) {
+    const { envelope, dryRun } = record;
+    const summary = this.element("result-summary");
+    summary.className = "success";
+    summary.removeAttribute("role");
+    summary.textContent = t(dryRun ? "previewSummary" : "applySummary", {
+      changed: envelope.data,
+      unchanged: envelope.unchanged,
+    });
+    // A retry with the pending key: the server wrote nothing this time and answered the first attempt again.
+    const replayed = this.element("result-replayed");
+    replayed.textContent = t("replayedNote");
+    replayed.hidden = dryRun || envelope.replayed !== true;
+    this.element("result-errors").replaceChildren();
+    this.fillList("result-warnings", "warning", this.messages(record, envelope.warnings ?? []));
+    this.renderChanges(envelope.results ?? [], dryRun);
+  }
+
+  /** One row per token: outcome and every value that differs, before → after; the first rows, then more on demand. */
+  renderChanges(results, dryRun) {
+    const labels = this.labels();
+    labels.set("status", t("fieldStatus"));
+    const tableElement = document.createElement("table");
+    tableElement.className = "changes";
+    const head = tableElement.createTHead().insertRow();
+    for (const key of ["colId", "colName", "colOutcome", "colChanges"]) {
+      const cell = document.createElement("th");
+      cell.scope = "col";
+      cell.textContent = t(key);
+      head.append(cell);
+    }
+    const body = tableElement.createTBody();
+    const appendRows = (from, to) => {
+      for (const item of results.slice(from, to)) this.appendChangeRow(body, item, dryRun, labels);
+    };
+    let shown = Math.min(results.length, RESULT_ROWS_STEP);
+    appendRows(0, shown);
+    const wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    wrap.tabIndex = 0;
+    wrap.append(tableElement);
+    const more = document.createElement("button");
+    more.type = "button";
+    more.id = "result-more";
+    const labelMore = () => {
+      const remaining = results.length - shown;
+      more.textContent = t("showMoreResults", { count: Math.min(RESULT_ROWS_STEP, remaining), remaining });
+      more.hidden = remaining === 0;
+    };
+    more.addEventListener("click", () => {
+      const next = Math.min(results.length, shown + RESULT_ROWS_STEP);
+      appendRows(shown, next);
+      shown = next;
+      labelMore();
+    });
+    labelMore();
+    this.element("result-dataset").replaceChildren(wrap, more);
+  }
+
+  /** The row of one token's result. */
+  appendChangeRow(body, item, dryRun, labels) {
+    const row = body.insertRow();
+    row.dataset.id = String(item.id);
+    row.dataset.outcome = item.outcome;
+    row.insertCell().textContent = String(item.id);
+    row.insertCell().textContent = this.nameOf(item.id);
+    const updated = item.outcome === "updated";
+    row.insertCell().textContent = t(updated ? (dryRun ? "outcomeWillUpdate" : "outcomeUpdated") : "outcomeUnchanged");
+    const changes = row.insertCell();
+    const list = document.createElement("ul");
+    list.className = "diff";
+    for (const [field, before] of Object.entries(item.before)) {
+      const after = item.after[field];
+      if (before === after) continue;
+      const line = document.createElement("li");
+      line.dataset.field = field;
+      const name = document.createElement("span");
+      name.className = "diff-field";
+      name.textContent = `${labels.get(field) ?? field}: `;
+      const was = document.createElement("del");
+      was.textContent = valueText(field, before);
+      const arrow = document.createTextNode(" → ");
+      const became = document.createElement("ins");
+      became.textContent = valueText(field, after);
+      line.append(name, was, arrow, became);
+      list.append(line);
+    }
+    if (list.children.length === 0) changes.textContent = t("noChanges");
+    else changes.append(list);
+  }
+}
