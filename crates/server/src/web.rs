@@ -38,6 +38,9 @@ pub static ASSETS: &[Asset] = &[
     asset!("/format.js", "format.js", JS),
     asset!("/table.js", "table.js", JS),
     asset!("/form.js", "form.js", JS),
+    asset!("/messages.js", "messages.js", JS),
+    asset!("/result.js", "result.js", JS),
+    asset!("/confirm.js", "confirm.js", JS),
     asset!("/pkg/tokenbatch_wasm.js", "pkg/tokenbatch_wasm.js", JS),
     asset!(
         "/pkg/tokenbatch_wasm_bg.wasm",
