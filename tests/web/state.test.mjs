@@ -173,6 +173,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   await page.waitForSelector("#confirm-dialog[open]");
   assert.equal(await page.textContent("#confirm-text"), "9 of 9 tokens will change: Expiry → 2020-01-02 03:04");
   assert.equal(await page.textContent("#confirm-expires"), "The expiry is in the past: these tokens will expire immediately.");
+  await page.screenshot({ path: join(ARTIFACTS, "confirm-past-expiry.png"), fullPage: false });
   await page.click("#confirm-cancel");
   await page.selectOption("#lang", "zh-CN");
   await page.click("#apply");
@@ -189,7 +190,15 @@ test("a year past 9999 in the expiry picker is a date problem, in dates and labe
   await signIn(page, env.session);
   await searchByName(page, "support-05");
   await page.check("#token-table tbody input.select-row");
-  // The picker takes years of up to six digits; typed into its year segment, a fifth digit makes 20260.
+  // Typed into the picker (month, day, year, hour, minute, AM/PM segments here): its year segment takes six
+  // digits unless the input's max says 9999; no message speaks of JSON.
+  await page.click("#value-expired_time", { position: { x: 12, y: 10 } });
+  await page.keyboard.type("0102202600304A");
+  const typed = await page.inputValue("#value-expired_time");
+  assert.ok(typed === "" || /^\d{4}-/.test(typed), `a year of at most 4 digits, not ${typed}`);
+  for (const message of await fieldMessages(page, "expired_time")) assert.doesNotMatch(message, /expired_time|JSON|整数/);
+
+  // A value set otherwise (a browser whose picker ignores max) with a year of 5 digits: a date message.
   await page.fill("#value-expired_time", "20260-01-02T03:04");
   let messages = await fieldMessages(page, "expired_time");
   assert.equal(messages.length, 1);
@@ -228,6 +237,7 @@ test("no error before the user does anything: an attempt to preview shows what i
   ]);
   assert.equal(await page.evaluate(() => document.activeElement.id), "form-summary");
   assert.equal(sent.previews, 0);
+  await page.screenshot({ path: join(ARTIFACTS, "empty-form-attempt.png"), fullPage: false });
 
   // A ticked field without a value says so once the user tries.
   await searchByName(page, "research-04");
