@@ -371,7 +371,7 @@ impl App {
         let pattern = |input: &str| -> Result<Option<String>, ApiError> {
             match input {
                 "" => Ok(None),
-                input => tokenbatch_store::like_pattern(input)
+                input => tokenbatch_rules::like_pattern(input)
                     .map(Some)
                     .map_err(ApiError::InvalidSearch),
             }

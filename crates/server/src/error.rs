@@ -2,8 +2,8 @@
 //! JSON envelope, each in exactly one place.
 
 use thiserror::Error;
-use tokenbatch_rules::{Lang, Violation};
-use tokenbatch_store::{SearchPatternError, StoreError};
+use tokenbatch_rules::{Lang, SearchPatternError, Violation};
+use tokenbatch_store::StoreError;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -105,7 +105,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated(failure) => failure.message(lang).to_owned(),
             ApiError::Invalid(violations) => tokenbatch_rules::join_messages(violations, lang),
-            ApiError::InvalidSearch(error) => error.message(lang).to_owned(),
+            ApiError::InvalidSearch(error) => error.message(lang),
             ApiError::TokensNotFound { missing } if en => format!(
                 "ids: {missing} of the requested tokens do not exist or are not yours; nothing was changed"
             ),

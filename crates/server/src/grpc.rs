@@ -308,7 +308,7 @@ fn locale(lang: Lang) -> &'static str {
 /// only when the name pattern passes.
 fn refused_search_field(request: &pb::SearchTokensRequest) -> &'static str {
     let refused =
-        |pattern: &str| !pattern.is_empty() && tokenbatch_store::like_pattern(pattern).is_err();
+        |pattern: &str| !pattern.is_empty() && tokenbatch_rules::like_pattern(pattern).is_err();
     if refused(&request.keyword) {
         "keyword"
     } else {

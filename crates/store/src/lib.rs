@@ -13,7 +13,6 @@ mod packed;
 mod records;
 mod requests;
 mod schema;
-mod search;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -29,7 +28,6 @@ pub use error::StoreError;
 pub use location::{redact, DsnError, Location};
 pub use records::{NewToken, NewUser, TokenRecord, UserRecord};
 pub use requests::{RequestKey, MAX_REQUEST_ID_LEN, REQUEST_ID_RETENTION_SECS};
-pub use search::{like_pattern, SearchPatternError};
 
 use dialect::Dialect;
 
@@ -298,7 +296,7 @@ impl Store {
         self.find_tokens(user_id, None, None, offset, limit).await
     }
 
-    /// new-api's token search: `name_pattern` / `key_pattern` are LIKE patterns from [`like_pattern`].
+    /// new-api's token search: `name_pattern` / `key_pattern` are LIKE patterns from [`tokenbatch_rules::like_pattern`].
     pub async fn search_tokens(
         &self,
         user_id: i64,
