@@ -122,6 +122,7 @@ fn description_json(description: &FieldDescription, lang: Lang) -> String {
             "max_total_chars",
             description.max_total_chars.map(|n| n as i64),
         ),
+        ("max_entries", description.max_entries.map(|n| n as i64)),
     ];
     for (key, value) in optional_ints {
         match value {

@@ -133,6 +133,36 @@ fn column_limits_from_the_server_apply() {
 }
 
 #[wasm_bindgen_test]
+fn quota_and_ip_list_limits_apply_in_the_browser() {
+    let verdict = parse(validate_field(
+        "remain_quota",
+        "500000000000001",
+        "en",
+        NOW,
+        None,
+        None,
+    ));
+    assert_eq!(verdict["errors"][0]["code"], "remain_quota.too_large");
+    let ips: Vec<String> = (0..1_001)
+        .map(|n| format!("10.0.{}.{}", n / 256, n % 256))
+        .collect();
+    let value = serde_json::to_string(&ips.join("\n")).unwrap();
+    let verdict = parse(validate_field(
+        "allow_ips",
+        &value,
+        "zh-CN",
+        NOW,
+        None,
+        None,
+    ));
+    assert_eq!(verdict["errors"][0]["code"], "allow_ips.too_many");
+    assert_eq!(
+        verdict["errors"][0]["message"],
+        "allow_ips 有 1001 个地址，超过了 1000 个的上限：请用 CIDR 网段合并相邻的地址。"
+    );
+}
+
+#[wasm_bindgen_test]
 fn dates_render_as_in_messages() {
     assert_eq!(format_utc(253_402_300_799.0), "9999-12-31 23:59:59 UTC");
 }

@@ -249,11 +249,61 @@ fn fields_are_described_from_the_rules() {
     assert_eq!(expiry["entry"], "unix_seconds");
     assert_eq!(expiry["never"], -1);
     assert_eq!(expiry["max"], 253_402_300_799_i64);
-    assert_eq!(en["fields"][2]["max"], 9_007_199_254_740_991_i64);
+    assert_eq!(en["fields"][2]["max"], 500_000_000_000_000_i64);
     assert_eq!(en["fields"][6]["entry"], "line_list");
+    assert_eq!(en["fields"][6]["max_entries"], 1_000);
+    assert_eq!(en["fields"][6]["max_total_chars"], 32_768);
+    assert_eq!(en["fields"][4]["max_entries"], Value::Null);
     assert_eq!(en["fields"][7]["choices"], json!(["origin", "proxy"]));
     assert_eq!(en["fields"][0]["label"], "Group");
     assert_eq!(zh["fields"][0]["label"], "分组");
+}
+
+#[test]
+fn quota_and_ip_list_limits_read_as_the_servers() {
+    let ips: Vec<String> = (0..1_001)
+        .map(|n| format!("10.0.{}.{}", n / 256, n % 256))
+        .collect();
+    let too_many = serde_json::to_string(&ips.join("\n")).unwrap();
+    let within = serde_json::to_string(&ips[..1_000].join("\n")).unwrap();
+    let cases = [
+        (
+            "remain_quota",
+            "500000000000001".to_string(),
+            "remain_quota.too_large",
+        ),
+        ("allow_ips", too_many, "allow_ips.too_many"),
+    ];
+    for (field, value, code) in cases {
+        let expected = tokenbatch_rules::check_field(field, &value, &Context::default());
+        for (tag, lang) in [("zh-CN", Lang::ZhCn), ("en", Lang::En)] {
+            let verdict = parse(validate_field(field, &value, tag, NOW, None, None));
+            assert_eq!(verdict["ok"], false, "{verdict}");
+            assert_eq!(verdict["errors"][0]["code"], code);
+            assert_eq!(verdict["errors"][0]["message"], expected[0].message(lang));
+        }
+    }
+    let en = parse(validate_field(
+        "remain_quota",
+        "500000000000001",
+        "en",
+        NOW,
+        None,
+        None,
+    ));
+    let message = en["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("maximum of 500000000000000"), "{message}");
+    let ok = parse(validate_field(
+        "remain_quota",
+        "500000000000000",
+        "en",
+        NOW,
+        None,
+        None,
+    ));
+    assert_eq!(ok["ok"], true, "{ok}");
+    let ok = parse(validate_field("allow_ips", &within, "en", NOW, None, None));
+    assert_eq!(ok["ok"], true, "{ok}");
 }
 
 #[test]
