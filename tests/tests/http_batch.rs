@@ -209,8 +209,8 @@ async fn every_rule_answers_with_the_validators_code_and_words_and_writes_nothin
             "remain_quota.range",
         ),
         (
-            r#"{"ids":[1],"remain_quota":9007199254740992,"update_fields":["remain_quota"]}"#,
-            "remain_quota.range",
+            r#"{"ids":[1],"remain_quota":500000000000001,"update_fields":["remain_quota"]}"#,
+            "remain_quota.too_large",
         ),
         (
             r#"{"ids":[1],"remain_quota":1.5,"update_fields":["remain_quota"]}"#,

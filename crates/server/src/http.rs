@@ -19,6 +19,7 @@ use crate::app::{
 };
 use crate::auth::Credentials;
 use crate::error::ApiError;
+use crate::groups;
 
 pub fn router(app: App) -> Router {
     Router::new()
@@ -310,8 +311,8 @@ async fn get_token(
     }
 }
 
-/// `GET /api/user/self/groups`: the groups the caller may put on tokens, as new-api answers it (an object
-/// keyed by group name), so a form can offer them and validate against the same list as the server.
+/// `GET /api/user/self/groups`: the groups the caller may put on tokens, as new-api answers it (group name →
+/// `{"ratio", "desc"}`), so a form can offer them and validate against the same list as the server.
 async fn usable_groups(
     State(app): State<App>,
     headers: HeaderMap,
@@ -320,19 +321,11 @@ async fn usable_groups(
     let caller = Caller::from_request(&headers, &query);
     let result = async {
         let user = caller.user(&app).await?;
-        app.rules_context(&user).await
+        groups::usable_groups_described(app.store(), &user).await
     }
     .await;
     match result {
-        Ok(context) => {
-            let groups: serde_json::Map<String, Value> = context
-                .allowed_groups
-                .unwrap_or_default()
-                .into_iter()
-                .map(|name| (name, json!({})))
-                .collect();
-            success(Value::Object(groups))
-        }
+        Ok(groups) => success(Value::Object(groups)),
         Err(error) => error_response(&error, caller.lang, Value::Null),
     }
 }

@@ -1,0 +1,90 @@
+//! `GET /api/user/self/groups` answers as new-api's `GetUserGroups`: group name → `{"ratio", "desc"}`, the
+//! ratio from `GroupGroupRatio` for the user's group, else `GroupRatio`, else 1, and `auto` → `"自动"`.
+
+use serde_json::json;
+use tokenbatch_e2e::{body, on_every_engine, Engine, TestServer};
+use tokenbatch_store::Store;
+
+async fn new_apis_built_in_groups_with_ratio_and_description(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let (status, answer, raw) = server.get(&server.alice, "/api/user/self/groups").await;
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(
+        answer,
+        json!({
+            "success": true,
+            "message": "",
+            "data": {
+                "default": {"ratio": 1, "desc": "默认分组"},
+                "vip": {"ratio": 1, "desc": "vip分组"},
+                "auto": {"ratio": "自动", "desc": "auto"},
+            }
+        }),
+        "{raw}"
+    );
+    // bob's own group, vip, is usable already.
+    let (_, bobs, raw) = server.get(&server.bob, "/api/user/self/groups").await;
+    let names: Vec<&String> = bobs["data"].as_object().expect(&raw).keys().collect();
+    assert_eq!(names, ["default", "vip", "auto"]);
+    server.stop().await;
+}
+
+async fn configured_groups_ratios_and_descriptions(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let store = Store::open(&server.db.location).await.expect("open store");
+    for (key, value) in [
+        (
+            "UserUsableGroups",
+            r#"{"default":"默认","vip":"VIP 通道","auto":"自动选择"}"#,
+        ),
+        (
+            "group_ratio_setting.group_special_usable_group",
+            r#"{"default":{"+:claude":"Claude 专线","-:vip":""}}"#,
+        ),
+        ("GroupRatio", r#"{"default":1,"vip":1.5,"claude":2.25}"#),
+        ("GroupGroupRatio", r#"{"default":{"claude":0.75}}"#),
+    ] {
+        store.set_option(key, value).await.expect(key);
+    }
+    store.close().await;
+
+    let (_, alices, raw) = server.get(&server.alice, "/api/user/self/groups").await;
+    assert_eq!(
+        alices["data"],
+        json!({
+            "default": {"ratio": 1, "desc": "默认"},
+            "auto": {"ratio": "自动", "desc": "自动选择"},
+            "claude": {"ratio": 0.75, "desc": "Claude 专线"},
+        }),
+        "{raw}"
+    );
+    let (_, bobs, raw) = server.get(&server.bob, "/api/user/self/groups").await;
+    assert_eq!(
+        bobs["data"],
+        json!({
+            "default": {"ratio": 1, "desc": "默认"},
+            "vip": {"ratio": 1.5, "desc": "VIP 通道"},
+            "auto": {"ratio": "自动", "desc": "自动选择"},
+        }),
+        "{raw}"
+    );
+
+    // The batch checks `group` against the very same list.
+    let (_, refused, raw) = server
+        .put_batch(&server.alice, &body(&[1], r#""group":"vip""#, &["group"]))
+        .await;
+    assert_eq!(refused["code"], json!("group.not_allowed"), "{raw}");
+    let (_, accepted, raw) = server
+        .put_batch(
+            &server.alice,
+            &body(&[1], r#""group":"claude""#, &["group"]),
+        )
+        .await;
+    assert_eq!(accepted["success"], json!(true), "{raw}");
+    server.stop().await;
+}
+
+on_every_engine!(
+    new_apis_built_in_groups_with_ratio_and_description,
+    configured_groups_ratios_and_descriptions,
+);
