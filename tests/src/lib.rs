@@ -205,6 +205,32 @@ impl TestDatabase {
         .expect("token exists")
     }
 
+    /// Creates the test's PostgreSQL schema or MySQL database again, empty (after [`Self::drop_namespace`]).
+    pub async fn create_namespace(&self) {
+        let Some(namespace) = &self.namespace else {
+            return;
+        };
+        match self.engine {
+            Engine::Postgres => {
+                let admin = PgPool::connect(POSTGRES_ADMIN_URL).await.unwrap();
+                sqlx::query(&format!("CREATE SCHEMA {namespace}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create schema");
+                admin.close().await;
+            }
+            Engine::MySql => {
+                let admin = MySqlPool::connect(MYSQL_ADMIN_URL).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {namespace}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create database");
+                admin.close().await;
+            }
+            Engine::Sqlite => {}
+        }
+    }
+
     pub async fn drop_namespace(&self) {
         let Some(namespace) = &self.namespace else {
             return;
@@ -411,6 +437,28 @@ impl TestServer {
         self.server.stop().await.expect("server stops");
         self.db.drop_namespace().await;
     }
+}
+
+/// A server on a fresh database of `engine` (PostgreSQL or MySQL), seeded directly but served through a
+/// [`proxy::Proxy`] that the test can cut or break.
+pub async fn server_behind_proxy(
+    engine: Engine,
+    options: ServeOptions,
+) -> (TestServer, proxy::Proxy) {
+    let db = TestDatabase::create(engine).await;
+    let (real, url) = match &db.location {
+        Location::Postgres(url) => ("127.0.0.1:5432", url.clone()),
+        Location::MySql(url) => ("127.0.0.1:3306", url.clone()),
+        Location::SqliteFile(_) => unreachable!("a file cannot go away like a server"),
+    };
+    let proxy = proxy::Proxy::start(real.parse().unwrap()).await;
+    let proxied_url = url.replace(real, &proxy.addr.to_string());
+    let proxied = match engine {
+        Engine::Postgres => Location::Postgres(proxied_url),
+        _ => Location::MySql(proxied_url),
+    };
+    let server = TestServer::start_with(db, &proxied, options).await;
+    (server, proxy)
 }
 
 pub async fn send(request: reqwest::RequestBuilder) -> (u16, Value, String) {

@@ -1,36 +1,15 @@
 //! The database goes away and comes back: requests answer 503 / UNAVAILABLE with a clear message, nothing is
 //! half-written, and the service recovers by itself (the pool reconnects) once the database is reachable.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokenbatch::serve::ServeOptions;
-use tokenbatch_e2e::proxy::Proxy;
-use tokenbatch_e2e::{body, initial_state, Engine, TestDatabase, TestServer};
+use tokenbatch_e2e::{body, initial_state, server_behind_proxy, Engine, TestServer};
 use tokenbatch_proto::token_v1 as pb;
-use tokenbatch_store::Location;
-
-/// The test's database, reached through a proxy that the test can cut.
-async fn server_behind_proxy(engine: Engine) -> (TestServer, Proxy) {
-    let db = TestDatabase::create(engine).await;
-    let (real, url) = match &db.location {
-        Location::Postgres(url) => ("127.0.0.1:5432", url.clone()),
-        Location::MySql(url) => ("127.0.0.1:3306", url.clone()),
-        Location::SqliteFile(_) => unreachable!("a file cannot go away like a server"),
-    };
-    let proxy = Proxy::start(real.parse::<SocketAddr>().unwrap()).await;
-    let proxied_url = url.replace(real, &proxy.addr.to_string());
-    let proxied = match engine {
-        Engine::Postgres => Location::Postgres(proxied_url),
-        _ => Location::MySql(proxied_url),
-    };
-    let server = TestServer::start_with(db, &proxied, ServeOptions::default()).await;
-    (server, proxy)
-}
 
 async fn goes_away_and_comes_back(engine: Engine) {
-    let (server, proxy) = server_behind_proxy(engine).await;
+    let (server, proxy) = server_behind_proxy(engine, ServeOptions::default()).await;
     let (_, response, raw) = server
         .put_batch(
             &server.alice,
@@ -112,4 +91,83 @@ async fn postgres_goes_away_and_comes_back() {
 #[tokio::test]
 async fn mysql_goes_away_and_comes_back() {
     goes_away_and_comes_back(Engine::MySql).await;
+}
+
+/// `/readyz`'s status, waiting up to 5 s for it to become `wanted` (the health monitor pings every second).
+async fn readiness_becomes(server: &TestServer, wanted: u16) -> u16 {
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = server
+            .http
+            .get(format!("{}/readyz", server.base_url))
+            .send()
+            .await
+            .expect("readyz answers")
+            .status()
+            .as_u16();
+        if status == wanted || Instant::now() > until {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The database (PostgreSQL schema, MySQL database) is dropped under the running service, then re-created
+/// empty: requests answer 503 `database.unavailable` / gRPC UNAVAILABLE, never 500, and readiness agrees with
+/// what requests get in both cases (an empty database answers pings, but the service cannot work on it).
+async fn dropped_then_recreated_empty(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let batch = body(&[1], r#""remain_quota":5"#, &["remain_quota"]);
+    let (status, _, raw) = server.put_batch(&server.alice, &batch).await;
+    assert_eq!(status, 200, "{raw}");
+
+    for (moment, recreate) in [("dropped", false), ("re-created empty", true)] {
+        if recreate {
+            server.db.create_namespace().await;
+        } else {
+            server.db.drop_namespace().await;
+        }
+        let (status, response, raw) = server.put_batch(&server.alice, &batch).await;
+        assert_eq!(status, 503, "{moment}: {raw}");
+        assert_eq!(
+            response["code"],
+            json!("database.unavailable"),
+            "{moment}: {raw}"
+        );
+        let (status, _, raw) = server.get(&server.alice, "/api/token/?p=1").await;
+        assert_eq!(status, 503, "{moment}: list: {raw}");
+        let status = server
+            .grpc()
+            .await
+            .list_tokens(server.grpc_request(
+                &server.alice,
+                pb::ListTokensRequest {
+                    page: 1,
+                    page_size: 5,
+                },
+            ))
+            .await
+            .expect_err("no tables");
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unavailable,
+            "{moment}: {status:?}"
+        );
+        assert_eq!(
+            readiness_becomes(&server, 503).await,
+            503,
+            "{moment}: /readyz"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn postgres_dropped_then_recreated_empty() {
+    dropped_then_recreated_empty(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn mysql_dropped_then_recreated_empty() {
+    dropped_then_recreated_empty(Engine::MySql).await;
 }

@@ -262,3 +262,63 @@ async fn mysql_column_limits_are_exactly_what_new_apis_columns_hold() {
         db.drop_namespace().await;
     }
 }
+
+/// new-api's driver (pgx) sends `SQL_DSN` parameters that are not connection settings to the server as session
+/// settings, so `?search_path=newapi` puts new-api on schema `newapi`. tokenbatch, given the same DSN, must
+/// work on that schema's tables, not on empty ones of its own in `public`.
+#[tokio::test]
+async fn postgres_search_path_in_the_dsn_is_the_schema_new_api_uses() {
+    let db = TestDatabase::create(Engine::Postgres).await;
+    let tokenbatch_store::Location::Postgres(url) = &db.location else {
+        unreachable!()
+    };
+    let schema = url
+        .split("search_path%3D")
+        .nth(1)
+        .expect("the harness names its schema")
+        .to_owned();
+    let public_tokens = || async {
+        let admin = sqlx::PgPool::connect(tokenbatch_e2e::POSTGRES_ADMIN_URL)
+            .await
+            .unwrap();
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT CAST(to_regclass('public.tokens') AS TEXT)")
+                .fetch_one(&admin)
+                .await
+                .unwrap();
+        admin.close().await;
+        exists
+    };
+    let before = public_tokens().await;
+    // As new-api's users write it: the schema as a DSN parameter, besides an option pgx reads for itself.
+    let dsn = format!(
+        "{}?sslmode=disable&search_path={schema}&connect_timeout=5",
+        tokenbatch_e2e::POSTGRES_ADMIN_URL
+    );
+    let location = tokenbatch_store::Location::Postgres(dsn);
+    let server = tokenbatch_e2e::TestServer::start_with(
+        db,
+        &location,
+        tokenbatch::serve::ServeOptions::default(),
+    )
+    .await;
+    let (status, response, raw) = server
+        .put_batch(
+            &server.alice,
+            &tokenbatch_e2e::body(&[1], r#""remain_quota":4242"#, &["remain_quota"]),
+        )
+        .await;
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(response["data"], json!(1), "{raw}");
+    assert_eq!(
+        server.row(1).await.remain_quota,
+        4242,
+        "written in {schema}"
+    );
+    assert_eq!(
+        public_tokens().await,
+        before,
+        "tokenbatch created no tables outside {schema}"
+    );
+    server.stop().await;
+}

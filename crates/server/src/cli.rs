@@ -22,6 +22,7 @@ async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>
     let options = ServeOptions {
         cors: args.cors.policy()?,
         limits: args.limits.limits(),
+        database: args.database.limits(),
         ..serve_options(&args.cache)?
     };
     let server = serve::start_with(args.listen, &location, options).await?;
@@ -41,7 +42,7 @@ fn serve_options(cache: &CacheArgs) -> Result<ServeOptions, Box<dyn std::error::
 }
 
 async fn user_add(args: UserAddArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let store = Store::open(&args.database.location()?).await?;
+    let store = Store::open_with(&args.database.location()?, args.database.limits()).await?;
     let user = seed::add_user(&store, &args.username, &args.group, args.role.value()).await?;
     store.close().await;
     println!("user id:      {}", user.id);
@@ -51,7 +52,7 @@ async fn user_add(args: UserAddArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
     let location = args.database.location()?;
-    let store = Store::open(&location).await?;
+    let store = Store::open_with(&location, args.database.limits()).await?;
     let user = match seed::seed_demo(&store).await? {
         DemoSeed::Created(user) => {
             println!(
@@ -78,7 +79,11 @@ async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
         user.access_token, user.id
     );
     if args.serve {
-        let server = serve::start_with(args.listen, &location, serve_options(&args.cache)?).await?;
+        let options = ServeOptions {
+            database: args.database.limits(),
+            ..serve_options(&args.cache)?
+        };
+        let server = serve::start_with(args.listen, &location, options).await?;
         server.run_until_signal().await?;
     }
     Ok(())

@@ -41,9 +41,48 @@ pub struct DatabaseArgs {
     /// `local` (or unset) for the SQLite file.
     #[arg(long = "sql-dsn", env = "SQL_DSN", hide_env_values = true)]
     pub sql_dsn: Option<String>,
+    /// Seconds one database operation (a whole batch transaction included) may take before the request
+    /// answers 503 and its connection is closed, never reused (README "Running beside new-api").
+    #[arg(long, env = "TOKENBATCH_DB_TIMEOUT_SECS", default_value_t = 30)]
+    pub db_timeout_secs: u64,
+    /// Seconds one statement may run on the database server (PostgreSQL statement_timeout, MariaDB
+    /// max_statement_time, MySQL max_execution_time).
+    #[arg(
+        long,
+        env = "TOKENBATCH_DB_STATEMENT_TIMEOUT_SECS",
+        default_value_t = 20
+    )]
+    pub db_statement_timeout_secs: u64,
+    /// Seconds a batch waits for a row lock another transaction holds (PostgreSQL lock_timeout, MySQL
+    /// innodb_lock_wait_timeout).
+    #[arg(long, env = "TOKENBATCH_DB_LOCK_TIMEOUT_SECS", default_value_t = 10)]
+    pub db_lock_timeout_secs: u64,
+    /// Seconds the database server keeps a session that sits idle inside a transaction (its client stalled
+    /// or gone) before ending it and releasing its locks (PostgreSQL idle_in_transaction_session_timeout,
+    /// MariaDB idle_transaction_timeout, MySQL wait_timeout).
+    #[arg(
+        long,
+        env = "TOKENBATCH_DB_IDLE_IN_TRANSACTION_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub db_idle_in_transaction_timeout_secs: u64,
+    /// Seconds of silence after which PostgreSQL probes tokenbatch's connection with TCP keepalives.
+    #[arg(long, env = "TOKENBATCH_DB_KEEPALIVE_SECS", default_value_t = 30)]
+    pub db_keepalive_secs: u64,
 }
 
 impl DatabaseArgs {
+    pub fn limits(&self) -> tokenbatch_store::DatabaseLimits {
+        let secs = |value: u64| std::time::Duration::from_secs(value.max(1));
+        tokenbatch_store::DatabaseLimits {
+            operation_timeout: secs(self.db_timeout_secs),
+            statement_timeout: secs(self.db_statement_timeout_secs),
+            lock_timeout: secs(self.db_lock_timeout_secs),
+            idle_in_transaction_timeout: secs(self.db_idle_in_transaction_timeout_secs),
+            keepalive: secs(self.db_keepalive_secs),
+        }
+    }
+
     pub fn location(&self) -> Result<Location, String> {
         let sqlite_path = self.sqlite_path.split('?').next().unwrap_or_default();
         if let Some(dsn) = self.sql_dsn.as_deref().filter(|dsn| !dsn.trim().is_empty()) {
@@ -193,16 +232,35 @@ mod tests {
         assert!(parse_listen("localhost").is_err());
     }
 
+    /// `DatabaseArgs` as clap fills it from `args` (defaults for the rest).
+    fn database_args(args: &[&str]) -> DatabaseArgs {
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            database: DatabaseArgs,
+        }
+        Wrapper::parse_from(std::iter::once("tokenbatch").chain(args.iter().copied())).database
+    }
+
     #[test]
     fn new_api_sqlite_path_query_is_ignored() {
-        let args = DatabaseArgs {
-            sqlite_path: "one-api.db?_busy_timeout=30000".into(),
-            sql_dsn: None,
-        };
+        let args = database_args(&["--sqlite", "one-api.db?_busy_timeout=30000"]);
         assert_eq!(
             args.location().unwrap(),
             Location::SqliteFile("one-api.db".into())
         );
+    }
+
+    #[test]
+    fn database_limits_default_to_the_stores_and_follow_the_flags() {
+        assert_eq!(
+            database_args(&[]).limits(),
+            tokenbatch_store::DatabaseLimits::default()
+        );
+        let limits = database_args(&["--db-timeout-secs", "7", "--db-lock-timeout-secs", "0"]).limits();
+        assert_eq!(limits.operation_timeout, std::time::Duration::from_secs(7));
+        // 0 would switch a timeout off: the smallest bound is kept instead.
+        assert_eq!(limits.lock_timeout, std::time::Duration::from_secs(1));
     }
 
     #[test]
@@ -219,10 +277,7 @@ mod tests {
 
     #[test]
     fn a_dsn_picks_the_engine_like_new_api() {
-        let args = |dsn: &str| DatabaseArgs {
-            sqlite_path: "x.db".into(),
-            sql_dsn: Some(dsn.into()),
-        };
+        let args = |dsn: &str| database_args(&["--sqlite", "x.db", "--sql-dsn", dsn]);
         assert!(matches!(
             args("postgres://u@h/d").location(),
             Ok(Location::Postgres(_))

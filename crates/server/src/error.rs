@@ -94,6 +94,8 @@ impl ApiError {
             ApiError::ViewInvalid(_) => "view.invalid",
             ApiError::BodyTimeout => "body.timeout",
             ApiError::BodyIncomplete => "body.incomplete",
+            ApiError::Unavailable(StoreError::Full(_)) => "database.full",
+            ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => "database.outcome_unknown",
             ApiError::Unavailable(_) => "database.unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -149,6 +151,25 @@ impl ApiError {
                 "body: the request body broke off before its end; nothing was changed".to_owned()
             }
             ApiError::BodyIncomplete => "body：请求体在结束前中断，未做任何修改".to_owned(),
+            ApiError::Unavailable(StoreError::Full(_)) if en => {
+                "the database's disk is full; nothing was changed. Free space on the database's disk, then \
+                 retry"
+                    .to_owned()
+            }
+            ApiError::Unavailable(StoreError::Full(_)) => {
+                "数据库所在磁盘已满，未做任何修改；请先释放磁盘空间再重试".to_owned()
+            }
+            ApiError::Unavailable(StoreError::OutcomeUnknown(_)) if en => {
+                "the connection to the database broke while the batch was being committed: it may or may not \
+                 have been applied. Retry with the same Idempotency-Key (request_id) to apply it exactly once, \
+                 or list the tokens to see"
+                    .to_owned()
+            }
+            ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => {
+                "提交批量修改时与数据库的连接中断：修改可能已生效，也可能未生效。请使用同一个 \
+                 Idempotency-Key（request_id）重试以确保只生效一次，或查询令牌确认"
+                    .to_owned()
+            }
             ApiError::Unavailable(_) if en => {
                 "the database is unavailable; nothing was changed, please retry later".to_owned()
             }
@@ -178,7 +199,12 @@ impl From<StoreError> for ApiError {
                 },
             )]),
             // A conflict still there after the store's retries: the database is too contended right now.
-            StoreError::Unavailable(_) | StoreError::Conflict(_) => ApiError::Unavailable(error),
+            // A full disk is an outage of the database too (HTTP 507, gRPC UNAVAILABLE), and so is a commit
+            // whose outcome was lost with the connection.
+            StoreError::Unavailable(_)
+            | StoreError::Conflict(_)
+            | StoreError::Full(_)
+            | StoreError::OutcomeUnknown(_) => ApiError::Unavailable(error),
             StoreError::Data(_) | StoreError::Database(_) => ApiError::Internal(error),
         }
     }

@@ -416,6 +416,9 @@ fn success(data: Value) -> Response {
 fn error_response(error: &ApiError, lang: Lang, data: Value) -> Response {
     let status = match error {
         ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Unavailable(tokenbatch_store::StoreError::Full(_)) => {
+            StatusCode::INSUFFICIENT_STORAGE
+        }
         ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ApiError::Internal(source) => {
             tracing::error!(error = %source, "internal error");

@@ -1,3 +1,5 @@
+use std::io::Write;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -8,10 +10,14 @@ async fn main() {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        // A log line that cannot be written (stdout on a full disk, closed, or /dev/full) is lost, but never
+        // takes a request or the process down: by default the subscriber reports such failures with
+        // `eprintln!`, which panics when stderr fails too.
+        .log_internal_errors(false)
         .init();
     let cli = tokenbatch::config::Cli::parse();
     if let Err(error) = tokenbatch::cli::run(cli).await {
-        eprintln!("error: {error}");
+        let _ = writeln!(std::io::stderr(), "error: {error}");
         std::process::exit(1);
     }
 }

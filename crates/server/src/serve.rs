@@ -148,6 +148,8 @@ pub struct ServeOptions {
     pub cors: CorsPolicy,
     /// Concurrency and slow-client bounds.
     pub limits: Limits,
+    /// Deadlines on database work and the database sessions' own timeouts.
+    pub database: tokenbatch_store::DatabaseLimits,
 }
 
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
@@ -161,7 +163,7 @@ pub async fn start_with(
     location: &Location,
     options: ServeOptions,
 ) -> Result<RunningServer, ServeError> {
-    let store = Store::open(location).await?;
+    let store = Store::open_with(location, options.database).await?;
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -12,6 +12,7 @@ use crate::dialect::Dialect;
 use crate::packed::PackedReader;
 use crate::records::{state_columns, state_from_row};
 use crate::requests::{self, Recorded, RequestKey, REQUEST_ID_RETENTION_SECS};
+use crate::session::on_connection;
 use crate::{Pool, Store, StoreError};
 
 /// A validated batch to apply for one user.
@@ -297,12 +298,23 @@ macro_rules! batch_in_transaction {
 /// The whole batch for one engine, in a transaction that is already open, committed unless it is a dry
 /// run, a replay or refused.
 macro_rules! run_batch {
-    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {{
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {
+        run_batch!(
+            $engine,
+            $tx,
+            $d,
+            $plan,
+            &std::sync::atomic::AtomicBool::new(false)
+        )
+    };
+    // `$committing` is set once the COMMIT is on its way: a failure from then on leaves the outcome unknown.
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $committing:expr) => {{
         let plan = $plan;
         match batch_in_transaction!($engine, $tx, $d, plan)? {
             InTransaction::Done(applied) => {
                 // A replay wrote nothing: its transaction is simply dropped (rolled back).
                 if !plan.dry_run && !applied.replayed {
+                    $committing.store(true, std::sync::atomic::Ordering::Relaxed);
                     $tx.commit().await?;
                 }
                 Ok(applied)
@@ -337,9 +349,13 @@ impl Store {
                 charset: charset.to_owned(),
             });
         }
+        // One deadline for every attempt together: a caller waits at most this long, however often a lock
+        // conflict makes the batch run again.
+        let budget = self.limits.operation_timeout;
+        let deadline = tokio::time::Instant::now() + budget;
         let mut attempt = 1;
         loop {
-            match self.apply_batch_once(plan).await {
+            match self.apply_batch_once(plan, deadline, budget).await {
                 Err(StoreError::Conflict(error)) if attempt < MAX_ATTEMPTS => {
                     // The engine chose this transaction as a deadlock victim and rolled all of it back, so
                     // running it again is safe; the caller should not see a conflict it did not cause.
@@ -352,23 +368,43 @@ impl Store {
         }
     }
 
-    async fn apply_batch_once(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
-        match &self.pool {
+    /// One attempt, on a connection that is closed rather than returned to the pool if the attempt fails on
+    /// the network or runs past `deadline` (see [`crate::session`]). SQLite batches that write go to the
+    /// writer instead: a file has no network to lose, and a batch handed to the writer is committed or not
+    /// whether or not its caller still waits, so it is not cut short.
+    async fn apply_batch_once(
+        &self,
+        plan: &BatchPlan<'_>,
+        deadline: tokio::time::Instant,
+        budget: std::time::Duration,
+    ) -> Result<AppliedBatch, StoreError> {
+        let d = self.dialect();
+        let committing = std::sync::atomic::AtomicBool::new(false);
+        let result = match &self.pool {
             Pool::Sqlite(pool) => match (plan.dry_run, &self.sqlite_writer) {
                 (false, Some(writer)) => writer.apply(plan).await,
-                _ => {
-                    let mut tx = pool.begin().await?;
-                    run_batch!(Sqlite, tx, self.dialect(), plan)
-                }
+                _ => on_connection!(pool, deadline, budget, |conn| {
+                    let mut tx = sqlx::Connection::begin(conn).await?;
+                    run_batch!(Sqlite, tx, d, plan)
+                }),
             },
-            Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                run_batch!(Postgres, tx, self.dialect(), plan)
+            Pool::Postgres(pool) => on_connection!(pool, deadline, budget, |conn| {
+                let mut tx = sqlx::Connection::begin(conn).await?;
+                run_batch!(Postgres, tx, d, plan, &committing)
+            }),
+            Pool::MySql(pool) => on_connection!(pool, deadline, budget, |conn| {
+                let mut tx = sqlx::Connection::begin(conn).await?;
+                run_batch!(MySql, tx, d, plan, &committing)
+            }),
+        };
+        match result {
+            // The COMMIT may have reached the server before the connection failed or the deadline passed.
+            Err(StoreError::Unavailable(error))
+                if committing.load(std::sync::atomic::Ordering::Relaxed) =>
+            {
+                Err(StoreError::OutcomeUnknown(error))
             }
-            Pool::MySql(pool) => {
-                let mut tx = pool.begin().await?;
-                run_batch!(MySql, tx, self.dialect(), plan)
-            }
+            result => result,
         }
     }
 }
@@ -506,8 +542,27 @@ async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
 /// are the rows written.
 async fn run_alone(pool: &SqlitePool, job: &WriteJob) -> Result<AppliedBatch, StoreError> {
     let plan = &job.plan();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    run_batch!(Sqlite, tx, Dialect::Sqlite, plan)
+    let mut connection = pool.acquire().await?;
+    let result = async {
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
+        run_batch!(Sqlite, tx, Dialect::Sqlite, plan)
+    }
+    .await;
+    forget_if_spoiled(&mut connection, &result);
+    result
+}
+
+/// A SQLite connection whose transaction failed on the database's side (a full disk, an I/O error) may be
+/// left inside a transaction that the engine already ended or could not end: sqlx then refuses every later
+/// `BEGIN` on it ("non-zero transaction depth"). Such a connection is closed instead of going back to the
+/// pool; the pool opens a fresh one.
+fn forget_if_spoiled<T>(
+    connection: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    result: &Result<T, StoreError>,
+) {
+    if result.as_ref().is_err_and(StoreError::spoils_connection) {
+        connection.close_on_drop();
+    }
 }
 
 /// Several batches in one transaction, in queue order. A batch refused before it writes anything (tokens not
@@ -517,19 +572,25 @@ async fn run_group(
     pool: &SqlitePool,
     jobs: &[WriteJob],
 ) -> Result<Vec<Result<AppliedBatch, StoreError>>, StoreError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let plan = &job.plan();
-        results.push(
-            match batch_in_transaction!(Sqlite, tx, Dialect::Sqlite, plan)? {
-                InTransaction::Done(applied) => Ok(applied),
-                InTransaction::Refused(refused) => Err(refused),
-            },
-        );
+    let mut connection = pool.acquire().await?;
+    let outcome = async {
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let plan = &job.plan();
+            results.push(
+                match batch_in_transaction!(Sqlite, tx, Dialect::Sqlite, plan)? {
+                    InTransaction::Done(applied) => Ok(applied),
+                    InTransaction::Refused(refused) => Err(refused),
+                },
+            );
+        }
+        tx.commit().await?;
+        Ok(results)
     }
-    tx.commit().await?;
-    Ok(results)
+    .await;
+    forget_if_spoiled(&mut connection, &outcome);
+    outcome
 }
 
 /// Locks the requested rows through the primary key alone, in id order. Ownership and soft delete are checked

@@ -26,13 +26,42 @@ pub enum StoreError {
     /// The batch's request id was recorded earlier with a different request; nothing was written.
     #[error("the request id was already used for a different request")]
     RequestIdReused,
+    /// The connection failed, or the operation's deadline passed, while the batch's COMMIT was on its way: the
+    /// batch may or may not have been applied (all of it or none of it). Only a retry with the same request
+    /// id, or a look at the tokens, tells.
+    #[error("the outcome of the commit is unknown: {0}")]
+    OutcomeUnknown(#[source] sqlx::Error),
+    /// The database's disk (or table) is full: nothing was written, and nothing will be until space is made.
+    #[error("the database's disk is full: {0}")]
+    Full(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }
 
+impl StoreError {
+    /// Whether the connection that produced this error may be mid-protocol or mid-transaction (a broken or
+    /// silent network, a transaction the engine could not end cleanly, as SQLite's on a full disk): such a
+    /// connection is closed rather than returned to the pool. Refusals and statement errors leave it usable.
+    pub(crate) fn spoils_connection(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) | StoreError::Full(_) | StoreError::OutcomeUnknown(_) => {
+                true
+            }
+            StoreError::Database(error) => !matches!(error, sqlx::Error::Database(_)),
+            StoreError::TokensNotFound { .. }
+            | StoreError::Data(_)
+            | StoreError::Conflict(_)
+            | StoreError::NotInCharset { .. }
+            | StoreError::RequestIdReused => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        if is_unavailable(&error) {
+        if is_full(&error) {
+            StoreError::Full(error)
+        } else if is_unavailable(&error) {
             StoreError::Unavailable(error)
         } else if is_conflict(&error) {
             StoreError::Conflict(error)
@@ -53,9 +82,39 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             // SQLite: BUSY (5), LOCKED (6), CANTOPEN (14) mean "not now", not "your request is wrong".
             matches!(db.code().as_deref(), Some("5" | "6" | "14" | "517" | "261"))
+                || is_missing_database(db.as_ref())
         }
         _ => false,
     }
+}
+
+/// The database, its schema or new-api's tables are not there (dropped, renamed, or a new empty database
+/// behind the same name): the service cannot work until they are back, which is an outage (503), not an
+/// internal error. PostgreSQL: invalid_catalog_name, invalid_schema_name, undefined_table; MySQL: unknown
+/// database (1049), no database selected (1046), no such table (1146); SQLite: "no such table".
+fn is_missing_database(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(mysql.number(), 1046 | 1049 | 1146);
+    }
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return db.message().starts_with("no such table");
+    }
+    matches!(db.code().as_deref(), Some("3D000" | "3F000" | "42P01"))
+}
+
+/// SQLite's SQLITE_FULL (13), PostgreSQL's disk_full (53100), MySQL's "table is full" (1114) and "disk
+/// full" (1021).
+fn is_full(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(mysql.number(), 1021 | 1114);
+    }
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return db.code().as_deref() == Some("13");
+    }
+    db.code().as_deref() == Some("53100")
 }
 
 /// Deadlock victims and serialization failures (SQLSTATE 40001 on PostgreSQL and MySQL, 40P01 on
@@ -63,7 +122,8 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 fn is_conflict(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Database(db) => {
-            matches!(db.code().as_deref(), Some("40001" | "40P01"))
+            // 55P03: PostgreSQL's lock_timeout (DatabaseLimits::lock_timeout), MySQL's counterpart below.
+            matches!(db.code().as_deref(), Some("40001" | "40P01" | "55P03"))
                 || db.message().contains("Lock wait timeout exceeded")
         }
         _ => false,

@@ -13,6 +13,7 @@ mod packed;
 mod records;
 mod requests;
 mod schema;
+mod session;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -28,8 +29,10 @@ pub use error::StoreError;
 pub use location::{redact, DsnError, Location};
 pub use records::{NewToken, NewUser, TokenRecord, UserRecord};
 pub use requests::{RequestKey, MAX_REQUEST_ID_LEN, REQUEST_ID_RETENTION_SECS};
+pub use session::DatabaseLimits;
 
 use dialect::Dialect;
+use session::with_connection;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine the store uses.
 macro_rules! on_pool {
@@ -55,6 +58,8 @@ pub struct Store {
     column_limits: std::sync::Arc<Vec<(tokenbatch_rules::Field, usize)>>,
     /// Writable columns whose character set is narrower than Unicode (MySQL latin1, utf8mb3), read at open.
     column_charsets: std::sync::Arc<Vec<(tokenbatch_rules::Field, String)>>,
+    /// Deadlines of operations and the sessions' own timeouts (see [`session`]).
+    limits: DatabaseLimits,
 }
 
 #[derive(Clone)]
@@ -70,37 +75,20 @@ const SERVER_POOL_SIZE: u32 = 16;
 
 impl Store {
     /// Opens the database (creating a SQLite file if missing), then makes sure the tables and columns
-    /// tokenbatch needs exist.
+    /// tokenbatch needs exist. Uses [`DatabaseLimits::default`].
     pub async fn open(location: &Location) -> Result<Store, StoreError> {
+        Store::open_with(location, DatabaseLimits::default()).await
+    }
+
+    /// [`Store::open`] with explicit deadlines and session timeouts.
+    pub async fn open_with(
+        location: &Location,
+        limits: DatabaseLimits,
+    ) -> Result<Store, StoreError> {
         let pool = match location {
             Location::SqliteFile(path) => Pool::Sqlite(open_sqlite(path).await?),
-            Location::Postgres(url) => Pool::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(SERVER_POOL_SIZE)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .connect_with(PgConnectOptions::from_str(url)?)
-                    .await?,
-            ),
-            Location::MySql(url) => Pool::MySql(
-                MySqlPoolOptions::new()
-                    .max_connections(SERVER_POOL_SIZE)
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    // Under REPEATABLE READ an UPDATE that the optimizer runs as a table scan locks every row it
-                    // reads, including rows other batches hold, and overlapping batches deadlock. READ
-                    // COMMITTED only locks matching rows; batches lock theirs explicitly (FOR UPDATE, id order).
-                    .after_connect(|connection, _| {
-                        Box::pin(async move {
-                            sqlx::Executor::execute(
-                                connection,
-                                "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
-                            )
-                            .await
-                            .map(drop)
-                        })
-                    })
-                    .connect_with(MySqlConnectOptions::from_str(url)?)
-                    .await?,
-            ),
+            Location::Postgres(url) => Pool::Postgres(open_postgres(url, &limits).await?),
+            Location::MySql(url) => Pool::MySql(open_mysql(url, &limits).await?),
         };
         let sqlite_writer = match &pool {
             Pool::Sqlite(pool) => Some(batch::SqliteWriter::start(pool.clone())),
@@ -111,11 +99,17 @@ impl Store {
             sqlite_writer,
             column_limits: Default::default(),
             column_charsets: Default::default(),
+            limits,
         };
         schema::ensure(&store).await?;
         store.column_limits = std::sync::Arc::new(schema::column_limits(&store).await?);
         store.column_charsets = std::sync::Arc::new(schema::column_charsets(&store).await?);
         Ok(store)
+    }
+
+    /// The deadlines and session timeouts the store was opened with.
+    pub fn limits(&self) -> &DatabaseLimits {
+        &self.limits
     }
 
     fn dialect(&self) -> Dialect {
@@ -146,12 +140,18 @@ impl Store {
         &self.column_charsets
     }
 
-    /// Cheap round trip used by readiness checks.
+    /// Readiness: the database answers and new-api's tables are there (a dropped or re-created empty
+    /// database answers, but the service cannot work on it).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
-            sqlx::query("SELECT 1").execute(pool).await?;
-        });
-        Ok(())
+        with_connection!(self, |conn| {
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM users WHERE 1 = 0) + (SELECT COUNT(*) FROM tokens WHERE 1 = 0) \
+                 + (SELECT COUNT(*) FROM options WHERE 1 = 0)",
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        })
     }
 
     /// Connections open and idle, for metrics.
@@ -166,8 +166,8 @@ impl Store {
     /// The user with this id, unless soft-deleted.
     pub async fn find_user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
         let sql = self.user_select("id = ?");
-        on_pool!(self, |pool| {
-            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+        with_connection!(self, |conn| {
+            let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
             row.map(|row| UserRecord::from_row(&row)).transpose()
         })
     }
@@ -178,10 +178,10 @@ impl Store {
         username: &str,
     ) -> Result<Option<UserRecord>, StoreError> {
         let sql = self.user_select("username = ?");
-        on_pool!(self, |pool| {
+        with_connection!(self, |conn| {
             let row = sqlx::query(&sql)
                 .bind(username)
-                .fetch_optional(pool)
+                .fetch_optional(conn)
                 .await?;
             row.map(|row| UserRecord::from_row(&row)).transpose()
         })
@@ -333,15 +333,15 @@ impl Store {
             "SELECT {columns} FROM tokens WHERE {filter} ORDER BY id DESC LIMIT ? OFFSET ?",
             columns = records::token_columns(d),
         ));
-        on_pool!(self, |pool| {
+        with_connection!(self, |conn| {
             let mut count = sqlx::query(&count_sql).bind(user_id);
             let mut page = sqlx::query(&page_sql).bind(user_id);
             for pattern in [name_pattern, key_pattern].into_iter().flatten() {
                 count = count.bind(pattern);
                 page = page.bind(pattern);
             }
-            let total: i64 = count.fetch_one(pool).await?.try_get(0)?;
-            let rows = page.bind(limit).bind(offset).fetch_all(pool).await?;
+            let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
+            let rows = page.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
             let tokens = rows
                 .iter()
                 .map(TokenRecord::from_row)
@@ -361,11 +361,11 @@ impl Store {
             "SELECT {columns} FROM tokens WHERE id = ? AND user_id = ? AND deleted_at IS NULL",
             columns = records::token_columns(d),
         ));
-        on_pool!(self, |pool| {
+        with_connection!(self, |conn| {
             let row = sqlx::query(&sql)
                 .bind(id)
                 .bind(user_id)
-                .fetch_optional(pool)
+                .fetch_optional(conn)
                 .await?;
             row.as_ref().map(TokenRecord::from_row).transpose()
         })
@@ -378,8 +378,8 @@ impl Store {
             "SELECT value FROM options WHERE {} = ?",
             d.quote("key")
         ));
-        on_pool!(self, |pool| {
-            let row = sqlx::query(&sql).bind(key).fetch_optional(pool).await?;
+        with_connection!(self, |conn| {
+            let row = sqlx::query(&sql).bind(key).fetch_optional(conn).await?;
             Ok(match row {
                 Some(row) => row.try_get::<Option<String>, _>(0)?,
                 None => None,
@@ -399,19 +399,19 @@ impl Store {
         if keys.is_empty() {
             return Ok(values);
         }
-        on_pool!(self, |pool| {
+        with_connection!(self, |conn| {
             let mut query = sqlx::query(&sql);
             for key in keys {
                 query = query.bind(*key);
             }
-            for row in query.fetch_all(pool).await? {
+            for row in query.fetch_all(conn).await? {
                 let key: String = row.try_get(0)?;
                 if let Some(index) = keys.iter().position(|wanted| *wanted == key) {
                     values[index] = row.try_get::<Option<String>, _>(1)?;
                 }
             }
-        });
-        Ok(values)
+            Ok(values)
+        })
     }
 
     /// Sets a value of new-api's `options` table (tests and operators' scripts).
@@ -434,6 +434,63 @@ impl Store {
         });
         Ok(())
     }
+}
+
+async fn open_postgres(url: &str, limits: &DatabaseLimits) -> Result<PgPool, StoreError> {
+    let (url, runtime) = location::postgres_runtime_parameters(url)?;
+    let options = PgConnectOptions::from_str(&url)?
+        .options(limits.postgres_settings())
+        // After the limits, so that a setting named in the DSN itself wins.
+        .options(
+            runtime
+                .iter()
+                .map(|(name, value)| (name, location::escape_pg_option(value))),
+        );
+    Ok(PgPoolOptions::new()
+        .max_connections(SERVER_POOL_SIZE)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await?)
+}
+
+async fn open_mysql(url: &str, limits: &DatabaseLimits) -> Result<MySqlPool, StoreError> {
+    let mariadb_settings = limits.mysql_settings(true);
+    let mysql_settings = limits.mysql_settings(false);
+    Ok(MySqlPoolOptions::new()
+        .max_connections(SERVER_POOL_SIZE)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // MySQL's `wait_timeout` (the only bound it has on a silent session, see `session`) would end idle pool
+        // connections under the pool's feet: the pool closes them first.
+        .idle_timeout(limits.idle_in_transaction_timeout / 2)
+        .after_connect(move |connection, _| {
+            let mariadb_settings = mariadb_settings.clone();
+            let mysql_settings = mysql_settings.clone();
+            Box::pin(async move {
+                // Under REPEATABLE READ an UPDATE that the optimizer runs as a table scan locks every row it
+                // reads, including rows other batches hold, and overlapping batches deadlock. READ COMMITTED
+                // only locks matching rows; batches lock theirs explicitly (FOR UPDATE, id order).
+                sqlx::Executor::execute(
+                    &mut *connection,
+                    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                )
+                .await?;
+                // MariaDB's variables first; MySQL answers 1193 (unknown system variable) and gets its own.
+                match sqlx::Executor::execute(&mut *connection, mariadb_settings.as_str()).await {
+                    Err(sqlx::Error::Database(error))
+                        if error
+                            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                            .is_some_and(|error| error.number() == 1193) =>
+                    {
+                        sqlx::Executor::execute(&mut *connection, mysql_settings.as_str())
+                            .await
+                            .map(drop)
+                    }
+                    other => other.map(drop),
+                }
+            })
+        })
+        .connect_with(MySqlConnectOptions::from_str(url)?)
+        .await?)
 }
 
 async fn open_sqlite(path: &Path) -> Result<SqlitePool, StoreError> {

@@ -145,6 +145,121 @@ fn redact_go_dsn(dsn: &str) -> String {
     }
 }
 
+/// Connection-string keys sqlx itself reads from a PostgreSQL URL.
+const SQLX_POSTGRES_KEYS: &[&str] = &[
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// Keys new-api's driver (pgx) reads for itself and never sends to the server: they configure the client
+/// (its timeouts, caches, pool, TLS extras) and mean nothing to tokenbatch, which has its own flags.
+const PGX_CLIENT_KEYS: &[&str] = &[
+    "connect_timeout",
+    "sslpassword",
+    "sslsni",
+    "sslnegotiation",
+    "target_session_attrs",
+    "krbsrvname",
+    "krbspn",
+    "service",
+    "servicefile",
+    "passfile",
+    "statement_cache_capacity",
+    "statement_cache_mode",
+    "description_cache_capacity",
+    "default_query_exec_mode",
+    "min_read_buffer_size",
+    "pool_max_conns",
+    "pool_min_conns",
+    "pool_min_idle_conns",
+    "pool_max_conn_lifetime",
+    "pool_max_conn_lifetime_jitter",
+    "pool_max_conn_idle_time",
+    "pool_health_check_period",
+];
+
+/// Splits a PostgreSQL URL the way new-api's driver reads it: keys sqlx knows stay in the URL; keys that only
+/// configure pgx's own client are dropped (with a warning); every other key is a run-time parameter that
+/// pgx sends to the server as a session setting (`search_path=newapi` makes new-api use schema `newapi`),
+/// returned to be sent the same way. Without this, sqlx would ignore `search_path` and tokenbatch would
+/// work on another schema's tables than new-api's.
+pub(crate) fn postgres_runtime_parameters(
+    url: &str,
+) -> Result<(String, Vec<(String, String)>), sqlx::Error> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), Vec::new()));
+    };
+    let mut kept = Vec::new();
+    let mut runtime = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode(key).map_err(sqlx::Error::Configuration)?;
+        if SQLX_POSTGRES_KEYS.contains(&key.as_str()) {
+            kept.push(pair);
+        } else if PGX_CLIENT_KEYS.contains(&key.as_str()) {
+            tracing::warn!(parameter = %key, "SQL_DSN parameter of new-api's driver ignored: tokenbatch has its own settings");
+        } else {
+            let value = percent_decode(value).map_err(sqlx::Error::Configuration)?;
+            runtime.push((key, value));
+        }
+    }
+    let url = match kept.is_empty() {
+        true => base.to_owned(),
+        false => format!("{base}?{}", kept.join("&")),
+    };
+    Ok((url, runtime))
+}
+
+/// A value inside PostgreSQL's `options` (`-c name=value`): spaces separate arguments unless escaped.
+pub(crate) fn escape_pg_option(value: &str) -> String {
+    value.replace('\\', "\\\\").replace(' ', "\\ ")
+}
+
+fn percent_decode(text: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'%' => {
+                let hex = text
+                    .get(index + 1..index + 3)
+                    .ok_or("SQL_DSN: a % not followed by two hex digits")?;
+                out.push(
+                    u8::from_str_radix(hex, 16)
+                        .map_err(|_| "SQL_DSN: a % not followed by two hex digits")?,
+                );
+                index += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                index += 1;
+            }
+            byte => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    Ok(String::from_utf8(out)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +313,28 @@ mod tests {
     fn garbage_is_refused_without_echoing_the_password() {
         let error = Location::from_dsn("user:secret@nowhere", PathBuf::new()).unwrap_err();
         assert!(!error.to_string().contains("secret"), "{error}");
+    }
+
+    #[test]
+    fn postgres_runtime_parameters_are_split_from_what_sqlx_and_pgx_read() {
+        let (url, runtime) = postgres_runtime_parameters(
+            "postgres://u:p@h/db?sslmode=disable&search_path=newapi%2Cpublic&connect_timeout=5&TimeZone=Asia/Shanghai",
+        )
+        .unwrap();
+        assert_eq!(url, "postgres://u:p@h/db?sslmode=disable");
+        assert_eq!(
+            runtime,
+            vec![
+                ("search_path".to_owned(), "newapi,public".to_owned()),
+                ("TimeZone".to_owned(), "Asia/Shanghai".to_owned())
+            ]
+        );
+        assert_eq!(
+            postgres_runtime_parameters("postgres://h/db").unwrap(),
+            ("postgres://h/db".to_owned(), Vec::new())
+        );
+        assert!(postgres_runtime_parameters("postgres://h/db?search_path=%zz").is_err());
+        assert_eq!(escape_pg_option(r"a b\c"), r"a\ b\\c");
     }
 
     #[test]
