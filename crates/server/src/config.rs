@@ -257,7 +257,8 @@ mod tests {
             database_args(&[]).limits(),
             tokenbatch_store::DatabaseLimits::default()
         );
-        let limits = database_args(&["--db-timeout-secs", "7", "--db-lock-timeout-secs", "0"]).limits();
+        let limits =
+            database_args(&["--db-timeout-secs", "7", "--db-lock-timeout-secs", "0"]).limits();
         assert_eq!(limits.operation_timeout, std::time::Duration::from_secs(7));
         // 0 would switch a timeout off: the smallest bound is kept instead.
         assert_eq!(limits.lock_timeout, std::time::Duration::from_secs(1));
