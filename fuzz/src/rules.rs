@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use tokenbatch_rules::{
     check_body, check_body_bytes, check_field, check_field_with_warnings, check_parsed, parse_body,
     read_body_bytes, Context, Field, FieldSet, Lang, ParsedBody, ValidBatch, Violation,
-    MAX_EXPIRED_TIME, MAX_IDS, MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS,
-    MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
+    MAX_ALLOW_IPS_CHARS, MAX_ALLOW_IPS_ENTRIES, MAX_EXPIRED_TIME, MAX_IDS,
+    MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
 };
 
 /// A fixed "now" (2027-01-15), so a run is reproducible.
@@ -152,6 +152,14 @@ pub fn valid_batch(batch: &ValidBatch, ctx: &Context) {
         }
     }
     if let Some(ips) = values.allow_ips.as_deref().filter(|ips| !ips.is_empty()) {
+        assert!(
+            ips.chars().count() <= MAX_ALLOW_IPS_CHARS,
+            "allow_ips too long"
+        );
+        assert!(
+            ips.split('\n').count() <= MAX_ALLOW_IPS_ENTRIES,
+            "allow_ips too many entries"
+        );
         for line in ips.split('\n') {
             assert!(is_ip_or_cidr(line), "allow_ips line {line:?}");
         }
