@@ -1,6 +1,7 @@
 //! Test harness: the real tokenbatch server on 127.0.0.1:0 against a fresh SQLite file, with two users
 //! and their tokens, plus clients for HTTP and gRPC and an independent view of the database.
 
+pub mod child_server;
 pub mod proxy;
 
 use serde_json::Value;

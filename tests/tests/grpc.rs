@@ -447,6 +447,154 @@ async fn list_search_and_get(engine: Engine) {
     server.stop().await;
 }
 
+/// One hand-made call to `SearchTokens` as alice: `body` as it goes on the wire, over HTTP/2 without TLS
+/// (h2c, like gRPC) or HTTP/1.1 (gRPC-Web); returns the HTTP status and the headers.
+async fn raw_call(
+    server: &TestServer,
+    http2: bool,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, reqwest::header::HeaderMap) {
+    let client = if http2 {
+        reqwest::Client::builder().http2_prior_knowledge()
+    } else {
+        reqwest::Client::builder().http1_only()
+    };
+    let response = client
+        .build()
+        .unwrap()
+        .post(format!(
+            "{}/newapi.token.v1.TokenService/SearchTokens",
+            server.base_url
+        ))
+        .header("content-type", content_type)
+        .header("te", "trailers")
+        .header(
+            "authorization",
+            format!("Bearer {}", server.alice.access_token),
+        )
+        .header("new-api-user", server.alice.id.to_string())
+        .header("accept-language", "en")
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+    (response.status().as_u16(), response.headers().clone())
+}
+
+/// A gRPC message frame: uncompressed, with the length of `message`.
+fn frame(message: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0];
+    frame.extend((message.len() as u32).to_be_bytes());
+    frame.extend(message);
+    frame
+}
+
+/// Broken protobuf and broken frames are the caller's fault: INVALID_ARGUMENT with an ErrorInfo naming
+/// which, over gRPC and gRPC-Web alike; a body that is not gRPC at all gets HTTP 415.
+#[tokio::test]
+async fn malformed_requests_are_invalid_arguments_with_an_error_info() {
+    let server = TestServer::start().await;
+    let message = "grpc.message_invalid";
+    let frame_error = "grpc.frame_invalid";
+    // The frame announces 10 bytes; 3 come, then the stream ends.
+    let truncated = vec![0, 0, 0, 0, 10, 0x0A, 0x01, b'a'];
+    let cases: [(&str, bool, &str, Vec<u8>, &str); 9] = [
+        // field 3 (page), a varint whose last byte never comes
+        (
+            "truncated varint",
+            true,
+            "application/grpc",
+            frame(&[0x18, 0xFF]),
+            message,
+        ),
+        (
+            "wire type 7",
+            true,
+            "application/grpc",
+            frame(&[0x0F, 0x00]),
+            message,
+        ),
+        (
+            "tag 0",
+            true,
+            "application/grpc",
+            frame(&[0x00, 0x00]),
+            message,
+        ),
+        // keyword = C3 28, not UTF-8
+        (
+            "invalid UTF-8",
+            true,
+            "application/grpc+proto",
+            frame(&[0x0A, 0x02, 0xC3, 0x28]),
+            message,
+        ),
+        (
+            "compression flag 2",
+            true,
+            "application/grpc",
+            vec![2, 0, 0, 0, 0],
+            frame_error,
+        ),
+        (
+            "frame cut short",
+            true,
+            "application/grpc",
+            truncated,
+            frame_error,
+        ),
+        (
+            "no message",
+            true,
+            "application/grpc",
+            Vec::new(),
+            frame_error,
+        ),
+        (
+            "gRPC-Web, bad protobuf",
+            false,
+            "application/grpc-web+proto",
+            frame(&[0x0F]),
+            message,
+        ),
+        (
+            "gRPC-Web text, bad base64",
+            false,
+            "application/grpc-web-text",
+            b"*!*!".to_vec(),
+            frame_error,
+        ),
+    ];
+    for (case, http2, content_type, body, reason) in cases {
+        let (http_status, headers) = raw_call(&server, http2, content_type, body).await;
+        assert_eq!(http_status, 200, "{case}");
+        let status = tonic::Status::from_header_map(&headers)
+            .unwrap_or_else(|| panic!("{case}: no grpc-status in {headers:?}"));
+        assert_eq!(status.code(), Code::InvalidArgument, "{case}: {status:?}");
+        assert!(
+            status.message().contains("nothing was changed"),
+            "{case}: {status:?}"
+        );
+        let info = status.get_error_details().error_info().cloned();
+        let info = info.unwrap_or_else(|| panic!("{case}: no ErrorInfo in {status:?}"));
+        assert_eq!(
+            (info.reason.as_str(), info.domain.as_str()),
+            (reason, "tokenbatch"),
+            "{case}"
+        );
+    }
+
+    let (http_status, headers) = raw_call(&server, true, "application/json", b"{}".to_vec()).await;
+    assert_eq!(http_status, 415, "JSON over HTTP/2: {headers:?}");
+    // A well-formed call still reaches the service.
+    let keyword = frame(&[0x0A, 0x01, b'x']);
+    let (http_status, headers) = raw_call(&server, true, "application/grpc", keyword).await;
+    assert_eq!(http_status, 200);
+    assert_eq!(headers.get("grpc-status"), None, "not refused: {headers:?}");
+    server.stop().await;
+}
+
 on_every_engine!(
     batch_update_returns_counts_and_before_after_per_id,
     the_counts_view_answers_counts_only_and_writes_the_same,

@@ -129,13 +129,51 @@ pub struct LimitArgs {
     /// Seconds a client may take to send a request body (HTTP 408 after that).
     #[arg(long, env = "TOKENBATCH_BODY_TIMEOUT_SECS", default_value_t = 30)]
     pub body_timeout_secs: u64,
+    /// Connections open at once; at the cap the longest-idle one is closed to admit a new one. 0: the soft
+    /// RLIMIT_NOFILE minus 256 (768 under the usual 1 024), at most 10 000.
+    #[arg(long, env = "TOKENBATCH_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: usize,
+    /// Seconds a new connection has to start its first request, and an HTTP/1 client to send a whole
+    /// request head (on HTTP/1 this also bounds the idle time between keep-alive requests).
+    #[arg(
+        long,
+        env = "TOKENBATCH_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request in flight (HTTP/2 gets a GOAWAY).
+    #[arg(long, env = "TOKENBATCH_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+    /// Seconds between HTTP/2 keep-alive pings.
+    #[arg(
+        long,
+        env = "TOKENBATCH_HTTP2_KEEPALIVE_INTERVAL_SECS",
+        default_value_t = 20
+    )]
+    pub http2_keepalive_interval_secs: u64,
+    /// Seconds an HTTP/2 ping may go unanswered before the connection is closed.
+    #[arg(
+        long,
+        env = "TOKENBATCH_HTTP2_KEEPALIVE_TIMEOUT_SECS",
+        default_value_t = 20
+    )]
+    pub http2_keepalive_timeout_secs: u64,
 }
 
 impl LimitArgs {
     pub fn limits(&self) -> crate::limits::Limits {
+        let secs = |value: u64| std::time::Duration::from_secs(value.max(1));
         crate::limits::Limits {
             max_in_flight: self.max_in_flight,
-            body_timeout: std::time::Duration::from_secs(self.body_timeout_secs.max(1)),
+            body_timeout: secs(self.body_timeout_secs),
+            max_connections: match self.max_connections {
+                0 => crate::limits::default_max_connections(),
+                max => max,
+            },
+            header_read_timeout: secs(self.header_read_timeout_secs),
+            idle_timeout: secs(self.idle_timeout_secs),
+            http2_keep_alive_interval: secs(self.http2_keepalive_interval_secs),
+            http2_keep_alive_timeout: secs(self.http2_keepalive_timeout_secs),
         }
     }
 }

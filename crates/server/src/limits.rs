@@ -1,6 +1,7 @@
 //! Bounded work: at most `max_in_flight` requests are served at once; the rest are refused at once and
 //! cheaply (HTTP 503 with new-api's envelope and `Retry-After`, gRPC `RESOURCE_EXHAUSTED`) instead of queueing
-//! until memory or the database pool runs out.
+//! until memory or the database pool runs out. Also the bounds on connections themselves (how many, how long
+//! they may sit without a request), which `connections.rs` enforces before a request even exists.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,13 +22,66 @@ pub struct Limits {
     pub max_in_flight: usize,
     /// How long a client may take to send a request body.
     pub body_timeout: Duration,
+    /// Connections open at once. At the cap the connection idle the longest is closed to admit a new one;
+    /// the new one is refused only when every open connection has a request in flight.
+    pub max_connections: usize,
+    /// How long a new connection may take to start its first request, and an HTTP/1 connection to send a
+    /// complete request head. hyper starts that clock whenever it waits for a head, so on HTTP/1 it also
+    /// bounds the idle time between two keep-alive requests.
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay open with no request in flight after its first one (HTTP/2 gets a
+    /// GOAWAY; HTTP/1 is usually closed sooner by `header_read_timeout`).
+    pub idle_timeout: Duration,
+    /// How often an HTTP/2 connection is pinged, so a peer that vanished while a stream was open (a health
+    /// `Watch`, a slow call) is noticed; and how long its answer may take before the connection is closed.
+    pub http2_keep_alive_interval: Duration,
+    pub http2_keep_alive_timeout: Duration,
+}
+
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_HTTP2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(20);
+pub const DEFAULT_HTTP2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// File descriptors kept out of the connection budget: the database pool, Redis, the SQLite file and its
+/// journal, the listener, the runtime's own (epoll, eventfd), stdio, and room for a few accepts in flight.
+const RESERVED_FDS: u64 = 256;
+/// The default cap never goes beyond this, whatever the descriptor limit: each connection costs memory too.
+const MAX_DEFAULT_CONNECTIONS: u64 = 10_000;
+
+/// The default `max_connections`: the process's soft RLIMIT_NOFILE minus [`RESERVED_FDS`] (768 under the
+/// common 1 024), at least 16 and at most [`MAX_DEFAULT_CONNECTIONS`], so a flood of connections is shed
+/// by tokenbatch before `accept` runs out of descriptors (which would lock everyone out).
+pub fn default_max_connections() -> usize {
+    let budget = open_files_limit()
+        .unwrap_or(1_024)
+        .saturating_sub(RESERVED_FDS);
+    budget.clamp(16, MAX_DEFAULT_CONNECTIONS) as usize
+}
+
+/// The soft limit on open file descriptors, if the platform has one.
+pub fn open_files_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_in_flight: 512,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: default_max_connections(),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            http2_keep_alive_interval: DEFAULT_HTTP2_KEEP_ALIVE_INTERVAL,
+            http2_keep_alive_timeout: DEFAULT_HTTP2_KEEP_ALIVE_TIMEOUT,
         }
     }
 }

@@ -5,7 +5,6 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokenbatch_proto::token_v1::token_service_server::TokenServiceServer;
 use tokenbatch_store::{Location, Store, StoreError};
 use tokio::net::TcpListener;
@@ -18,8 +17,10 @@ use tonic_web::GrpcWebLayer;
 use tower::Layer;
 
 use crate::app::App;
+use crate::connections;
 use crate::cors::CorsPolicy;
 use crate::grpc::GrpcService;
+use crate::grpc_errors::MalformedRequests;
 use crate::limits::{shed_load, InFlight, Limits};
 use crate::token_cache::TokenCache;
 use crate::{health, http, metrics, ops};
@@ -122,7 +123,8 @@ pub fn router(
     })
 }
 
-/// Routes `/{service}/*` to a gRPC service, which also answers gRPC-Web (HTTP/1.1 or 2) through tonic-web.
+/// Routes `/{service}/*` to a gRPC service, which also answers gRPC-Web (HTTP/1.1 or 2) through tonic-web;
+/// requests tonic cannot decode are answered as the caller's fault (grpc_errors.rs).
 fn grpc_route<S>(router: axum::Router, service: S) -> axum::Router
 where
     S: NamedService
@@ -137,6 +139,7 @@ where
     S::Future: Send + 'static,
 {
     let path = format!("/{}/{{*rpc}}", S::NAME);
+    let service = MalformedRequests::new(service);
     router.route_service(&path, GrpcWebLayer::new().layer(service))
 }
 
@@ -187,20 +190,19 @@ pub async fn start_with(
     let service = router(app, health.clone(), &options.cors)?
         .layer(axum::middleware::from_fn_with_state(in_flight, shed_load));
     let health_monitor = health::spawn_monitor(store.clone(), health.clone());
-    // gRPC answers in several HTTP/2 frames (headers, data, trailers): with Nagle's algorithm on, the last
-    // ones wait for the client's delayed ACK, about 40 ms a call.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-    });
-    let task = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async {
-                let _ = shutdown_requested.await;
-            })
-            .await
-    });
+    if options.limits.max_connections <= options.limits.max_in_flight {
+        tracing::warn!(
+            max_connections = options.limits.max_connections,
+            max_in_flight = options.limits.max_in_flight,
+            "--max-connections is not above --max-in-flight: when every connection has a request in flight, \
+             new clients are refused until one ends"
+        );
+    }
+    // TCP_NODELAY, timeouts and the connection cap: connections.rs.
+    let limits = options.limits;
+    let task = tokio::spawn(connections::serve(listener, service, limits, async {
+        let _ = shutdown_requested.await;
+    }));
     tracing::info!(
         engine = store.engine(),
         "tokenbatch ready on http://{addr} (gRPC and HTTP)"
