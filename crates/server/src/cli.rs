@@ -69,14 +69,22 @@ async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     store.close().await;
-    let port = args.listen.port();
+    let page = seed::page_url(args.listen);
     println!("user id:      {}", user.id);
     println!("access token: {}", user.access_token);
     println!();
-    println!("try the documented example (from the repository's parent directory layout):");
+    let serving = if args.serve {
+        "once it serves"
+    } else {
+        "with `tokenbatch serve`"
+    };
+    println!("the batch-edit page ({serving}): open {page} and sign in with the two values above");
+    println!("the documented example:");
     println!(
-        "  curl -X PUT http://127.0.0.1:{port}/api/token/batch -H 'Authorization: Bearer {}' \\\n       -H 'New-Api-User: {}' -H 'Content-Type: application/json' \\\n       --data-binary @../shared/seed/example-request.jsonc",
-        user.access_token, user.id
+        "  curl -X PUT {page}api/token/batch -H 'Authorization: Bearer {}' \\\n       -H 'New-Api-User: {}' -H 'Content-Type: application/json' \\\n       --data-binary @{}",
+        user.access_token,
+        user.id,
+        seed::example_body_path()
     );
     if args.serve {
         let options = ServeOptions {

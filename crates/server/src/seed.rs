@@ -1,4 +1,8 @@
-//! `tokenbatch user add` and `tokenbatch demo`: creating users and demo tokens.
+//! `tokenbatch user add` and `tokenbatch demo`: creating users and demo tokens, and where the demo points a
+//! newcomer (the example body, the page).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
 
 use tokenbatch_rules::apply::{
     TokenState, STATUS_DISABLED, STATUS_ENABLED, STATUS_EXHAUSTED, STATUS_EXPIRED,
@@ -155,9 +159,46 @@ pub fn demo_tokens(user_id: i64, now: i64) -> Vec<NewToken> {
         .collect()
 }
 
+/// The documented example body, relative to the repository's root (the README's commands run there).
+pub const EXAMPLE_BODY_PATH: &str = "tests/fixtures/example-request.jsonc";
+
+/// Where the demo's `curl --data-binary @…` finds the example body: the repository-relative path when the
+/// current directory is the repository's root, else the copy in the repository this binary was built
+/// from, else the relative path anyway (to be run from a checkout's root).
+pub fn example_body_path() -> String {
+    if Path::new(EXAMPLE_BODY_PATH).is_file() {
+        return EXAMPLE_BODY_PATH.to_owned();
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    match built_from.join(EXAMPLE_BODY_PATH).canonicalize() {
+        Ok(path) if path.is_file() => path.display().to_string(),
+        _ => EXAMPLE_BODY_PATH.to_owned(),
+    }
+}
+
+/// The batch-edit page of a server listening on `addr`, as a browser on the same machine opens it: an
+/// all-interfaces address (`0.0.0.0`, `::`) becomes the loopback address, the port stays.
+pub fn page_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}/", SocketAddr::new(ip, addr.port()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_url_is_one_a_local_browser_can_open() {
+        let at = |text: &str| page_url(text.parse().unwrap());
+        assert_eq!(at("0.0.0.0:3000"), "http://127.0.0.1:3000/");
+        assert_eq!(at("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(at("127.0.0.1:41234"), "http://127.0.0.1:41234/");
+        assert_eq!(at("192.0.2.7:3000"), "http://192.0.2.7:3000/");
+    }
 
     #[test]
     fn random_strings_have_the_length_and_alphabet_asked_for() {

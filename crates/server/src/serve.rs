@@ -205,7 +205,8 @@ pub async fn start_with(
     }));
     tracing::info!(
         engine = store.engine(),
-        "tokenbatch ready on http://{addr} (gRPC and HTTP)"
+        "tokenbatch ready on http://{addr} (gRPC and HTTP); the batch-edit page: open {}",
+        crate::seed::page_url(addr)
     );
     Ok(RunningServer {
         addr,

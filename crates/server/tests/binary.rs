@@ -1,5 +1,6 @@
 //! The real `tokenbatch` binary, as a newcomer runs it: `demo`, `serve` on port 0, the documented example.
 
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -31,28 +32,28 @@ async fn run(args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("utf-8 output")
 }
 
-/// Starts `serve` and waits for its one "ready" line, returning the child and the address it names.
-async fn serve(db: &str) -> (Child, String) {
+/// Starts `serve` and waits for its one "ready" line, returning the child, the address it names and the line.
+async fn serve(db: &str, listen: &str) -> (Child, String, String) {
     let mut child = Command::new(BINARY)
-        .args(["serve", "--sqlite", db, "--listen", "127.0.0.1:0"])
+        .args(["serve", "--sqlite", db, "--listen", listen])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("serve starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(30), async {
+    let (address, line) = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(line) = lines.next_line().await.expect("read stdout") {
             if let Some(at) = line.find("ready on http://") {
                 let rest = &line[at + "ready on http://".len()..];
-                return rest.split_whitespace().next().unwrap().to_owned();
+                return (rest.split_whitespace().next().unwrap().to_owned(), line);
             }
         }
         panic!("serve exited without a ready line");
     })
     .await
     .expect("ready within 30 s");
-    (child, address)
+    (child, address, line)
 }
 
 async fn put_example(address: &str, user_id: &str, token: &str) -> Value {
@@ -84,7 +85,7 @@ async fn demo_then_serve_then_the_documented_example() {
         "demo is idempotent"
     );
 
-    let (mut child, address) = serve(db).await;
+    let (mut child, address, _) = serve(db, "127.0.0.1:0").await;
     let first = put_example(&address, &user_id, &token).await;
     assert_eq!(first["success"], Value::Bool(true), "{first}");
     assert_eq!(first["data"], 2, "{first}");
@@ -120,6 +121,89 @@ async fn demo_then_serve_then_the_documented_example() {
         .unwrap();
     assert_eq!(listed["data"]["total"], 0, "carol owns no tokens: {listed}");
     child.kill().await.unwrap();
+}
+
+fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The file the demo's `curl … --data-binary @FILE` line names, resolved from the directory the demo ran in.
+fn curl_body_file(output: &str, ran_in: &Path) -> PathBuf {
+    let named = output
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("--data-binary @"))
+        .unwrap_or_else(|| panic!("no `--data-binary @FILE` in:\n{output}"));
+    ran_in
+        .join(named)
+        .canonicalize()
+        .unwrap_or_else(|error| panic!("the demo's body file {named} ({error}):\n{output}"))
+}
+
+/// A newcomer with only the repository pastes the demo's curl line (from the repository's root, as the
+/// README runs it, or from anywhere else) and opens the page the demo names.
+#[tokio::test]
+async fn the_demo_names_the_example_inside_the_repository_and_the_page() {
+    let repository = repository_root();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    for ran_in in [repository.as_path(), dir.path()] {
+        let output = Command::new(BINARY)
+            .args(["demo", "--listen", "8123", "--sqlite"])
+            .arg(&db)
+            .current_dir(ran_in)
+            .output()
+            .await
+            .expect("binary runs");
+        assert!(output.status.success(), "{output:?}");
+        let output = String::from_utf8(output.stdout).unwrap();
+        let body = curl_body_file(&output, ran_in);
+        assert!(
+            body.starts_with(&repository),
+            "{} is outside the repository {}:\n{output}",
+            body.display(),
+            repository.display()
+        );
+        assert_eq!(std::fs::read_to_string(&body).unwrap(), EXAMPLE);
+        assert!(
+            output.contains("curl -X PUT http://127.0.0.1:8123/api/token/batch "),
+            "{output}"
+        );
+        assert!(
+            output.contains("open http://127.0.0.1:8123/ "),
+            "the demo names the page:\n{output}"
+        );
+    }
+}
+
+/// The ready line names the page as a browser on the same machine opens it, with the port really bound,
+/// also when listening on all interfaces; and the page is there.
+#[tokio::test]
+async fn the_ready_line_names_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ready.db");
+    for (listen, host) in [("127.0.0.1:0", "127.0.0.1"), ("0", "127.0.0.1")] {
+        let (mut child, address, line) = serve(db.to_str().unwrap(), listen).await;
+        let port = address.rsplit(':').next().unwrap();
+        assert_ne!(port, "0", "{line}");
+        let page = format!("http://{host}:{port}/");
+        let named = line
+            .split_whitespace()
+            .skip_while(|word| *word != "open")
+            .nth(1);
+        assert_eq!(
+            named,
+            Some(page.as_str()),
+            "the ready line names the page: {line}"
+        );
+        let response = reqwest::get(&page).await.expect("the page answers");
+        assert_eq!(response.status().as_u16(), 200, "{page}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"id="access-token""#), "{html}");
+        child.kill().await.unwrap();
+    }
 }
 
 #[tokio::test]
