@@ -117,7 +117,7 @@ fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
 /// `accept` fails when the process is out of descriptors despite the cap (other files, a cap set above the
 /// limit): free one by closing the longest-idle connection, and pause briefly rather than spin.
 async fn accept_failed(error: io::Error, registry: &Registry) {
-    let out_of_descriptors = matches!(error.raw_os_error(), Some(code) if code == 23 || code == 24);
+    let out_of_descriptors = error.raw_os_error().is_some_and(is_out_of_descriptors);
     if out_of_descriptors && registry.evict_longest_idle() {
         tracing::warn!(%error, "accept failed: closed the longest-idle connection");
         return;
@@ -129,6 +129,18 @@ async fn accept_failed(error: io::Error, registry: &Registry) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// EMFILE (this process) or ENFILE (the whole system).
+#[cfg(unix)]
+fn is_out_of_descriptors(code: i32) -> bool {
+    use rustix::io::Errno;
+    code == Errno::MFILE.raw_os_error() || code == Errno::NFILE.raw_os_error()
+}
+
+#[cfg(not(unix))]
+fn is_out_of_descriptors(_code: i32) -> bool {
+    false
 }
 
 /// The open connections, for the cap and for choosing whom to close.
