@@ -9,6 +9,9 @@ use tokenbatch_rules::Field;
 use crate::dialect::Dialect;
 use crate::{on_pool, Pool, Store, StoreError};
 
+mod ensure;
+pub(crate) use ensure::ensure;
+
 /// A column tokenbatch reads or writes that a database written by an older or upstream new-api may lack.
 /// Upstream has no mj columns (the documented route comes from a gateway built on new-api).
 struct AddableColumn {
@@ -56,6 +59,14 @@ const ADDABLE_COLUMNS: &[AddableColumn] = &[
             "boolean DEFAULT false",
             "boolean DEFAULT false",
         ],
+    },
+    // Newer new-api keeps an `auto` token's groups here (JSON, model/token.go `AutoGroups`) and clears it
+    // whenever the group becomes anything else; a batch writing `group` does the same (batch.rs), so the
+    // column must exist. Older new-api ignores a column it does not know.
+    AddableColumn {
+        table: "tokens",
+        name: "auto_groups",
+        definition: ["text DEFAULT ''", "text DEFAULT ''", "text"],
     },
     AddableColumn {
         table: "tokens",
@@ -149,21 +160,21 @@ const TABLES: &[Table] = &[
               "accessed_time" bigint, "expired_time" bigint DEFAULT -1, "remain_quota" integer DEFAULT 0,
               "unlimited_quota" numeric, "model_limits_enabled" numeric, "model_limits" text,
               "allow_ips" text DEFAULT '', "used_quota" integer DEFAULT 0, "group" text DEFAULT '',
-              "cross_group_retry" numeric, "billing_type" integer DEFAULT 0, "deleted_at" datetime,
+              "cross_group_retry" numeric, "auto_groups" text DEFAULT '', "billing_type" integer DEFAULT 0, "deleted_at" datetime,
               "mj_image_mode" varchar(32) DEFAULT '', "mj_custom_proxy" text DEFAULT '')"#,
             r#"CREATE TABLE IF NOT EXISTS "tokens" ("id" bigserial PRIMARY KEY, "user_id" bigint,
               "key" varchar(128), "status" bigint DEFAULT 1, "name" text, "created_time" bigint,
               "accessed_time" bigint, "expired_time" bigint DEFAULT -1, "remain_quota" bigint DEFAULT 0,
               "unlimited_quota" boolean, "model_limits_enabled" boolean, "model_limits" text,
               "allow_ips" text DEFAULT '', "used_quota" bigint DEFAULT 0, "group" text DEFAULT '',
-              "cross_group_retry" boolean, "billing_type" bigint DEFAULT 0, "deleted_at" timestamptz,
+              "cross_group_retry" boolean, "auto_groups" text DEFAULT '', "billing_type" bigint DEFAULT 0, "deleted_at" timestamptz,
               "mj_image_mode" varchar(32) DEFAULT '', "mj_custom_proxy" text DEFAULT '')"#,
             r#"CREATE TABLE IF NOT EXISTS `tokens` (`id` bigint AUTO_INCREMENT PRIMARY KEY, `user_id` bigint,
               `key` varchar(128), `status` bigint DEFAULT 1, `name` varchar(191), `created_time` bigint,
               `accessed_time` bigint, `expired_time` bigint DEFAULT -1, `remain_quota` bigint DEFAULT 0,
               `unlimited_quota` boolean, `model_limits_enabled` boolean, `model_limits` text,
               `allow_ips` longtext, `used_quota` bigint DEFAULT 0, `group` longtext,
-              `cross_group_retry` boolean, `billing_type` bigint DEFAULT 0, `deleted_at` datetime(3) NULL,
+              `cross_group_retry` boolean, `auto_groups` text, `billing_type` bigint DEFAULT 0, `deleted_at` datetime(3) NULL,
               `mj_image_mode` varchar(32) DEFAULT '', `mj_custom_proxy` text,
               INDEX `idx_tokens_user_id` (`user_id`), UNIQUE INDEX `idx_tokens_key` (`key`),
               INDEX `idx_tokens_name` (`name`), INDEX `idx_tokens_deleted_at` (`deleted_at`)) DEFAULT CHARSET=utf8mb4"#,
@@ -227,69 +238,6 @@ fn engine_index(d: Dialect) -> usize {
         Dialect::Postgres => 1,
         Dialect::MySql => 2,
     }
-}
-
-pub(crate) async fn ensure(store: &Store) -> Result<(), StoreError> {
-    let d = store.dialect();
-    let engine = engine_index(d);
-    for table in TABLES {
-        if columns_of(store, table.name).await?.is_empty() {
-            tracing::info!(table = table.name, "creating missing table");
-            execute(store, table.create[engine]).await?;
-            for index in table.indexes[engine] {
-                execute(store, index).await?;
-            }
-        }
-    }
-    for column in ADDABLE_COLUMNS {
-        let present = columns_of(store, column.table).await?;
-        if !present
-            .iter()
-            .any(|name| name.eq_ignore_ascii_case(column.name))
-        {
-            tracing::info!(
-                table = column.table,
-                column = column.name,
-                "adding missing column"
-            );
-            let sql = format!(
-                "ALTER TABLE {} ADD COLUMN {} {}",
-                d.quote(column.table),
-                d.quote(column.name),
-                column.definition[engine]
-            );
-            execute(store, &sql).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn execute(store: &Store, sql: &str) -> Result<(), StoreError> {
-    on_pool!(store, |pool| {
-        sqlx::query(sql).execute(pool).await?;
-    });
-    Ok(())
-}
-
-/// The table's column names; empty when the table does not exist.
-async fn columns_of(store: &Store, table: &str) -> Result<Vec<String>, StoreError> {
-    let sql = match store.dialect() {
-        Dialect::Sqlite => "SELECT name FROM pragma_table_info(?)",
-        Dialect::Postgres => {
-            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1"
-        }
-        Dialect::MySql => {
-            "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name = ?"
-        }
-    };
-    on_pool!(store, |pool| {
-        let rows = sqlx::query(sql).bind(table).fetch_all(pool).await?;
-        rows.iter()
-            .map(|row| row.try_get::<String, _>(0).map_err(StoreError::from))
-            .collect()
-    })
 }
 
 /// Character limits of the writable text columns, where the database sets one (MySQL varchar / text). A
