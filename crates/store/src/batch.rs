@@ -76,12 +76,24 @@ pub struct BatchChange {
     pub key: String,
     pub before: TokenState,
     pub after: TokenState,
+    /// The batch wrote a group other than `auto` and cleared the token's `cross_group_retry` and
+    /// `auto_groups`, as new-api's own `UpdateToken` does: both only apply to `auto`. Neither is part of
+    /// [`TokenState`], so a token whose group already was the new one changes through this alone.
+    pub cleared_auto_settings: bool,
 }
 
 impl BatchChange {
     pub fn changed(&self) -> bool {
-        self.before != self.after
+        self.before != self.after || self.cleared_auto_settings
     }
+}
+
+/// new-api's pseudo-group, resolved per request; the only group `cross_group_retry` and `auto_groups` apply to.
+const AUTO_GROUP: &str = "auto";
+
+/// Whether the plan writes a group other than `auto`, and so clears `cross_group_retry` and `auto_groups`.
+fn clears_auto_settings(plan: &BatchPlan<'_>) -> bool {
+    plan.fields.contains(Field::Group) && plan.values.group.as_deref() != Some(AUTO_GROUP)
 }
 
 /// Binds the values of `fields`, in `fields` order, to a query of any engine.
@@ -153,7 +165,8 @@ macro_rules! write_changes {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
         for (status, ids) in changed_ids_by_status($changes) {
             for chunk in ids.chunks($d.id_chunk()) {
-                let sql = update_statement($d, $plan.fields, chunk.len());
+                let sql =
+                    update_statement($d, $plan.fields, clears_auto_settings($plan), chunk.len());
                 let query =
                     bind_values!(sqlx::query(&sql), $plan.fields, $plan.values).bind(status);
                 let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
@@ -240,7 +253,11 @@ macro_rules! counted_batch {
                     missing,
                 }));
             }
-            let sql = sqlite_counted_update_statement($plan.fields, $plan.now);
+            let sql = sqlite_counted_update_statement(
+                $plan.fields,
+                clears_auto_settings($plan),
+                $plan.now,
+            );
             let query = bind_values!(sqlx::query(&sql), $plan.fields, $plan.values)
                 .bind(&ids)
                 .bind($plan.user_id);
@@ -598,12 +615,13 @@ async fn run_group(
 /// index instead, taking next-key locks on every token of the user, and overlapping batches then deadlock.
 fn select_statement(d: Dialect, count: usize, lock: bool, keys: bool) -> String {
     d.sql(&format!(
-        "SELECT {id}, {user_id}, {live}, {key}, {state} FROM {table} WHERE {filter} ORDER BY id{lock}",
+        "SELECT {id}, {user_id}, {live}, {key}, {auto}, {state} FROM {table} WHERE {filter} ORDER BY id{lock}",
         table = d.tokens_by_primary_key(),
         id = d.integer("id", 0),
         user_id = d.integer("user_id", 0),
         live = d.integer("CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END", 0),
         key = key_column(d, "", keys),
+        auto = auto_settings_column(d, ""),
         state = state_columns(d),
         filter = d.id_filter(count),
         lock = if lock { d.lock_rows() } else { "" },
@@ -616,6 +634,8 @@ struct LockedRow {
     user_id: i64,
     live: bool,
     key: String,
+    /// `cross_group_retry` is set or `auto_groups` is not empty (see [`BatchChange::cleared_auto_settings`]).
+    auto_settings: bool,
     state: TokenState,
 }
 
@@ -632,7 +652,8 @@ impl LockedRow {
             user_id: row.try_get(1)?,
             live: row.try_get::<i64, _>(2)? == 1,
             key: row.try_get(3)?,
-            state: state_from_row(row, 4)?,
+            auto_settings: row.try_get::<i64, _>(4)? == 1,
+            state: state_from_row(row, 5)?,
         })
     }
 }
@@ -673,14 +694,29 @@ fn sqlite_select_statement(keys: bool, full_states: bool, written: FieldSet) -> 
     };
     // Walking the (ascending) id list and looking each row up by primary key is cheaper than `id IN (…)`,
     // which first builds an index of the list. `t.` because json_each has `id` and `key` columns too.
+    // Whether the row holds auto-only settings matters only when the group is written.
+    let auto = match written.contains(Field::Group) {
+        true => auto_settings_column(d, "t."),
+        false => "0".to_owned(),
+    };
     format!(
-        "SELECT json_group_array(json_array({id}, {user_id}, {live}, {key}, {state})) \
+        "SELECT json_group_array(json_array({id}, {user_id}, {live}, {key}, {auto}, {state})) \
          FROM json_each(?) AS j JOIN tokens AS t ON t.id = j.value",
         id = d.integer("t.id", 0),
         user_id = d.integer("t.user_id", 0),
         live = d.integer("CASE WHEN t.deleted_at IS NULL THEN 1 ELSE 0 END", 0),
         key = key_column(d, "t.", keys),
     )
+}
+
+/// 1 when the token's `cross_group_retry` is set or its `auto_groups` is not empty, else 0.
+fn auto_settings_column(d: Dialect, table: &str) -> String {
+    let condition = format!(
+        "CASE WHEN {retry} <> 0 OR {groups} <> '' THEN 1 ELSE 0 END",
+        retry = d.boolean(&format!("{table}cross_group_retry")),
+        groups = d.text(&format!("{table}auto_groups")),
+    );
+    d.integer(&condition, 0)
 }
 
 /// The key column, or an empty text when the caller does not need keys.
@@ -691,7 +727,8 @@ fn key_column(d: Dialect, table: &str, keys: bool) -> String {
     }
 }
 
-/// The rows of [`sqlite_select_statement`]: id, user_id, live, key, then [`state_columns`] in order.
+/// The rows of [`sqlite_select_statement`]: id, user_id, live, key, auto settings, then [`state_columns`] in
+/// order.
 fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreError> {
     let mut reader = PackedReader::new(packed);
     let mut rows = Vec::with_capacity(packed.len() / 48);
@@ -714,6 +751,7 @@ fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreError> {
         let user_id = integer(&mut reader)?;
         let live = integer(&mut reader)?;
         let key = text(&mut reader)?;
+        let auto_settings = integer(&mut reader)?;
         let status = integer(&mut reader)?;
         let group = text(&mut reader)?;
         let expired_time = integer(&mut reader)?;
@@ -730,6 +768,7 @@ fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreError> {
             user_id,
             live: live == 1,
             key,
+            auto_settings: auto_settings == 1,
             state: TokenState {
                 status,
                 group,
@@ -759,6 +798,7 @@ fn compute_changes(
     rows: Vec<LockedRow>,
 ) -> Result<Vec<BatchChange>, StoreError> {
     let mut changes = Vec::with_capacity(rows.len());
+    let clears = clears_auto_settings(plan);
     for row in rows {
         if !(row.user_id == plan.user_id && row.live) {
             continue;
@@ -769,6 +809,7 @@ fn compute_changes(
             key: row.key,
             before: row.state,
             after,
+            cleared_auto_settings: clears && row.auto_settings,
         });
     }
     if changes.len() != plan.ids.len() {
@@ -799,11 +840,12 @@ const SQLITE_OWNED_STATEMENT: &str =
      WHERE t.user_id = ?2 AND t.deleted_at IS NULL";
 
 /// [`counted_batch`]'s UPDATE. Placeholders: `?1`… the values of `fields` in order, then the ids (a JSON
-/// array), then the user id. Each column is compared as the batch reads it ([`state_columns`]), and the
+/// array), then the user id. With `clear_auto`, `cross_group_retry` and `auto_groups` are cleared too, and a
+/// row that held either counts as changed (see [`BatchChange::cleared_auto_settings`]). Each column is compared as the batch reads it ([`state_columns`]), and the
 /// status follows [`TokenState::apply`]'s rules (`tokenbatch_rules::apply`), written here in SQL: the store's
 /// test `sqlite_counted_batches_agree_with_the_rules` checks both ways against each other on every status,
 /// expiry and quota the rules tell apart.
-fn sqlite_counted_update_statement(fields: FieldSet, now: i64) -> String {
+fn sqlite_counted_update_statement(fields: FieldSet, clear_auto: bool, now: i64) -> String {
     let d = Dialect::Sqlite;
     let current = |field: Field| match field {
         Field::Group => d.text(&d.quote("group")),
@@ -864,6 +906,10 @@ fn sqlite_counted_update_statement(fields: FieldSet, now: i64) -> String {
     }
     assignments.push(format!("status = {next_status}"));
     differences.push(format!("{status} IS NOT {next_status}"));
+    if clear_auto {
+        assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
+        differences.push(format!("{} = 1", auto_settings_column(d, "")));
+    }
     format!(
         "UPDATE tokens SET {} WHERE id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
          AND deleted_at IS NULL AND ({})",
@@ -874,12 +920,19 @@ fn sqlite_counted_update_statement(fields: FieldSet, now: i64) -> String {
     )
 }
 
-fn update_statement(d: Dialect, fields: FieldSet, count: usize) -> String {
+/// The assignments that clear a token's auto-only settings (FALSE is 0 in SQLite and MySQL).
+const AUTO_SETTINGS_CLEARED: [&str; 2] = ["cross_group_retry = FALSE", "auto_groups = ''"];
+
+fn update_statement(d: Dialect, fields: FieldSet, clear_auto: bool, count: usize) -> String {
     let mut assignments: Vec<String> = fields
         .iter()
         .map(|field| format!("{} = ?", d.quote(field.name())))
         .collect();
     assignments.push("status = ?".to_owned());
+    if clear_auto {
+        // Constants, after every placeholder: the binding order stays the same.
+        assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
+    }
     // Only rows locked and checked above are named, by primary key (see select_statement).
     d.sql(&format!(
         "UPDATE {} SET {} WHERE {}",

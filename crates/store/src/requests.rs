@@ -114,27 +114,45 @@ fn from_tuple(state: StateTuple) -> TokenState {
     }
 }
 
-/// The changes as stored: ids with their values before and after, never the tokens' keys.
+/// The changes as stored: ids with their values before and after, never the tokens' keys. A change that
+/// cleared the token's auto-only settings ([`BatchChange::cleared_auto_settings`]) carries a fourth element,
+/// `true`; the others keep the three of records written before that flag existed.
 pub(crate) fn encode_changes(changes: &[BatchChange]) -> String {
-    let rows: Vec<(i64, StateTuple, StateTuple)> = changes
+    let rows: Vec<serde_json::Value> = changes
         .iter()
-        .map(|change| (change.id, to_tuple(&change.before), to_tuple(&change.after)))
+        .map(|change| {
+            let (before, after) = (to_tuple(&change.before), to_tuple(&change.after));
+            match change.cleared_auto_settings {
+                true => serde_json::json!([change.id, before, after, true]),
+                false => serde_json::json!([change.id, before, after]),
+            }
+        })
         .collect();
     serde_json::to_string(&rows).expect("token states always serialize")
 }
 
 fn decode_changes(text: &str) -> Result<Vec<BatchChange>, StoreError> {
-    let rows: Vec<(i64, StateTuple, StateTuple)> = serde_json::from_str(text)
-        .map_err(|error| StoreError::Data(format!("unreadable recorded request: {error}")))?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, before, after)| BatchChange {
+    let unreadable = |error: serde_json::Error| {
+        StoreError::Data(format!("unreadable recorded request: {error}"))
+    };
+    let rows: Vec<Vec<serde_json::Value>> = serde_json::from_str(text).map_err(unreadable)?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        let cleared_auto_settings = match row.len() {
+            4 => row.pop().and_then(|flag| flag.as_bool()).unwrap_or(false),
+            _ => false,
+        };
+        let (id, before, after): (i64, StateTuple, StateTuple) =
+            serde_json::from_value(serde_json::Value::Array(row)).map_err(unreadable)?;
+        changes.push(BatchChange {
             id,
             key: String::new(),
             before: from_tuple(before),
             after: from_tuple(after),
-        })
-        .collect())
+            cleared_auto_settings,
+        });
+    }
+    Ok(changes)
 }
 
 #[cfg(test)]
@@ -165,8 +183,15 @@ mod tests {
             key: "secret-key".into(),
             before,
             after,
+            cleared_auto_settings: false,
         };
-        let text = encode_changes(std::slice::from_ref(&change));
+        let cleared = BatchChange {
+            id: 874,
+            before: change.after.clone(),
+            cleared_auto_settings: true,
+            ..change.clone()
+        };
+        let text = encode_changes(&[change.clone(), cleared.clone()]);
         assert!(!text.contains("secret-key"));
         let request = RequestKey {
             request_id: "r1",
@@ -177,13 +202,11 @@ mod tests {
             changes: text.clone(),
         };
         let replayed = replay(recorded("f"), request).unwrap();
-        assert_eq!(
-            replayed,
-            vec![BatchChange {
-                key: String::new(),
-                ..change
-            }]
-        );
+        let without_key = |change: BatchChange| BatchChange {
+            key: String::new(),
+            ..change
+        };
+        assert_eq!(replayed, vec![without_key(change), without_key(cleared)]);
         assert!(matches!(
             replay(recorded("g"), request),
             Err(StoreError::RequestIdReused)
