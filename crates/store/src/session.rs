@@ -9,7 +9,7 @@
 //! otherwise test it with a ping that has no timeout of its own, holding a pool slot for good on a silent
 //! connection). The second is asked of the database server as session settings, sent with every new
 //! connection: PostgreSQL's `idle_in_transaction_session_timeout`, `lock_timeout`, `statement_timeout`,
-//! `client_connection_check_interval` and TCP keepalives; MariaDB's `idle_transaction_timeout`,
+//! TCP keepalives and (14+) `client_connection_check_interval`; MariaDB's `idle_transaction_timeout`,
 //! `innodb_lock_wait_timeout` and `max_statement_time` (MySQL: `wait_timeout`, which is all it has for a
 //! silent session, and `max_execution_time`, which bounds reads only).
 
@@ -66,11 +66,6 @@ impl DatabaseLimits {
                 "idle_in_transaction_session_timeout",
                 millis(self.idle_in_transaction_timeout),
             ),
-            // PostgreSQL 14+: a backend running a statement notices a closed client connection.
-            (
-                "client_connection_check_interval",
-                millis(Duration::from_secs(1)),
-            ),
             ("tcp_keepalives_idle", seconds(self.keepalive)),
             ("tcp_keepalives_interval", seconds(self.keepalive / 3)),
             ("tcp_keepalives_count", "3".to_owned()),
@@ -98,6 +93,24 @@ impl DatabaseLimits {
         }
     }
 }
+
+impl DatabaseLimits {
+    /// What every MySQL and MariaDB version knows, for servers older than either statement above.
+    pub(crate) fn mysql_settings_everywhere(&self) -> String {
+        let seconds = |duration: Duration| duration.as_secs().max(1);
+        format!(
+            "SET SESSION innodb_lock_wait_timeout = {}, wait_timeout = {}",
+            seconds(self.lock_timeout),
+            seconds(self.idle_in_transaction_timeout).max(seconds(self.operation_timeout)),
+        )
+    }
+}
+
+/// PostgreSQL 14+: a backend running a statement notices within a second that its client closed the
+/// connection, instead of finishing the statement first. Set after connecting, since older servers refuse an
+/// unknown setting in the startup packet (and with it the connection).
+pub(crate) const POSTGRES_CONNECTION_CHECK: &str = "SET client_connection_check_interval = 1000";
+pub(crate) const POSTGRES_CONNECTION_CHECK_SINCE: u32 = 140_000;
 
 /// The error a caller gets when the database did not answer within the operation's deadline.
 pub(crate) fn timed_out(deadline: Duration) -> StoreError {
