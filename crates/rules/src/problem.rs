@@ -3,6 +3,7 @@
 //! Messages are built only here, from the problem's data and the JSON path, so the server and the browser
 //! (both calling these functions) produce byte-identical text.
 
+use crate::filter::FilterProblem;
 use crate::json::{JsonErrorKind, JsonExpected};
 use crate::time::format_utc;
 use crate::{
@@ -116,6 +117,8 @@ pub enum Problem {
         character: char,
         charset: String,
     },
+    /// `filter.*`, `selection.ambiguous`, `expected_count.*`: the filter's own catalogue (filter/messages.rs).
+    Filter(FilterProblem),
 }
 
 const TYPE_CODES: [&str; 9] = [
@@ -214,6 +217,7 @@ impl Problem {
             MjCustomProxyInvalidUrl { .. } => "mj_custom_proxy.invalid_url",
             MjCustomProxyTooLong { .. } => "mj_custom_proxy.too_long",
             MjCustomProxyModeConflict => "mj_custom_proxy.mode_conflict",
+            Filter(problem) => problem.code(),
         }
     }
 
@@ -390,6 +394,7 @@ impl Problem {
                 "mj_custom_proxy 长 {chars} 个字符，超过上限 {MAX_MJ_CUSTOM_PROXY_CHARS}：请填写更短的代理地址。"
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy 设置了代理地址，但同一请求把 mj_image_mode 设为 \"origin\"：代理地址只在 \"proxy\" 模式下生效，请改用 \"proxy\" 或清空代理地址。".into(),
+            Filter(problem) => problem.message(Lang::ZhCn),
         }
     }
 
@@ -571,6 +576,7 @@ impl Problem {
                 "mj_custom_proxy is {chars} characters long, over the limit of {MAX_MJ_CUSTOM_PROXY_CHARS}: give a shorter proxy address."
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy sets a proxy address while mj_image_mode is set to \"origin\" in the same request: the proxy only applies in \"proxy\" mode, so use \"proxy\" or clear the proxy address.".into(),
+            Filter(problem) => problem.message(Lang::En),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod body;
 mod checks;
 mod example;
+mod filter;
 mod json;
 mod lang_time;
 mod limits;
