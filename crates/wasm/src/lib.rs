@@ -48,6 +48,12 @@ pub fn validate_field(
     verdict::field_verdict(field, json_value, &ctx, verdict::lang(lang))
 }
 
+/// Judges a filter object (JSON text, SPEC §9) with the server's codes and words.
+#[wasm_bindgen(js_name = validateFilter)]
+pub fn validate_filter(filter_json: &str, lang: &str) -> String {
+    verdict::filter_verdict(filter_json, verdict::lang(lang))
+}
+
 /// Every writable field: JSON type, how it is entered, limits, label and help.
 #[wasm_bindgen(js_name = describeFields)]
 pub fn describe_fields(lang: &str) -> String {

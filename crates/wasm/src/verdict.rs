@@ -2,6 +2,7 @@
 //! through the exports in lib.rs, in the browser.
 
 use tokenbatch_rules::describe::{describe_all, FieldDescription};
+use tokenbatch_rules::filter::{read_filter_json, FilterKey};
 use tokenbatch_rules::{
     check_body, check_field_with_warnings, join_messages, join_warnings, Context, Field, Lang,
     Problem, ValidBatch, Violation, Warning, MAX_IDS, QUOTA_PER_USD, RULES_VERSION,
@@ -78,6 +79,30 @@ pub fn body_verdict(body: &str, ctx: &Context, lang: Lang) -> String {
         }
     }
     verdict.str("rules_version", RULES_VERSION).finish()
+}
+
+/// A filter object (JSON text, as the body's `filter` carries it), for the page's filter controls:
+/// `{ok, message, code, errors, keys}`; `keys` names the conditions set, in the specification's order.
+pub fn filter_verdict(filter_json: &str, lang: Lang) -> String {
+    let mut verdict = Object::new();
+    match read_filter_json(filter_json) {
+        Ok(filter) => verdict
+            .bool("ok", true)
+            .str("message", "")
+            .null("code")
+            .raw("errors", "[]")
+            .strings("keys", filter.keys().map(FilterKey::name)),
+        Err(violations) => verdict
+            .bool("ok", false)
+            .str("message", &join_messages(&violations, lang))
+            .str(
+                "code",
+                violations.first().map_or("invalid", Violation::code),
+            )
+            .raw("errors", &violations_json(&violations, lang))
+            .raw("keys", "[]"),
+    };
+    verdict.finish()
 }
 
 /// One field's value (its JSON text), for as-you-type feedback: `{ok, field, errors, warnings}`.

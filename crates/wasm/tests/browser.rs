@@ -4,7 +4,9 @@
 
 use serde_json::{json, Value};
 use tokenbatch_rules::{check_body, Context, Lang, RULES_VERSION};
-use tokenbatch_wasm::{describe_fields, format_utc, rules_version, validate_body, validate_field};
+use tokenbatch_wasm::{
+    describe_fields, format_utc, rules_version, validate_body, validate_field, validate_filter,
+};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -165,4 +167,30 @@ fn quota_and_ip_list_limits_apply_in_the_browser() {
 #[wasm_bindgen_test]
 fn dates_render_as_in_messages() {
     assert_eq!(format_utc(253_402_300_799.0), "9999-12-31 23:59:59 UTC");
+}
+
+#[wasm_bindgen_test]
+fn filters_are_judged_with_the_servers_codes_and_words() {
+    let ok = parse(validate_filter(
+        r#"{"status": ["enabled"], "group": "vip"}"#,
+        "en",
+    ));
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(ok["keys"], json!(["status", "group"]));
+    let text = r#"{"groups": "vip", "expires_before": 1790000000000}"#;
+    let expected = tokenbatch_rules::filter::read_filter_json(text).unwrap_err();
+    let verdict = parse(validate_filter(text, "en"));
+    assert_eq!(verdict["ok"], false);
+    assert_eq!(verdict["code"], "filter.unknown_key");
+    assert_eq!(verdict["errors"][0]["field"], "filter.groups");
+    assert_eq!(verdict["errors"][1]["code"], "filter.time_range");
+    assert_eq!(
+        verdict["message"],
+        tokenbatch_rules::join_messages(&expected, Lang::En)
+    );
+    let zh = parse(validate_filter(text, "zh-CN"));
+    assert_eq!(
+        zh["message"],
+        tokenbatch_rules::join_messages(&expected, Lang::ZhCn)
+    );
 }

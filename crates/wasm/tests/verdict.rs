@@ -4,7 +4,9 @@
 
 use serde_json::{json, Value};
 use tokenbatch_rules::{check_body, Context, Lang, RULES_VERSION};
-use tokenbatch_wasm::{describe_fields, format_utc, rules_version, validate_body, validate_field};
+use tokenbatch_wasm::{
+    describe_fields, format_utc, rules_version, validate_body, validate_field, validate_filter,
+};
 
 /// 2027-01-15T08:00:00Z: after the documented example's expiry (2026-04-17), so that one is "past".
 const NOW: f64 = 1_800_000_000.0;
@@ -310,4 +312,30 @@ fn quota_and_ip_list_limits_read_as_the_servers() {
 fn utc_rendering_matches_the_messages() {
     assert_eq!(format_utc(1_776_410_923.0), "2026-04-17 07:28:43 UTC");
     assert_eq!(format_utc(f64::NAN), "1970-01-01 00:00:00 UTC");
+}
+
+#[test]
+fn filters_are_judged_with_the_servers_codes_and_words() {
+    let ok = parse(validate_filter(
+        r#"{"status": ["enabled"], "group": "vip"}"#,
+        "en",
+    ));
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(ok["keys"], json!(["status", "group"]));
+    let text = r#"{"groups": "vip", "expires_before": 1790000000000}"#;
+    let expected = tokenbatch_rules::filter::read_filter_json(text).unwrap_err();
+    let verdict = parse(validate_filter(text, "en"));
+    assert_eq!(verdict["ok"], false);
+    assert_eq!(verdict["code"], "filter.unknown_key");
+    assert_eq!(verdict["errors"][0]["field"], "filter.groups");
+    assert_eq!(verdict["errors"][1]["code"], "filter.time_range");
+    assert_eq!(
+        verdict["message"],
+        tokenbatch_rules::join_messages(&expected, Lang::En)
+    );
+    let zh = parse(validate_filter(text, "zh-CN"));
+    assert_eq!(
+        zh["message"],
+        tokenbatch_rules::join_messages(&expected, Lang::ZhCn)
+    );
 }
