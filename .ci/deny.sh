@@ -5,7 +5,7 @@
 # The `advisories` check is not run here: it needs the RustSec advisory database from GitHub, which these
 # machines cannot reach. Where it can be fetched, an operator runs
 #   cargo deny check advisories && cargo deny --manifest-path fuzz/Cargo.toml check advisories
-# (see RELIABILITY.md, "Dependency hygiene").
+# (see docs/RELIABILITY.md, "Dependency hygiene").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

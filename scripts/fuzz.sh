@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the cargo-fuzz targets of fuzz/ for a while each (RELIABILITY.md, "Fuzzing").
+# Runs the cargo-fuzz targets of fuzz/ for a while each (docs/RELIABILITY.md, "Fuzzing").
 #
 #   bash scripts/fuzz.sh [--ci] [TARGET...]        targets: rules_body rules_field http_handler (default: all)
 #

@@ -1,10 +1,6 @@
-//! Validation rules of `PUT /api/token/batch` (SPEC §1-§3): JSONC body parsing, field rules and their
-//! messages in zh-CN and en.
-//!
-//! The server and the browser (through WASM) run this same code, so a body accepted by the page is
-//! accepted by the server and every message reads byte-for-byte the same. Hence: no dependencies, no I/O,
-//! no clock (the caller passes `now`), and no panics on any input.
-
+// The crate's documentation is its README (what it is, why it has no dependencies, its API with examples
+// that run as doc-tests).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod apply;
@@ -49,60 +45,9 @@ pub const MAX_ALLOW_IPS_ENTRIES: usize = 1_000;
 /// then write at most 32 KiB × MAX_IDS = 320 MiB, not the 19 GB an unbounded list allowed.
 pub const MAX_ALLOW_IPS_CHARS: usize = 32_768;
 
-/// "rules-" + package version + "-" + a hash of this crate's sources, so the server and the WASM module can
-/// show whether they run the very same rules.
-pub const RULES_VERSION: &str = match std::str::from_utf8(&VERSION_BYTES) {
-    Ok(version) => version,
-    Err(_) => VERSION_PREFIX,
-};
-
-const VERSION_PREFIX: &str = concat!("rules-", env!("CARGO_PKG_VERSION"), "-");
-const VERSION_TAG_LEN: usize = 8;
-const VERSION_BYTES: [u8; VERSION_PREFIX.len() + VERSION_TAG_LEN] = version_bytes();
-/// Sources whose change changes behaviour or messages (tests live elsewhere so editing them does not).
-const RULES_SOURCES: [&str; 12] = [
-    include_str!("filter.rs"),
-    include_str!("filter/messages.rs"),
-    include_str!("filter/read.rs"),
-    include_str!("lib.rs"),
-    include_str!("describe.rs"),
-    include_str!("search.rs"),
-    include_str!("json.rs"),
-    include_str!("body.rs"),
-    include_str!("checks.rs"),
-    include_str!("problem.rs"),
-    include_str!("time.rs"),
-    include_str!("apply.rs"),
-];
-
-const fn version_bytes() -> [u8; VERSION_PREFIX.len() + VERSION_TAG_LEN] {
-    // FNV-1a, evaluated at compile time: the sources never reach the binary.
-    let mut hash: u32 = 0x811c_9dc5;
-    let mut source = 0;
-    while source < RULES_SOURCES.len() {
-        let bytes = RULES_SOURCES[source].as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            hash = (hash ^ bytes[i] as u32).wrapping_mul(0x0100_0193);
-            i += 1;
-        }
-        source += 1;
-    }
-    let prefix = VERSION_PREFIX.as_bytes();
-    let mut out = [0u8; VERSION_PREFIX.len() + VERSION_TAG_LEN];
-    let mut i = 0;
-    while i < prefix.len() {
-        out[i] = prefix[i];
-        i += 1;
-    }
-    let mut digit = 0;
-    while digit < VERSION_TAG_LEN {
-        let nibble = (hash >> (28 - 4 * digit)) & 0xf;
-        out[prefix.len() + digit] = b"0123456789abcdef"[nibble as usize];
-        digit += 1;
-    }
-    out
-}
+/// "rules-" + package version + "-" + a hash of this crate's sources (every file under `src/` but the tests,
+/// computed by `build.rs`), so the server and the WASM module can show whether they run the very same rules.
+pub const RULES_VERSION: &str = env!("TOKENBATCH_RULES_VERSION");
 
 /// A field `update_fields` can name, in the order of the documented body.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]

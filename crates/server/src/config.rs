@@ -42,7 +42,7 @@ pub struct DatabaseArgs {
     #[arg(long = "sql-dsn", env = "SQL_DSN", hide_env_values = true)]
     pub sql_dsn: Option<String>,
     /// Seconds one database operation (a whole batch transaction included) may take before the request
-    /// answers 503 and its connection is closed, never reused (README "Running beside new-api").
+    /// answers 503 and its connection is closed, never reused (docs/operations.md, "Database timeouts").
     #[arg(long, env = "TOKENBATCH_DB_TIMEOUT_SECS", default_value_t = 30)]
     pub db_timeout_secs: u64,
     /// Seconds one statement may run on the database server (PostgreSQL statement_timeout, MariaDB

@@ -1,7 +1,7 @@
 //! The real binary on a full disk: SQLite's file and the server's own log on a small tmpfs that fills up, and
 //! a server whose log goes to /dev/full. Batches are refused with HTTP 507 `database.full` (never 500, never
 //! a silent drop), the service answers every request although it cannot write a log line, and it works again
-//! as soon as there is space (RELIABILITY.md, "A full disk").
+//! as soon as there is space (docs/RELIABILITY.md, "A full disk").
 //!
 //! Mounting a tmpfs needs root, which the development machines and CI have; elsewhere the test fails with the
 //! reason rather than skipping.
