@@ -9,12 +9,12 @@ use tokenbatch_rules::Field;
 use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
 use tokenbatch_store::{
     AppliedBatch, BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord,
-    MAX_REQUEST_ID_LEN,
 };
 
 use crate::auth::{self, Credentials};
 use crate::error::{ApiError, AuthFailure};
 use crate::groups;
+use crate::request_id::RequestId;
 use crate::token_cache::{CacheError, TokenCache};
 
 /// new-api caps page sizes at 100.
@@ -100,9 +100,8 @@ pub struct BatchOptions {
     /// The caller wants every token's values before and after (gRPC results, HTTP `details`, a dry run);
     /// without it a batch on SQLite reads only the columns it writes.
     pub details: bool,
-    /// A client-chosen id making the batch idempotent (gRPC `request_id`, HTTP `Idempotency-Key`); empty
-    /// means none.
-    pub request_id: String,
+    /// A client-chosen id making the batch idempotent (gRPC `request_id`, HTTP `Idempotency-Key`).
+    pub request_id: Option<RequestId>,
 }
 
 impl BatchOutcome {
@@ -252,13 +251,12 @@ impl App {
             details,
             request_id,
         } = options;
-        check_request_id(&request_id)?;
         let context = self.rules_context(user).await?;
         let batch: ValidBatch =
             tokenbatch_rules::check_parsed(request, &context).map_err(ApiError::Invalid)?;
-        let fingerprint = match request_id.is_empty() {
-            true => String::new(),
-            false => fingerprint(&batch),
+        let fingerprint = match request_id {
+            None => String::new(),
+            Some(_) => fingerprint(&batch),
         };
         let plan = BatchPlan {
             user_id: user.id,
@@ -270,8 +268,8 @@ impl App {
             // Keys are read only to drop new-api's cache entries.
             keys: self.token_cache.is_some(),
             full_states: details || validate_only,
-            request: (!request_id.is_empty()).then_some(RequestKey {
-                request_id: &request_id,
+            request: request_id.as_ref().map(|request_id| RequestKey {
+                request_id: request_id.as_str(),
                 fingerprint: &fingerprint,
             }),
         };
@@ -309,7 +307,7 @@ impl App {
             ids = batch.ids.len(),
             changed = outcome.changed(),
             validate_only,
-            keyed = !request_id.is_empty(),
+            keyed = request_id.is_some(),
             "batch update"
         );
         crate::metrics::global().record_batch(batch.ids.len(), outcome.changed(), validate_only);
@@ -368,16 +366,16 @@ impl App {
         page: PageRequest,
     ) -> Result<TokenPage, ApiError> {
         let (page, page_size) = page.resolve();
-        let pattern = |input: &str| -> Result<Option<String>, ApiError> {
+        let pattern = |field: &'static str, input: &str| -> Result<Option<String>, ApiError> {
             match input {
                 "" => Ok(None),
                 input => tokenbatch_rules::like_pattern(input)
                     .map(Some)
-                    .map_err(ApiError::InvalidSearch),
+                    .map_err(|error| ApiError::InvalidSearch { field, error }),
             }
         };
-        let name_pattern = pattern(keyword)?;
-        let key_pattern = pattern(token.strip_prefix("sk-").unwrap_or(token))?;
+        let name_pattern = pattern("keyword", keyword)?;
+        let key_pattern = pattern("token", token.strip_prefix("sk-").unwrap_or(token))?;
         let (items, total) = self
             .store
             .search_tokens(
@@ -401,17 +399,6 @@ impl App {
             .get_token(user.id, id)
             .await?
             .ok_or(ApiError::TokenNotFound)
-    }
-}
-
-/// new-api's `MaskTokenKey`: keys never leave the service whole.
-/// A request id is 1 to 128 visible ASCII characters: what fits the column everywhere and survives any
-/// header or log line unchanged. Empty means "none".
-fn check_request_id(request_id: &str) -> Result<(), ApiError> {
-    let visible = request_id.bytes().all(|byte| byte.is_ascii_graphic());
-    match visible && request_id.len() <= MAX_REQUEST_ID_LEN {
-        true => Ok(()),
-        false => Err(ApiError::RequestIdInvalid),
     }
 }
 
@@ -449,6 +436,7 @@ fn fingerprint(batch: &ValidBatch) -> String {
         .collect()
 }
 
+/// new-api's `MaskTokenKey`: keys never leave the service whole.
 pub fn mask_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
     let n = chars.len();

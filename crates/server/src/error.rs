@@ -1,5 +1,6 @@
-//! The application layer's one error type. `grpc.rs` maps it to a gRPC status and `http.rs` to new-api's
-//! JSON envelope, each in exactly one place.
+//! The application layer's one error type: only failures both faces can meet. `grpc_status.rs` maps it to
+//! a gRPC status and `http/error.rs` to new-api's JSON envelope, each in exactly one place; a face's own
+//! failures (a broken HTTP body, a gRPC `view` out of range) are typed by that face.
 
 use thiserror::Error;
 use tokenbatch_rules::{Lang, SearchPatternError, Violation};
@@ -11,8 +12,12 @@ pub enum ApiError {
     Unauthenticated(AuthFailure),
     #[error("{} invalid field(s)", .0.len())]
     Invalid(Vec<Violation>),
-    #[error("invalid search pattern: {0:?}")]
-    InvalidSearch(SearchPatternError),
+    /// `field` is the search parameter holding the refused pattern (`keyword` or `token`).
+    #[error("invalid search pattern in {field}: {error:?}")]
+    InvalidSearch {
+        field: &'static str,
+        error: SearchPatternError,
+    },
     #[error("{missing} token(s) not found")]
     TokensNotFound { missing: usize },
     #[error("token not found")]
@@ -21,12 +26,6 @@ pub enum ApiError {
     RequestIdReused,
     #[error("request_id is not 1 to 128 visible ASCII characters")]
     RequestIdInvalid,
-    #[error("view {0} is not a BatchResultView")]
-    ViewInvalid(i32),
-    #[error("the request body did not arrive in time")]
-    BodyTimeout,
-    #[error("the request body broke off")]
-    BodyIncomplete,
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -86,14 +85,11 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated(failure) => failure.code(),
             ApiError::Invalid(violations) => violations.first().map_or("invalid", |v| v.code()),
-            ApiError::InvalidSearch(error) => error.code(),
+            ApiError::InvalidSearch { error, .. } => error.code(),
             ApiError::TokensNotFound { .. } => "ids.not_found",
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
             ApiError::RequestIdInvalid => "request_id.invalid",
-            ApiError::ViewInvalid(_) => "view.invalid",
-            ApiError::BodyTimeout => "body.timeout",
-            ApiError::BodyIncomplete => "body.incomplete",
             ApiError::Unavailable(StoreError::Full(_)) => "database.full",
             ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => "database.outcome_unknown",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -107,7 +103,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated(failure) => failure.message(lang).to_owned(),
             ApiError::Invalid(violations) => tokenbatch_rules::join_messages(violations, lang),
-            ApiError::InvalidSearch(error) => error.message(lang),
+            ApiError::InvalidSearch { error, .. } => error.message(lang),
             ApiError::TokensNotFound { missing } if en => format!(
                 "ids: {missing} of the requested tokens do not exist or are not yours; nothing was changed"
             ),
@@ -137,20 +133,6 @@ impl ApiError {
                  未做任何修改"
                     .to_owned()
             }
-            ApiError::ViewInvalid(value) if en => format!(
-                "view: {value} is not a BatchResultView (0 unspecified, 1 full, 2 counts); nothing was changed"
-            ),
-            ApiError::ViewInvalid(value) => format!(
-                "view：{value} 不是有效的 BatchResultView（0 未指定、1 完整、2 仅计数），未做任何修改"
-            ),
-            ApiError::BodyTimeout if en => {
-                "body: the request body did not arrive in time; nothing was changed".to_owned()
-            }
-            ApiError::BodyTimeout => "body：请求体未能及时送达，未做任何修改".to_owned(),
-            ApiError::BodyIncomplete if en => {
-                "body: the request body broke off before its end; nothing was changed".to_owned()
-            }
-            ApiError::BodyIncomplete => "body：请求体在结束前中断，未做任何修改".to_owned(),
             ApiError::Unavailable(StoreError::Full(_)) if en => {
                 "the database's disk is full; nothing was changed. Free space on the database's disk, then \
                  retry"

@@ -6,15 +6,12 @@ use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Lang, ParsedBody, Patch, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
-use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, FieldViolation, LocalizedMessage, StatusExt};
+use tonic::{Request, Response, Status};
 
 use crate::app::{mask_key, pick_lang, App, BatchOptions, BatchOutcome, PageRequest, TokenPage};
 use crate::auth::Credentials;
-use crate::error::ApiError;
-
-/// The error domain of `google.rpc.ErrorInfo`.
-pub const ERROR_DOMAIN: &str = "tokenbatch";
+use crate::grpc_status::{IntoStatus, ViewInvalid};
+use crate::request_id::RequestId;
 
 #[derive(Clone)]
 pub struct GrpcService {
@@ -34,7 +31,7 @@ impl GrpcService {
         };
         match self.app.authenticate(&credentials).await {
             Ok(user) => Ok((user, lang)),
-            Err(error) => Err(status_of(&error, lang)),
+            Err(error) => Err(error.into_status(lang)),
         }
     }
 }
@@ -64,19 +61,19 @@ impl TokenService for GrpcService {
         let full = match pb::BatchResultView::try_from(request.view) {
             Ok(pb::BatchResultView::Counts) => false,
             Ok(pb::BatchResultView::Unspecified | pb::BatchResultView::Full) => true,
-            Err(_) => return Err(status_of(&ApiError::ViewInvalid(request.view), lang)),
+            Err(_) => return Err(ViewInvalid(request.view).into_status(lang)),
         };
         let options = BatchOptions {
             validate_only: request.validate_only,
             // The full answer lists every token's values before and after.
             details: full,
-            request_id: request.request_id.clone(),
+            request_id: RequestId::parse(&request.request_id).map_err(|e| e.into_status(lang))?,
         };
         let outcome = self
             .app
             .batch_update(&user, parsed_request(&request), options)
             .await
-            .map_err(|error| status_of(&error, lang))?;
+            .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(batch_response(&outcome, full, lang)))
     }
 
@@ -94,7 +91,7 @@ impl TokenService for GrpcService {
             .app
             .list_tokens(&user, page)
             .await
-            .map_err(|e| status_of(&e, lang))?;
+            .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))
     }
 
@@ -112,7 +109,7 @@ impl TokenService for GrpcService {
             .app
             .search_tokens(&user, &request.keyword, &request.token, page)
             .await
-            .map_err(|e| status_naming(&e, lang, Some(refused_search_field(&request))))?;
+            .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))
     }
 
@@ -125,7 +122,7 @@ impl TokenService for GrpcService {
             .app
             .get_token(&user, request.get_ref().id)
             .await
-            .map_err(|e| status_of(&e, lang))?;
+            .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_message(token)))
     }
 }
@@ -237,81 +234,5 @@ fn token_message(token: TokenRecord) -> pb::Token {
         cross_group_retry: token.cross_group_retry,
         mj_image_mode: state.mj_image_mode,
         mj_custom_proxy: state.mj_custom_proxy,
-    }
-}
-
-/// The one mapping of application errors to gRPC statuses. Every `INVALID_ARGUMENT` carries
-/// `google.rpc.BadRequest` field violations (reason = the rule's code, with the message in the caller's
-/// language), and every error an `ErrorInfo` whose reason is the error's code.
-pub fn status_of(error: &ApiError, lang: Lang) -> Status {
-    status_naming(error, lang, None)
-}
-
-/// [`status_of`], naming `field` as the culprit of an error that does not name a field itself (a refused
-/// search pattern).
-fn status_naming(error: &ApiError, lang: Lang, field: Option<&str>) -> Status {
-    let message = error.message(lang);
-    let mut details = ErrorDetails::new();
-    details.set_error_info(error.code(), ERROR_DOMAIN, std::collections::HashMap::new());
-    let violation = |field: &str, code: &str, description: String| FieldViolation {
-        field: field.to_owned(),
-        reason: code.to_owned(),
-        localized_message: Some(LocalizedMessage::new(locale(lang), description.clone())),
-        description,
-    };
-    let code = match error {
-        ApiError::Unauthenticated(_) => Code::Unauthenticated,
-        ApiError::Invalid(violations) => {
-            let violations: Vec<FieldViolation> = violations
-                .iter()
-                .map(|v| violation(&v.field, v.code(), v.message(lang)))
-                .collect();
-            details.set_bad_request(violations);
-            Code::InvalidArgument
-        }
-        ApiError::InvalidSearch(_) => {
-            let field = field.unwrap_or("keyword");
-            details.set_bad_request(vec![violation(field, error.code(), message.clone())]);
-            Code::InvalidArgument
-        }
-        ApiError::RequestIdReused | ApiError::RequestIdInvalid => {
-            let code = error.code();
-            details.set_bad_request(vec![violation("request_id", code, message.clone())]);
-            Code::InvalidArgument
-        }
-        ApiError::ViewInvalid(_) => {
-            details.set_bad_request(vec![violation("view", error.code(), message.clone())]);
-            Code::InvalidArgument
-        }
-        ApiError::TokensNotFound { .. } | ApiError::TokenNotFound => Code::NotFound,
-        // gRPC bodies are framed by HTTP/2 and read by tonic; these come from the HTTP shim only.
-        ApiError::BodyTimeout => Code::DeadlineExceeded,
-        ApiError::BodyIncomplete => Code::Cancelled,
-        ApiError::Unavailable(_) => Code::Unavailable,
-        ApiError::Internal(source) => {
-            tracing::error!(error = %source, "internal error");
-            Code::Internal
-        }
-    };
-    Status::with_error_details(code, message, details)
-}
-
-/// The BCP-47 tag of a message's language, for `google.rpc.LocalizedMessage`.
-fn locale(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "en",
-        Lang::ZhCn => "zh-CN",
-    }
-}
-
-/// Which of a search's two patterns was refused, by the same check the application ran: the key pattern
-/// only when the name pattern passes.
-fn refused_search_field(request: &pb::SearchTokensRequest) -> &'static str {
-    let refused =
-        |pattern: &str| !pattern.is_empty() && tokenbatch_rules::like_pattern(pattern).is_err();
-    if refused(&request.keyword) {
-        "keyword"
-    } else {
-        "token"
     }
 }

@@ -25,7 +25,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::app::pick_lang;
-use crate::grpc::ERROR_DOMAIN;
+use crate::grpc_status::ERROR_DOMAIN;
 
 /// `ErrorInfo.reason` of a request whose protobuf message does not decode.
 pub const MESSAGE_INVALID: &str = "grpc.message_invalid";

@@ -23,7 +23,7 @@ use crate::grpc::GrpcService;
 use crate::grpc_errors::MalformedRequests;
 use crate::limits::{shed_load, InFlight, Limits};
 use crate::token_cache::TokenCache;
-use crate::{health, http, metrics, ops};
+use crate::{failure_log, health, http, metrics, ops};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -116,7 +116,9 @@ pub fn router(
     );
     let router = grpc_route(router, reflection().build_v1()?);
     let router = grpc_route(router, reflection().build_v1alpha()?);
-    let router = router.layer(axum::middleware::from_fn(metrics::track));
+    let router = router
+        .layer(axum::middleware::from_fn(failure_log::log_internal_errors))
+        .layer(axum::middleware::from_fn(metrics::track));
     Ok(match cors.layer() {
         Some(cors) => router.layer(cors),
         None => router,

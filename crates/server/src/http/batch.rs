@@ -1,0 +1,200 @@
+//! `PUT /api/token/batch`: new-api's batch edit, with tokenbatch's dry run, per-token details and
+//! idempotent retries.
+
+use std::collections::HashMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{AppendHeaders, IntoResponse};
+use axum::Json;
+use serde::Serialize;
+use serde_json::json;
+use tokenbatch_rules::apply::TokenState;
+use tokenbatch_rules::{Lang, MAX_BODY_BYTES, RULES_VERSION};
+
+use crate::app::{App, BatchOptions, BatchOutcome, Notice};
+use crate::error::ApiError;
+use crate::http::error::{HttpError, HttpFailure};
+use crate::http::extractor::{Caller, Language};
+use crate::request_id::RequestId;
+
+/// Query options: `validate_only=true` (dry run), `details=true` (per-token results; always on in a dry
+/// run), `lang=en|zh-CN`. The body is read before the caller is authenticated, so a body refused for its
+/// size or pace costs no database work.
+pub(super) async fn batch_update(
+    State(app): State<App>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Result<impl IntoResponse, HttpError> {
+    let (mut parts, body) = request.into_parts();
+    let Ok(Language(lang)) = Language::from_request_parts(&mut parts, &app).await;
+    // new-api answers a failed batch with `data: 0`, the number of tokens changed.
+    let refuse = |failure: HttpFailure| HttpError::new(failure, lang).with_data(json!(0));
+    let body = read_body(&parts.headers, body, app.body_timeout())
+        .await
+        .map_err(refuse)?;
+    let caller = Caller::from_request_parts(&mut parts, &app)
+        .await
+        .map_err(|error| error.with_data(json!(0)))?;
+    let request = tokenbatch_rules::read_body_bytes(&body)
+        .map_err(|violations| refuse(ApiError::Invalid(violations).into()))?;
+    let validate_only = flag(&query, "validate_only") || flag(&query, "dry_run");
+    let details = validate_only || flag(&query, "details");
+    let options = BatchOptions {
+        validate_only,
+        details,
+        request_id: idempotency_key(&parts.headers).map_err(|error| refuse(error.into()))?,
+    };
+    let outcome = app
+        .batch_update(&caller.user, request, options)
+        .await
+        .map_err(|error| refuse(error.into()))?;
+    // The header name Stripe's and others' idempotent APIs use for a replayed answer.
+    let replayed = outcome.replayed.then_some(("idempotent-replayed", "true"));
+    let envelope = BatchEnvelope::new(&outcome, details, lang);
+    Ok((AppendHeaders(replayed), Json(envelope)))
+}
+
+/// The `Idempotency-Key` header, if any. A value that is not visible ASCII is refused like any other
+/// malformed id rather than dropped.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<RequestId>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => RequestId::parse(value.to_str().map_err(|_| ApiError::RequestIdInvalid)?),
+    }
+}
+
+/// Reads the body up to the size limit and within the time limit, refusing early when the client announces
+/// more than the limit: a client that dribbles its body cannot hold a connection and a buffer forever.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    timeout: std::time::Duration,
+) -> Result<Bytes, HttpFailure> {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(HttpFailure::BodyTooLarge);
+    }
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Err(_) => Err(HttpFailure::BodyTimeout),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(error)) if is_length_limit(&error) => Err(HttpFailure::BodyTooLarge),
+        Ok(Err(_)) => Err(HttpFailure::BodyIncomplete),
+    }
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
+fn flag(query: &HashMap<String, String>, name: &str) -> bool {
+    query
+        .get(name)
+        .is_some_and(|value| matches!(value.as_str(), "" | "1" | "true" | "yes"))
+}
+
+/// new-api's envelope for a batch, with tokenbatch's extra keys after the three documented ones.
+#[derive(Serialize)]
+struct BatchEnvelope {
+    success: bool,
+    message: String,
+    data: usize,
+    unchanged: usize,
+    ignored: Vec<&'static str>,
+    warnings: Vec<Notice>,
+    validate_only: bool,
+    rules_version: &'static str,
+    /// Only present (true) on the recorded answer to a retry with the same `Idempotency-Key`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    replayed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<Vec<ResultJson>>,
+}
+
+#[derive(Serialize)]
+struct ResultJson {
+    id: i64,
+    outcome: &'static str,
+    before: StateJson,
+    after: StateJson,
+}
+
+#[derive(Serialize)]
+struct StateJson {
+    status: i64,
+    group: String,
+    expired_time: i64,
+    remain_quota: i64,
+    unlimited_quota: bool,
+    model_limits: String,
+    model_limits_enabled: bool,
+    allow_ips: String,
+    mj_image_mode: String,
+    mj_custom_proxy: String,
+}
+
+impl From<&TokenState> for StateJson {
+    fn from(state: &TokenState) -> Self {
+        StateJson {
+            status: state.status,
+            group: state.group.clone(),
+            expired_time: state.expired_time,
+            remain_quota: state.remain_quota,
+            unlimited_quota: state.unlimited_quota,
+            model_limits: state.model_limits.clone(),
+            model_limits_enabled: state.model_limits_enabled,
+            allow_ips: state.allow_ips.clone(),
+            mj_image_mode: state.mj_image_mode.clone(),
+            mj_custom_proxy: state.mj_custom_proxy.clone(),
+        }
+    }
+}
+
+impl BatchEnvelope {
+    fn new(outcome: &BatchOutcome, details: bool, lang: Lang) -> BatchEnvelope {
+        let warnings: Vec<Notice> = outcome.notices(lang);
+        let messages: Vec<&str> = warnings
+            .iter()
+            .map(|notice| notice.message.as_str())
+            .collect();
+        let message = messages.join(" ");
+        BatchEnvelope {
+            success: true,
+            message,
+            data: outcome.changed(),
+            unchanged: outcome.unchanged(),
+            ignored: outcome.ignored.iter().map(|field| field.name()).collect(),
+            warnings,
+            validate_only: outcome.validate_only,
+            rules_version: RULES_VERSION,
+            replayed: outcome.replayed,
+            results: details.then(|| {
+                outcome
+                    .changes
+                    .iter()
+                    .map(|change| ResultJson {
+                        id: change.id,
+                        outcome: if change.changed() {
+                            "updated"
+                        } else {
+                            "unchanged"
+                        },
+                        before: (&change.before).into(),
+                        after: (&change.after).into(),
+                    })
+                    .collect()
+            }),
+        }
+    }
+}

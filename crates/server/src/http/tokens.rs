@@ -1,0 +1,133 @@
+//! new-api's read routes: the caller's tokens (a page, a search, one token) and the groups the caller may
+//! put on them.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde_json::{json, Value};
+use tokenbatch_store::TokenRecord;
+
+use crate::app::{mask_key, App, PageRequest, TokenPage};
+use crate::error::ApiError;
+use crate::groups;
+use crate::http::error::HttpError;
+use crate::http::extractor::Caller;
+
+/// `GET /api/token/?p=&size=`: the caller's tokens, newest first, in new-api's page object.
+pub(super) async fn list_tokens(
+    State(app): State<App>,
+    Query(query): Query<HashMap<String, String>>,
+    caller: Caller,
+) -> Result<Json<Value>, HttpError> {
+    let page = app
+        .list_tokens(&caller.user, page_request(&query))
+        .await
+        .map_err(|error| caller.refuse(error))?;
+    Ok(success(page_json(page)))
+}
+
+/// `GET /api/token/search?keyword=&token=&p=&size=`.
+pub(super) async fn search_tokens(
+    State(app): State<App>,
+    Query(query): Query<HashMap<String, String>>,
+    caller: Caller,
+) -> Result<Json<Value>, HttpError> {
+    let text = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
+    let page = app
+        .search_tokens(
+            &caller.user,
+            text("keyword"),
+            text("token"),
+            page_request(&query),
+        )
+        .await
+        .map_err(|error| caller.refuse(error))?;
+    Ok(success(page_json(page)))
+}
+
+/// `GET /api/token/:id`.
+pub(super) async fn get_token(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> Result<Json<Value>, HttpError> {
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| caller.refuse(ApiError::TokenNotFound))?;
+    let token = app
+        .get_token(&caller.user, id)
+        .await
+        .map_err(|error| caller.refuse(error))?;
+    Ok(success(token_json(token)))
+}
+
+/// `GET /api/user/self/groups`: the groups the caller may put on tokens, as new-api answers it (group name →
+/// `{"ratio", "desc"}`), so a form can offer them and validate against the same list as the server.
+pub(super) async fn usable_groups(
+    State(app): State<App>,
+    caller: Caller,
+) -> Result<Json<Value>, HttpError> {
+    let groups = groups::usable_groups_described(app.store(), &caller.user)
+        .await
+        .map_err(|error| caller.refuse(error))?;
+    Ok(success(Value::Object(groups)))
+}
+
+/// new-api's envelope of a successful read.
+pub(super) fn success(data: Value) -> Json<Value> {
+    Json(json!({ "success": true, "message": "", "data": data }))
+}
+
+/// Lenient like new-api's `strconv.Atoi` use: anything unparsable is the default.
+fn page_request(query: &HashMap<String, String>) -> PageRequest {
+    let number = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|name| {
+                query
+                    .get(*name)
+                    .and_then(|value| value.trim().parse::<i64>().ok())
+            })
+            .unwrap_or(0)
+    };
+    PageRequest {
+        page: number(&["p", "page"]),
+        page_size: number(&["size", "page_size"]),
+    }
+}
+
+fn page_json(page: TokenPage) -> Value {
+    json!({
+        "items": page.items.into_iter().map(token_json).collect::<Vec<_>>(),
+        "total": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+    })
+}
+
+fn token_json(token: TokenRecord) -> Value {
+    let state = token.state;
+    json!({
+        "id": token.id,
+        "user_id": token.user_id,
+        "key": mask_key(&token.key),
+        "status": state.status,
+        "name": token.name,
+        "created_time": token.created_time,
+        "accessed_time": token.accessed_time,
+        "expired_time": state.expired_time,
+        "remain_quota": state.remain_quota,
+        "unlimited_quota": state.unlimited_quota,
+        "model_limits_enabled": state.model_limits_enabled,
+        "model_limits": state.model_limits,
+        "allow_ips": state.allow_ips,
+        "used_quota": token.used_quota,
+        "group": state.group,
+        "cross_group_retry": token.cross_group_retry,
+        "mj_image_mode": state.mj_image_mode,
+        "mj_custom_proxy": state.mj_custom_proxy,
+    })
+}
