@@ -6,7 +6,7 @@
 
 use tokenbatch_rules::apply::TokenState;
 
-use crate::batch::BatchChange;
+use crate::change::BatchChange;
 use crate::dialect::Dialect;
 use crate::StoreError;
 
@@ -211,5 +211,127 @@ mod tests {
             replay(recorded("g"), request),
             Err(StoreError::RequestIdReused)
         ));
+    }
+}
+
+#[cfg(test)]
+mod store_tests {
+    use tokenbatch_rules::apply::TokenState;
+    use tokenbatch_rules::{Field, Patch};
+
+    use super::{RequestKey, REQUEST_ID_RETENTION_SECS};
+    use crate::test_support::{new_token, sqlite_store_with_user};
+    use crate::{BatchChange, BatchPlan, NewToken, StoreError};
+
+    /// A request id makes a batch happen once: retries, even many at once through the writer's groups, get
+    /// the first answer and write nothing; another request under the id is refused; after the retention the
+    /// id is free again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_id_applies_its_batch_once() {
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
+        let tokens: Vec<NewToken> = (1..=3)
+            .map(|id| {
+                new_token(
+                    user_id,
+                    id,
+                    TokenState {
+                        status: 1,
+                        ..TokenState::default()
+                    },
+                )
+            })
+            .collect();
+        store.insert_tokens(&tokens).await.unwrap();
+        let ids = [1, 2, 3];
+        let quota = |value| Patch {
+            remain_quota: Some(value),
+            ..Patch::default()
+        };
+        let (first_values, other_values) = (quota(500), quota(9));
+        let plan = |values, fingerprint, request_id: Option<&'static str>, now| BatchPlan {
+            user_id,
+            ids: &ids,
+            fields: [Field::RemainQuota].into_iter().collect(),
+            values,
+            now,
+            dry_run: false,
+            keys: true,
+            full_states: false,
+            request: request_id.map(|request_id| RequestKey {
+                request_id,
+                fingerprint,
+            }),
+        };
+        let now = 1_800_000_000;
+        let first = store
+            .apply_batch(&plan(&first_values, "f500", Some("r-1"), now))
+            .await
+            .unwrap();
+        assert!(!first.replayed);
+        assert!(first.changes.iter().all(BatchChange::changed));
+        // Someone else changes the tokens; a late retry must not overwrite that.
+        store
+            .apply_batch(&plan(&other_values, "", None, now))
+            .await
+            .unwrap();
+        let mut retries = Vec::new();
+        for _ in 0..20 {
+            let store = store.clone();
+            let (ids, values) = (ids, first_values.clone());
+            retries.push(tokio::spawn(async move {
+                let plan = BatchPlan {
+                    user_id,
+                    ids: &ids,
+                    fields: [Field::RemainQuota].into_iter().collect(),
+                    values: &values,
+                    now: now + 60,
+                    dry_run: false,
+                    keys: true,
+                    full_states: false,
+                    request: Some(RequestKey {
+                        request_id: "r-1",
+                        fingerprint: "f500",
+                    }),
+                };
+                store.apply_batch(&plan).await
+            }));
+        }
+        for retry in retries {
+            let retry = retry.await.unwrap().unwrap();
+            assert!(retry.replayed);
+            let expected: Vec<BatchChange> = first
+                .changes
+                .iter()
+                .map(|change| BatchChange {
+                    key: String::new(),
+                    ..change.clone()
+                })
+                .collect();
+            assert_eq!(retry.changes, expected);
+        }
+        let reused = store
+            .apply_batch(&plan(&other_values, "f9", Some("r-1"), now))
+            .await;
+        assert!(
+            matches!(reused, Err(StoreError::RequestIdReused)),
+            "{reused:?}"
+        );
+        // Another id is another batch.
+        let fresh = store
+            .apply_batch(&plan(&first_values, "f500", Some("r-2"), now))
+            .await
+            .unwrap();
+        assert!(!fresh.replayed);
+        for id in ids {
+            let token = store.get_token(user_id, id).await.unwrap().unwrap();
+            assert_eq!(token.state.remain_quota, 500, "token {id}");
+        }
+        let later = now + REQUEST_ID_RETENTION_SECS + 1;
+        let expired = store
+            .apply_batch(&plan(&other_values, "f9", Some("r-1"), later))
+            .await
+            .unwrap();
+        assert!(!expired.replayed, "an id past its retention is free again");
+        store.close().await;
     }
 }
