@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use tokenbatch_rules::Field;
-use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
+use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Value, Warning};
 use tokenbatch_store::{
     AppliedBatch, BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord,
     MAX_REQUEST_ID_LEN,
@@ -424,17 +423,12 @@ fn fingerprint(batch: &ValidBatch) -> String {
         hasher.update(b",");
     }
     for field in batch.fields.iter() {
-        let values = &batch.values;
-        let value = match field {
-            Field::Group => serde_json::to_string(&values.group),
-            Field::ExpiredTime => serde_json::to_string(&values.expired_time),
-            Field::RemainQuota => serde_json::to_string(&values.remain_quota),
-            Field::UnlimitedQuota => serde_json::to_string(&values.unlimited_quota),
-            Field::ModelLimits => serde_json::to_string(&values.model_limits),
-            Field::ModelLimitsEnabled => serde_json::to_string(&values.model_limits_enabled),
-            Field::AllowIps => serde_json::to_string(&values.allow_ips),
-            Field::MjImageMode => serde_json::to_string(&values.mj_image_mode),
-            Field::MjCustomProxy => serde_json::to_string(&values.mj_custom_proxy),
+        // The JSON of the value, as serde_json writes it (a validated batch has one for every field).
+        let value = match batch.values.get(field) {
+            Some(Value::Text(text)) => serde_json::to_string(text),
+            Some(Value::Integer(integer)) => serde_json::to_string(&integer),
+            Some(Value::Boolean(boolean)) => serde_json::to_string(&boolean),
+            None => serde_json::to_string(&()),
         }
         .expect("plain values always serialize");
         hasher.update(b"\n");

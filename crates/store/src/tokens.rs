@@ -2,7 +2,10 @@
 
 use sqlx::Row;
 
+use tokenbatch_rules::Field;
+
 use crate::dialect::Dialect;
+use crate::records::bind_value;
 use crate::session::with_connection;
 use crate::{on_pool, records, NewToken, Store, StoreError, TokenRecord};
 
@@ -10,39 +13,32 @@ impl Store {
     /// Inserts tokens (the demo seed and tests), keeping explicit ids.
     pub async fn insert_tokens(&self, tokens: &[NewToken]) -> Result<(), StoreError> {
         let d = self.dialect();
+        // The writable fields' columns come last, in [`Field::ALL`] order.
+        let field_columns: Vec<String> = Field::ALL.map(|field| d.quote(field.name())).to_vec();
         let sql = d.sql(&format!(
-            "INSERT INTO tokens (id, user_id, {key}, status, name, created_time, accessed_time, expired_time, \
-             remain_quota, unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, {group}, \
-             cross_group_retry, billing_type, mj_image_mode, mj_custom_proxy) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            "INSERT INTO tokens (id, user_id, {key}, status, name, created_time, accessed_time, used_quota, \
+             cross_group_retry, billing_type, {fields}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, {values})",
             key = d.quote("key"),
-            group = d.quote("group"),
+            fields = field_columns.join(", "),
+            values = vec!["?"; field_columns.len()].join(", "),
         ));
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             for token in tokens {
-                let s = &token.state;
-                sqlx::query(&sql)
+                let mut query = sqlx::query(&sql)
                     .bind(token.id)
                     .bind(token.user_id)
                     .bind(&token.key)
-                    .bind(s.status)
+                    .bind(token.state.status)
                     .bind(&token.name)
                     .bind(token.created_time)
                     .bind(token.created_time)
-                    .bind(s.expired_time)
-                    .bind(s.remain_quota)
-                    .bind(s.unlimited_quota)
-                    .bind(s.model_limits_enabled)
-                    .bind(&s.model_limits)
-                    .bind(&s.allow_ips)
                     .bind(token.used_quota)
-                    .bind(&s.group)
-                    .bind(false)
-                    .bind(&s.mj_image_mode)
-                    .bind(&s.mj_custom_proxy)
-                    .execute(&mut *tx)
-                    .await?;
+                    .bind(false);
+                for field in Field::ALL {
+                    query = bind_value!(query, token.state.get(field));
+                }
+                query.execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });

@@ -4,7 +4,7 @@
 use tokenbatch_rules::describe::{describe_all, FieldDescription};
 use tokenbatch_rules::{
     check_body, check_field_with_warnings, join_messages, join_warnings, Context, Field, Lang,
-    Problem, ValidBatch, Violation, Warning, MAX_IDS, QUOTA_PER_USD, RULES_VERSION,
+    Problem, ValidBatch, Value, Violation, Warning, MAX_IDS, QUOTA_PER_USD, RULES_VERSION,
 };
 
 use crate::json_out::{array, Object};
@@ -167,19 +167,10 @@ fn values_json(batch: &ValidBatch) -> String {
     let mut object = Object::new();
     for field in batch.fields.iter() {
         let name = field.name();
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        match field {
-            Field::Group => object.str(name, &text(&values.group)),
-            Field::ExpiredTime => object.int(name, values.expired_time.unwrap_or_default()),
-            Field::RemainQuota => object.int(name, values.remain_quota.unwrap_or_default()),
-            Field::UnlimitedQuota => object.bool(name, values.unlimited_quota.unwrap_or_default()),
-            Field::ModelLimits => object.str(name, &text(&values.model_limits)),
-            Field::ModelLimitsEnabled => {
-                object.bool(name, values.model_limits_enabled.unwrap_or_default())
-            }
-            Field::AllowIps => object.str(name, &text(&values.allow_ips)),
-            Field::MjImageMode => object.str(name, &text(&values.mj_image_mode)),
-            Field::MjCustomProxy => object.str(name, &text(&values.mj_custom_proxy)),
+        match values.get(field).unwrap_or(field.null_value()) {
+            Value::Text(text) => object.str(name, text),
+            Value::Integer(integer) => object.int(name, integer),
+            Value::Boolean(boolean) => object.bool(name, boolean),
         };
     }
     object.finish()

@@ -1,9 +1,10 @@
 //! SQLite's counted batch: ownership checked with a count and the whole batch written by one UPDATE that
 //! computes the status in SQL, a copy of `tokenbatch_rules::apply`'s status rules.
 
-use tokenbatch_rules::{Field, FieldSet};
+use tokenbatch_rules::{Field, FieldSet, Value};
 
 use crate::dialect::Dialect;
+use crate::records::field_column;
 
 use super::sql::{auto_settings_column, AUTO_SETTINGS_CLEARED};
 
@@ -26,16 +27,9 @@ pub(super) fn sqlite_counted_update_statement(
     now: i64,
 ) -> String {
     let d = Dialect::Sqlite;
-    let current = |field: Field| match field {
-        Field::Group => d.text(&d.quote("group")),
-        Field::ExpiredTime => d.integer("expired_time", -1),
-        Field::RemainQuota => d.integer("remain_quota", 0),
-        Field::UnlimitedQuota => format!("({} <> 0)", d.boolean("unlimited_quota")),
-        Field::ModelLimits => d.text("model_limits"),
-        Field::ModelLimitsEnabled => format!("({} <> 0)", d.boolean("model_limits_enabled")),
-        Field::AllowIps => d.text("allow_ips"),
-        Field::MjImageMode => d.text("mj_image_mode"),
-        Field::MjCustomProxy => d.text("mj_custom_proxy"),
+    let current = |field: Field| match field.null_value() {
+        Value::Boolean(_) => format!("({} <> 0)", field_column(d, field, "")),
+        _ => field_column(d, field, ""),
     };
     let placeholder = |field: Field| {
         fields

@@ -7,22 +7,10 @@ macro_rules! bind_values {
     ($query:expr, $fields:expr, $values:expr) => {{
         let mut query = $query;
         for field in $fields.iter() {
-            query = match field {
-                tokenbatch_rules::Field::Group => query.bind($values.group.as_deref()),
-                tokenbatch_rules::Field::ExpiredTime => query.bind($values.expired_time),
-                tokenbatch_rules::Field::RemainQuota => query.bind($values.remain_quota),
-                tokenbatch_rules::Field::UnlimitedQuota => query.bind($values.unlimited_quota),
-                tokenbatch_rules::Field::ModelLimits => query.bind($values.model_limits.as_deref()),
-                tokenbatch_rules::Field::ModelLimitsEnabled => {
-                    query.bind($values.model_limits_enabled)
-                }
-                tokenbatch_rules::Field::AllowIps => query.bind($values.allow_ips.as_deref()),
-                tokenbatch_rules::Field::MjImageMode => {
-                    query.bind($values.mj_image_mode.as_deref())
-                }
-                tokenbatch_rules::Field::MjCustomProxy => {
-                    query.bind($values.mj_custom_proxy.as_deref())
-                }
+            query = match $values.get(field) {
+                Some(value) => $crate::records::bind_value!(query, value),
+                // A validated batch has a value for every field it writes: never reached.
+                None => query.bind(None::<&str>),
             };
         }
         query

@@ -1,12 +1,13 @@
 //! Rows as the batch reads them, and SQLite's packed form of them (one JSON value for all rows).
 
 use sqlx::Row;
+use tokenbatch_rules::apply::status_inputs;
 use tokenbatch_rules::apply::TokenState;
-use tokenbatch_rules::{Field, FieldSet};
+use tokenbatch_rules::{Field, FieldSet, Value};
 
 use crate::dialect::Dialect;
 use crate::packed::PackedReader;
-use crate::records::{state_columns, state_from_row};
+use crate::records::{field_column, state_columns, state_from_row};
 use crate::StoreError;
 
 use super::sql::{auto_settings_column, key_column};
@@ -44,35 +45,23 @@ impl LockedRow {
 /// [`select_statement`]'s columns, one JSON array per row, all rows in one JSON array: a single value.
 /// Without `full_states`, columns the plan does not write are not read: constants of the same type stand in for
 /// them (the layout stays the same), which leaves them equal, hence unchanged, in `before` and `after`. The
-/// status always follows from the expiry and the quota, so those are always read.
+/// status follows from the expiry and the quota (`status_inputs`), so those are always read.
 pub(super) fn sqlite_select_statement(keys: bool, full_states: bool, written: FieldSet) -> String {
     let d = Dialect::Sqlite;
     let state = match full_states {
         true => state_columns(d),
         false => {
-            let column =
-                |field: Field, expression: String, absent: &str| match written.contains(field) {
-                    true => expression,
-                    false => absent.to_owned(),
-                };
-            format!(
-                "{status}, {group}, {expired}, {remain}, {unlimited}, {models}, {models_enabled}, {ips}, \
-                 {mj_mode}, {mj_proxy}",
-                status = d.integer("status", 1),
-                group = column(Field::Group, d.text(&d.quote("group")), "''"),
-                expired = d.integer("expired_time", -1),
-                remain = d.integer("remain_quota", 0),
-                unlimited = d.boolean("unlimited_quota"),
-                models = column(Field::ModelLimits, d.text("model_limits"), "''"),
-                models_enabled = column(
-                    Field::ModelLimitsEnabled,
-                    d.boolean("model_limits_enabled"),
-                    "0"
-                ),
-                ips = column(Field::AllowIps, d.text("allow_ips"), "''"),
-                mj_mode = column(Field::MjImageMode, d.text("mj_image_mode"), "''"),
-                mj_proxy = column(Field::MjCustomProxy, d.text("mj_custom_proxy"), "''"),
-            )
+            let read = written.union(status_inputs());
+            let mut columns = vec![d.integer("status", 1)];
+            columns.extend(Field::ALL.map(|field| {
+                match (read.contains(field), field.null_value()) {
+                    (true, _) => field_column(d, field, ""),
+                    (false, Value::Text(_)) => "''".to_owned(),
+                    (false, Value::Integer(null)) => null.to_string(),
+                    (false, Value::Boolean(null)) => i64::from(null).to_string(),
+                }
+            }));
+            columns.join(", ")
         }
     };
     // Walking the (ascending) id list and looking each row up by primary key is cheaper than `id IN (…)`,
@@ -117,16 +106,21 @@ pub(super) fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreEr
         let live = integer(&mut reader)?;
         let key = text(&mut reader)?;
         let auto_settings = integer(&mut reader)?;
-        let status = integer(&mut reader)?;
-        let group = text(&mut reader)?;
-        let expired_time = integer(&mut reader)?;
-        let remain_quota = integer(&mut reader)?;
-        let unlimited_quota = integer(&mut reader)?;
-        let model_limits = text(&mut reader)?;
-        let model_limits_enabled = integer(&mut reader)?;
-        let allow_ips = text(&mut reader)?;
-        let mj_image_mode = text(&mut reader)?;
-        let mj_custom_proxy = reader.string()?;
+        let mut state = TokenState {
+            status: integer(&mut reader)?,
+            ..TokenState::default()
+        };
+        for (index, field) in Field::ALL.into_iter().enumerate() {
+            match field.null_value() {
+                Value::Text(_) => state.set_text(field, reader.string()?),
+                Value::Integer(_) => state.set(field, Value::Integer(reader.integer()?)),
+                Value::Boolean(_) => state.set(field, Value::Boolean(reader.integer()? != 0)),
+            };
+            // Every value but the last is followed by a comma.
+            if index + 1 < Field::ALL.len() {
+                reader.expect(b',')?;
+            }
+        }
         reader.expect(b']')?;
         rows.push(LockedRow {
             id,
@@ -134,18 +128,7 @@ pub(super) fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreEr
             live: live == 1,
             key,
             auto_settings: auto_settings == 1,
-            state: TokenState {
-                status,
-                group,
-                expired_time,
-                remain_quota,
-                unlimited_quota: unlimited_quota != 0,
-                model_limits,
-                model_limits_enabled: model_limits_enabled != 0,
-                allow_ips,
-                mj_image_mode,
-                mj_custom_proxy,
-            },
+            state,
         });
         more = reader.eat(b',');
         if !more {
