@@ -256,14 +256,41 @@ impl Context {
 
 /// A validated batch: ids deduplicated and sorted ascending, `values` holds normalized values for exactly
 /// the fields in `fields` (every other field None), `ignored` = fields present in the body but not in
-/// update_fields.
+/// update_fields. Only the rules build one (the members are private to this crate), so whoever holds a
+/// `ValidBatch` holds what validation guarantees: the store writes nothing else.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidBatch {
-    pub ids: Vec<i64>,
-    pub fields: FieldSet,
-    pub values: Patch,
-    pub ignored: FieldSet,
-    pub warnings: Vec<Warning>,
+    pub(crate) ids: Vec<i64>,
+    pub(crate) fields: FieldSet,
+    pub(crate) values: Patch,
+    pub(crate) ignored: FieldSet,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+impl ValidBatch {
+    /// Distinct, ascending; at least one, at most [`MAX_IDS`].
+    pub fn ids(&self) -> &[i64] {
+        &self.ids
+    }
+
+    /// The fields to write; never empty.
+    pub fn fields(&self) -> FieldSet {
+        self.fields
+    }
+
+    /// Normalized values for exactly [`ValidBatch::fields`].
+    pub fn values(&self) -> &Patch {
+        &self.values
+    }
+
+    /// Fields the body carried but update_fields did not name.
+    pub fn ignored(&self) -> FieldSet {
+        self.ignored
+    }
+
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
 }
 
 /// One failed rule. `field` is the JSON path ("ids", "ids[3]", "update_fields", "allow_ips", "body").

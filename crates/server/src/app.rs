@@ -261,9 +261,7 @@ impl App {
         };
         let plan = BatchPlan {
             user_id: user.id,
-            ids: &batch.ids,
-            fields: batch.fields,
-            values: &batch.values,
+            batch: &batch,
             now: context.now,
             dry_run: validate_only,
             // Keys are read only to drop new-api's cache entries.
@@ -289,29 +287,29 @@ impl App {
             changes,
             changed,
             unchanged,
-            warnings: batch.warnings,
+            warnings: batch.warnings().to_vec(),
             service_warnings,
-            ignored: batch.ignored,
+            ignored: batch.ignored(),
             validate_only,
             replayed,
         };
         if replayed {
             tracing::info!(
                 user_id = user.id,
-                ids = batch.ids.len(),
+                ids = batch.ids().len(),
                 "batch update replayed for a retry"
             );
             return Ok(outcome);
         }
         tracing::info!(
             user_id = user.id,
-            ids = batch.ids.len(),
+            ids = batch.ids().len(),
             changed = outcome.changed(),
             validate_only,
             keyed = !request_id.is_empty(),
             "batch update"
         );
-        crate::metrics::global().record_batch(batch.ids.len(), outcome.changed(), validate_only);
+        crate::metrics::global().record_batch(batch.ids().len(), outcome.changed(), validate_only);
         Ok(outcome)
     }
 
@@ -418,13 +416,13 @@ fn check_request_id(request_id: &str) -> Result<(), ApiError> {
 /// or in another order, field order), different for any difference in ids, fields or values.
 fn fingerprint(batch: &ValidBatch) -> String {
     let mut hasher = Sha256::new();
-    for id in &batch.ids {
+    for id in batch.ids() {
         hasher.update(id.to_string());
         hasher.update(b",");
     }
-    for field in batch.fields.iter() {
+    for field in batch.fields().iter() {
         // The JSON of the value, as serde_json writes it (a validated batch has one for every field).
-        let value = match batch.values.get(field) {
+        let value = match batch.values().get(field) {
             Some(Value::Text(text)) => serde_json::to_string(text),
             Some(Value::Integer(integer)) => serde_json::to_string(&integer),
             Some(Value::Boolean(boolean)) => serde_json::to_string(&boolean),

@@ -32,7 +32,7 @@ const AUTO_GROUP: &str = "auto";
 
 /// Whether the plan writes a group other than `auto`, and so clears `cross_group_retry` and `auto_groups`.
 fn clears_auto_settings(plan: &BatchPlan<'_>) -> bool {
-    plan.fields.contains(Field::Group) && plan.values.group.as_deref() != Some(AUTO_GROUP)
+    plan.fields().contains(Field::Group) && plan.values().group.as_deref() != Some(AUTO_GROUP)
 }
 
 /// How one batch ended inside a transaction that stays open.
@@ -54,7 +54,7 @@ fn compute_changes(
         if !(row.user_id == plan.user_id && row.live) {
             continue;
         }
-        let after = row.state.apply(plan.fields, plan.values, plan.now);
+        let after = row.state.apply(plan.fields(), plan.values(), plan.now);
         changes.push(BatchChange {
             id: row.id,
             key: row.key,
@@ -63,9 +63,9 @@ fn compute_changes(
             cleared_auto_settings: clears && row.auto_settings,
         });
     }
-    if changes.len() != plan.ids.len() {
+    if changes.len() != plan.ids().len() {
         return Err(StoreError::TokensNotFound {
-            missing: plan.ids.len() - changes.len(),
+            missing: plan.ids().len() - changes.len(),
         });
     }
     Ok(changes)

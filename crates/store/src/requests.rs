@@ -213,10 +213,10 @@ mod tests {
 #[cfg(test)]
 mod store_tests {
     use tokenbatch_rules::apply::TokenState;
-    use tokenbatch_rules::{Field, Patch};
+    use tokenbatch_rules::Patch;
 
     use super::{RequestKey, REQUEST_ID_RETENTION_SECS};
-    use crate::test_support::{new_token, sqlite_store_with_user};
+    use crate::test_support::{new_token, sqlite_store_with_user, valid};
     use crate::{BatchChange, BatchPlan, NewToken, StoreError};
 
     /// A request id makes a batch happen once: retries, even many at once through the writer's groups, get
@@ -243,12 +243,10 @@ mod store_tests {
             remain_quota: Some(value),
             ..Patch::default()
         };
-        let (first_values, other_values) = (quota(500), quota(9));
-        let plan = |values, fingerprint, request_id: Option<&'static str>, now| BatchPlan {
+        let (first_values, other_values) = (valid(&ids, quota(500)), valid(&ids, quota(9)));
+        let plan = |batch, fingerprint, request_id: Option<&'static str>, now| BatchPlan {
             user_id,
-            ids: &ids,
-            fields: [Field::RemainQuota].into_iter().collect(),
-            values,
+            batch,
             now,
             dry_run: false,
             keys: true,
@@ -273,13 +271,11 @@ mod store_tests {
         let mut retries = Vec::new();
         for _ in 0..20 {
             let store = store.clone();
-            let (ids, values) = (ids, first_values.clone());
+            let valid_batch = first_values.clone();
             retries.push(tokio::spawn(async move {
                 let plan = BatchPlan {
                     user_id,
-                    ids: &ids,
-                    fields: [Field::RemainQuota].into_iter().collect(),
-                    values: &values,
+                    batch: &valid_batch,
                     now: now + 60,
                     dry_run: false,
                     keys: true,

@@ -1,6 +1,7 @@
 //! What the store's unit tests share: a fresh SQLite store with one user, and tokens to seed it with.
 
 use tokenbatch_rules::apply::TokenState;
+use tokenbatch_rules::{BatchInput, Context, Patch, ValidBatch};
 
 use crate::{Location, NewToken, NewUser, Store};
 
@@ -33,4 +34,14 @@ pub(crate) fn new_token(user_id: i64, id: i64, state: TokenState) -> NewToken {
         used_quota: 0,
         state,
     }
+}
+
+/// The batch writing `values` to `ids`, through the rules: the store takes nothing else.
+pub(crate) fn valid(ids: &[i64], values: Patch) -> ValidBatch {
+    let input = BatchInput {
+        ids: ids.to_vec(),
+        update_fields: Some(values.present()),
+        patch: values,
+    };
+    tokenbatch_rules::check_input(input, &Context::default()).expect("the rules accept the batch")
 }

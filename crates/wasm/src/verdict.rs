@@ -54,13 +54,13 @@ pub fn body_verdict(body: &str, ctx: &Context, lang: Lang) -> String {
         Ok(batch) => {
             verdict
                 .bool("ok", true)
-                .str("message", &join_warnings(&batch.warnings, lang))
+                .str("message", &join_warnings(batch.warnings(), lang))
                 .null("code")
                 .raw("errors", "[]")
-                .raw("warnings", &warnings_json(&batch.warnings, lang))
-                .strings("ignored", batch.ignored.iter().map(Field::name))
-                .int("id_count", batch.ids.len() as i64)
-                .strings("update_fields", batch.fields.iter().map(Field::name))
+                .raw("warnings", &warnings_json(batch.warnings(), lang))
+                .strings("ignored", batch.ignored().iter().map(Field::name))
+                .int("id_count", batch.ids().len() as i64)
+                .strings("update_fields", batch.fields().iter().map(Field::name))
                 .raw("values", &values_json(&batch));
         }
         Err(violations) => {
@@ -163,9 +163,9 @@ fn warnings_json(warnings: &[Warning], lang: Lang) -> String {
 
 /// The normalized values that would be written, keyed by field name.
 fn values_json(batch: &ValidBatch) -> String {
-    let values = &batch.values;
+    let values = batch.values();
     let mut object = Object::new();
-    for field in batch.fields.iter() {
+    for field in batch.fields().iter() {
         let name = field.name();
         match values.get(field).unwrap_or(field.null_value()) {
             Value::Text(text) => object.str(name, text),

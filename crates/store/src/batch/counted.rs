@@ -98,7 +98,7 @@ mod tests {
     use tokenbatch_rules::apply::TokenState;
     use tokenbatch_rules::Patch;
 
-    use crate::test_support::{new_token, sqlite_store_with_user};
+    use crate::test_support::{new_token, sqlite_store_with_user, valid};
     use crate::{BatchPlan, NewToken, Pool};
 
     /// SQLite's counted batch (no token read; status computed in SQL) ends every token in the same state,
@@ -180,14 +180,13 @@ mod tests {
                             continue;
                         }
                         batches += 1;
+                        let valid_batch = valid(&ids, values.clone());
                         let mut outcomes = Vec::new();
                         for full_states in [true, false] {
                             reset().await;
                             let plan = BatchPlan {
                                 user_id,
-                                ids: &ids,
-                                fields,
-                                values: &values,
+                                batch: &valid_batch,
                                 now: NOW,
                                 dry_run: false,
                                 keys: false,

@@ -41,14 +41,14 @@ macro_rules! read_rows {
         // that costs more than the UPDATE itself: SQLite packs them into one JSON value instead.
         // An idempotent batch records its changes to replay them, so it needs them whole.
         let full_states = $plan.full_states || $plan.request.is_some();
-        let sql = $crate::batch::rows::sqlite_select_statement($plan.keys, full_states, $plan.fields);
-        let query = bind_ids!(Sqlite, sqlx::query(&sql), $plan.ids);
+        let sql = $crate::batch::rows::sqlite_select_statement($plan.keys, full_states, $plan.fields());
+        let query = bind_ids!(Sqlite, sqlx::query(&sql), $plan.ids());
         let packed: String = query.fetch_one(&mut *$tx).await?.try_get(0)?;
         $crate::batch::rows::unpack_sqlite_rows(&packed)?
     }};
     ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {{
-        let mut rows = Vec::with_capacity($plan.ids.len());
-        for chunk in $plan.ids.chunks($d.id_chunk()) {
+        let mut rows = Vec::with_capacity($plan.ids().len());
+        for chunk in $plan.ids().chunks($d.id_chunk()) {
             let sql = $crate::batch::sql::select_statement($d, chunk.len(), !$plan.dry_run, $plan.keys);
             let query = bind_ids!($engine, sqlx::query(&sql), chunk);
             for row in query.fetch_all(&mut *$tx).await? {
@@ -67,12 +67,12 @@ macro_rules! write_changes {
             for chunk in ids.chunks($d.id_chunk()) {
                 let sql = $crate::batch::sql::update_statement(
                     $d,
-                    $plan.fields,
+                    $plan.fields(),
                     $crate::batch::clears_auto_settings($plan),
                     chunk.len(),
                 );
                 let query =
-                    bind_values!(sqlx::query(&sql), $plan.fields, $plan.values).bind(status);
+                    bind_values!(sqlx::query(&sql), $plan.fields(), $plan.values()).bind(status);
                 let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
                 if done.rows_affected() != chunk.len() as u64 {
                     return Err($crate::StoreError::Data(format!(
@@ -134,7 +134,7 @@ macro_rules! record_request {
 macro_rules! counted_batch {
     (Sqlite, $tx:expr, $plan:expr) => {
         if !$plan.dry_run && !$plan.full_states && !$plan.keys && $plan.request.is_none() {
-            let ids = $crate::batch::sql::json_array($plan.ids);
+            let ids = $crate::batch::sql::json_array($plan.ids());
             let owned: i64 = sqlx::query($crate::batch::counted::SQLITE_OWNED_STATEMENT)
                 .bind(&ids)
                 .bind($plan.user_id)
@@ -142,18 +142,18 @@ macro_rules! counted_batch {
                 .await?
                 .try_get(0)?;
             let owned = usize::try_from(owned).unwrap_or(0);
-            if owned != $plan.ids.len() {
-                let missing = $plan.ids.len().saturating_sub(owned);
+            if owned != $plan.ids().len() {
+                let missing = $plan.ids().len().saturating_sub(owned);
                 return Ok($crate::batch::InTransaction::Refused(
                     $crate::StoreError::TokensNotFound { missing },
                 ));
             }
             let sql = $crate::batch::counted::sqlite_counted_update_statement(
-                $plan.fields,
+                $plan.fields(),
                 $crate::batch::clears_auto_settings($plan),
                 $plan.now,
             );
-            let query = bind_values!(sqlx::query(&sql), $plan.fields, $plan.values)
+            let query = bind_values!(sqlx::query(&sql), $plan.fields(), $plan.values())
                 .bind(&ids)
                 .bind($plan.user_id);
             let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;

@@ -1,6 +1,6 @@
 //! The public description of a batch to apply.
 
-use tokenbatch_rules::{FieldSet, Patch};
+use tokenbatch_rules::{FieldSet, Patch, ValidBatch};
 
 use crate::requests::RequestKey;
 
@@ -8,11 +8,9 @@ use crate::requests::RequestKey;
 #[derive(Clone, Copy, Debug)]
 pub struct BatchPlan<'a> {
     pub user_id: i64,
-    /// Distinct ids, ascending (the order rows are locked in).
-    pub ids: &'a [i64],
-    pub fields: FieldSet,
-    /// Values for exactly `fields`.
-    pub values: &'a Patch,
+    /// What to write to which tokens. Only the rules build a [`ValidBatch`], so its ids are distinct and
+    /// ascending (the order rows are locked in) and every field it writes has its value.
+    pub batch: &'a ValidBatch,
     /// Unix seconds, deciding the status transitions.
     pub now: i64,
     /// Read and compute everything, write nothing.
@@ -27,4 +25,18 @@ pub struct BatchPlan<'a> {
     /// Makes the batch idempotent: recorded with the batch, and a later plan with the same user and request
     /// id gets the recorded changes back instead of writing (see [`crate::requests`]). Ignored in a dry run.
     pub request: Option<RequestKey<'a>>,
+}
+
+impl<'a> BatchPlan<'a> {
+    pub(crate) fn ids(&self) -> &'a [i64] {
+        self.batch.ids()
+    }
+
+    pub(crate) fn fields(&self) -> FieldSet {
+        self.batch.fields()
+    }
+
+    pub(crate) fn values(&self) -> &'a Patch {
+        self.batch.values()
+    }
 }

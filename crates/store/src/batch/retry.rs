@@ -16,15 +16,8 @@ impl Store {
     /// order (PostgreSQL and MySQL `FOR UPDATE`, SQLite's single writer), so overlapping batches serialize
     /// instead of deadlocking.
     pub async fn apply_batch(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
-        if let Some(field) = plan.fields.iter().find(|field| !plan.values.has(*field)) {
-            // The rules guarantee a value for every written field; writing NULL instead would corrupt rows.
-            return Err(StoreError::Data(format!(
-                "no value given for {}",
-                field.name()
-            )));
-        }
         let unstorable =
-            crate::charset::first_unstorable(&self.column_charsets, plan.fields, plan.values);
+            crate::charset::first_unstorable(&self.column_charsets, plan.fields(), plan.values());
         if let Some((field, character, charset)) = unstorable {
             return Err(StoreError::NotInCharset {
                 field,

@@ -143,10 +143,10 @@ pub(super) fn unpack_sqlite_rows(packed: &str) -> Result<Vec<LockedRow>, StoreEr
 
 #[cfg(test)]
 mod tests {
-    use tokenbatch_rules::{Field, Patch};
+    use tokenbatch_rules::Patch;
 
     use super::TokenState;
-    use crate::test_support::sqlite_store_with_user;
+    use crate::test_support::{sqlite_store_with_user, valid};
     use crate::{BatchPlan, NewToken};
 
     /// SQLite's packed rows (crate::packed) read back every character a column may hold.
@@ -179,11 +179,10 @@ mod tests {
             remain_quota: Some(5),
             ..Patch::default()
         };
+        let valid_batch = valid(&[7], values);
         let plan = BatchPlan {
             user_id,
-            ids: &[7],
-            fields: [Field::RemainQuota].into_iter().collect(),
-            values: &values,
+            batch: &valid_batch,
             now: 1_800_000_000,
             dry_run: true,
             keys: true,

@@ -2,7 +2,7 @@
 
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
-use tokenbatch_rules::{FieldSet, Patch};
+use tokenbatch_rules::ValidBatch;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::dialect::Dialect;
@@ -29,9 +29,7 @@ const MAX_GROUP_IDS: usize = 20_000;
 /// A batch handed to the writer, with everything it borrows copied.
 struct WriteJob {
     user_id: i64,
-    ids: Vec<i64>,
-    fields: FieldSet,
-    values: Patch,
+    batch: ValidBatch,
     now: i64,
     keys: bool,
     full_states: bool,
@@ -44,9 +42,7 @@ impl WriteJob {
     fn plan(&self) -> BatchPlan<'_> {
         BatchPlan {
             user_id: self.user_id,
-            ids: &self.ids,
-            fields: self.fields,
-            values: &self.values,
+            batch: &self.batch,
             now: self.now,
             dry_run: false,
             keys: self.keys,
@@ -74,9 +70,7 @@ impl SqliteWriter {
         let (reply, answer) = oneshot::channel();
         let job = WriteJob {
             user_id: plan.user_id,
-            ids: plan.ids.to_vec(),
-            fields: plan.fields,
-            values: plan.values.clone(),
+            batch: plan.batch.clone(),
             now: plan.now,
             keys: plan.keys,
             full_states: plan.full_states,
@@ -94,12 +88,12 @@ impl SqliteWriter {
 async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
     let mut jobs = Vec::with_capacity(MAX_GROUP_BATCHES);
     while let Some(first) = queue.recv().await {
-        let mut ids = first.ids.len();
+        let mut ids = first.batch.ids().len();
         jobs.push(first);
         while jobs.len() < MAX_GROUP_BATCHES && ids < MAX_GROUP_IDS {
             match queue.try_recv() {
                 Ok(job) => {
-                    ids += job.ids.len();
+                    ids += job.batch.ids().len();
                     jobs.push(job);
                 }
                 Err(_) => break,
@@ -198,9 +192,9 @@ async fn run_group(
 #[cfg(test)]
 mod tests {
     use tokenbatch_rules::apply::TokenState;
-    use tokenbatch_rules::{Field, Patch};
+    use tokenbatch_rules::Patch;
 
-    use crate::test_support::{new_token, sqlite_store_with_user};
+    use crate::test_support::{new_token, sqlite_store_with_user, valid};
     use crate::{BatchPlan, NewToken, StoreError};
 
     /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
@@ -238,11 +232,10 @@ mod tests {
                     remain_quota: Some(1_000 + batch),
                     ..Patch::default()
                 };
+                let valid_batch = valid(&ids, values);
                 let plan = BatchPlan {
                     user_id,
-                    ids: &ids,
-                    fields: [Field::RemainQuota].into_iter().collect(),
-                    values: &values,
+                    batch: &valid_batch,
                     now: 1_800_000_000,
                     dry_run: false,
                     keys: batch % 2 == 0,
