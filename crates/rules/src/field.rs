@@ -45,6 +45,19 @@ impl Value<'_> {
     }
 }
 
+/// The problems every field can have, whose codes are `<field>.<suffix>` ([`Field::code`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldCode {
+    /// `.type`
+    Type,
+    /// `.missing`
+    Missing,
+    /// `.too_long_for_column`
+    TooLongForColumn,
+    /// `.charset`
+    Charset,
+}
+
 /// The Rust types a field can have, and how each reads and writes a [`Value`].
 pub(crate) trait FieldType: Sized {
     /// How the table spells a value of this type.
@@ -126,6 +139,20 @@ macro_rules! define_fields {
             pub fn name(self) -> &'static str {
                 match self {
                     $(Field::$variant => stringify!($name),)*
+                }
+            }
+
+            /// The stable code of a problem about this field, e.g. `group.type`.
+            pub(crate) fn code(self, code: FieldCode) -> &'static str {
+                match self {
+                    $(Field::$variant => match code {
+                        FieldCode::Type => concat!(stringify!($name), ".type"),
+                        FieldCode::Missing => concat!(stringify!($name), ".missing"),
+                        FieldCode::TooLongForColumn => {
+                            concat!(stringify!($name), ".too_long_for_column")
+                        }
+                        FieldCode::Charset => concat!(stringify!($name), ".charset"),
+                    },)*
                 }
             }
 
