@@ -9,8 +9,8 @@ use std::net::IpAddr;
 use serde_json::{json, Map, Value};
 use tokenbatch_rules::{
     check_body, check_body_bytes, check_field, check_field_with_warnings, check_parsed, parse_body,
-    read_body_bytes, Context, Field, FieldSet, Lang, ParsedBody, ValidBatch, Violation,
-    MAX_ALLOW_IPS_CHARS, MAX_ALLOW_IPS_ENTRIES, MAX_EXPIRED_TIME, MAX_IDS,
+    read_body_bytes, Context, Field, FieldSet, Lang, ParsedBody, ValidBatch, Value as FieldValue,
+    Violation, MAX_ALLOW_IPS_CHARS, MAX_ALLOW_IPS_ENTRIES, MAX_EXPIRED_TIME, MAX_IDS,
     MAX_MJ_CUSTOM_PROXY_CHARS, MAX_MODEL_LIMITS_CHARS, MAX_MODEL_NAME_CHARS, MAX_REMAIN_QUOTA,
 };
 
@@ -81,7 +81,7 @@ fn typed_agrees(data: &[u8], verdict: &Result<ValidBatch, Vec<Violation>>, ctx: 
 
 /// Every rule holds for an accepted batch, and its normalized values re-validate to themselves.
 pub fn valid_batch(batch: &ValidBatch, ctx: &Context) {
-    let ids = &batch.ids;
+    let ids = batch.ids();
     assert!(!ids.is_empty(), "accepted with no ids");
     assert!(ids.len() <= MAX_IDS, "accepted {} ids", ids.len());
     assert!(ids[0] > 0, "accepted id {}", ids[0]);
@@ -89,18 +89,21 @@ pub fn valid_batch(batch: &ValidBatch, ctx: &Context) {
         ids.windows(2).all(|pair| pair[0] < pair[1]),
         "ids not sorted and distinct"
     );
-    assert!(!batch.fields.is_empty(), "accepted with no field to write");
+    assert!(
+        !batch.fields().is_empty(),
+        "accepted with no field to write"
+    );
     assert_eq!(
-        batch.values.present(),
-        batch.fields,
+        batch.values().present(),
+        batch.fields(),
         "values must be exactly the written fields"
     );
     assert_eq!(
-        batch.ignored.difference(batch.fields),
-        batch.ignored,
+        batch.ignored().difference(batch.fields()),
+        batch.ignored(),
         "a written field is also reported as ignored"
     );
-    for warning in &batch.warnings {
+    for warning in batch.warnings() {
         assert!(!warning.code().is_empty());
         for lang in [Lang::ZhCn, Lang::En] {
             let message = warning.message(lang);
@@ -108,7 +111,7 @@ pub fn valid_batch(batch: &ValidBatch, ctx: &Context) {
         }
     }
 
-    let values = &batch.values;
+    let values = batch.values();
     if let Some(group) = &values.group {
         let mut seen = BTreeSet::new();
         for name in group.split(',') {
@@ -201,23 +204,24 @@ pub fn valid_batch(batch: &ValidBatch, ctx: &Context) {
 /// passes `check_field`.
 fn revalidates(batch: &ValidBatch, ctx: &Context) {
     let mut body = Map::new();
-    body.insert("ids".into(), json!(batch.ids));
-    for field in batch.fields.iter() {
+    body.insert("ids".into(), json!(batch.ids()));
+    for field in batch.fields().iter() {
         body.insert(field.name().into(), field_json(batch, field));
     }
-    let names: Vec<&str> = batch.fields.iter().map(Field::name).collect();
+    let names: Vec<&str> = batch.fields().iter().map(Field::name).collect();
     body.insert("update_fields".into(), json!(names));
     let text = Value::Object(body).to_string();
     let again = check_body(&text, ctx)
         .unwrap_or_else(|violations| panic!("normalized batch {text} rejected: {violations:?}"));
-    assert_eq!(again.ids, batch.ids);
-    assert_eq!(again.fields, batch.fields);
+    assert_eq!(again.ids(), batch.ids());
+    assert_eq!(again.fields(), batch.fields());
     assert_eq!(
-        again.values, batch.values,
+        again.values(),
+        batch.values(),
         "normalizing is not idempotent: {text}"
     );
-    assert_eq!(again.ignored, FieldSet::new());
-    for field in batch.fields.iter() {
+    assert_eq!(again.ignored(), FieldSet::new());
+    for field in batch.fields().iter() {
         let value = field_json(batch, field).to_string();
         let violations = check_field(field.name(), &value, ctx);
         assert!(
@@ -229,25 +233,15 @@ fn revalidates(batch: &ValidBatch, ctx: &Context) {
 }
 
 fn text_value(batch: &ValidBatch, field: Field) -> Option<&str> {
-    let v = &batch.values;
-    match field {
-        Field::Group => v.group.as_deref(),
-        Field::ModelLimits => v.model_limits.as_deref(),
-        Field::AllowIps => v.allow_ips.as_deref(),
-        Field::MjImageMode => v.mj_image_mode.as_deref(),
-        Field::MjCustomProxy => v.mj_custom_proxy.as_deref(),
-        _ => None,
-    }
+    batch.values().text(field)
 }
 
 fn field_json(batch: &ValidBatch, field: Field) -> Value {
-    let v = &batch.values;
-    match field {
-        Field::ExpiredTime => json!(v.expired_time),
-        Field::RemainQuota => json!(v.remain_quota),
-        Field::UnlimitedQuota => json!(v.unlimited_quota),
-        Field::ModelLimitsEnabled => json!(v.model_limits_enabled),
-        text => json!(text_value(batch, text)),
+    match batch.values().get(field) {
+        Some(FieldValue::Text(text)) => json!(text),
+        Some(FieldValue::Integer(integer)) => json!(integer),
+        Some(FieldValue::Boolean(boolean)) => json!(boolean),
+        None => Value::Null,
     }
 }
 

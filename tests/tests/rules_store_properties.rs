@@ -301,8 +301,8 @@ fn expected(
 ) -> Vec<TokenState> {
     IDS.iter()
         .zip(before)
-        .map(|(id, state)| match batch.ids.contains(id) {
-            true => state.apply(batch.fields, &batch.values, now),
+        .map(|(id, state)| match batch.ids().contains(id) {
+            true => state.apply(batch.fields(), batch.values(), now),
             false => state.clone(),
         })
         .collect()
@@ -466,9 +466,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
             tally.accepted += 1;
             let plan = BatchPlan {
                 user_id: fx.user.id,
-                ids: &batch.ids,
-                fields: batch.fields,
-                values: &batch.values,
+                batch: &batch,
                 now,
                 dry_run: false,
                 keys: false,
@@ -491,7 +489,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                             tally.status_changes.insert((b.status, a.status));
                         }
                     }
-                    prop_assert_eq!(applied.changed + applied.unchanged, batch.ids.len());
+                    prop_assert_eq!(applied.changed + applied.unchanged, batch.ids().len());
                     if plan.full_states {
                         let listed = applied.changes.iter().filter(|c| c.changed()).count();
                         prop_assert_eq!(listed, changed, "{}", body);
@@ -501,7 +499,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                     field, character, ..
                 }) => {
                     tally.not_in_charset += 1;
-                    let value = batch.values.text(field).unwrap_or_default();
+                    let value = batch.values().text(field).unwrap_or_default();
                     prop_assert!(value.contains(character), "{}", body);
                     prop_assert!(
                         database_refuses(&fx.db, field, &character.to_string()).await,
@@ -558,7 +556,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
         (verdict, outcome) => {
             return Err(TestCaseError::fail(format!(
                 "{body}: the rules say {:?}, the service {:?}",
-                verdict.map(|b| b.fields),
+                verdict.map(|b| b.fields()),
                 outcome.map(|o| o.changed())
             )));
         }

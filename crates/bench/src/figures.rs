@@ -412,7 +412,7 @@ pub fn validation(ids: usize, runs: usize) -> Result<Validation, BoxError> {
     let ctx = body::context();
     let batch = tokenbatch_rules::check_body(&text, &ctx)
         .map_err(|violations| format!("the bench body is invalid: {violations:?}"))?;
-    if batch.ids.len() != ids || batch.fields.len() != 9 {
+    if batch.ids().len() != ids || batch.fields().len() != 9 {
         return Err("the bench body did not keep every id and field".into());
     }
     let time = |f: &dyn Fn()| {

@@ -16,8 +16,8 @@ fn validate(c: &mut Criterion) {
         let text = body::full_body(ids);
         // Every run must judge the body valid, or the figure would time an early exit.
         let batch = tokenbatch_rules::check_body(&text, &ctx).expect("the bench body is valid");
-        assert_eq!(batch.ids.len(), ids);
-        assert_eq!(batch.fields.len(), 9);
+        assert_eq!(batch.ids().len(), ids);
+        assert_eq!(batch.fields().len(), 9);
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(format!("check_body/{ids}_ids_every_field"), |b| {
             b.iter(|| tokenbatch_rules::check_body(black_box(&text), &ctx))

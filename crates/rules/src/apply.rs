@@ -2,26 +2,73 @@
 //!
 //! Pure so that the server, a dry run and the browser's preview all compute the same "after".
 
-use crate::{Field, FieldSet, Patch};
+use crate::field::FieldType;
+use crate::{Field, FieldSet, Patch, Value};
 
 pub const STATUS_ENABLED: i64 = 1;
 pub const STATUS_DISABLED: i64 = 2;
 pub const STATUS_EXPIRED: i64 = 3;
 pub const STATUS_EXHAUSTED: i64 = 4;
 
-/// The columns of a token that a batch can read or write.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TokenState {
-    pub status: i64,
-    pub group: String,
-    pub expired_time: i64,
-    pub remain_quota: i64,
-    pub unlimited_quota: bool,
-    pub model_limits: String,
-    pub model_limits_enabled: bool,
-    pub allow_ips: String,
-    pub mj_image_mode: String,
-    pub mj_custom_proxy: String,
+/// [`TokenState`] from the field table ([`crate::field_table!`]): the status, then one member per field.
+macro_rules! define_token_state {
+    ($($variant:ident $name:ident: $type:ty = $null:expr,)*) => {
+        /// The columns of a token that a batch can read or write.
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct TokenState {
+            pub status: i64,
+            $(pub $name: $type,)*
+        }
+
+        impl TokenState {
+            /// The value of `field`.
+            pub fn get(&self, field: Field) -> Value<'_> {
+                match field {
+                    $(Field::$variant => self.$name.value(),)*
+                }
+            }
+
+            /// Stores a value; false (and nothing stored) when it is of another kind than the field.
+            pub fn set(&mut self, field: Field, value: Value<'_>) -> bool {
+                match field {
+                    $(Field::$variant => match FieldType::from_value(value) {
+                        Some(value) => {
+                            self.$name = value;
+                            true
+                        }
+                        None => false,
+                    },)*
+                }
+            }
+
+            /// [`TokenState::set`] for a text read from the database, without copying it.
+            pub fn set_text(&mut self, field: Field, text: String) -> bool {
+                match field {
+                    $(Field::$variant => match FieldType::from_text(text) {
+                        Some(value) => {
+                            self.$name = value;
+                            true
+                        }
+                        None => false,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+crate::field_table!(define_token_state);
+
+/// The fields new-api's status follows (`next_status` below): the store reads them even when a batch does
+/// not write them, since the status it writes depends on them.
+pub fn status_inputs() -> FieldSet {
+    [
+        Field::ExpiredTime,
+        Field::RemainQuota,
+        Field::UnlimitedQuota,
+    ]
+    .into_iter()
+    .collect()
 }
 
 impl TokenState {
@@ -29,19 +76,8 @@ impl TokenState {
     pub fn apply(&self, fields: FieldSet, values: &Patch, now: i64) -> TokenState {
         let mut after = self.clone();
         for field in fields.iter() {
-            match field {
-                Field::Group => set(&mut after.group, &values.group),
-                Field::ExpiredTime => set(&mut after.expired_time, &values.expired_time),
-                Field::RemainQuota => set(&mut after.remain_quota, &values.remain_quota),
-                Field::UnlimitedQuota => set(&mut after.unlimited_quota, &values.unlimited_quota),
-                Field::ModelLimits => set(&mut after.model_limits, &values.model_limits),
-                Field::ModelLimitsEnabled => set(
-                    &mut after.model_limits_enabled,
-                    &values.model_limits_enabled,
-                ),
-                Field::AllowIps => set(&mut after.allow_ips, &values.allow_ips),
-                Field::MjImageMode => set(&mut after.mj_image_mode, &values.mj_image_mode),
-                Field::MjCustomProxy => set(&mut after.mj_custom_proxy, &values.mj_custom_proxy),
+            if let Some(value) = values.get(field) {
+                after.set(field, value);
             }
         }
         after.status = next_status(self.status, &after, fields, now);
@@ -54,12 +90,6 @@ impl TokenState {
 
     pub fn is_exhausted(&self) -> bool {
         !self.unlimited_quota && self.remain_quota <= 0
-    }
-}
-
-fn set<T: Clone>(slot: &mut T, value: &Option<T>) {
-    if let Some(value) = value {
-        *slot = value.clone();
     }
 }
 

@@ -100,7 +100,7 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
 struct Members<'t, 'a> {
     ids: Option<&'t Node<'a>>,
     update_fields: Option<&'t Node<'a>>,
-    fields: [Option<&'t Node<'a>>; 9],
+    fields: [Option<&'t Node<'a>>; Field::ALL.len()],
 }
 
 /// Sorts the members by role, reporting unknown and repeated keys on the way.
@@ -111,7 +111,7 @@ fn sort_members<'t, 'a>(
     let mut sorted = Members {
         ids: None,
         update_fields: None,
-        fields: [None; 9],
+        fields: [None; Field::ALL.len()],
     };
     let mut problems = Capped::new(out);
     let mut seen = BTreeSet::new();

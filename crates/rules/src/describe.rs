@@ -212,7 +212,7 @@ pub fn describe(field: Field) -> FieldDescription {
 }
 
 /// Every writable field, in `Field::ALL` order.
-pub fn describe_all() -> [FieldDescription; 9] {
+pub fn describe_all() -> [FieldDescription; Field::ALL.len()] {
     Field::ALL.map(describe)
 }
 

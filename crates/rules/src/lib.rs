@@ -8,6 +8,7 @@ mod body;
 mod checks;
 pub mod describe;
 pub mod filter;
+mod field;
 mod json;
 mod problem;
 mod search;
@@ -16,11 +17,10 @@ pub mod time;
 #[cfg(test)]
 mod tests;
 
+pub use field::{Field, Patch, Value};
 pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
 pub use problem::Problem;
 pub use search::{like_pattern, SearchPatternError};
-
-use problem::Kind;
 
 pub const MAX_IDS: usize = 10_000;
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -48,64 +48,6 @@ pub const MAX_ALLOW_IPS_CHARS: usize = 32_768;
 /// "rules-" + package version + "-" + a hash of this crate's sources (every file under `src/` but the tests,
 /// computed by `build.rs`), so the server and the WASM module can show whether they run the very same rules.
 pub const RULES_VERSION: &str = env!("TOKENBATCH_RULES_VERSION");
-
-/// A field `update_fields` can name, in the order of the documented body.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub enum Field {
-    Group,
-    ExpiredTime,
-    RemainQuota,
-    UnlimitedQuota,
-    ModelLimits,
-    ModelLimitsEnabled,
-    AllowIps,
-    MjImageMode,
-    MjCustomProxy,
-}
-
-const FIELD_NAMES: [&str; 9] = [
-    "group",
-    "expired_time",
-    "remain_quota",
-    "unlimited_quota",
-    "model_limits",
-    "model_limits_enabled",
-    "allow_ips",
-    "mj_image_mode",
-    "mj_custom_proxy",
-];
-
-impl Field {
-    pub const ALL: [Field; 9] = [
-        Field::Group,
-        Field::ExpiredTime,
-        Field::RemainQuota,
-        Field::UnlimitedQuota,
-        Field::ModelLimits,
-        Field::ModelLimitsEnabled,
-        Field::AllowIps,
-        Field::MjImageMode,
-        Field::MjCustomProxy,
-    ];
-
-    /// The JSON (and proto) field name.
-    pub fn name(self) -> &'static str {
-        FIELD_NAMES[self as usize]
-    }
-
-    /// Exact, case-sensitive.
-    pub fn from_name(name: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|field| field.name() == name)
-    }
-
-    pub(crate) fn kind(self) -> Kind {
-        match self {
-            Field::ExpiredTime | Field::RemainQuota => Kind::Integer,
-            Field::UnlimitedQuota | Field::ModelLimitsEnabled => Kind::Boolean,
-            _ => Kind::Text,
-        }
-    }
-}
 
 /// A small set of fields (bitset).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
@@ -230,98 +172,6 @@ fn parse_quality(text: &str) -> u16 {
     thousandths.min(1000)
 }
 
-/// The values a request carries, typed but not yet checked against the rules.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Patch {
-    pub group: Option<String>,
-    pub expired_time: Option<i64>,
-    pub remain_quota: Option<i64>,
-    pub unlimited_quota: Option<bool>,
-    pub model_limits: Option<String>,
-    pub model_limits_enabled: Option<bool>,
-    pub allow_ips: Option<String>,
-    pub mj_image_mode: Option<String>,
-    pub mj_custom_proxy: Option<String>,
-}
-
-impl Patch {
-    pub fn has(&self, field: Field) -> bool {
-        match field {
-            Field::ExpiredTime => self.expired_time.is_some(),
-            Field::RemainQuota => self.remain_quota.is_some(),
-            Field::UnlimitedQuota => self.unlimited_quota.is_some(),
-            Field::ModelLimitsEnabled => self.model_limits_enabled.is_some(),
-            text_field => self.text(text_field).is_some(),
-        }
-    }
-
-    /// The fields that carry a value.
-    pub fn present(&self) -> FieldSet {
-        Field::ALL
-            .into_iter()
-            .filter(|field| self.has(*field))
-            .collect()
-    }
-
-    /// The value of a text field; `None` when absent or for fields of another type.
-    pub fn text(&self, field: Field) -> Option<&str> {
-        let slot = match field {
-            Field::Group => &self.group,
-            Field::ModelLimits => &self.model_limits,
-            Field::AllowIps => &self.allow_ips,
-            Field::MjImageMode => &self.mj_image_mode,
-            Field::MjCustomProxy => &self.mj_custom_proxy,
-            _ => return None,
-        };
-        slot.as_deref()
-    }
-
-    /// Stores a string value; ignored for fields of another type.
-    pub(crate) fn set_text(&mut self, field: Field, value: String) {
-        let slot = match field {
-            Field::Group => &mut self.group,
-            Field::ModelLimits => &mut self.model_limits,
-            Field::AllowIps => &mut self.allow_ips,
-            Field::MjImageMode => &mut self.mj_image_mode,
-            Field::MjCustomProxy => &mut self.mj_custom_proxy,
-            _ => return,
-        };
-        *slot = Some(value);
-    }
-
-    pub(crate) fn integer(&self, field: Field) -> Option<i64> {
-        match field {
-            Field::ExpiredTime => self.expired_time,
-            Field::RemainQuota => self.remain_quota,
-            _ => None,
-        }
-    }
-
-    pub(crate) fn set_integer(&mut self, field: Field, value: i64) {
-        match field {
-            Field::ExpiredTime => self.expired_time = Some(value),
-            Field::RemainQuota => self.remain_quota = Some(value),
-            _ => {}
-        }
-    }
-
-    pub(crate) fn boolean(&self, field: Field) -> Option<bool> {
-        match field {
-            Field::UnlimitedQuota => self.unlimited_quota,
-            Field::ModelLimitsEnabled => self.model_limits_enabled,
-            _ => None,
-        }
-    }
-
-    pub(crate) fn set_boolean(&mut self, field: Field, value: bool) {
-        match field {
-            Field::UnlimitedQuota => self.unlimited_quota = Some(value),
-            Field::ModelLimitsEnabled => self.model_limits_enabled = Some(value),
-            _ => {}
-        }
-    }
-}
-
 /// A parsed request before validation. `update_fields: None` = the body had no update_fields key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BatchInput {
@@ -354,14 +204,41 @@ impl Context {
 
 /// A validated batch: ids deduplicated and sorted ascending, `values` holds normalized values for exactly
 /// the fields in `fields` (every other field None), `ignored` = fields present in the body but not in
-/// update_fields.
+/// update_fields. Only the rules build one (the members are private to this crate), so whoever holds a
+/// `ValidBatch` holds what validation guarantees: the store writes nothing else.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidBatch {
-    pub ids: Vec<i64>,
-    pub fields: FieldSet,
-    pub values: Patch,
-    pub ignored: FieldSet,
-    pub warnings: Vec<Warning>,
+    pub(crate) ids: Vec<i64>,
+    pub(crate) fields: FieldSet,
+    pub(crate) values: Patch,
+    pub(crate) ignored: FieldSet,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+impl ValidBatch {
+    /// Distinct, ascending; at least one, at most [`MAX_IDS`].
+    pub fn ids(&self) -> &[i64] {
+        &self.ids
+    }
+
+    /// The fields to write; never empty.
+    pub fn fields(&self) -> FieldSet {
+        self.fields
+    }
+
+    /// Normalized values for exactly [`ValidBatch::fields`].
+    pub fn values(&self) -> &Patch {
+        &self.values
+    }
+
+    /// Fields the body carried but update_fields did not name.
+    pub fn ignored(&self) -> FieldSet {
+        self.ignored
+    }
+
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
 }
 
 /// One failed rule. `field` is the JSON path ("ids", "ids[3]", "update_fields", "allow_ips", "body").

@@ -4,6 +4,7 @@
 //! (both calling these functions) produce byte-identical text.
 
 use crate::filter::FilterProblem;
+use crate::field::FieldCode;
 use crate::json::{JsonErrorKind, JsonExpected};
 use crate::time::format_utc;
 use crate::{
@@ -121,54 +122,6 @@ pub enum Problem {
     Filter(FilterProblem),
 }
 
-const TYPE_CODES: [&str; 9] = [
-    "group.type",
-    "expired_time.type",
-    "remain_quota.type",
-    "unlimited_quota.type",
-    "model_limits.type",
-    "model_limits_enabled.type",
-    "allow_ips.type",
-    "mj_image_mode.type",
-    "mj_custom_proxy.type",
-];
-
-const MISSING_CODES: [&str; 9] = [
-    "group.missing",
-    "expired_time.missing",
-    "remain_quota.missing",
-    "unlimited_quota.missing",
-    "model_limits.missing",
-    "model_limits_enabled.missing",
-    "allow_ips.missing",
-    "mj_image_mode.missing",
-    "mj_custom_proxy.missing",
-];
-
-const TOO_LONG_FOR_COLUMN_CODES: [&str; 9] = [
-    "group.too_long_for_column",
-    "expired_time.too_long_for_column",
-    "remain_quota.too_long_for_column",
-    "unlimited_quota.too_long_for_column",
-    "model_limits.too_long_for_column",
-    "model_limits_enabled.too_long_for_column",
-    "allow_ips.too_long_for_column",
-    "mj_image_mode.too_long_for_column",
-    "mj_custom_proxy.too_long_for_column",
-];
-
-const NOT_IN_COLUMN_CHARSET_CODES: [&str; 9] = [
-    "group.charset",
-    "expired_time.charset",
-    "remain_quota.charset",
-    "unlimited_quota.charset",
-    "model_limits.charset",
-    "model_limits_enabled.charset",
-    "allow_ips.charset",
-    "mj_image_mode.charset",
-    "mj_custom_proxy.charset",
-];
-
 const ID_EXAMPLE: &str = "\"ids\": [873, 869]";
 
 impl Problem {
@@ -192,10 +145,10 @@ impl Problem {
             UpdateFieldsType { .. } => "update_fields.type",
             UpdateFieldsUnknown { .. } => "update_fields.unknown",
             UpdateFieldsEmpty => "update_fields.empty",
-            FieldMissing { field } => MISSING_CODES[*field as usize],
-            TooLongForColumn { field, .. } => TOO_LONG_FOR_COLUMN_CODES[*field as usize],
-            NotInColumnCharset { field, .. } => NOT_IN_COLUMN_CHARSET_CODES[*field as usize],
-            WrongType { field, .. } => TYPE_CODES[*field as usize],
+            FieldMissing { field } => field.code(FieldCode::Missing),
+            TooLongForColumn { field, .. } => field.code(FieldCode::TooLongForColumn),
+            NotInColumnCharset { field, .. } => field.code(FieldCode::Charset),
+            WrongType { field, .. } => field.code(FieldCode::Type),
             GroupEmpty => "group.empty",
             GroupDuplicate { .. } => "group.duplicate",
             GroupNotAllowed { .. } => "group.not_allowed",

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use tokenbatch_rules::Field;
-use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Warning};
+use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Value, Warning};
 use tokenbatch_store::{
     AppliedBatch, BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord,
 };
@@ -260,9 +259,7 @@ impl App {
         };
         let plan = BatchPlan {
             user_id: user.id,
-            ids: &batch.ids,
-            fields: batch.fields,
-            values: &batch.values,
+            batch: &batch,
             now: context.now,
             dry_run: validate_only,
             // Keys are read only to drop new-api's cache entries.
@@ -288,29 +285,29 @@ impl App {
             changes,
             changed,
             unchanged,
-            warnings: batch.warnings,
+            warnings: batch.warnings().to_vec(),
             service_warnings,
-            ignored: batch.ignored,
+            ignored: batch.ignored(),
             validate_only,
             replayed,
         };
         if replayed {
             tracing::info!(
                 user_id = user.id,
-                ids = batch.ids.len(),
+                ids = batch.ids().len(),
                 "batch update replayed for a retry"
             );
             return Ok(outcome);
         }
         tracing::info!(
             user_id = user.id,
-            ids = batch.ids.len(),
+            ids = batch.ids().len(),
             changed = outcome.changed(),
             validate_only,
             keyed = request_id.is_some(),
             "batch update"
         );
-        crate::metrics::global().record_batch(batch.ids.len(), outcome.changed(), validate_only);
+        crate::metrics::global().record_batch(batch.ids().len(), outcome.changed(), validate_only);
         Ok(outcome)
     }
 
@@ -406,22 +403,17 @@ impl App {
 /// or in another order, field order), different for any difference in ids, fields or values.
 fn fingerprint(batch: &ValidBatch) -> String {
     let mut hasher = Sha256::new();
-    for id in &batch.ids {
+    for id in batch.ids() {
         hasher.update(id.to_string());
         hasher.update(b",");
     }
-    for field in batch.fields.iter() {
-        let values = &batch.values;
-        let value = match field {
-            Field::Group => serde_json::to_string(&values.group),
-            Field::ExpiredTime => serde_json::to_string(&values.expired_time),
-            Field::RemainQuota => serde_json::to_string(&values.remain_quota),
-            Field::UnlimitedQuota => serde_json::to_string(&values.unlimited_quota),
-            Field::ModelLimits => serde_json::to_string(&values.model_limits),
-            Field::ModelLimitsEnabled => serde_json::to_string(&values.model_limits_enabled),
-            Field::AllowIps => serde_json::to_string(&values.allow_ips),
-            Field::MjImageMode => serde_json::to_string(&values.mj_image_mode),
-            Field::MjCustomProxy => serde_json::to_string(&values.mj_custom_proxy),
+    for field in batch.fields().iter() {
+        // The JSON of the value, as serde_json writes it (a validated batch has one for every field).
+        let value = match batch.values().get(field) {
+            Some(Value::Text(text)) => serde_json::to_string(text),
+            Some(Value::Integer(integer)) => serde_json::to_string(&integer),
+            Some(Value::Boolean(boolean)) => serde_json::to_string(&boolean),
+            None => serde_json::to_string(&()),
         }
         .expect("plain values always serialize");
         hasher.update(b"\n");

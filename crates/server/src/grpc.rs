@@ -136,18 +136,11 @@ fn parsed_request(request: &pb::BatchUpdateTokensRequest) -> ParsedBody {
             .map(|path| path.strip_prefix("patch.").unwrap_or(path))
             .collect()
     });
-    let patch = Patch {
-        group: patch.group,
-        expired_time: patch.expired_time,
-        remain_quota: patch.remain_quota,
-        unlimited_quota: patch.unlimited_quota,
-        model_limits: patch.model_limits,
-        model_limits_enabled: patch.model_limits_enabled,
-        allow_ips: patch.allow_ips,
-        mj_image_mode: patch.mj_image_mode,
-        mj_custom_proxy: patch.mj_custom_proxy,
-    };
-    ParsedBody::typed(request.ids.clone(), patch, names.as_deref())
+    ParsedBody::typed(
+        request.ids.clone(),
+        patch_from_proto(patch),
+        names.as_deref(),
+    )
 }
 
 /// The answer; with `full`, a result per token with its values before and after.
@@ -189,21 +182,6 @@ fn notices(outcome: &BatchOutcome, lang: Lang) -> Vec<pb::Notice> {
         .collect()
 }
 
-fn token_values(state: &TokenState) -> pb::TokenValues {
-    pb::TokenValues {
-        status: state.status as i32,
-        group: state.group.clone(),
-        expired_time: state.expired_time,
-        remain_quota: state.remain_quota,
-        unlimited_quota: state.unlimited_quota,
-        model_limits: state.model_limits.clone(),
-        model_limits_enabled: state.model_limits_enabled,
-        allow_ips: state.allow_ips.clone(),
-        mj_image_mode: state.mj_image_mode.clone(),
-        mj_custom_proxy: state.mj_custom_proxy.clone(),
-    }
-}
-
 fn token_page(page: TokenPage) -> pb::TokenPage {
     pb::TokenPage {
         items: page.items.into_iter().map(token_message).collect(),
@@ -213,26 +191,39 @@ fn token_page(page: TokenPage) -> pb::TokenPage {
     }
 }
 
-fn token_message(token: TokenRecord) -> pb::Token {
-    let state = token.state;
-    pb::Token {
-        id: token.id,
-        user_id: token.user_id,
-        key: mask_key(&token.key),
-        status: state.status as i32,
-        name: token.name,
-        created_time: token.created_time,
-        accessed_time: token.accessed_time,
-        expired_time: state.expired_time,
-        remain_quota: state.remain_quota,
-        unlimited_quota: state.unlimited_quota,
-        model_limits_enabled: state.model_limits_enabled,
-        model_limits: state.model_limits,
-        allow_ips: state.allow_ips,
-        used_quota: token.used_quota,
-        group: state.group,
-        cross_group_retry: token.cross_group_retry,
-        mj_image_mode: state.mj_image_mode,
-        mj_custom_proxy: state.mj_custom_proxy,
-    }
+/// The conversions between the proto messages and the rules' types, one Rust field per row of the field
+/// table (`tokenbatch_rules::field_table!`): each proto message names the writable fields as the table does.
+macro_rules! proto_conversions {
+    ($($variant:ident $name:ident: $type:ty = $null:expr,)*) => {
+        fn patch_from_proto(patch: pb::TokenPatch) -> Patch {
+            Patch {
+                $($name: patch.$name,)*
+            }
+        }
+
+        fn token_values(state: &TokenState) -> pb::TokenValues {
+            pb::TokenValues {
+                status: state.status as i32,
+                $($name: state.$name.clone(),)*
+            }
+        }
+
+        fn token_message(token: TokenRecord) -> pb::Token {
+            let state = token.state;
+            pb::Token {
+                id: token.id,
+                user_id: token.user_id,
+                key: mask_key(&token.key),
+                status: state.status as i32,
+                name: token.name,
+                created_time: token.created_time,
+                accessed_time: token.accessed_time,
+                used_quota: token.used_quota,
+                cross_group_retry: token.cross_group_retry,
+                $($name: state.$name,)*
+            }
+        }
+    };
 }
+
+tokenbatch_rules::field_table!(proto_conversions);

@@ -152,7 +152,8 @@ pub fn demo_tokens(user_id: i64, now: i64) -> Vec<NewToken> {
                     } else {
                         String::new()
                     },
-                    mj_custom_proxy: String::new(),
+                    // Fields the demo leaves at new-api's defaults.
+                    ..TokenState::default()
                 },
             }
         })

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 use tokenbatch_rules::apply::TokenState;
+use tokenbatch_rules::{Field, Value};
 
 use crate::dialect::Dialect;
 use crate::StoreError;
@@ -72,22 +73,24 @@ pub(crate) fn token_columns(d: Dialect) -> String {
     )
 }
 
-/// The columns of [`TokenState`], in the order [`state_from_row`] reads them.
+/// One writable field's column as the store reads it: NULL (possible in databases new-api wrote through
+/// older versions) reads as new-api's value for it ([`Field::null_value`]), booleans as 0 / 1. `table` is
+/// empty or a table alias with its dot.
+pub(crate) fn field_column(d: Dialect, field: Field, table: &str) -> String {
+    let column = format!("{table}{}", d.quote(field.name()));
+    match field.null_value() {
+        Value::Text(_) => d.text(&column),
+        Value::Integer(null) => d.integer(&column, null),
+        Value::Boolean(_) => d.boolean(&column),
+    }
+}
+
+/// The columns of [`TokenState`], in the order [`state_from_row`] reads them: the status, then every field
+/// in [`Field::ALL`] order.
 pub(crate) fn state_columns(d: Dialect) -> String {
-    format!(
-        "{status}, {group}, {expired}, {remain}, {unlimited}, {models}, {models_enabled}, {ips}, {mj_mode}, \
-         {mj_proxy}",
-        status = d.integer("status", 1),
-        group = d.text(&d.quote("group")),
-        expired = d.integer("expired_time", -1),
-        remain = d.integer("remain_quota", 0),
-        unlimited = d.boolean("unlimited_quota"),
-        models = d.text("model_limits"),
-        models_enabled = d.boolean("model_limits_enabled"),
-        ips = d.text("allow_ips"),
-        mj_mode = d.text("mj_image_mode"),
-        mj_proxy = d.text("mj_custom_proxy"),
-    )
+    let mut columns = vec![d.integer("status", 1)];
+    columns.extend(Field::ALL.map(|field| field_column(d, field, "")));
+    columns.join(", ")
 }
 
 pub(crate) fn state_from_row<R: Row>(row: &R, first: usize) -> Result<TokenState, StoreError>
@@ -96,19 +99,34 @@ where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
-    Ok(TokenState {
+    let mut state = TokenState {
         status: row.try_get(first)?,
-        group: row.try_get(first + 1)?,
-        expired_time: row.try_get(first + 2)?,
-        remain_quota: row.try_get(first + 3)?,
-        unlimited_quota: row.try_get::<i64, _>(first + 4)? != 0,
-        model_limits: row.try_get(first + 5)?,
-        model_limits_enabled: row.try_get::<i64, _>(first + 6)? != 0,
-        allow_ips: row.try_get(first + 7)?,
-        mj_image_mode: row.try_get(first + 8)?,
-        mj_custom_proxy: row.try_get(first + 9)?,
-    })
+        ..TokenState::default()
+    };
+    for (index, field) in Field::ALL.into_iter().enumerate() {
+        let column = first + 1 + index;
+        match field.null_value() {
+            Value::Text(_) => state.set_text(field, row.try_get(column)?),
+            Value::Integer(_) => state.set(field, Value::Integer(row.try_get(column)?)),
+            Value::Boolean(_) => {
+                state.set(field, Value::Boolean(row.try_get::<i64, _>(column)? != 0))
+            }
+        };
+    }
+    Ok(state)
 }
+
+/// Binds one field's value to a query of any engine.
+macro_rules! bind_value {
+    ($query:expr, $value:expr) => {
+        match $value {
+            tokenbatch_rules::Value::Text(text) => $query.bind(text),
+            tokenbatch_rules::Value::Integer(integer) => $query.bind(integer),
+            tokenbatch_rules::Value::Boolean(boolean) => $query.bind(boolean),
+        }
+    };
+}
+pub(crate) use bind_value;
 
 impl TokenRecord {
     pub(crate) fn from_row<R: Row>(row: &R) -> Result<TokenRecord, StoreError>

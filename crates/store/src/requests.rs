@@ -5,8 +5,9 @@
 //! crashes and restarts and between several instances of the service on one database.
 
 use tokenbatch_rules::apply::TokenState;
+use tokenbatch_rules::{Field, Value};
 
-use crate::batch::BatchChange;
+use crate::change::BatchChange;
 use crate::dialect::Dialect;
 use crate::StoreError;
 
@@ -70,48 +71,35 @@ pub(crate) fn replay(
     decode_changes(&recorded.changes)
 }
 
-/// One stored token state, in [`TokenState`]'s field order.
-type StateTuple = (
-    i64,
-    String,
-    i64,
-    i64,
-    bool,
-    String,
-    bool,
-    String,
-    String,
-    String,
-);
-
-fn to_tuple(state: &TokenState) -> StateTuple {
-    (
-        state.status,
-        state.group.clone(),
-        state.expired_time,
-        state.remain_quota,
-        state.unlimited_quota,
-        state.model_limits.clone(),
-        state.model_limits_enabled,
-        state.allow_ips.clone(),
-        state.mj_image_mode.clone(),
-        state.mj_custom_proxy.clone(),
-    )
+/// One stored token state: the status, then every field in [`Field::ALL`] order.
+fn state_json(state: &TokenState) -> serde_json::Value {
+    let mut values = vec![serde_json::Value::from(state.status)];
+    values.extend(Field::ALL.map(|field| match state.get(field) {
+        Value::Text(text) => serde_json::Value::from(text),
+        Value::Integer(integer) => serde_json::Value::from(integer),
+        Value::Boolean(boolean) => serde_json::Value::from(boolean),
+    }));
+    serde_json::Value::Array(values)
 }
 
-fn from_tuple(state: StateTuple) -> TokenState {
-    TokenState {
-        status: state.0,
-        group: state.1,
-        expired_time: state.2,
-        remain_quota: state.3,
-        unlimited_quota: state.4,
-        model_limits: state.5,
-        model_limits_enabled: state.6,
-        allow_ips: state.7,
-        mj_image_mode: state.8,
-        mj_custom_proxy: state.9,
+/// [`state_json`] read back. A field missing at the end (a record written before the field existed) reads
+/// as its [`Field::null_value`]; a value of the wrong type is an error.
+fn state_from_json(json: &serde_json::Value) -> Option<TokenState> {
+    let values = json.as_array()?;
+    let mut state = TokenState {
+        status: values.first()?.as_i64()?,
+        ..TokenState::default()
+    };
+    for (index, field) in Field::ALL.into_iter().enumerate() {
+        let value = match (values.get(index + 1), field.null_value()) {
+            (None, null) => null,
+            (Some(json), Value::Text(_)) => Value::Text(json.as_str()?),
+            (Some(json), Value::Integer(_)) => Value::Integer(json.as_i64()?),
+            (Some(json), Value::Boolean(_)) => Value::Boolean(json.as_bool()?),
+        };
+        state.set(field, value);
     }
+    Some(state)
 }
 
 /// The changes as stored: ids with their values before and after, never the tokens' keys. A change that
@@ -121,7 +109,7 @@ pub(crate) fn encode_changes(changes: &[BatchChange]) -> String {
     let rows: Vec<serde_json::Value> = changes
         .iter()
         .map(|change| {
-            let (before, after) = (to_tuple(&change.before), to_tuple(&change.after));
+            let (before, after) = (state_json(&change.before), state_json(&change.after));
             match change.cleared_auto_settings {
                 true => serde_json::json!([change.id, before, after, true]),
                 false => serde_json::json!([change.id, before, after]),
@@ -132,23 +120,31 @@ pub(crate) fn encode_changes(changes: &[BatchChange]) -> String {
 }
 
 fn decode_changes(text: &str) -> Result<Vec<BatchChange>, StoreError> {
-    let unreadable = |error: serde_json::Error| {
-        StoreError::Data(format!("unreadable recorded request: {error}"))
-    };
-    let rows: Vec<Vec<serde_json::Value>> = serde_json::from_str(text).map_err(unreadable)?;
+    let unreadable =
+        |error: String| StoreError::Data(format!("unreadable recorded request: {error}"));
+    let rows: Vec<Vec<serde_json::Value>> =
+        serde_json::from_str(text).map_err(|error| unreadable(error.to_string()))?;
     let mut changes = Vec::with_capacity(rows.len());
     for mut row in rows {
         let cleared_auto_settings = match row.len() {
             4 => row.pop().and_then(|flag| flag.as_bool()).unwrap_or(false),
             _ => false,
         };
-        let (id, before, after): (i64, StateTuple, StateTuple) =
-            serde_json::from_value(serde_json::Value::Array(row)).map_err(unreadable)?;
+        let change = match row.as_slice() {
+            [id, before, after] => id
+                .as_i64()
+                .zip(state_from_json(before))
+                .zip(state_from_json(after)),
+            _ => None,
+        };
+        let Some(((id, before), after)) = change else {
+            return Err(unreadable(format!("{row:?}")));
+        };
         changes.push(BatchChange {
             id,
             key: String::new(),
-            before: from_tuple(before),
-            after: from_tuple(after),
+            before,
+            after,
             cleared_auto_settings,
         });
     }
@@ -211,5 +207,123 @@ mod tests {
             replay(recorded("g"), request),
             Err(StoreError::RequestIdReused)
         ));
+    }
+}
+
+#[cfg(test)]
+mod store_tests {
+    use tokenbatch_rules::apply::TokenState;
+    use tokenbatch_rules::Patch;
+
+    use super::{RequestKey, REQUEST_ID_RETENTION_SECS};
+    use crate::test_support::{new_token, sqlite_store_with_user, valid};
+    use crate::{BatchChange, BatchPlan, NewToken, StoreError};
+
+    /// A request id makes a batch happen once: retries, even many at once through the writer's groups, get
+    /// the first answer and write nothing; another request under the id is refused; after the retention the
+    /// id is free again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_id_applies_its_batch_once() {
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
+        let tokens: Vec<NewToken> = (1..=3)
+            .map(|id| {
+                new_token(
+                    user_id,
+                    id,
+                    TokenState {
+                        status: 1,
+                        ..TokenState::default()
+                    },
+                )
+            })
+            .collect();
+        store.insert_tokens(&tokens).await.unwrap();
+        let ids = [1, 2, 3];
+        let quota = |value| Patch {
+            remain_quota: Some(value),
+            ..Patch::default()
+        };
+        let (first_values, other_values) = (valid(&ids, quota(500)), valid(&ids, quota(9)));
+        let plan = |batch, fingerprint, request_id: Option<&'static str>, now| BatchPlan {
+            user_id,
+            batch,
+            now,
+            dry_run: false,
+            keys: true,
+            full_states: false,
+            request: request_id.map(|request_id| RequestKey {
+                request_id,
+                fingerprint,
+            }),
+        };
+        let now = 1_800_000_000;
+        let first = store
+            .apply_batch(&plan(&first_values, "f500", Some("r-1"), now))
+            .await
+            .unwrap();
+        assert!(!first.replayed);
+        assert!(first.changes.iter().all(BatchChange::changed));
+        // Someone else changes the tokens; a late retry must not overwrite that.
+        store
+            .apply_batch(&plan(&other_values, "", None, now))
+            .await
+            .unwrap();
+        let mut retries = Vec::new();
+        for _ in 0..20 {
+            let store = store.clone();
+            let valid_batch = first_values.clone();
+            retries.push(tokio::spawn(async move {
+                let plan = BatchPlan {
+                    user_id,
+                    batch: &valid_batch,
+                    now: now + 60,
+                    dry_run: false,
+                    keys: true,
+                    full_states: false,
+                    request: Some(RequestKey {
+                        request_id: "r-1",
+                        fingerprint: "f500",
+                    }),
+                };
+                store.apply_batch(&plan).await
+            }));
+        }
+        for retry in retries {
+            let retry = retry.await.unwrap().unwrap();
+            assert!(retry.replayed);
+            let expected: Vec<BatchChange> = first
+                .changes
+                .iter()
+                .map(|change| BatchChange {
+                    key: String::new(),
+                    ..change.clone()
+                })
+                .collect();
+            assert_eq!(retry.changes, expected);
+        }
+        let reused = store
+            .apply_batch(&plan(&other_values, "f9", Some("r-1"), now))
+            .await;
+        assert!(
+            matches!(reused, Err(StoreError::RequestIdReused)),
+            "{reused:?}"
+        );
+        // Another id is another batch.
+        let fresh = store
+            .apply_batch(&plan(&first_values, "f500", Some("r-2"), now))
+            .await
+            .unwrap();
+        assert!(!fresh.replayed);
+        for id in ids {
+            let token = store.get_token(user_id, id).await.unwrap().unwrap();
+            assert_eq!(token.state.remain_quota, 500, "token {id}");
+        }
+        let later = now + REQUEST_ID_RETENTION_SECS + 1;
+        let expired = store
+            .apply_batch(&plan(&other_values, "f9", Some("r-1"), later))
+            .await
+            .unwrap();
+        assert!(!expired.replayed, "an id past its retention is free again");
+        store.close().await;
     }
 }

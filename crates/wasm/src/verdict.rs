@@ -5,7 +5,7 @@ use tokenbatch_rules::describe::{describe_all, FieldDescription};
 use tokenbatch_rules::filter::{read_filter_json, FilterKey};
 use tokenbatch_rules::{
     check_body, check_field_with_warnings, join_messages, join_warnings, Context, Field, Lang,
-    Problem, ValidBatch, Violation, Warning, MAX_IDS, QUOTA_PER_USD, RULES_VERSION,
+    Problem, ValidBatch, Value, Violation, Warning, MAX_IDS, QUOTA_PER_USD, RULES_VERSION,
 };
 
 use crate::json_out::{array, Object};
@@ -55,13 +55,13 @@ pub fn body_verdict(body: &str, ctx: &Context, lang: Lang) -> String {
         Ok(batch) => {
             verdict
                 .bool("ok", true)
-                .str("message", &join_warnings(&batch.warnings, lang))
+                .str("message", &join_warnings(batch.warnings(), lang))
                 .null("code")
                 .raw("errors", "[]")
-                .raw("warnings", &warnings_json(&batch.warnings, lang))
-                .strings("ignored", batch.ignored.iter().map(Field::name))
-                .int("id_count", batch.ids.len() as i64)
-                .strings("update_fields", batch.fields.iter().map(Field::name))
+                .raw("warnings", &warnings_json(batch.warnings(), lang))
+                .strings("ignored", batch.ignored().iter().map(Field::name))
+                .int("id_count", batch.ids().len() as i64)
+                .strings("update_fields", batch.fields().iter().map(Field::name))
                 .raw("values", &values_json(&batch));
         }
         Err(violations) => {
@@ -188,23 +188,14 @@ fn warnings_json(warnings: &[Warning], lang: Lang) -> String {
 
 /// The normalized values that would be written, keyed by field name.
 fn values_json(batch: &ValidBatch) -> String {
-    let values = &batch.values;
+    let values = batch.values();
     let mut object = Object::new();
-    for field in batch.fields.iter() {
+    for field in batch.fields().iter() {
         let name = field.name();
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        match field {
-            Field::Group => object.str(name, &text(&values.group)),
-            Field::ExpiredTime => object.int(name, values.expired_time.unwrap_or_default()),
-            Field::RemainQuota => object.int(name, values.remain_quota.unwrap_or_default()),
-            Field::UnlimitedQuota => object.bool(name, values.unlimited_quota.unwrap_or_default()),
-            Field::ModelLimits => object.str(name, &text(&values.model_limits)),
-            Field::ModelLimitsEnabled => {
-                object.bool(name, values.model_limits_enabled.unwrap_or_default())
-            }
-            Field::AllowIps => object.str(name, &text(&values.allow_ips)),
-            Field::MjImageMode => object.str(name, &text(&values.mj_image_mode)),
-            Field::MjCustomProxy => object.str(name, &text(&values.mj_custom_proxy)),
+        match values.get(field).unwrap_or(field.null_value()) {
+            Value::Text(text) => object.str(name, text),
+            Value::Integer(integer) => object.int(name, integer),
+            Value::Boolean(boolean) => object.bool(name, boolean),
         };
     }
     object.finish()

@@ -130,36 +130,27 @@ struct ResultJson {
     after: StateJson,
 }
 
-#[derive(Serialize)]
-struct StateJson {
-    status: i64,
-    group: String,
-    expired_time: i64,
-    remain_quota: i64,
-    unlimited_quota: bool,
-    model_limits: String,
-    model_limits_enabled: bool,
-    allow_ips: String,
-    mj_image_mode: String,
-    mj_custom_proxy: String,
+/// A token's values in a batch answer, one member per row of the field table after the status.
+macro_rules! state_json {
+    ($($variant:ident $name:ident: $type:ty = $null:expr,)*) => {
+        #[derive(Serialize)]
+        struct StateJson {
+            status: i64,
+            $($name: $type,)*
+        }
+
+        impl From<&TokenState> for StateJson {
+            fn from(state: &TokenState) -> Self {
+                StateJson {
+                    status: state.status,
+                    $($name: state.$name.clone(),)*
+                }
+            }
+        }
+    };
 }
 
-impl From<&TokenState> for StateJson {
-    fn from(state: &TokenState) -> Self {
-        StateJson {
-            status: state.status,
-            group: state.group.clone(),
-            expired_time: state.expired_time,
-            remain_quota: state.remain_quota,
-            unlimited_quota: state.unlimited_quota,
-            model_limits: state.model_limits.clone(),
-            model_limits_enabled: state.model_limits_enabled,
-            allow_ips: state.allow_ips.clone(),
-            mj_image_mode: state.mj_image_mode.clone(),
-            mj_custom_proxy: state.mj_custom_proxy.clone(),
-        }
-    }
-}
+tokenbatch_rules::field_table!(state_json);
 
 impl BatchEnvelope {
     fn new(outcome: &BatchOutcome, details: bool, lang: Lang) -> BatchEnvelope {

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use sqlx::Row;
 
-use super::{engine_index, ADDABLE_COLUMNS, TABLES};
+use super::{addable_columns, tables};
 use crate::dialect::Dialect;
 use crate::{on_pool, Pool, Store, StoreError};
 
@@ -41,28 +41,25 @@ macro_rules! schema_step {
     ($conn:expr, $d:expr, $apply:expr) => {
         async {
             let d: Dialect = $d;
-            let engine = engine_index(d);
             let mut missing = false;
-            for table in TABLES {
-                if columns_of!($conn, d, table.name).is_empty() {
+            for table in tables(d) {
+                if columns_of!($conn, d, &table.name).is_empty() {
                     missing = true;
                     if !$apply {
                         return Ok::<bool, StoreError>(true);
                     }
-                    tracing::info!(table = table.name, "creating missing table");
-                    sqlx::query(table.create[engine])
-                        .execute(&mut *$conn)
-                        .await?;
-                    for index in table.indexes[engine] {
-                        sqlx::query(index).execute(&mut *$conn).await?;
+                    tracing::info!(table = %table.name, "creating missing table");
+                    // The CREATE TABLE, then its indexes.
+                    for statement in table.statements {
+                        sqlx::query(&statement).execute(&mut *$conn).await?;
                     }
                 }
             }
-            for column in ADDABLE_COLUMNS {
-                let present = columns_of!($conn, d, column.table);
+            for column in addable_columns(d) {
+                let present = columns_of!($conn, d, &column.table);
                 if present
                     .iter()
-                    .any(|name| name.eq_ignore_ascii_case(column.name))
+                    .any(|name| name.eq_ignore_ascii_case(&column.name))
                 {
                     continue;
                 }
@@ -71,17 +68,11 @@ macro_rules! schema_step {
                     return Ok(true);
                 }
                 tracing::info!(
-                    table = column.table,
-                    column = column.name,
+                    table = %column.table,
+                    column = %column.name,
                     "adding missing column"
                 );
-                let sql = format!(
-                    "ALTER TABLE {} ADD COLUMN {} {}",
-                    d.quote(column.table),
-                    d.quote(column.name),
-                    column.definition[engine]
-                );
-                sqlx::query(&sql).execute(&mut *$conn).await?;
+                sqlx::query(&column.statement).execute(&mut *$conn).await?;
             }
             Ok(missing)
         }

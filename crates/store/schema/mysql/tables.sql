@@ -1,0 +1,36 @@
+-- MySQL / MariaDB: the tables tokenbatch creates when missing, each CREATE TABLE followed by the indexes GORM
+-- would give it (see crate::schema). Statements end with ';'; lines starting with '--' are comments.
+
+-- new-api's users (model/user.go), as GORM creates it.
+CREATE TABLE IF NOT EXISTS `users` (`id` bigint AUTO_INCREMENT PRIMARY KEY,
+  `username` varchar(191) UNIQUE, `password` longtext NOT NULL, `display_name` varchar(191),
+  `role` bigint DEFAULT 1, `status` bigint DEFAULT 1, `email` varchar(191), `github_id` varchar(191),
+  `discord_id` varchar(191), `oidc_id` varchar(191), `wechat_id` varchar(191),
+  `telegram_id` varchar(191), `access_token` char(32), `quota` bigint DEFAULT 0,
+  `used_quota` bigint DEFAULT 0, `request_count` bigint DEFAULT 0, `group` varchar(64) DEFAULT 'default',
+  `aff_code` varchar(32), `aff_count` bigint DEFAULT 0, `aff_quota` bigint DEFAULT 0,
+  `aff_history` bigint DEFAULT 0, `inviter_id` bigint, `deleted_at` datetime(3) NULL,
+  `linux_do_id` varchar(191), `setting` text, `remark` varchar(255), `stripe_customer` varchar(64),
+  UNIQUE INDEX `idx_users_access_token` (`access_token`), UNIQUE INDEX `idx_users_aff_code` (`aff_code`),
+  INDEX `idx_users_deleted_at` (`deleted_at`)) DEFAULT CHARSET=utf8mb4;
+
+-- new-api's tokens (model/token.go), plus the two mj columns of the gateway the documented route comes from.
+CREATE TABLE IF NOT EXISTS `tokens` (`id` bigint AUTO_INCREMENT PRIMARY KEY, `user_id` bigint,
+  `key` varchar(128), `status` bigint DEFAULT 1, `name` varchar(191), `created_time` bigint,
+  `accessed_time` bigint, `expired_time` bigint DEFAULT -1, `remain_quota` bigint DEFAULT 0,
+  `unlimited_quota` boolean, `model_limits_enabled` boolean, `model_limits` text,
+  `allow_ips` longtext, `used_quota` bigint DEFAULT 0, `group` longtext,
+  `cross_group_retry` boolean, `auto_groups` text, `billing_type` bigint DEFAULT 0, `deleted_at` datetime(3) NULL,
+  `mj_image_mode` varchar(32) DEFAULT '', `mj_custom_proxy` text,
+  INDEX `idx_tokens_user_id` (`user_id`), UNIQUE INDEX `idx_tokens_key` (`key`),
+  INDEX `idx_tokens_name` (`name`), INDEX `idx_tokens_deleted_at` (`deleted_at`)) DEFAULT CHARSET=utf8mb4;
+
+-- new-api's options (model/option.go).
+CREATE TABLE IF NOT EXISTS `options` (`key` varchar(191) PRIMARY KEY, `value` text) DEFAULT CHARSET=utf8mb4;
+
+-- tokenbatch's own: request ids of idempotent batches (crate::requests), unknown to new-api.
+CREATE TABLE IF NOT EXISTS `tokenbatch_requests` (`user_id` bigint NOT NULL,
+  `request_id` varchar(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  `fingerprint` varchar(64) CHARACTER SET ascii NOT NULL, `created_time` bigint NOT NULL,
+  `changes` longtext NOT NULL, PRIMARY KEY (`user_id`, `request_id`),
+  INDEX `idx_tokenbatch_requests_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4;

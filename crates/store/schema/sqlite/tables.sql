@@ -1,0 +1,37 @@
+-- SQLite: the tables tokenbatch creates when missing, each CREATE TABLE followed by the indexes GORM
+-- would give it (see crate::schema). Statements end with ';'; lines starting with '--' are comments.
+
+-- new-api's users (model/user.go), as GORM creates it.
+CREATE TABLE IF NOT EXISTS "users" ("id" integer PRIMARY KEY AUTOINCREMENT, "username" text UNIQUE,
+  "password" text NOT NULL, "display_name" text, "role" integer DEFAULT 1, "status" integer DEFAULT 1,
+  "email" text, "github_id" text, "discord_id" text, "oidc_id" text, "wechat_id" text, "telegram_id" text,
+  "access_token" char(32), "quota" integer DEFAULT 0, "used_quota" integer DEFAULT 0,
+  "request_count" integer DEFAULT 0, "group" varchar(64) DEFAULT 'default', "aff_code" varchar(32),
+  "aff_count" integer DEFAULT 0, "aff_quota" integer DEFAULT 0, "aff_history" integer DEFAULT 0,
+  "inviter_id" integer, "deleted_at" datetime, "linux_do_id" text, "setting" text,
+  "remark" varchar(255), "stripe_customer" varchar(64));
+CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_access_token" ON "users"("access_token");
+CREATE UNIQUE INDEX IF NOT EXISTS "idx_users_aff_code" ON "users"("aff_code");
+CREATE INDEX IF NOT EXISTS "idx_users_deleted_at" ON "users"("deleted_at");
+
+-- new-api's tokens (model/token.go), plus the two mj columns of the gateway the documented route comes from.
+CREATE TABLE IF NOT EXISTS "tokens" ("id" integer PRIMARY KEY AUTOINCREMENT, "user_id" integer,
+  "key" varchar(128), "status" integer DEFAULT 1, "name" text, "created_time" bigint,
+  "accessed_time" bigint, "expired_time" bigint DEFAULT -1, "remain_quota" integer DEFAULT 0,
+  "unlimited_quota" numeric, "model_limits_enabled" numeric, "model_limits" text,
+  "allow_ips" text DEFAULT '', "used_quota" integer DEFAULT 0, "group" text DEFAULT '',
+  "cross_group_retry" numeric, "auto_groups" text DEFAULT '', "billing_type" integer DEFAULT 0, "deleted_at" datetime,
+  "mj_image_mode" varchar(32) DEFAULT '', "mj_custom_proxy" text DEFAULT '');
+CREATE INDEX IF NOT EXISTS "idx_tokens_user_id" ON "tokens"("user_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "idx_tokens_key" ON "tokens"("key");
+CREATE INDEX IF NOT EXISTS "idx_tokens_name" ON "tokens"("name");
+CREATE INDEX IF NOT EXISTS "idx_tokens_deleted_at" ON "tokens"("deleted_at");
+
+-- new-api's options (model/option.go).
+CREATE TABLE IF NOT EXISTS "options" ("key" text PRIMARY KEY, "value" text);
+
+-- tokenbatch's own: request ids of idempotent batches (crate::requests), unknown to new-api.
+CREATE TABLE IF NOT EXISTS "tokenbatch_requests" ("user_id" integer NOT NULL,
+  "request_id" varchar(128) NOT NULL, "fingerprint" varchar(64) NOT NULL,
+  "created_time" bigint NOT NULL, "changes" text NOT NULL, PRIMARY KEY ("user_id", "request_id"));
+CREATE INDEX IF NOT EXISTS "idx_tokenbatch_requests_created_time" ON "tokenbatch_requests"("created_time");

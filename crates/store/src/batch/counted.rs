@@ -1,0 +1,208 @@
+//! SQLite's counted batch: ownership checked with a count and the whole batch written by one UPDATE that
+//! computes the status in SQL, a copy of `tokenbatch_rules::apply`'s status rules.
+
+use tokenbatch_rules::{Field, FieldSet, Value};
+
+use crate::dialect::Dialect;
+use crate::records::field_column;
+
+use super::sql::{auto_settings_column, AUTO_SETTINGS_CLEARED};
+
+/// How many of the ids (a JSON array) are live tokens of the user. CROSS JOIN makes SQLite walk the id list
+/// and look each token up by primary key: left to itself, it walked the user's tokens by
+/// `idx_tokens_user_id` and the whole list for each (4 s for 10 000 ids).
+pub(super) const SQLITE_OWNED_STATEMENT: &str =
+    "SELECT COUNT(*) FROM json_each(?1) AS j CROSS JOIN tokens AS t ON t.id = j.value \
+     WHERE t.user_id = ?2 AND t.deleted_at IS NULL";
+
+/// [`counted_batch`]'s UPDATE. Placeholders: `?1`… the values of `fields` in order, then the ids (a JSON
+/// array), then the user id. With `clear_auto`, `cross_group_retry` and `auto_groups` are cleared too, and a
+/// row that held either counts as changed (see [`BatchChange::cleared_auto_settings`]). Each column is compared as the batch reads it ([`state_columns`]), and the
+/// status follows [`TokenState::apply`]'s rules (`tokenbatch_rules::apply`), written here in SQL: the store's
+/// test `sqlite_counted_batches_agree_with_the_rules` checks both ways against each other on every status,
+/// expiry and quota the rules tell apart.
+pub(super) fn sqlite_counted_update_statement(
+    fields: FieldSet,
+    clear_auto: bool,
+    now: i64,
+) -> String {
+    let d = Dialect::Sqlite;
+    let current = |field: Field| match field.null_value() {
+        Value::Boolean(_) => format!("({} <> 0)", field_column(d, field, "")),
+        _ => field_column(d, field, ""),
+    };
+    let placeholder = |field: Field| {
+        fields
+            .iter()
+            .position(|written| written == field)
+            .map(|index| format!("?{}", index + 1))
+    };
+    let after = |field: Field| placeholder(field).unwrap_or_else(|| current(field));
+    let expired = format!(
+        "({expiry} <> -1 AND {expiry} <= {now})",
+        expiry = after(Field::ExpiredTime)
+    );
+    let exhausted = format!(
+        "({unlimited} = 0 AND {quota} <= 0)",
+        unlimited = after(Field::UnlimitedQuota),
+        quota = after(Field::RemainQuota)
+    );
+    let expiry_written = fields.contains(Field::ExpiredTime);
+    let quota_written =
+        fields.contains(Field::RemainQuota) || fields.contains(Field::UnlimitedQuota);
+    let status = d.integer("status", 1);
+    let mut arms = Vec::new();
+    if expiry_written {
+        arms.push(format!("WHEN {status} = 1 AND {expired} THEN 3"));
+        arms.push(format!(
+            "WHEN {status} = 3 AND NOT {expired} THEN CASE WHEN {exhausted} THEN 4 ELSE 1 END"
+        ));
+    }
+    if quota_written {
+        arms.push(format!(
+            "WHEN {status} = 4 AND NOT {exhausted} THEN CASE WHEN {expired} THEN 3 ELSE 1 END"
+        ));
+    }
+    if expiry_written {
+        arms.push(format!("WHEN {status} = 4 AND {expired} THEN 3"));
+    }
+    let next_status = match arms.is_empty() {
+        true => status.clone(),
+        false => format!("CASE {} ELSE {status} END", arms.join(" ")),
+    };
+    let mut assignments: Vec<String> = Vec::new();
+    let mut differences: Vec<String> = Vec::new();
+    for field in fields.iter() {
+        let value = placeholder(field).expect("a written field has a placeholder");
+        assignments.push(format!("{} = {value}", d.quote(field.name())));
+        differences.push(format!("{} IS NOT {value}", current(field)));
+    }
+    assignments.push(format!("status = {next_status}"));
+    differences.push(format!("{status} IS NOT {next_status}"));
+    if clear_auto {
+        assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
+        differences.push(format!("{} = 1", auto_settings_column(d, "")));
+    }
+    format!(
+        "UPDATE tokens SET {} WHERE id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
+         AND deleted_at IS NULL AND ({})",
+        assignments.join(", "),
+        differences.join(" OR "),
+        ids = fields.len() + 1,
+        user = fields.len() + 2,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use tokenbatch_rules::apply::TokenState;
+    use tokenbatch_rules::Patch;
+
+    use crate::test_support::{new_token, sqlite_store_with_user, valid};
+    use crate::{BatchPlan, NewToken, Pool};
+
+    /// SQLite's counted batch (no token read; status computed in SQL) ends every token in the same state,
+    /// and counts the same changes, as the batch that reads the tokens and applies `TokenState::apply`: every
+    /// status (and NULLs) × expiry (never, past, future) × quota (0, some) × unlimited, under every
+    /// combination of the fields the status depends on, with every kind of value.
+    #[tokio::test]
+    async fn sqlite_counted_batches_agree_with_the_rules() {
+        const NOW: i64 = 1_800_000_000;
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
+        let mut tokens = Vec::new();
+        for status in [1, 2, 3, 4, 7] {
+            for expired_time in [-1, NOW - 10, NOW, NOW + 10] {
+                for remain_quota in [0, -3, 5] {
+                    for unlimited_quota in [false, true] {
+                        tokens.push(TokenState {
+                            status,
+                            group: "default".into(),
+                            expired_time,
+                            remain_quota,
+                            unlimited_quota,
+                            model_limits: "gpt-4o".into(),
+                            ..TokenState::default()
+                        });
+                    }
+                }
+            }
+        }
+        let ids: Vec<i64> = (1..=tokens.len() as i64).collect();
+        let Pool::Sqlite(pool) = &store.pool else {
+            unreachable!()
+        };
+        let reset = || async {
+            sqlx::query("DELETE FROM tokens")
+                .execute(pool)
+                .await
+                .unwrap();
+            let rows: Vec<NewToken> = tokens
+                .iter()
+                .zip(&ids)
+                .map(|(state, id)| new_token(user_id, *id, state.clone()))
+                .collect();
+            store.insert_tokens(&rows).await.unwrap();
+            // Columns new-api may leave NULL read as their defaults on both paths.
+            sqlx::query("UPDATE tokens SET status = NULL, \"group\" = NULL WHERE id = 1")
+                .execute(pool)
+                .await
+                .unwrap();
+        };
+        let rows = || async {
+            let mut states = Vec::new();
+            for id in &ids {
+                let row: (Option<i64>, Option<String>, i64, i64, bool, String) = sqlx::query_as(
+                    "SELECT status, \"group\", expired_time, remain_quota, unlimited_quota, \
+                     model_limits FROM tokens WHERE id = ?",
+                )
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+                states.push(row);
+            }
+            states
+        };
+        let mut batches = 0;
+        for expiry in [None, Some(-1), Some(NOW - 1), Some(NOW), Some(NOW + 1)] {
+            for quota in [None, Some(0), Some(9)] {
+                for unlimited in [None, Some(false), Some(true)] {
+                    for group in [None, Some("default"), Some("vip")] {
+                        let values = Patch {
+                            expired_time: expiry,
+                            remain_quota: quota,
+                            unlimited_quota: unlimited,
+                            group: group.map(str::to_owned),
+                            ..Patch::default()
+                        };
+                        let fields = values.present();
+                        if fields.is_empty() {
+                            continue;
+                        }
+                        batches += 1;
+                        let valid_batch = valid(&ids, values.clone());
+                        let mut outcomes = Vec::new();
+                        for full_states in [true, false] {
+                            reset().await;
+                            let plan = BatchPlan {
+                                user_id,
+                                batch: &valid_batch,
+                                now: NOW,
+                                dry_run: false,
+                                keys: false,
+                                full_states,
+                                request: None,
+                            };
+                            let applied = store.apply_batch(&plan).await.unwrap();
+                            assert_eq!(applied.changes.is_empty(), !full_states);
+                            outcomes.push((applied.changed, applied.unchanged, rows().await));
+                        }
+                        assert_eq!(outcomes[0], outcomes[1], "{values:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(batches, 5 * 3 * 3 * 3 - 1);
+        store.close().await;
+    }
+}

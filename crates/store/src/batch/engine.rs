@@ -1,0 +1,237 @@
+//! The batch, written once for every engine: macros that instantiate the typed sqlx calls per engine
+//! (`Sqlite`, `Postgres`, `MySql`), so the same steps run with each engine's own binding and id filter.
+//! Each macro expands inside an `async` context holding an open transaction.
+
+/// Binds the values of `fields`, in `fields` order, to a query of any engine.
+macro_rules! bind_values {
+    ($query:expr, $fields:expr, $values:expr) => {{
+        let mut query = $query;
+        for field in $fields.iter() {
+            query = match $values.get(field) {
+                Some(value) => $crate::records::bind_value!(query, value),
+                // A validated batch has a value for every field it writes: never reached.
+                None => query.bind(None::<&str>),
+            };
+        }
+        query
+    }};
+}
+
+/// Binds one chunk of ids the way the dialect's id filter expects them.
+macro_rules! bind_ids {
+    (Sqlite, $query:expr, $ids:expr) => {
+        $query.bind($crate::batch::sql::json_array($ids))
+    };
+    (Postgres, $query:expr, $ids:expr) => {
+        $query.bind($ids)
+    };
+    (MySql, $query:expr, $ids:expr) => {{
+        let mut query = $query;
+        for id in $ids {
+            query = query.bind(*id);
+        }
+        query
+    }};
+}
+
+/// Reads (and on PostgreSQL and MySQL locks) the plan's rows, in id order.
+macro_rules! read_rows {
+    (Sqlite, $tx:expr, $d:expr, $plan:expr) => {{
+        // sqlx hands SQLite rows over one at a time from the connection's worker thread, and for 10 000 rows
+        // that costs more than the UPDATE itself: SQLite packs them into one JSON value instead.
+        // An idempotent batch records its changes to replay them, so it needs them whole.
+        let full_states = $plan.full_states || $plan.request.is_some();
+        let sql = $crate::batch::rows::sqlite_select_statement($plan.keys, full_states, $plan.fields());
+        let query = bind_ids!(Sqlite, sqlx::query(&sql), $plan.ids());
+        let packed: String = query.fetch_one(&mut *$tx).await?.try_get(0)?;
+        $crate::batch::rows::unpack_sqlite_rows(&packed)?
+    }};
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {{
+        let mut rows = Vec::with_capacity($plan.ids().len());
+        for chunk in $plan.ids().chunks($d.id_chunk()) {
+            let sql = $crate::batch::sql::select_statement($d, chunk.len(), !$plan.dry_run, $plan.keys);
+            let query = bind_ids!($engine, sqlx::query(&sql), chunk);
+            for row in query.fetch_all(&mut *$tx).await? {
+                rows.push($crate::batch::rows::LockedRow::from_row(&row)?);
+            }
+        }
+        rows
+    }};
+}
+
+/// Writes `changes` (computed from rows read and locked in the same transaction): one UPDATE per final
+/// status and chunk, each naming only rows that change.
+macro_rules! write_changes {
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
+        for (status, ids) in $crate::batch::changed_ids_by_status($changes) {
+            for chunk in ids.chunks($d.id_chunk()) {
+                let sql = $crate::batch::sql::update_statement(
+                    $d,
+                    $plan.fields(),
+                    $crate::batch::clears_auto_settings($plan),
+                    chunk.len(),
+                );
+                let query =
+                    bind_values!(sqlx::query(&sql), $plan.fields(), $plan.values()).bind(status);
+                let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
+                if done.rows_affected() != chunk.len() as u64 {
+                    return Err($crate::StoreError::Data(format!(
+                        "updated {} rows where {} were locked",
+                        done.rows_affected(),
+                        chunk.len()
+                    )));
+                }
+            }
+        }
+    }};
+}
+
+/// The request id's record, if an earlier batch left one that is still remembered.
+macro_rules! find_request {
+    ($tx:expr, $d:expr, $plan:expr, $request:expr) => {{
+        let sql = $crate::requests::find_statement($d);
+        let found = sqlx::query(&sql)
+            .bind($plan.user_id)
+            .bind($request.request_id)
+            .bind($plan.now - $crate::requests::REQUEST_ID_RETENTION_SECS)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        match found {
+            Some(row) => Some($crate::requests::Recorded {
+                fingerprint: row.try_get(0)?,
+                changes: row.try_get(1)?,
+            }),
+            None => None,
+        }
+    }};
+}
+
+/// Records the request id with the batch's changes, in the batch's transaction, and forgets ids past
+/// their retention (which also frees an expired id for reuse).
+macro_rules! record_request {
+    ($tx:expr, $d:expr, $plan:expr, $request:expr, $changes:expr) => {{
+        sqlx::query(&$crate::requests::forget_statement($d))
+            .bind($plan.now - $crate::requests::REQUEST_ID_RETENTION_SECS)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(&$crate::requests::record_statement($d))
+            .bind($plan.user_id)
+            .bind($request.request_id)
+            .bind($request.fingerprint)
+            .bind($plan.now)
+            .bind($crate::requests::encode_changes($changes))
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::requests::insert_error)?;
+    }};
+}
+
+/// SQLite, when nobody needs the tokens' values (no full states, keys or request id): check ownership with a
+/// count and write with one UPDATE that computes the status and skips rows already holding the values, so
+/// that its row count is the number of changes. Reading 10 000 rows out of SQLite cost more than writing
+/// them. Only inside the writer's `BEGIN IMMEDIATE` transaction: no other writer can come between the count
+/// and the UPDATE.
+macro_rules! counted_batch {
+    (Sqlite, $tx:expr, $plan:expr) => {
+        if !$plan.dry_run && !$plan.full_states && !$plan.keys && $plan.request.is_none() {
+            let ids = $crate::batch::sql::json_array($plan.ids());
+            let owned: i64 = sqlx::query($crate::batch::counted::SQLITE_OWNED_STATEMENT)
+                .bind(&ids)
+                .bind($plan.user_id)
+                .fetch_one(&mut *$tx)
+                .await?
+                .try_get(0)?;
+            let owned = usize::try_from(owned).unwrap_or(0);
+            if owned != $plan.ids().len() {
+                let missing = $plan.ids().len().saturating_sub(owned);
+                return Ok($crate::batch::InTransaction::Refused(
+                    $crate::StoreError::TokensNotFound { missing },
+                ));
+            }
+            let sql = $crate::batch::counted::sqlite_counted_update_statement(
+                $plan.fields(),
+                $crate::batch::clears_auto_settings($plan),
+                $plan.now,
+            );
+            let query = bind_values!(sqlx::query(&sql), $plan.fields(), $plan.values())
+                .bind(&ids)
+                .bind($plan.user_id);
+            let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;
+            return Ok($crate::batch::InTransaction::Done($crate::AppliedBatch {
+                changes: Vec::new(),
+                changed,
+                unchanged: owned - changed.min(owned),
+                replayed: false,
+            }));
+        }
+    };
+    ($engine:ident, $tx:expr, $plan:expr) => {};
+}
+
+/// One batch inside an open transaction: lock and read the rows in id order, then either replay an earlier
+/// batch with the same request id, or compute every change and write each distinct change with one UPDATE
+/// per chunk. Errors are database errors that spoil the transaction; refusals are not.
+macro_rules! batch_in_transaction {
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {
+        async {
+            let plan = $plan;
+            let d = $d;
+            counted_batch!($engine, $tx, plan);
+            let rows = read_rows!($engine, $tx, d, plan);
+            let request = plan.request.filter(|_| !plan.dry_run);
+            if let Some(request) = request {
+                // Looked up after the rows are locked: a concurrent retry of the same batch waits for the
+                // first to commit, then sees its record (READ COMMITTED on PostgreSQL and MySQL).
+                if let Some(recorded) = find_request!($tx, d, plan, request) {
+                    return Ok(match $crate::requests::replay(recorded, request) {
+                        Ok(changes) => $crate::batch::InTransaction::Done($crate::AppliedBatch::from_changes(changes, true)),
+                        Err(refused) => $crate::batch::InTransaction::Refused(refused),
+                    });
+                }
+            }
+            let changes = match $crate::batch::compute_changes(plan, rows) {
+                Ok(changes) => changes,
+                Err(refused) => return Ok($crate::batch::InTransaction::Refused(refused)),
+            };
+            if !plan.dry_run {
+                write_changes!($engine, $tx, d, plan, &changes);
+                if let Some(request) = request {
+                    record_request!($tx, d, plan, request, &changes);
+                }
+            }
+            Ok::<$crate::batch::InTransaction, $crate::StoreError>($crate::batch::InTransaction::Done($crate::AppliedBatch::from_changes(
+                changes, false,
+            )))
+        }
+        .await
+    };
+}
+
+/// The whole batch for one engine, in a transaction that is already open, committed unless it is a dry
+/// run, a replay or refused.
+macro_rules! run_batch {
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {
+        run_batch!(
+            $engine,
+            $tx,
+            $d,
+            $plan,
+            &std::sync::atomic::AtomicBool::new(false)
+        )
+    };
+    // `$committing` is set once the COMMIT is on its way: a failure from then on leaves the outcome unknown.
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $committing:expr) => {{
+        let plan = $plan;
+        match batch_in_transaction!($engine, $tx, $d, plan)? {
+            $crate::batch::InTransaction::Done(applied) => {
+                // A replay wrote nothing: its transaction is simply dropped (rolled back).
+                if !plan.dry_run && !applied.replayed {
+                    $committing.store(true, std::sync::atomic::Ordering::Relaxed);
+                    $tx.commit().await?;
+                }
+                Ok(applied)
+            }
+            $crate::batch::InTransaction::Refused(refused) => Err(refused),
+        }
+    }};
+}

@@ -1,0 +1,280 @@
+//! SQLite's group-commit writer.
+
+use sqlx::sqlite::SqlitePool;
+use sqlx::Row;
+use tokenbatch_rules::ValidBatch;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::dialect::Dialect;
+use crate::requests::RequestKey;
+use crate::{AppliedBatch, StoreError};
+
+use super::{BatchPlan, InTransaction};
+
+/// SQLite's writer: every batch that writes goes through one task, which runs the batches waiting at that
+/// moment in one `BEGIN IMMEDIATE` transaction, one after the other, and answers each once that transaction
+/// is committed (group commit). SQLite has one writer at a time anyway; what the group saves is the commit, a
+/// write and fsync of the WAL each, which bounded the service at a few thousand small batches a second. Every
+/// batch is still all or nothing, each sees the ones before it, and none is answered before its commit is
+/// on disk (`synchronous` stays FULL).
+#[derive(Clone)]
+pub(crate) struct SqliteWriter {
+    queue: mpsc::Sender<WriteJob>,
+}
+
+/// A group stops growing at this many batches or ids, so that one transaction stays short.
+const MAX_GROUP_BATCHES: usize = 64;
+const MAX_GROUP_IDS: usize = 20_000;
+
+/// A batch handed to the writer, with everything it borrows copied.
+struct WriteJob {
+    user_id: i64,
+    batch: ValidBatch,
+    now: i64,
+    keys: bool,
+    full_states: bool,
+    /// Request id and fingerprint.
+    request: Option<(String, String)>,
+    reply: oneshot::Sender<Result<AppliedBatch, StoreError>>,
+}
+
+impl WriteJob {
+    fn plan(&self) -> BatchPlan<'_> {
+        BatchPlan {
+            user_id: self.user_id,
+            batch: &self.batch,
+            now: self.now,
+            dry_run: false,
+            keys: self.keys,
+            full_states: self.full_states,
+            request: self
+                .request
+                .as_ref()
+                .map(|(request_id, fingerprint)| RequestKey {
+                    request_id,
+                    fingerprint,
+                }),
+        }
+    }
+}
+
+impl SqliteWriter {
+    /// Starts the writer task on the current runtime; it ends when the last [`Store`] clone is dropped.
+    pub(crate) fn start(pool: SqlitePool) -> SqliteWriter {
+        let (queue, jobs) = mpsc::channel(1024);
+        tokio::spawn(write_loop(pool, jobs));
+        SqliteWriter { queue }
+    }
+
+    pub(super) async fn apply(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = WriteJob {
+            user_id: plan.user_id,
+            batch: plan.batch.clone(),
+            now: plan.now,
+            keys: plan.keys,
+            full_states: plan.full_states,
+            request: plan
+                .request
+                .map(|key| (key.request_id.to_owned(), key.fingerprint.to_owned())),
+            reply,
+        };
+        let stopped = || StoreError::Unavailable(sqlx::Error::WorkerCrashed);
+        self.queue.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
+    let mut jobs = Vec::with_capacity(MAX_GROUP_BATCHES);
+    while let Some(first) = queue.recv().await {
+        let mut ids = first.batch.ids().len();
+        jobs.push(first);
+        while jobs.len() < MAX_GROUP_BATCHES && ids < MAX_GROUP_IDS {
+            match queue.try_recv() {
+                Ok(job) => {
+                    ids += job.batch.ids().len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let results = match jobs.len() {
+            1 => vec![run_alone(&pool, &jobs[0]).await],
+            _ => match run_group(&pool, &jobs).await {
+                Ok(results) => results,
+                Err(StoreError::Unavailable(error)) => {
+                    // The database is busy (another process holds the write lock past the busy timeout) or
+                    // gone: every batch would wait as long again on its own. Nothing was committed.
+                    let reason = error.to_string();
+                    jobs.iter()
+                        .map(|_| {
+                            Err(StoreError::Unavailable(sqlx::Error::Protocol(
+                                reason.clone(),
+                            )))
+                        })
+                        .collect()
+                }
+                Err(error) => {
+                    // Nothing of the group was committed. Run each batch in a transaction of its own, so that
+                    // each gets its own outcome and one failing batch cannot fail the others.
+                    tracing::debug!(%error, batches = jobs.len(), "group transaction failed; batches run one by one");
+                    let mut results = Vec::with_capacity(jobs.len());
+                    for job in &jobs {
+                        results.push(run_alone(&pool, job).await);
+                    }
+                    results
+                }
+            },
+        };
+        for (job, result) in jobs.drain(..).zip(results) {
+            // A caller that went away no longer wants the answer; its batch is committed all the same.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// One batch in a transaction of its own. IMMEDIATE takes the write lock before the read, so the rows read
+/// are the rows written.
+async fn run_alone(pool: &SqlitePool, job: &WriteJob) -> Result<AppliedBatch, StoreError> {
+    let plan = &job.plan();
+    let mut connection = pool.acquire().await?;
+    let result = async {
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
+        run_batch!(Sqlite, tx, Dialect::Sqlite, plan)
+    }
+    .await;
+    forget_if_spoiled(&mut connection, &result);
+    result
+}
+
+/// A SQLite connection whose transaction failed on the database's side (a full disk, an I/O error) may be
+/// left inside a transaction that the engine already ended or could not end: sqlx then refuses every later
+/// `BEGIN` on it ("non-zero transaction depth"). Such a connection is closed instead of going back to the
+/// pool; the pool opens a fresh one.
+fn forget_if_spoiled<T>(
+    connection: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    result: &Result<T, StoreError>,
+) {
+    if result.as_ref().is_err_and(StoreError::spoils_connection) {
+        connection.close_on_drop();
+    }
+}
+
+/// Several batches in one transaction, in queue order. A batch refused before it writes anything (tokens not
+/// found, request id reused) gets its error and the others go on; any database error fails the whole group,
+/// which then was not committed.
+async fn run_group(
+    pool: &SqlitePool,
+    jobs: &[WriteJob],
+) -> Result<Vec<Result<AppliedBatch, StoreError>>, StoreError> {
+    let mut connection = pool.acquire().await?;
+    let outcome = async {
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let plan = &job.plan();
+            results.push(
+                match batch_in_transaction!(Sqlite, tx, Dialect::Sqlite, plan)? {
+                    InTransaction::Done(applied) => Ok(applied),
+                    InTransaction::Refused(refused) => Err(refused),
+                },
+            );
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+    .await;
+    forget_if_spoiled(&mut connection, &outcome);
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use tokenbatch_rules::apply::TokenState;
+    use tokenbatch_rules::Patch;
+
+    use crate::test_support::{new_token, sqlite_store_with_user, valid};
+    use crate::{BatchPlan, NewToken, StoreError};
+
+    /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
+    /// each still succeeds or fails on its own, and one refused batch writes nothing and fails no other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_sqlite_batches_keep_their_own_outcomes() {
+        let (_dir, store, user_id) = sqlite_store_with_user().await;
+        let tokens: Vec<NewToken> = (1..=200)
+            .map(|id| {
+                new_token(
+                    user_id,
+                    id,
+                    TokenState {
+                        status: 1,
+                        group: "default".into(),
+                        expired_time: -1,
+                        remain_quota: 0,
+                        ..TokenState::default()
+                    },
+                )
+            })
+            .collect();
+        store.insert_tokens(&tokens).await.unwrap();
+
+        let mut tasks = Vec::new();
+        for batch in 0..40i64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                // Batch 7 also names an id that does not exist.
+                let mut ids: Vec<i64> = (batch * 5 + 1..=batch * 5 + 5).collect();
+                if batch == 7 {
+                    ids.push(10_000);
+                }
+                let values = Patch {
+                    remain_quota: Some(1_000 + batch),
+                    ..Patch::default()
+                };
+                let valid_batch = valid(&ids, values);
+                let plan = BatchPlan {
+                    user_id,
+                    batch: &valid_batch,
+                    now: 1_800_000_000,
+                    dry_run: false,
+                    keys: batch % 2 == 0,
+                    full_states: batch.rem_euclid(3) == 0,
+                    request: None,
+                };
+                (batch, store.apply_batch(&plan).await)
+            }));
+        }
+        for task in tasks {
+            let (batch, result) = task.await.unwrap();
+            match batch {
+                7 => assert!(
+                    matches!(result, Err(StoreError::TokensNotFound { missing: 1 })),
+                    "{result:?}"
+                ),
+                _ => {
+                    let applied = result.unwrap();
+                    assert_eq!((applied.changed, applied.unchanged), (5, 0));
+                    // Counted without reading the tokens when nobody asked for their values.
+                    let counted = batch % 2 == 1 && batch.rem_euclid(3) != 0;
+                    assert_eq!(applied.changes.is_empty(), counted, "batch {batch}");
+                    let changes = applied.changes;
+                    assert!(changes.iter().all(|change| change.changed()
+                        && change.after.remain_quota == 1_000 + batch
+                        && change.after.status == 1
+                        && (change.key.is_empty() == (batch % 2 == 1))));
+                }
+            }
+        }
+        for id in 1..=200i64 {
+            let token = store.get_token(user_id, id).await.unwrap().unwrap();
+            let batch = (id - 1) / 5;
+            let expected = match batch {
+                7 | 40.. => 0,
+                _ => 1_000 + batch,
+            };
+            assert_eq!(token.state.remain_quota, expected, "token {id}");
+        }
+        store.close().await;
+    }
+}
