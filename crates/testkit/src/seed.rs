@@ -17,12 +17,8 @@ pub fn initial_state() -> TokenState {
         group: "default".into(),
         expired_time: -1,
         remain_quota: 1_000_000,
-        unlimited_quota: false,
-        model_limits: String::new(),
-        model_limits_enabled: false,
-        allow_ips: String::new(),
-        mj_image_mode: String::new(),
-        mj_custom_proxy: String::new(),
+        // The other fields at new-api's defaults (empty, false), whatever fields the rules come to have.
+        ..TokenState::default()
     }
 }
 
