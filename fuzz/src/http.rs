@@ -27,7 +27,8 @@ use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 use tokenbatch::app::App;
 use tokenbatch::cors::CorsPolicy;
-use tokenbatch_store::{Location, Store};
+use tokenbatch_store::{Location, NewToken, Store};
+use tokenbatch_testkit::seed;
 use tower::ServiceExt;
 
 const METHODS: [Method; 7] = [
@@ -98,13 +99,12 @@ struct Harness {
     router: axum::Router,
     /// A connection of its own, to read and restore the rows independently of the service.
     raw: SqlitePool,
-    users: Vec<SeedUser>,
+    /// A store of its own, to put the tokens back.
+    store: Store,
+    users: Vec<seed::User>,
+    /// The tokens as seeded (the same keys each time, so every input starts from the same rows).
+    tokens: Vec<NewToken>,
     initial: Snapshot,
-}
-
-struct SeedUser {
-    id: i64,
-    access_token: String,
 }
 
 /// Every column of every token and user, as SQLite quotes them.
@@ -162,19 +162,17 @@ impl Harness {
             .build()
             .expect("tokio runtime");
         let path = database_path();
-        let (router, raw, users) = runtime.block_on(async {
+        let (router, raw, store, users) = runtime.block_on(async {
             let store = Store::open(&Location::SqliteFile(path.clone()))
                 .await
                 .expect("open the store");
             let mut users = Vec::new();
             for (name, group) in [("alice", "default"), ("bob", "vip"), ("carol", "default")] {
-                let user = tokenbatch::seed::add_user(&store, name, group, 1)
-                    .await
-                    .expect("seed a user");
-                users.push(SeedUser {
-                    id: user.id,
-                    access_token: user.access_token,
-                });
+                users.push(
+                    seed::add_user(&store, name, group)
+                        .await
+                        .expect("seed a user"),
+                );
             }
             let url = format!("sqlite://{}", path.display());
             let raw = SqlitePool::connect(&url).await.expect("raw connection");
@@ -186,15 +184,19 @@ impl Harness {
             .await
             .expect("disable carol");
             let health = tonic_health::server::HealthReporter::new();
-            let router = tokenbatch::serve::router(App::new(store), health, &CorsPolicy::Off)
-                .expect("router");
-            (router, raw, users)
+            let router =
+                tokenbatch::serve::router(App::new(store.clone()), health, &CorsPolicy::Off)
+                    .expect("router");
+            (router, raw, store, users)
         });
+        let tokens = seeded_tokens(&users);
         let mut harness = Harness {
             runtime,
             router,
             raw,
+            store,
             users,
+            tokens,
             initial: Snapshot {
                 tokens: BTreeMap::new(),
                 users: Vec::new(),
@@ -205,44 +207,20 @@ impl Harness {
         harness
     }
 
-    /// alice: 1..=20 and 869, 873 (1-5 enabled, 6 expired, 7 exhausted, 8 disabled, 20 soft-deleted);
-    /// bob: 900..=904; carol: 950.
+    /// Puts the tokens back as seeded (soft-deleting token 20, which a store never does).
     async fn seed_tokens(&self) {
-        let mut tx = self.raw.begin().await.expect("begin");
         sqlx::query("DELETE FROM tokens")
-            .execute(&mut *tx)
+            .execute(&self.raw)
             .await
             .expect("clear tokens");
-        let mut ids: Vec<(i64, i64)> = (1..=20).map(|id| (id, self.users[0].id)).collect();
-        ids.extend([(869, self.users[0].id), (873, self.users[0].id)]);
-        ids.extend((900..=904).map(|id| (id, self.users[1].id)));
-        ids.push((950, self.users[2].id));
-        for (id, user_id) in ids {
-            let (status, expired_time, remain_quota) = match id {
-                6 => (3, 1_600_000_000, 100),
-                7 => (4, -1, 0),
-                8 => (2, -1, 100),
-                _ => (1, -1, 1_000_000),
-            };
-            let deleted_at = if id == 20 {
-                "'2026-01-01 00:00:00'"
-            } else {
-                "NULL"
-            };
-            let sql = format!(
-                "INSERT INTO tokens (id, user_id, \"key\", status, name, created_time, accessed_time, \
-                 expired_time, remain_quota, unlimited_quota, model_limits_enabled, model_limits, allow_ips, \
-                 used_quota, \"group\", cross_group_retry, billing_type, deleted_at, mj_image_mode, \
-                 mj_custom_proxy) VALUES ({id}, {user_id}, 'fuzzkey{id:0>41}', {status}, 'token-{id}', \
-                 1700000000, 1700000000, {expired_time}, {remain_quota}, 0, 0, '', '', 0, 'default', 0, 0, \
-                 {deleted_at}, '', '')"
-            );
-            sqlx::query(&sql)
-                .execute(&mut *tx)
-                .await
-                .expect("seed a token");
-        }
-        tx.commit().await.expect("commit the seed");
+        self.store
+            .insert_tokens(&self.tokens)
+            .await
+            .expect("seed the tokens");
+        sqlx::query("UPDATE tokens SET deleted_at = '2026-01-01 00:00:00' WHERE id = 20")
+            .execute(&self.raw)
+            .await
+            .expect("soft-delete token 20");
     }
 
     async fn snapshot(&self) -> Snapshot {
@@ -274,6 +252,31 @@ impl Harness {
         .collect();
         Snapshot { tokens, users }
     }
+}
+
+/// alice: 1..=20 and 869, 873 (1-5 enabled, 6 expired, 7 exhausted, 8 disabled, 20 soft-deleted);
+/// bob: 900..=904; carol: 950.
+fn seeded_tokens(users: &[seed::User]) -> Vec<NewToken> {
+    let mut ids: Vec<(i64, i64)> = (1..=20).map(|id| (id, users[0].id)).collect();
+    ids.extend([(869, users[0].id), (873, users[0].id)]);
+    ids.extend((900..=904).map(|id| (id, users[1].id)));
+    ids.push((950, users[2].id));
+    ids.into_iter()
+        .map(|(id, user_id)| {
+            let mut token = seed::token(user_id, id, "token");
+            token.key = format!("fuzzkey{id:0>41}");
+            let state = &mut token.state;
+            match id {
+                6 => {
+                    (state.status, state.expired_time, state.remain_quota) = (3, 1_600_000_000, 100)
+                }
+                7 => (state.status, state.remain_quota) = (4, 0),
+                8 => (state.status, state.remain_quota) = (2, 100),
+                _ => {}
+            }
+            token
+        })
+        .collect()
 }
 
 /// A SQLite file in shared memory where there is one (no disk writes while fuzzing), in a folder named after
@@ -352,7 +355,7 @@ pub fn request(data: &[u8]) {
     }
 
     let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut bearer = |user: &SeedUser, scheme: &str, id: String| {
+    let mut bearer = |user: &seed::User, scheme: &str, id: String| {
         headers.push((
             "authorization".into(),
             format!("{scheme}{}", user.access_token).into_bytes(),

@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokenbatch::seed;
 use tokenbatch_store::{Location, Store};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokenbatch_testkit::{process, seed};
 use tokio::process::{Child, Command};
 
 use crate::{Engine, TestDatabase, User};
@@ -31,7 +30,7 @@ impl ChildServer {
             unreachable!("a SQLite database")
         };
         let store = Store::open(&db.location).await.expect("open store");
-        let alice = seed::add_user(&store, "alice", "default", 1)
+        let alice = seed::add_user(&store, "alice", "default")
             .await
             .expect("alice");
         store.close().await;
@@ -52,27 +51,10 @@ impl ChildServer {
             .kill_on_drop(true)
             .spawn()
             .expect("the server starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                if let Some(at) = line.find("ready on http://") {
-                    let rest = &line[at + "ready on http://".len()..];
-                    let addr = rest.split(|c: char| c.is_whitespace() || c == ';').next();
-                    return addr.unwrap().parse().expect("an address");
-                }
-            }
-            panic!("the server exited without a ready line");
-        })
-        .await
-        .expect("ready within 30 s");
-        // Keep reading its log, so that a full pipe never blocks the server.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (address, _) = process::ready_within(&mut child, Duration::from_secs(30)).await;
         ChildServer {
-            addr,
-            alice: User {
-                id: alice.id,
-                access_token: alice.access_token,
-            },
+            addr: address.parse().expect("an address"),
+            alice,
             child,
             _db: db,
         }

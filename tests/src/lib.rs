@@ -1,262 +1,24 @@
-//! Test harness: the real tokenbatch server on 127.0.0.1:0 against a fresh SQLite file, with two users
-//! and their tokens, plus clients for HTTP and gRPC and an independent view of the database.
+//! Test harness: the real tokenbatch server on 127.0.0.1:0 against a fresh database of its own (the test
+//! kit's [`TestDatabase`]), with two users and their tokens, plus clients for HTTP and gRPC and an independent
+//! view of the database.
 
 pub mod child_server;
 pub mod proxy;
 
 use serde_json::Value;
-use sqlx::mysql::MySqlPool;
-use sqlx::postgres::PgPool;
-use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
-use tokenbatch::seed;
 use tokenbatch::serve::ServeOptions;
 use tokenbatch::RunningServer;
 use tokenbatch_proto::token_v1::token_service_client::TokenServiceClient;
-use tokenbatch_rules::apply::{TokenState, STATUS_ENABLED};
-use tokenbatch_store::{Location, NewToken, Store};
+use tokenbatch_rules::apply::TokenState;
+use tokenbatch_store::{Location, Store};
+pub use tokenbatch_testkit::random::{random_secret, Random};
+use tokenbatch_testkit::seed;
+pub use tokenbatch_testkit::seed::{initial_state, User};
+pub use tokenbatch_testkit::{Engine, RawDb, TestDatabase, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL};
 use tonic::transport::Channel;
 
 /// The documented example body, byte for byte (JSON with comments, CRLF).
 pub const EXAMPLE_BODY: &str = include_str!("../fixtures/example-request.jsonc");
-
-/// A user the harness created.
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: i64,
-    pub access_token: String,
-}
-
-/// The engines every storage-touching test runs against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-    MySql,
-}
-
-/// The local PostgreSQL and MariaDB of the development and CI machines (trust auth / root without password).
-pub const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-pub const MYSQL_ADMIN_URL: &str = "mysql://root@127.0.0.1:3306/test";
-
-/// A fresh, empty database of its own for one test, so tests run in parallel: a file for SQLite, a schema for
-/// PostgreSQL, a database for MySQL. Unreachable servers fail the test: there is no silent skip.
-pub struct TestDatabase {
-    pub engine: Engine,
-    pub location: Location,
-    pub raw: RawDb,
-    /// PostgreSQL schema or MySQL database to drop afterwards.
-    namespace: Option<String>,
-    _dir: tempfile::TempDir,
-}
-
-/// A plain sqlx connection to the test's database, independent of tokenbatch's store.
-pub enum RawDb {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-    MySql(MySqlPool),
-}
-
-fn unique_name() -> String {
-    format!("tb_{}", seed::random_alphanumeric(12).to_lowercase())
-}
-
-fn unreachable(engine: &str, url: &str, error: impl std::fmt::Display) -> ! {
-    panic!(
-        "{engine} at {url} is unreachable ({error}). These tests need it: start it (see .ci/run) rather than \
-         skipping them."
-    )
-}
-
-impl TestDatabase {
-    pub async fn create(engine: Engine) -> TestDatabase {
-        let dir = tempfile::tempdir().expect("temp dir");
-        match engine {
-            Engine::Sqlite => {
-                let path = dir.path().join("tokenbatch.db");
-                let location = Location::SqliteFile(path.clone());
-                let url = format!("sqlite://{}?mode=rwc", path.display());
-                let pool = SqlitePool::connect(&url).await.expect("open sqlite");
-                TestDatabase {
-                    engine,
-                    location,
-                    raw: RawDb::Sqlite(pool),
-                    namespace: None,
-                    _dir: dir,
-                }
-            }
-            Engine::Postgres => {
-                let admin = PgPool::connect(POSTGRES_ADMIN_URL)
-                    .await
-                    .unwrap_or_else(|e| unreachable("PostgreSQL", POSTGRES_ADMIN_URL, e));
-                let schema = unique_name();
-                sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                    .execute(&admin)
-                    .await
-                    .expect("create schema");
-                admin.close().await;
-                let url = format!("{POSTGRES_ADMIN_URL}?options=-c%20search_path%3D{schema}");
-                let pool = PgPool::connect(&url).await.expect("connect to schema");
-                TestDatabase {
-                    engine,
-                    location: Location::Postgres(url),
-                    raw: RawDb::Postgres(pool),
-                    namespace: Some(schema),
-                    _dir: dir,
-                }
-            }
-            Engine::MySql => {
-                let admin = MySqlPool::connect(MYSQL_ADMIN_URL)
-                    .await
-                    .unwrap_or_else(|e| unreachable("MariaDB/MySQL", MYSQL_ADMIN_URL, e));
-                let database = unique_name();
-                sqlx::query(&format!("CREATE DATABASE {database} CHARACTER SET utf8mb4"))
-                    .execute(&admin)
-                    .await
-                    .expect("create database");
-                admin.close().await;
-                let url = format!("mysql://root@127.0.0.1:3306/{database}");
-                let pool = MySqlPool::connect(&url).await.expect("connect to database");
-                TestDatabase {
-                    engine,
-                    location: Location::MySql(url),
-                    raw: RawDb::MySql(pool),
-                    namespace: Some(database),
-                    _dir: dir,
-                }
-            }
-        }
-    }
-
-    /// Runs portable SQL (no reserved-word columns) on the test's database.
-    pub async fn execute(&self, sql: &str) {
-        match &self.raw {
-            RawDb::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-            RawDb::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-            RawDb::MySql(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-        }
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-
-    /// The stored state of token `id`, read with plain SQL.
-    pub async fn row(&self, id: i64) -> TokenState {
-        let (quote, int, boolean): (&str, &str, fn(&str) -> String) = match self.engine {
-            Engine::Sqlite => ("\"", "INTEGER", |c| format!("CAST({c} AS INTEGER)")),
-            Engine::Postgres => ("\"", "BIGINT", |c| {
-                format!("CAST(CASE WHEN {c} THEN 1 ELSE 0 END AS BIGINT)")
-            }),
-            Engine::MySql => ("`", "SIGNED", |c| format!("CAST({c} AS SIGNED)")),
-        };
-        let sql = format!(
-            "SELECT CAST(status AS {int}), {quote}group{quote}, CAST(expired_time AS {int}), \
-             CAST(remain_quota AS {int}), {}, model_limits, {}, allow_ips, mj_image_mode, mj_custom_proxy \
-             FROM tokens WHERE id = {id}",
-            boolean("unlimited_quota"),
-            boolean("model_limits_enabled"),
-        );
-        macro_rules! read {
-            ($pool:expr) => {{
-                let row = sqlx::query(&sql)
-                    .fetch_one($pool)
-                    .await
-                    .expect("row exists");
-                TokenState {
-                    status: row.get(0),
-                    group: row.get(1),
-                    expired_time: row.get(2),
-                    remain_quota: row.get(3),
-                    unlimited_quota: row.get::<i64, _>(4) != 0,
-                    model_limits: row.get(5),
-                    model_limits_enabled: row.get::<i64, _>(6) != 0,
-                    allow_ips: row.get(7),
-                    mj_image_mode: row.get(8),
-                    mj_custom_proxy: row.get(9),
-                }
-            }};
-        }
-        match &self.raw {
-            RawDb::Sqlite(pool) => read!(pool),
-            RawDb::Postgres(pool) => read!(pool),
-            RawDb::MySql(pool) => read!(pool),
-        }
-    }
-
-    /// A token's full key (tests only: the service never shows it).
-    pub async fn token_key(&self, id: i64) -> String {
-        let quote = if self.engine == Engine::MySql {
-            '`'
-        } else {
-            '"'
-        };
-        let sql = format!("SELECT {quote}key{quote} FROM tokens WHERE id = {id}");
-        match &self.raw {
-            RawDb::Sqlite(pool) => sqlx::query(&sql)
-                .fetch_one(pool)
-                .await
-                .map(|row| row.get(0)),
-            RawDb::Postgres(pool) => sqlx::query(&sql)
-                .fetch_one(pool)
-                .await
-                .map(|row| row.get(0)),
-            RawDb::MySql(pool) => sqlx::query(&sql)
-                .fetch_one(pool)
-                .await
-                .map(|row| row.get(0)),
-        }
-        .expect("token exists")
-    }
-
-    /// Creates the test's PostgreSQL schema or MySQL database again, empty (after [`Self::drop_namespace`]).
-    pub async fn create_namespace(&self) {
-        let Some(namespace) = &self.namespace else {
-            return;
-        };
-        match self.engine {
-            Engine::Postgres => {
-                let admin = PgPool::connect(POSTGRES_ADMIN_URL).await.unwrap();
-                sqlx::query(&format!("CREATE SCHEMA {namespace}"))
-                    .execute(&admin)
-                    .await
-                    .expect("create schema");
-                admin.close().await;
-            }
-            Engine::MySql => {
-                let admin = MySqlPool::connect(MYSQL_ADMIN_URL).await.unwrap();
-                sqlx::query(&format!("CREATE DATABASE {namespace}"))
-                    .execute(&admin)
-                    .await
-                    .expect("create database");
-                admin.close().await;
-            }
-            Engine::Sqlite => {}
-        }
-    }
-
-    pub async fn drop_namespace(&self) {
-        let Some(namespace) = &self.namespace else {
-            return;
-        };
-        match self.engine {
-            Engine::Postgres => {
-                if let Ok(admin) = PgPool::connect(POSTGRES_ADMIN_URL).await {
-                    let _ = sqlx::query(&format!("DROP SCHEMA {namespace} CASCADE"))
-                        .execute(&admin)
-                        .await;
-                    admin.close().await;
-                }
-            }
-            Engine::MySql => {
-                if let Ok(admin) = MySqlPool::connect(MYSQL_ADMIN_URL).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE {namespace}"))
-                        .execute(&admin)
-                        .await;
-                    admin.close().await;
-                }
-            }
-            Engine::Sqlite => {}
-        }
-    }
-}
 
 pub struct TestServer {
     pub server: RunningServer,
@@ -277,22 +39,6 @@ pub fn alice_ids() -> Vec<i64> {
 }
 
 pub const BOB_IDS: [i64; 5] = [900, 901, 902, 903, 904];
-
-/// The state every seeded token starts in.
-pub fn initial_state() -> TokenState {
-    TokenState {
-        status: STATUS_ENABLED,
-        group: "default".into(),
-        expired_time: -1,
-        remain_quota: 1_000_000,
-        unlimited_quota: false,
-        model_limits: String::new(),
-        model_limits_enabled: false,
-        allow_ips: String::new(),
-        mj_image_mode: String::new(),
-        mj_custom_proxy: String::new(),
-    }
-}
 
 impl TestServer {
     /// On a fresh SQLite file.
@@ -317,31 +63,12 @@ impl TestServer {
         // The server's logs go to the test's captured output, shown when a test fails.
         let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         let store = Store::open(&db.location).await.expect("open store");
-        let alice = seed::add_user(&store, "alice", "default", 1)
+        let alice = seed::add_user_with_tokens(&store, "alice", "default", alice_ids(), "token")
             .await
-            .expect("alice");
-        let bob = seed::add_user(&store, "bob", "vip", 1).await.expect("bob");
-        let tokens = |user_id: i64, ids: &[i64]| -> Vec<NewToken> {
-            ids.iter()
-                .map(|id| NewToken {
-                    id: Some(*id),
-                    user_id,
-                    key: seed::random_alphanumeric(48),
-                    name: format!("token-{id}"),
-                    created_time: 1_700_000_000 + id,
-                    used_quota: 0,
-                    state: initial_state(),
-                })
-                .collect()
-        };
-        store
-            .insert_tokens(&tokens(alice.id, &alice_ids()))
+            .expect("alice and her tokens");
+        let bob = seed::add_user_with_tokens(&store, "bob", "vip", BOB_IDS, "token")
             .await
-            .expect("alice tokens");
-        store
-            .insert_tokens(&tokens(bob.id, &BOB_IDS))
-            .await
-            .expect("bob tokens");
+            .expect("bob and his tokens");
         store.close().await;
 
         let server =
@@ -353,14 +80,8 @@ impl TestServer {
             server,
             base_url,
             http: reqwest::Client::new(),
-            alice: User {
-                id: alice.id,
-                access_token: alice.access_token,
-            },
-            bob: User {
-                id: bob.id,
-                access_token: bob.access_token,
-            },
+            alice,
+            bob,
             db,
         }
     }
@@ -436,7 +157,7 @@ impl TestServer {
 
     pub async fn stop(self) {
         self.server.stop().await.expect("server stops");
-        self.db.drop_namespace().await;
+        // Dropping `self.db` drops the test's schema or database.
     }
 }
 
@@ -500,9 +221,4 @@ macro_rules! on_every_engine {
             $( #[tokio::test] async fn $test() { super::$test($crate::Engine::MySql).await } )*
         }
     };
-}
-
-/// A random secret for one test, so tests sharing a Redis never touch each other's keys.
-pub fn random_secret() -> String {
-    seed::random_alphanumeric(24)
 }

@@ -2,7 +2,7 @@
 //! no user ever writes another user's token.
 
 use serde_json::{json, Value};
-use tokenbatch_e2e::{body, on_every_engine, send, Engine, TestServer, User, BOB_IDS};
+use tokenbatch_e2e::{body, on_every_engine, send, Engine, Random, TestServer, User, BOB_IDS};
 use tokenbatch_proto::token_v1 as pb;
 use tonic::Code;
 
@@ -295,18 +295,6 @@ async fn disabled_and_deleted_users_are_shut_out(engine: Engine) {
         assert_eq!(server.snapshot().await, before, "{state} user wrote");
     }
     server.stop().await;
-}
-
-/// xorshift64*: reproducible choices without a dependency.
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
 }
 
 /// Random callers send random id sets mixing their own tokens, others' and missing ones: a batch succeeds

@@ -4,34 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
-use tokenbatch_e2e::{alice_ids, on_every_engine, Engine, TestServer};
+use tokenbatch_e2e::{alice_ids, on_every_engine, Engine, Random, TestServer};
 
 const TASKS: u64 = 8;
 const BATCHES_PER_TASK: u64 = 200;
 const IDS_PER_BATCH: usize = 8;
-
-/// xorshift64*: reproducible pseudo-random choices without a dependency.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// `count` distinct ids in random order.
-    fn pick(&mut self, ids: &[i64], count: usize) -> Vec<i64> {
-        let mut pool = ids.to_vec();
-        let mut picked = Vec::with_capacity(count);
-        while picked.len() < count {
-            let index = (self.next() % pool.len() as u64) as usize;
-            picked.push(pool.swap_remove(index));
-        }
-        picked
-    }
-}
 
 async fn overlapping_batches_serialize(engine: Engine) {
     let server = TestServer::start_on(engine).await;

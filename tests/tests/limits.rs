@@ -270,8 +270,8 @@ async fn a_full_server_refuses_grpc_with_resource_exhausted() {
     server.stop().await;
 }
 
-/// The shipped `main`, run as a child process so that its descriptor limit is its own.
-const SERVER_BINARY: &str = env!("CARGO_BIN_EXE_tokenbatch-e2e-server");
+// The shipped `main` runs as a child process so that its descriptor limit is its own.
+use crate::SERVER_BINARY;
 /// The server's descriptor limit: the common default, which 1 100 slow clients used to exhaust.
 const SERVER_OPEN_FILES: u64 = 1_024;
 const SLOW_CONNECTIONS: usize = 1_100;

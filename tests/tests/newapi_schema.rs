@@ -199,7 +199,6 @@ async fn runs_beside_new_api_and_changes_only_what_it_is_told(engine: Engine) {
         .await
         .expect("a second start is a no-op");
     reopened.close().await;
-    db.drop_namespace().await;
 }
 
 async fn all_token_rows(db: &TestDatabase) -> Vec<Vec<Option<String>>> {
@@ -271,7 +270,6 @@ async fn mysql_column_limits_are_exactly_what_new_apis_columns_hold() {
             }
         }
         store.close().await;
-        db.drop_namespace().await;
     }
 }
 

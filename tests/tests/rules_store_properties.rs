@@ -338,7 +338,7 @@ async fn fixture(engine: Engine, schema: Schema) -> Fixture {
         .await;
     }
     let store = Store::open(&db.location).await.expect("open store");
-    let created = tokenbatch::seed::add_user(&store, "prop", "default", 1)
+    let created = tokenbatch_testkit::seed::add_user(&store, "prop", "default")
         .await
         .expect("user");
     let pool: Map<String, Value> = group_pool().into_iter().map(|g| (g, json!(""))).collect();
@@ -604,7 +604,6 @@ fn run(engine: Engine, schema: Schema) {
             runtime.block_on(check_case(&fx, &case, &mut tally.borrow_mut()))
         });
         if let Err(failure) = result {
-            runtime.block_on(fx.db.drop_namespace());
             panic!("{failure}");
         }
         if covered(&tally.borrow()) {
@@ -615,7 +614,6 @@ fn run(engine: Engine, schema: Schema) {
         );
     }
     let tally = tally.into_inner();
-    runtime.block_on(fx.db.drop_namespace());
     eprintln!("{engine:?} ({schema:?}): {tally:?}");
     let total = tally.accepted + tally.rejected;
     assert!(tally.accepted >= total / 8, "{tally:?}");

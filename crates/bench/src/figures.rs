@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use tokenbatch_store::Location;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokenbatch_testkit::process;
 
 use crate::client::{batch_body, GrpcConnection, HttpConnection, Values};
 use crate::fixture::{self, BoxError, Engine, Fixture};
@@ -492,31 +492,20 @@ pub async fn footprint(binary: &Path, tokens: i64, starts: usize) -> Result<Foot
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
         let deadline = Duration::from_secs(20);
-        let found = tokio::time::timeout(deadline, async {
-            while let Some(line) = lines.next_line().await? {
-                if line.contains("tokenbatch ready on") {
-                    return Ok::<_, std::io::Error>(true);
-                }
-            }
-            Ok(false)
-        })
-        .await;
+        let found = tokio::time::timeout(deadline, process::ready(&mut child)).await;
         let elapsed = started.elapsed();
-        if !matches!(found, Ok(Ok(true))) {
+        let Ok(Ok(line)) = found else {
             let _ = child.kill().await;
             return Err(format!("{} never logged its ready line", binary.display()).into());
-        }
+        };
         ready.push(elapsed);
         // Keep reading the logs so the child never blocks on a full pipe, and let it settle.
-        let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        line.drain();
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let pid = child.id().ok_or("the server exited")?;
         idle_rss_kib.push(vm_rss_kib(pid)?);
         child.kill().await?;
-        drain.abort();
     }
     let wasm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/pkg/tokenbatch_wasm_bg.wasm");
     let wasm_raw = std::fs::metadata(&wasm)?.len();

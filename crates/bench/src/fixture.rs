@@ -1,39 +1,17 @@
-//! A fresh database (a SQLite file in a temporary directory, or a schema of its own on PostgreSQL), seeded
-//! with one user owning tokens `1..=tokens` and another user owning as many again (so the table is not just
-//! the batch), served by the real server on 127.0.0.1:0 in a runtime of its own.
+//! A fresh database (the test kit's: a SQLite file in a temporary directory, or a schema of its own on
+//! PostgreSQL), seeded with one user owning tokens `1..=tokens` and another user owning as many again (so the
+//! table is not just the batch), served by the real server on 127.0.0.1:0 in a runtime of its own.
 
 use std::net::SocketAddr;
 
-use sqlx::postgres::PgPool;
-use tokenbatch::seed;
 use tokenbatch::serve::ServeOptions;
 use tokenbatch::RunningServer;
-use tokenbatch_rules::apply::{TokenState, STATUS_ENABLED};
-use tokenbatch_store::{Location, NewToken, Store};
+use tokenbatch_store::{Location, Store};
+pub use tokenbatch_testkit::seed::User;
+pub use tokenbatch_testkit::Engine;
+use tokenbatch_testkit::{seed as kit, TestDatabase};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-impl Engine {
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Sqlite => "SQLite",
-            Engine::Postgres => "PostgreSQL",
-        }
-    }
-}
-
-/// The caller every benchmark request is sent as.
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: i64,
-    pub access_token: String,
-}
 
 pub struct Fixture {
     pub engine: Engine,
@@ -42,57 +20,24 @@ pub struct Fixture {
     pub user: User,
     server: Option<RunningServer>,
     server_runtime: tokio::runtime::Runtime,
-    /// PostgreSQL: the admin URL and the schema to drop afterwards.
-    postgres_schema: Option<(String, String)>,
-    _dir: tempfile::TempDir,
-}
-
-/// The state every seeded token starts in.
-pub fn initial_state() -> TokenState {
-    TokenState {
-        status: STATUS_ENABLED,
-        group: "default".into(),
-        expired_time: -1,
-        remain_quota: 1_000_000,
-        // The other fields at new-api's defaults (empty, false).
-        ..TokenState::default()
-    }
-}
-
-/// Tokens `first..first + count` of `user_id`, in the initial state, with random 48-character keys.
-pub fn tokens(user_id: i64, first: i64, count: i64) -> Vec<NewToken> {
-    (first..first + count)
-        .map(|id| NewToken {
-            id: Some(id),
-            user_id,
-            key: seed::random_alphanumeric(48),
-            name: format!("bench-{id}"),
-            created_time: 1_700_000_000 + id,
-            used_quota: 0,
-            state: initial_state(),
-        })
-        .collect()
+    /// Dropped (with its PostgreSQL schema) after the server has stopped.
+    db: Option<TestDatabase>,
 }
 
 /// Seeds `location`: the benchmark user with tokens `1..=count`, a second user with as many more.
 pub async fn seed(location: &Location, count: i64) -> Result<User, BoxError> {
     let store = Store::open(location).await?;
-    let user = seed::add_user(&store, "bench", "default", 1).await?;
-    let other = seed::add_user(&store, "bench-other", "default", 1).await?;
-    for chunk_start in (1..=count).step_by(10_000) {
-        let n = (count - chunk_start + 1).min(10_000);
-        store
-            .insert_tokens(&tokens(user.id, chunk_start, n))
-            .await?;
-        store
-            .insert_tokens(&tokens(other.id, count + chunk_start, n))
-            .await?;
-    }
+    let user = kit::add_user_with_tokens(&store, "bench", "default", 1..=count, "bench").await?;
+    kit::add_user_with_tokens(
+        &store,
+        "bench-other",
+        "default",
+        count + 1..=2 * count,
+        "bench",
+    )
+    .await?;
     store.close().await;
-    Ok(User {
-        id: user.id,
-        access_token: user.access_token,
-    })
+    Ok(user)
 }
 
 impl Fixture {
@@ -104,25 +49,12 @@ impl Fixture {
         count: i64,
         postgres_url: Option<&str>,
     ) -> Result<Fixture, BoxError> {
-        let dir = tempfile::tempdir()?;
-        let (location, postgres_schema) = match engine {
-            Engine::Sqlite => (Location::SqliteFile(dir.path().join("bench.db")), None),
-            Engine::Postgres => {
-                let admin_url = postgres_url.ok_or("PostgreSQL needs --postgres URL")?;
-                let schema = format!("tb_bench_{}", seed::random_alphanumeric(10).to_lowercase());
-                let admin = PgPool::connect(admin_url).await?;
-                sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                    .execute(&admin)
-                    .await?;
-                admin.close().await;
-                let separator = if admin_url.contains('?') { '&' } else { '?' };
-                let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-                (
-                    Location::Postgres(url),
-                    Some((admin_url.to_owned(), schema)),
-                )
-            }
+        let admin_url = match engine {
+            Engine::Postgres => postgres_url.ok_or("PostgreSQL needs --postgres URL")?,
+            _ => "",
         };
+        let db = TestDatabase::try_create_at(engine, admin_url).await?;
+        let location = db.location.clone();
         let user = seed(&location, count).await?;
         let server_runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -147,8 +79,7 @@ impl Fixture {
             user,
             server: Some(server),
             server_runtime,
-            postgres_schema,
-            _dir: dir,
+            db: Some(db),
         })
     }
 
@@ -157,14 +88,7 @@ impl Fixture {
         if let Some(server) = self.server.take() {
             let _ = self.server_runtime.spawn(server.stop()).await;
         }
-        if let Some((admin_url, schema)) = self.postgres_schema.take() {
-            if let Ok(admin) = PgPool::connect(&admin_url).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .execute(&admin)
-                    .await;
-                admin.close().await;
-            }
-        }
+        drop(self.db.take());
         self.server_runtime.shutdown_background();
     }
 }

@@ -6,52 +6,21 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use sqlx::Row;
-use tokenbatch::seed;
-use tokenbatch_rules::apply::{TokenState, STATUS_ENABLED};
-use tokenbatch_store::{Location, NewToken, Store};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokenbatch_store::{Location, Store};
+use tokenbatch_testkit::{process, seed, Engine, Random, RawDb, TestDatabase};
 use tokio::process::{Child, Command};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_tokenbatch");
+use crate::SERVER_BINARY as BINARY;
+
 const TOKENS: i64 = 10_000;
 const KILLS: u64 = 50;
-const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-/// xorshift64*: reproducible choices without a dependency.
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
 
 /// Creates the user and 10 000 tokens; returns the user's id and access token.
 async fn seed_database(location: &Location) -> (i64, String) {
     let store = Store::open(location).await.expect("open store");
-    let user = seed::add_user(&store, "crash", "default", 1)
+    let user = seed::add_user_with_tokens(&store, "crash", "default", 1..=TOKENS, "crash")
         .await
-        .expect("user");
-    let tokens: Vec<NewToken> = (1..=TOKENS)
-        .map(|id| NewToken {
-            id: Some(id),
-            user_id: user.id,
-            key: seed::random_alphanumeric(48),
-            name: format!("crash-{id}"),
-            created_time: 1_700_000_000,
-            used_quota: 0,
-            state: TokenState {
-                status: STATUS_ENABLED,
-                group: "default".into(),
-                expired_time: -1,
-                ..TokenState::default()
-            },
-        })
-        .collect();
-    store.insert_tokens(&tokens).await.expect("tokens");
+        .expect("user and tokens");
     store.close().await;
     (user.id, user.access_token)
 }
@@ -69,23 +38,7 @@ async fn start(env: &[(&str, String)]) -> (Child, String) {
         command.env(key, value);
     }
     let mut child = command.spawn().expect("serve starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(line) = lines.next_line().await.expect("stdout") {
-            if let Some(at) = line.find("ready on http://") {
-                return line[at + 16..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .to_owned();
-            }
-        }
-        panic!("serve exited before it was ready");
-    })
-    .await
-    .expect("ready within 20 s");
-    // Keep reading so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let (address, _) = process::ready_within(&mut child, Duration::from_secs(20)).await;
     (child, address)
 }
 
@@ -259,25 +212,18 @@ async fn wait_for_backends_to_end(checker: &sqlx::PgPool, application_name: &str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_batches_survive_sigkill_whole_or_not_at_all() {
-    let admin = sqlx::PgPool::connect(POSTGRES_ADMIN_URL)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable ({e}); see .ci/run")
-        });
-    let schema = format!("tb_crash_{}", seed::random_alphanumeric(10).to_lowercase());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = format!("{POSTGRES_ADMIN_URL}?options=-c%20search_path%3D{schema}");
-    let user = seed_database(&Location::Postgres(url.clone())).await;
-    let checker = sqlx::PgPool::connect(&url).await.unwrap();
+    let db = TestDatabase::create(Engine::Postgres).await;
+    let (RawDb::Postgres(checker), Location::Postgres(url)) = (&db.raw, &db.location) else {
+        unreachable!("a PostgreSQL database")
+    };
+    let schema = db.namespace().expect("a schema").to_owned();
+    let user = seed_database(&db.location).await;
     // The server's connections carry the schema's name, so the checker can tell when the backends serving a
     // killed server are gone: a backend finishes the statement it is running after its client dies, and may
     // still commit a transaction whose COMMIT had reached it.
     let env = vec![("SQL_DSN", format!("{url}&application_name={schema}"))];
     let (applied, not_applied) = kill_during_batches(env, user, |marker| {
-        let (checker, schema) = (&checker, &schema);
+        let schema = &schema;
         async move {
             wait_for_backends_to_end(checker, schema).await;
             rows_with_marker(checker, marker, true).await
@@ -292,7 +238,7 @@ async fn postgres_batches_survive_sigkill_whole_or_not_at_all() {
              JOIN pg_namespace n ON c.relnamespace = n.oid WHERE n.nspname = '{schema}' AND l.pid <> pg_backend_pid()"
         );
         lingering = sqlx::query(&sql)
-            .fetch_one(&checker)
+            .fetch_one(checker)
             .await
             .unwrap()
             .get::<i64, _>(0);
@@ -306,19 +252,14 @@ async fn postgres_batches_survive_sigkill_whole_or_not_at_all() {
         "locks of killed servers' transactions are still held"
     );
     let prepared: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM pg_prepared_xacts")
-        .fetch_one(&checker)
+        .fetch_one(checker)
         .await
         .unwrap()
         .get(0);
     assert_eq!(prepared, 0, "no orphaned prepared transactions");
-    checker.close().await;
     eprintln!("postgres: {applied} batches applied, {not_applied} not applied, {KILLS} kills");
     assert!(
         applied > 0 && not_applied > 0,
         "kills should land both before and after commits"
     );
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin)
-        .await
-        .unwrap();
 }

@@ -8,27 +8,17 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use sqlx::mysql::MySqlPool;
-use sqlx::postgres::PgPool;
-use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokenbatch_store::Location;
+use tokenbatch_testkit::{process, Engine, RawDb, TestDatabase};
 use tokio::process::{Child, Command};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_tokenbatch");
-const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-const MYSQL_ADMIN_URL: &str = "mysql://root@127.0.0.1:3306/test";
+use crate::SERVER_BINARY as BINARY;
+
 const REPLICAS: usize = 4;
 const ROUNDS: usize = 10;
 /// One round's bound: four starts and a schema step take well under a second on an idle machine.
 const ROUND_LIMIT: Duration = Duration::from_secs(30);
-
-#[derive(Clone, Copy, Debug)]
-enum Engine {
-    Sqlite,
-    Postgres,
-    MySql,
-}
 
 /// new-api's `tokens` table as GORM's AutoMigrate creates it (model/token.go, upstream: no mj columns).
 fn gorm_tokens_table(engine: Engine) -> &'static str {
@@ -47,76 +37,20 @@ fn gorm_tokens_table(engine: Engine) -> &'static str {
 
 /// A fresh database holding only new-api's `tokens` table: a file, a PostgreSQL schema or a MariaDB database.
 struct Database {
-    engine: Engine,
+    db: TestDatabase,
     /// The environment that points `tokenbatch serve` at it, as new-api's variables do.
     env: (&'static str, String),
-    /// PostgreSQL schema or MySQL database name.
-    namespace: String,
-    _dir: tempfile::TempDir,
-}
-
-fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("tb_replicas_{}_{:x}", std::process::id(), nanos)
 }
 
 impl Database {
     async fn create(engine: Engine) -> Database {
-        let dir = tempfile::tempdir().unwrap();
-        let namespace = unique_name();
-        let table = gorm_tokens_table(engine);
-        let env = match engine {
-            Engine::Sqlite => {
-                let path = dir.path().join("newapi.db");
-                let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-                    .await
-                    .unwrap();
-                sqlx::query(table).execute(&pool).await.unwrap();
-                pool.close().await;
-                ("SQLITE_PATH", path.display().to_string())
-            }
-            Engine::Postgres => {
-                let admin = PgPool::connect(POSTGRES_ADMIN_URL).await.unwrap();
-                sqlx::query(&format!("CREATE SCHEMA {namespace}"))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                sqlx::raw_sql(&format!("SET search_path = {namespace}; {table}"))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                admin.close().await;
-                let url = format!("{POSTGRES_ADMIN_URL}?options=-c%20search_path%3D{namespace}");
-                ("SQL_DSN", url)
-            }
-            Engine::MySql => {
-                let admin = MySqlPool::connect(MYSQL_ADMIN_URL).await.unwrap();
-                sqlx::query(&format!(
-                    "CREATE DATABASE {namespace} CHARACTER SET utf8mb4"
-                ))
-                .execute(&admin)
-                .await
-                .unwrap();
-                sqlx::raw_sql(&format!("USE {namespace}; {table}"))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                admin.close().await;
-                (
-                    "SQL_DSN",
-                    format!("mysql://root@127.0.0.1:3306/{namespace}"),
-                )
-            }
+        let db = TestDatabase::create(engine).await;
+        db.execute(gorm_tokens_table(engine)).await;
+        let env = match &db.location {
+            Location::SqliteFile(path) => ("SQLITE_PATH", path.display().to_string()),
+            Location::Postgres(url) | Location::MySql(url) => ("SQL_DSN", url.clone()),
         };
-        Database {
-            engine,
-            env,
-            namespace,
-            _dir: dir,
-        }
+        Database { db, env }
     }
 
     /// How many times each column tokenbatch adds or creates appears in its table: (table, column, count).
@@ -130,47 +64,40 @@ impl Database {
         ];
         let mut counts = Vec::new();
         for (table, column) in expected {
-            let count: i64 = match self.engine {
-                Engine::Sqlite => {
-                    let pool = SqlitePool::connect(&format!("sqlite://{}", self.env.1))
-                        .await
-                        .unwrap();
+            let namespace = self.db.namespace().unwrap_or_default();
+            let count: i64 = match &self.db.raw {
+                RawDb::Sqlite(pool) => {
                     let sql = "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?";
                     let row = sqlx::query(sql)
                         .bind(table)
                         .bind(column)
-                        .fetch_one(&pool)
+                        .fetch_one(pool)
                         .await
                         .unwrap();
-                    pool.close().await;
                     row.get(0)
                 }
-                Engine::Postgres => {
-                    let pool = PgPool::connect(POSTGRES_ADMIN_URL).await.unwrap();
+                RawDb::Postgres(pool) => {
                     let sql = "SELECT COUNT(*) FROM information_schema.columns \
                                WHERE table_schema = $1 AND table_name = $2 AND column_name = $3";
                     let row = sqlx::query(sql)
-                        .bind(&self.namespace)
+                        .bind(namespace)
                         .bind(table)
                         .bind(column)
-                        .fetch_one(&pool)
+                        .fetch_one(pool)
                         .await
                         .unwrap();
-                    pool.close().await;
                     row.get(0)
                 }
-                Engine::MySql => {
-                    let pool = MySqlPool::connect(MYSQL_ADMIN_URL).await.unwrap();
+                RawDb::MySql(pool) => {
                     let sql = "SELECT COUNT(*) FROM information_schema.columns \
                                WHERE table_schema = ? AND table_name = ? AND column_name = ?";
                     let row = sqlx::query(sql)
-                        .bind(&self.namespace)
+                        .bind(namespace)
                         .bind(table)
                         .bind(column)
-                        .fetch_one(&pool)
+                        .fetch_one(pool)
                         .await
                         .unwrap();
-                    pool.close().await;
                     row.get(0)
                 }
             };
@@ -178,42 +105,16 @@ impl Database {
         }
         counts
     }
-
-    async fn drop(self) {
-        match self.engine {
-            Engine::Sqlite => {}
-            Engine::Postgres => {
-                let admin = PgPool::connect(POSTGRES_ADMIN_URL).await.unwrap();
-                let sql = format!("DROP SCHEMA {} CASCADE", self.namespace);
-                sqlx::query(&sql).execute(&admin).await.unwrap();
-                admin.close().await;
-            }
-            Engine::MySql => {
-                let admin = MySqlPool::connect(MYSQL_ADMIN_URL).await.unwrap();
-                let sql = format!("DROP DATABASE {}", self.namespace);
-                sqlx::query(&sql).execute(&admin).await.unwrap();
-                admin.close().await;
-            }
-        }
-    }
 }
 
 /// Waits for a started `serve` to print its ready line; when it exits first, the error it printed.
 async fn ready(mut child: Child) -> Result<Child, String> {
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = process::ready(&mut child).await?;
+    // Keep draining so the child never blocks on a full pipe.
+    ready.drain();
     let mut stderr = child.stderr.take().unwrap();
-    while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
-        if line.contains("ready on http://") {
-            // Keep draining so the child never blocks on a full pipe.
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            tokio::spawn(async move { tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await });
-            return Ok(child);
-        }
-    }
-    let mut error = String::new();
-    let _ = stderr.read_to_string(&mut error).await;
-    let status = child.wait().await.map_err(|e| e.to_string())?;
-    Err(format!("{status}: {}", error.trim()))
+    tokio::spawn(async move { tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await });
+    Ok(child)
 }
 
 /// One round: `REPLICAS` processes started at once on a fresh database; the failures it saw, if any.
@@ -247,7 +148,7 @@ async fn round(engine: Engine) -> Vec<String> {
             failures.push(format!("{table}.{column} appears {count} times"));
         }
     }
-    database.drop().await;
+    drop(database);
     failures
 }
 

@@ -5,11 +5,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokenbatch_e2e::EXAMPLE_BODY as EXAMPLE;
+use tokenbatch_testkit::process;
 use tokio::process::{Child, Command};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_tokenbatch");
-const EXAMPLE: &str = include_str!("../../../tests/fixtures/example-request.jsonc");
+use crate::SERVER_BINARY as BINARY;
 
 fn value_after(text: &str, label: &str) -> String {
     text.lines()
@@ -41,18 +41,7 @@ async fn serve(db: &str, listen: &str) -> (Child, String, String) {
         .kill_on_drop(true)
         .spawn()
         .expect("serve starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (address, line) = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.expect("read stdout") {
-            if let Some(at) = line.find("ready on http://") {
-                let rest = &line[at + "ready on http://".len()..];
-                return (rest.split_whitespace().next().unwrap().to_owned(), line);
-            }
-        }
-        panic!("serve exited without a ready line");
-    })
-    .await
-    .expect("ready within 30 s");
+    let (address, line) = process::ready_within(&mut child, Duration::from_secs(30)).await;
     (child, address, line)
 }
 
@@ -125,7 +114,7 @@ async fn demo_then_serve_then_the_documented_example() {
 
 fn repository_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join("..")
         .canonicalize()
         .unwrap()
 }

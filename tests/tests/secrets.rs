@@ -6,12 +6,14 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use sqlx::Row;
+use tokenbatch_e2e::EXAMPLE_BODY;
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_client::TokenServiceClient;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokenbatch_testkit::process;
+use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_tokenbatch");
+use crate::SERVER_BINARY as BINARY;
 
 fn value_after(text: &str, label: &str) -> String {
     text.lines()
@@ -56,28 +58,13 @@ async fn no_secret_reaches_the_logs_or_a_response() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut log = String::new();
-    let address = loop {
-        let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).await.unwrap() > 0,
-            "exited early:\n{log}"
-        );
-        log.push_str(&line);
-        if let Some(at) = line.find("ready on http://") {
-            break line[at + 16..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .to_owned();
-        }
-    };
-    let collector = tokio::spawn(async move {
-        let mut rest = String::new();
-        let _ = stdout.read_to_string(&mut rest).await;
-        rest
-    });
+    // The ready line, or the reason the server exited before it.
+    let ready = process::ready(&mut child)
+        .await
+        .expect("serve becomes ready");
+    let address = ready.address.clone();
+    let mut log = ready.printed.clone();
+    let collector = ready.collect();
     let mut stderr = child.stderr.take().unwrap();
     let stderr_collector = tokio::spawn(async move {
         let mut text = String::new();
@@ -88,7 +75,7 @@ async fn no_secret_reaches_the_logs_or_a_response() {
     let base = format!("http://{address}");
     let http = reqwest::Client::new();
     let mut responses = Vec::new();
-    let example = include_str!("../../../tests/fixtures/example-request.jsonc");
+    let example = EXAMPLE_BODY;
     let requests = [
         (
             "PUT",

@@ -1,0 +1,34 @@
+//! The end-to-end tests: one test binary whose modules are the files beside this one, rather than a binary per
+//! file, each linking the server, sqlx with three drivers, tonic, reqwest and redis again. Test names keep
+//! their file: `cargo test -p tokenbatch-e2e -- authorization::` runs one file's tests.
+//!
+//! Tests run in parallel threads of this one process. What is process-wide stays harmless: `limits` raises
+//! the soft RLIMIT_NOFILE (only upwards, which no other test minds); tests that need their own process state
+//! (a descriptor limit of 1 024, SIGKILL, a full disk) run the server as a child process
+//! ([`SERVER_BINARY`]), and `full_disk` mounts its tmpfs on a directory of its own.
+
+/// The shipped binary (`crates/server/src/main.rs`, built in this package as `tokenbatch-e2e-server`:
+/// cargo gives integration tests only their own package's binaries).
+const SERVER_BINARY: &str = env!("CARGO_BIN_EXE_tokenbatch-e2e-server");
+
+mod authorization;
+mod binary;
+mod concurrency;
+mod crash;
+mod cross_group_retry;
+mod database_down;
+mod database_faults;
+mod full_disk;
+mod fuzz_regressions;
+mod grpc;
+mod http_batch;
+mod idempotency;
+mod limits;
+mod newapi_schema;
+mod ops;
+mod redis_cache;
+mod replicas;
+mod rules_store_properties;
+mod search_patterns;
+mod secrets;
+mod usable_groups;
