@@ -1,3 +1,5 @@
+/* @ts-self-types="./tokenbatch_wasm.d.ts" */
+
 /**
  * Every writable field: JSON type, how it is entered, limits, label and help.
  * @param {string} lang
