@@ -26,6 +26,11 @@ export function validateBody(body: string, lang: string, now: number, allowed_gr
  */
 export function validateField(field: string, json_value: string, lang: string, now: number, allowed_groups?: string[] | null, column_limits?: string[] | null): string;
 
+/**
+ * Judges a filter object (JSON text, SPEC §9) with the server's codes and words.
+ */
+export function validateFilter(filter_json: string, lang: string): string;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -35,6 +40,7 @@ export interface InitOutput {
     readonly rulesVersion: (a: number) => void;
     readonly validateBody: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
     readonly validateField: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
+    readonly validateFilter: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly __wbindgen_export: (a: number, b: number) => number;
     readonly __wbindgen_export2: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_add_to_stack_pointer: (a: number) => number;
