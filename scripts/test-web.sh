@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The browser side's tests (part of scripts/test.sh): the committed rules module is fresh and within its
-# size budget, the module's wasm-bindgen tests in headless Chromium, then the page end to end in Chromium
-# against the real tokenbatch binary. A missing tool fails the run: scripts/setup.sh installs them (scripts/test.sh
-# runs it first).
+# The browser side's tests (part of scripts/test.sh): the page's modules and tests type-check (tsc), the
+# committed rules module is fresh and within its size budget, the module's wasm-bindgen tests in headless
+# Chromium, then the page end to end in Chromium against the real tokenbatch binary. A missing tool fails
+# the run: scripts/setup.sh installs them (scripts/test.sh runs it first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,10 +15,16 @@ for tool in wasm-bindgen wasm-bindgen-test-runner node sqlite3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [[ -d node_modules/playwright-core ]] || missing+=("node_modules/playwright-core (npm ci)")
+[[ -x node_modules/.bin/tsc ]] || missing+=("node_modules/typescript (npm ci)")
 if ((${#missing[@]})); then
   echo "test-web: missing ${missing[*]}: run 'bash scripts/setup.sh web' first" >&2
   exit 1
 fi
+
+# The page stays plain ES modules: JSDoc types, checked here and never compiled. A type error fails the run.
+step "the page's modules type-check (tsc --noEmit: web/ strict, tests/web/ loosely)"
+node_modules/.bin/tsc --noEmit -p web/jsconfig.json
+node_modules/.bin/tsc --noEmit -p tests/web/jsconfig.json
 
 step "web/pkg is a fresh build of crates/wasm, within the size budget"
 bash scripts/build-wasm.sh --check

@@ -1,10 +1,18 @@
+// @ts-check
 // Talking to the tokenbatch server: new-api's identity headers, its envelope, and errors a person can read.
 
 import { lang } from "./i18n.js";
 
+/** @import { Envelope, PendingApply, Session } from "./types.js" */
+
 const SESSION_KEY = "tokenbatch.session";
 
-/** The object stored as JSON under `key` in this tab's sessionStorage whose `fields` are all strings, or null. */
+/**
+ * The object stored as JSON under `key` in this tab's sessionStorage whose `fields` are all strings, or null.
+ * @param {string} key
+ * @param {string[]} fields
+ * @returns {Record<string, string> | null}
+ */
 function loadStored(key, fields) {
   try {
     const saved = JSON.parse(sessionStorage.getItem(key) ?? "null");
@@ -15,11 +23,15 @@ function loadStored(key, fields) {
   return null;
 }
 
-/** The signed-in user's id and system access token, from this tab's sessionStorage only. */
+/**
+ * The signed-in user's id and system access token, from this tab's sessionStorage only.
+ * @returns {Session | null}
+ */
 export function loadSession() {
-  return loadStored(SESSION_KEY, ["userId", "accessToken"]);
+  return /** @type {Session | null} */ (loadStored(SESSION_KEY, ["userId", "accessToken"]));
 }
 
+/** @param {Session} session */
 export function saveSession(session) {
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
 }
@@ -33,22 +45,33 @@ const PENDING_APPLY_KEY = "tokenbatch.pendingApply";
 /**
  * The Apply whose answer was lost ({ key, body, userId }), kept in this tab's sessionStorage so that a reload
  * does not forget its Idempotency-Key: the same batch applied again after a reload is answered, not re-applied.
+ * @returns {PendingApply | null}
  */
 export function loadPendingApply() {
-  return loadStored(PENDING_APPLY_KEY, ["key", "body", "userId"]);
+  return /** @type {PendingApply | null} */ (loadStored(PENDING_APPLY_KEY, ["key", "body", "userId"]));
 }
 
-/** Remembers `pending`, or forgets the pending Apply when `pending` is null. */
+/**
+ * Remembers `pending`, or forgets the pending Apply when `pending` is null.
+ * @param {PendingApply | null} pending
+ */
 export function savePendingApply(pending) {
   if (pending) sessionStorage.setItem(PENDING_APPLY_KEY, JSON.stringify(pending));
   else sessionStorage.removeItem(PENDING_APPLY_KEY);
 }
+
+/** @typedef {"network" | "auth" | "http" | "rejected"} ApiErrorKind */
 
 /**
  * Why a call failed. `kind`: "network" (no answer), "auth" (HTTP 401), "http" (another non-2xx without
  * the envelope) or "rejected" (the envelope said success:false). `envelope` is the server's answer if any.
  */
 export class ApiError extends Error {
+  /**
+   * @param {ApiErrorKind} kind
+   * @param {string} message
+   * @param {{ status?: number, envelope?: Envelope | null }} [details]
+   */
   constructor(kind, message, { status = 0, envelope = null } = {}) {
     super(message);
     this.kind = kind;
@@ -57,13 +80,25 @@ export class ApiError extends Error {
   }
 }
 
+/** Whether a parsed answer is new-api's envelope (an object with `success`), not a proxy's JSON. */
+function isEnvelope(/** @type {unknown} */ answer) {
+  return Boolean(answer && typeof answer === "object" && "success" in answer);
+}
+
 /**
  * One call: `path` with `query` (lang added) and any `headers` of the caller's (e.g. Idempotency-Key), JSON
  * answer in new-api's envelope. Resolves to the envelope when success is true, rejects with an ApiError
- * otherwise.
+ * otherwise. The envelope's `data` is the route's: callers read it as that route's answer type (types.js).
+ * @param {Session | null} session
+ * @param {string} method
+ * @param {string} path
+ * @param {{ query?: Record<string, string | number>, body?: string, headers?: Record<string, string> }} [options]
+ * @returns {Promise<Envelope>}
  */
 export async function call(session, method, path, { query = {}, body, headers: extra = {} } = {}) {
-  const params = new URLSearchParams({ ...query, lang: lang() });
+  // URLSearchParams writes numbers (the page number) as String() does.
+  const params = new URLSearchParams(/** @type {Record<string, string>} */ ({ ...query, lang: lang() }));
+  /** @type {Record<string, string>} */
   const headers = { ...extra, Accept: "application/json" };
   if (session) {
     headers.Authorization = `Bearer ${session.accessToken}`;
@@ -76,20 +111,22 @@ export async function call(session, method, path, { query = {}, body, headers: e
   } catch (error) {
     throw new ApiError("network", error instanceof Error ? error.message : String(error));
   }
-  let envelope = null;
+  /** @type {unknown} */
+  let answer = null;
   try {
-    envelope = await response.json();
+    answer = await response.json();
   } catch {
     // Not JSON (a proxy's error page, a cut connection): reported below with the HTTP status.
   }
-  const hasEnvelope = envelope && typeof envelope === "object" && "success" in envelope;
+  // Only new-api's envelope is read further (and kept on the error); any other JSON counts as none.
+  const envelope = isEnvelope(answer) ? /** @type {Envelope} */ (answer) : null;
   if (response.status === 401) {
-    throw new ApiError("auth", hasEnvelope ? envelope.message : response.statusText, {
+    throw new ApiError("auth", envelope ? envelope.message : response.statusText, {
       status: 401,
       envelope,
     });
   }
-  if (!hasEnvelope) {
+  if (!envelope) {
     throw new ApiError("http", response.statusText || "no JSON answer", { status: response.status });
   }
   if (!envelope.success) {

@@ -1,3 +1,4 @@
+// @ts-check
 // The batch-edit page: sign in, find and select tokens, fill the batch form (judged live by the server's own
 // rules compiled to WebAssembly), preview the dry run, apply.
 
@@ -25,14 +26,34 @@ import { ResultView } from "./result.js";
 import { ConfirmDialog } from "./confirm.js";
 import { pageMessage, labelled } from "./messages.js";
 
-const $ = (id) => document.getElementById(id);
+/**
+ * @import { BatchAnswer, BodyVerdict, FieldsDescription, FieldVerdict, GroupsAnswer, PendingApply, RulesItem,
+ *   Session, StatusAnswer, TokenPageAnswer } from "./types.js"
+ * @import { Rules } from "./form.js"
+ */
+
+/**
+ * The last successful preview: the body it judged, the server's answer and how many tokens were selected.
+ * @typedef {{ body: string, envelope: BatchAnswer, total: number }} Preview
+ */
+
+/** The page's element with id `id` (index.html has each one). */
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 const state = {
+  /** @type {Session | null} */
   session: null,
-  /** The groups GET /api/user/self/groups returned: the server checks `group` against the same list. */
+  /**
+   * The groups GET /api/user/self/groups returned: the server checks `group` against the same list.
+   * @type {string[] | undefined}
+   */
   allowedGroups: undefined,
-  /** The database's narrower columns from GET /api/status ("allow_ips=191"), which the server applies too. */
+  /**
+   * The database's narrower columns from GET /api/status ("allow_ips=191"), which the server applies too.
+   * @type {string[] | undefined}
+   */
   columnLimits: undefined,
+  /** @type {FieldsDescription | null} */
   description: null,
   busy: false,
   /**
@@ -40,7 +61,10 @@ const state = {
    * user applies the same body, so a batch whose answer was lost is never applied twice, even after a reload.
    */
   pendingApply: loadPendingApply(),
-  /** The last successful preview ({ body, envelope, total }) while the form still sends that very body. */
+  /**
+   * The last successful preview ({ body, envelope, total }) while the form still sends that very body.
+   * @type {Preview | null}
+   */
   preview: null,
   /** Whether a preview was cleared because the form or the selection changed after it. */
   previewStale: false,
@@ -50,29 +74,48 @@ const state = {
 
 const now = () => Date.now() / 1000;
 
+/** The rules module's description of the fields in language `tag`, parsed. */
+const describe = (/** @type {string} */ tag) => /** @type {FieldsDescription} */ (JSON.parse(describeFields(tag)));
+
+/** @type {Rules} */
 const rules = {
-  validateBody: (text) => JSON.parse(validateBody(text, lang(), now(), state.allowedGroups, state.columnLimits)),
+  validateBody: (text) =>
+    /** @type {BodyVerdict} */ (
+      JSON.parse(validateBody(text, lang(), now(), state.allowedGroups, state.columnLimits))
+    ),
   validateField: (name, json) =>
-    JSON.parse(validateField(name, json, lang(), now(), state.allowedGroups, state.columnLimits)),
+    /** @type {FieldVerdict} */ (
+      JSON.parse(validateField(name, json, lang(), now(), state.allowedGroups, state.columnLimits))
+    ),
   formatUtc: (seconds) => formatUtc(seconds),
 };
 
+/** @type {Map<string, Map<string, string>>} */
 const labelCache = new Map();
 
-/** Field name → the form's label in language `tag`; the selection and the ticked fields named too. */
+/**
+ * Field name → the form's label in language `tag`; the selection and the ticked fields named too.
+ * @param {string} tag
+ */
 function labelsFor(tag) {
   if (!labelCache.has(tag)) {
-    const labels = new Map(JSON.parse(describeFields(tag)).fields.map((field) => [field.name, field.label]));
+    /** @type {Map<string, string>} */
+    const labels = new Map(describe(tag).fields.map((field) => [field.name, field.label]));
     labels.set("ids", tIn(tag, "selectionName"));
     labels.set("update_fields", tIn(tag, "fieldsName"));
     labelCache.set(tag, labels);
   }
-  return labelCache.get(tag);
+  return /** @type {Map<string, string>} */ (labelCache.get(tag));
 }
 
 /** The page's sentence for one of the rules' (or the server's) errors and warnings written in language `tag`. */
-const wording = (item, tag = lang()) => pageMessage(item, labelsFor(tag));
+const wording = (/** @type {RulesItem} */ item, /** @type {string} */ tag = lang()) =>
+  pageMessage(item, labelsFor(tag));
 
+/**
+ * @param {HTMLElement} element
+ * @param {string} text
+ */
 function show(element, text) {
   element.textContent = text;
   element.hidden = !text;
@@ -81,6 +124,9 @@ function show(element, text) {
 /**
  * A failed call in words: what happened and that the form is intact. `tag`: the language of a batch answer's
  * message, whose field names are then given as the form's labels.
+ * @param {unknown} error
+ * @param {string} [tag]
+ * @returns {string}
  */
 function describeError(error, tag) {
   if (!(error instanceof ApiError)) return t("networkError", { error: String(error) });
@@ -97,19 +143,25 @@ function describeError(error, tag) {
   }
 }
 
+/**
+ * @param {unknown} error
+ * @param {HTMLElement} element
+ */
 function showError(error, element) {
   show(element, describeError(error));
 }
 
 // ---- language ------------------------------------------------------------------------------------------
 
+/** @param {string} tag */
 function applyLanguage(tag) {
   setLang(tag);
   translateStatic();
-  $("lang").value = lang();
+  /** @type {HTMLSelectElement} */ ($("lang")).value = lang();
   if (state.session) $("signed-in-as").textContent = t("signedInAs", { id: state.session.userId });
-  state.description = JSON.parse(describeFields(lang()));
-  form.describe(state.description);
+  const description = describe(lang());
+  state.description = description;
+  form.describe(description);
   table.render();
   renderVerdict(form.verdict);
   result.render();
@@ -121,7 +173,7 @@ function applyLanguage(tag) {
 /** Tells the user when the cached module is not the one the server runs (a stale browser cache). */
 async function checkVersion() {
   try {
-    const status = await call(null, "GET", "/api/status");
+    const status = /** @type {StatusAnswer} */ (await call(null, "GET", "/api/status"));
     const server = status.data.rules_version;
     const page = rulesVersion();
     const limits = status.data.column_limits ?? {};
@@ -135,16 +187,21 @@ async function checkVersion() {
 
 // ---- session ---------------------------------------------------------------------------------------------
 
-/** `focus`: the user signed in with the form, so focus moves on from the button that is now hidden. */
+/**
+ * `focus`: the user signed in with the form, so focus moves on from the button that is now hidden.
+ * @param {Session} session
+ * @param {{ focus?: boolean }} [options]
+ */
 async function signIn(session, { focus = false } = {}) {
   // The groups route needs the identity headers, so it doubles as the credentials check.
-  const groups = await call(session, "GET", "/api/user/self/groups");
+  const groups = /** @type {GroupsAnswer} */ (await call(session, "GET", "/api/user/self/groups"));
+  const allowedGroups = Object.keys(groups.data ?? {});
   state.session = session;
-  state.allowedGroups = Object.keys(groups.data ?? {});
+  state.allowedGroups = allowedGroups;
   saveSession(session);
   // A key left by another user's Apply is not this user's to send.
   if (state.pendingApply && state.pendingApply.userId !== session.userId) setPendingApply(null);
-  form.setGroups(state.allowedGroups);
+  form.setGroups(allowedGroups);
   $("signed-in-as").textContent = t("signedInAs", { id: session.userId });
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
@@ -172,15 +229,18 @@ function signOut() {
   $("workspace").hidden = true;
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
-  $("user-id").value = "";
-  $("access-token").value = "";
+  /** @type {HTMLInputElement} */ ($("user-id")).value = "";
+  /** @type {HTMLInputElement} */ ($("access-token")).value = "";
   $("user-id").focus();
 }
 
 $("sign-in-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const button = $("sign-in-button");
-  const session = { userId: $("user-id").value.trim(), accessToken: $("access-token").value.trim() };
+  const button = /** @type {HTMLButtonElement} */ ($("sign-in-button"));
+  const session = {
+    userId: /** @type {HTMLInputElement} */ ($("user-id")).value.trim(),
+    accessToken: /** @type {HTMLInputElement} */ ($("access-token")).value.trim(),
+  };
   button.disabled = true;
   button.textContent = t("signingIn");
   show($("sign-in-error"), "");
@@ -202,8 +262,9 @@ const table = new TokenTable($("tokens"), {
   fetchPage: async ({ keyword, token, page, size }) => {
     const searching = keyword || token;
     const path = searching ? "/api/token/search" : "/api/token/";
+    /** @type {Record<string, string | number>} */
     const query = searching ? { keyword, token, p: page, size } : { p: page, size };
-    return (await call(state.session, "GET", path, { query })).data;
+    return /** @type {TokenPageAnswer} */ (await call(state.session, "GET", path, { query })).data;
   },
   onChange: () => form.validate(),
   onError: showError,
@@ -225,11 +286,14 @@ const result = new ResultView($("result"), {
   describeError,
 });
 
-const confirmDialog = new ConfirmDialog($("confirm-dialog"), { onConfirm: () => send(false) });
+const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("confirm-dialog")), {
+  onConfirm: () => send(false),
+});
 
 /**
  * After every validation: a preview no longer matching the form is dropped (and cleared from the screen);
  * Preview waits while the form shows an error; Apply also needs the preview of exactly this form.
+ * @param {BodyVerdict | null} verdict
  */
 function renderVerdict(verdict) {
   const body = form.bodyText();
@@ -243,8 +307,8 @@ function renderVerdict(verdict) {
   }
   const off = state.busy || !state.session;
   const blocked = Boolean(verdict && !verdict.ok && form.showsErrors);
-  $("preview").disabled = off || blocked;
-  $("apply").disabled = off || blocked || !verdict?.ok || !state.preview;
+  /** @type {HTMLButtonElement} */ ($("preview")).disabled = off || blocked;
+  /** @type {HTMLButtonElement} */ ($("apply")).disabled = off || blocked || !verdict?.ok || !state.preview;
   show($("form-blocked"), blocked ? t("formBlocked") : "");
   const needsPreview = !off && !blocked && !state.preview;
   show($("apply-hint"), needsPreview ? t(state.previewStale ? "previewStale" : "previewFirst") : "");
@@ -261,16 +325,19 @@ function newIdempotencyKey() {
 /**
  * The key for applying `body`: the pending one when the same user applies the same body after an attempt that
  * got no definitive answer (the server then answers the first attempt again, or applies the batch if it never
- * arrived), a new one otherwise.
+ * arrived), a new one otherwise. Only called while signed in.
+ * @param {string} body
  */
 function idempotencyKeyFor(body) {
-  const userId = state.session.userId;
+  const userId = /** @type {Session} */ (state.session).userId;
   const pending = state.pendingApply;
   if (pending && pending.body === body && pending.userId === userId) return pending.key;
-  setPendingApply({ key: newIdempotencyKey(), body, userId });
-  return state.pendingApply.key;
+  const key = newIdempotencyKey();
+  setPendingApply({ key, body, userId });
+  return key;
 }
 
+/** @param {PendingApply | null} pending */
 function setPendingApply(pending) {
   state.pendingApply = pending;
   savePendingApply(pending);
@@ -280,6 +347,7 @@ function setPendingApply(pending) {
  * Whether a failed apply may have been applied all the same: no answer at all, a server error or timeout (HTTP
  * 5xx, 408), or a success status whose body was lost. A refusal (success:false), a 401 or another 4xx is
  * definitive: nothing was written.
+ * @param {unknown} error
  */
 function outcomeUnknown(error) {
   if (!(error instanceof ApiError)) return false;
@@ -307,20 +375,25 @@ function confirmApply() {
   }));
 }
 
+/** @param {boolean} dryRun */
 async function send(dryRun) {
   if (!ready() || (!dryRun && !state.preview)) return;
   const body = form.bodyText();
   const total = table.selectedIds().length;
   const epoch = state.epoch;
+  /** @type {Record<string, string>} */
   const query = dryRun ? { validate_only: "true" } : { details: "true" };
-  const clicked = dryRun ? $("preview") : $("apply");
+  const clicked = /** @type {HTMLButtonElement} */ (dryRun ? $("preview") : $("apply"));
   const label = clicked.textContent;
   state.busy = true;
   renderVerdict(form.verdict);
   clicked.textContent = t("working");
+  /** @type {Record<string, string>} */
   const headers = dryRun ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
   try {
-    const envelope = await call(state.session, "PUT", "/api/token/batch", { query, body, headers });
+    const envelope = /** @type {BatchAnswer} */ (
+      await call(state.session, "PUT", "/api/token/batch", { query, body, headers })
+    );
     if (epoch !== state.epoch) return;
     // An applied batch changed the tokens: the next Apply needs a new preview.
     state.preview = dryRun ? { body, envelope, total } : null;
@@ -355,7 +428,9 @@ for (const { tag, name } of LANGS) {
   option.textContent = name;
   $("lang").append(option);
 }
-$("lang").addEventListener("change", (event) => applyLanguage(event.target.value));
+$("lang").addEventListener("change", (event) =>
+  applyLanguage(/** @type {HTMLSelectElement} */ (event.target).value),
+);
 
 async function start() {
   setLang(initialLang());
@@ -366,9 +441,10 @@ async function start() {
     show($("version-warning"), t("moduleLoadFailed", { error: String(error) }));
     return;
   }
-  state.description = JSON.parse(describeFields(lang()));
-  setQuotaPerUsd(state.description.quota_per_usd);
-  table.maxIds = state.description.max_ids;
+  const description = describe(lang());
+  state.description = description;
+  setQuotaPerUsd(description.quota_per_usd);
+  table.maxIds = description.max_ids;
   applyLanguage(lang());
   $("rules-version").textContent = rulesVersion();
   await checkVersion();
@@ -377,7 +453,7 @@ async function start() {
   $("app").dataset.ready = "true";
   const saved = loadSession();
   if (saved) {
-    $("user-id").value = saved.userId;
+    /** @type {HTMLInputElement} */ ($("user-id")).value = saved.userId;
     try {
       await signIn(saved);
     } catch (error) {

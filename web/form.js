@@ -1,9 +1,52 @@
+// @ts-check
 // The batch form, generated from the rules module's description of the fields. Every input is judged by
 // the module (the server's own rules compiled to WebAssembly); the body it builds is the one sent.
 
 import { t } from "./i18n.js";
 import { usd, units, fromDateTimeLocal } from "./format.js";
 import { fieldOf } from "./messages.js";
+
+/**
+ * @import { BodyVerdict, FieldDescription, FieldName, FieldsDescription, FieldVerdict, RulesError, RulesItem }
+ *   from "./types.js"
+ */
+
+/**
+ * The rules module as the form asks it: verdicts already parsed, in the page's language, clock and groups.
+ * @typedef {object} Rules
+ * @property {(text: string) => BodyVerdict} validateBody
+ * @property {(name: string, json: string) => FieldVerdict} validateField
+ * @property {(seconds: number) => string} formatUtc
+ */
+
+/**
+ * One field's controls on the form; which extras it has depends on how the field is entered.
+ * @typedef {object} FieldControls
+ * @property {FieldDescription} field
+ * @property {HTMLDivElement} box
+ * @property {HTMLInputElement} use The "write this field" checkbox.
+ * @property {HTMLLabelElement} useLabel
+ * @property {HTMLLabelElement} valueLabel
+ * @property {HTMLParagraphElement} help
+ * @property {HTMLUListElement} messages
+ * @property {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} input The value's control.
+ * @property {boolean} dirty Whether the user edited the value.
+ * @property {HTMLInputElement} [neverBox] The expiry's "never" checkbox.
+ * @property {HTMLLabelElement} [neverLabel]
+ * @property {HTMLOutputElement} [utc] The expiry in UTC.
+ * @property {HTMLOutputElement} [worth] A quota's USD worth.
+ * @property {HTMLDivElement} [gutter] A line list's line numbers.
+ */
+
+/**
+ * The extras buildControl makes.
+ * @typedef {Pick<FieldControls, "neverBox" | "neverLabel" | "utc" | "worth" | "gutter">} Extras
+ */
+
+/**
+ * A body-level problem listed under the form; `warning` marks a warning.
+ * @typedef {RulesItem & { warning?: boolean }} SummaryItem
+ */
 
 /** A JSON number literal, exactly as the server's parser reads one. */
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
@@ -22,6 +65,13 @@ export class BatchForm {
    *
    * A field's messages are shown once its value was edited, every message once the user tried to preview
    * or apply (`reveal()`): a form nobody has touched yet shows no errors.
+   * @param {HTMLElement} root
+   * @param {{
+   *   rules: Rules,
+   *   getIds: () => number[],
+   *   onVerdict: (verdict: BodyVerdict) => void,
+   *   wording: (item: RulesItem) => string,
+   * }} options
    */
   constructor(root, { rules, getIds, onVerdict, wording }) {
     this.root = root;
@@ -29,13 +79,16 @@ export class BatchForm {
     this.getIds = getIds;
     this.onVerdict = onVerdict;
     this.wording = wording;
+    /** @type {FieldControls[]} */
     this.fields = [];
+    /** @type {string[]} */
     this.groups = [];
+    /** @type {BodyVerdict | null} */
     this.verdict = null;
     this.revealed = false;
     /** Whether the last validation showed an error (the buttons wait until it is fixed). */
     this.showsErrors = false;
-    this.container = root.querySelector("#fields");
+    this.container = /** @type {HTMLElement} */ (root.querySelector("#fields"));
   }
 
   /** Shows every message, the ones of untouched fields and of the selection too; focuses the first error. */
@@ -44,7 +97,7 @@ export class BatchForm {
     const verdict = this.validate();
     const first = this.fields.find((entry) => entry.input.getAttribute("aria-invalid") === "true");
     if (first) first.input.focus();
-    else this.root.querySelector("#form-summary").focus();
+    else /** @type {HTMLElement} */ (this.root.querySelector("#form-summary")).focus();
     return verdict;
   }
 
@@ -54,7 +107,7 @@ export class BatchForm {
     for (const entry of this.fields) {
       entry.dirty = false;
       entry.use.checked = false;
-      if (entry.input.tagName === "SELECT") entry.input.selectedIndex = 0;
+      if (entry.input instanceof HTMLSelectElement) entry.input.selectedIndex = 0;
       else entry.input.value = "";
       entry.input.disabled = false;
       if (entry.neverBox) entry.neverBox.checked = false;
@@ -63,7 +116,10 @@ export class BatchForm {
     this.validate();
   }
 
-  /** Builds one control per field the first time, and only relabels later, so values survive. */
+  /**
+   * Builds one control per field the first time, and only relabels later, so values survive.
+   * @param {FieldsDescription} description
+   */
   describe(description) {
     this.quotaPerUsd = description.quota_per_usd;
     if (this.fields.length === 0) {
@@ -73,7 +129,10 @@ export class BatchForm {
     this.validate();
   }
 
-  /** The groups the user may choose, offered as buttons beside the group field. */
+  /**
+   * The groups the user may choose, offered as buttons beside the group field.
+   * @param {string[]} groups
+   */
   setGroups(groups) {
     this.groups = groups;
     const holder = this.root.querySelector("#group-choices");
@@ -101,10 +160,18 @@ export class BatchForm {
     }
   }
 
+  /**
+   * The value's control of field `name` (a text input for the group).
+   * @param {string} name
+   */
   control(name) {
-    return this.root.querySelector(`#value-${name}`);
+    return /** @type {HTMLInputElement} */ (this.root.querySelector(`#value-${name}`));
   }
 
+  /**
+   * @param {FieldDescription} field
+   * @returns {FieldControls}
+   */
   buildField(field) {
     const name = field.name;
     const box = document.createElement("div");
@@ -137,7 +204,7 @@ export class BatchForm {
     messages.id = `messages-${name}`;
     messages.setAttribute("aria-live", "polite");
 
-    const input = control.querySelector(`#value-${name}`);
+    const input = /** @type {FieldControls["input"]} */ (control.querySelector(`#value-${name}`));
     input.setAttribute("aria-describedby", `help-${name} messages-${name}`);
 
     box.append(head, valueLabel, control, help, messages);
@@ -152,17 +219,29 @@ export class BatchForm {
     control.addEventListener("input", edited);
     control.addEventListener("change", edited);
     use.addEventListener("change", () => this.validate());
+    /** @type {FieldControls} */
     const entry = { field, box, use, useLabel, valueLabel, help, messages, input, dirty: false, ...extras };
     return entry;
   }
 
-  /** The control for one kind of entry; returns what later code needs to reach. */
+  /**
+   * The control for one kind of entry; returns what later code needs to reach.
+   * @param {FieldDescription} field
+   * @param {HTMLDivElement} control
+   * @returns {Extras}
+   */
   buildControl(field, control) {
     const id = `value-${field.name}`;
+    /**
+     * @template {keyof HTMLElementTagNameMap} K
+     * @param {K} tag
+     * @param {Partial<HTMLElementTagNameMap[K]>} [props]
+     * @returns {HTMLElementTagNameMap[K]}
+     */
     const make = (tag, props = {}) => Object.assign(document.createElement(tag), props);
     switch (field.entry) {
       case "unix_seconds": {
-        const input = make("input", { type: "datetime-local", id, step: 60, max: LATEST_DATE });
+        const input = make("input", { type: "datetime-local", id, step: "60", max: LATEST_DATE });
         const neverBox = make("input", { type: "checkbox", id: `never-${field.name}` });
         const neverLabel = make("label", { htmlFor: neverBox.id });
         const never = make("span", { className: "inline" });
@@ -217,6 +296,10 @@ export class BatchForm {
     }
   }
 
+  /**
+   * @param {FieldControls} entry
+   * @param {FieldDescription} field
+   */
   relabel(entry, field) {
     entry.field = field;
     entry.useLabel.textContent = t("updateField", { label: field.label });
@@ -224,19 +307,23 @@ export class BatchForm {
     entry.help.textContent = field.help;
     if (entry.neverLabel) entry.neverLabel.textContent = t("neverExpires");
     if (field.entry === "toggle") {
-      const [on, off] = entry.input.options;
+      const [on, off] = /** @type {HTMLSelectElement} */ (entry.input).options;
       on.textContent = t("toggleOn");
       off.textContent = t("toggleOff");
     }
     if (this.groups.length) this.setGroups(this.groups);
   }
 
-  /** The field's value as JSON text, or null when nothing is entered (the body then lacks the field). */
+  /**
+   * The field's value as JSON text, or null when nothing is entered (the body then lacks the field).
+   * @param {FieldControls} entry
+   * @returns {string | null}
+   */
   jsonValue(entry) {
     const { field, input } = entry;
     switch (field.entry) {
       case "unix_seconds": {
-        if (entry.neverBox.checked) return String(field.never);
+        if (entry.neverBox?.checked) return String(field.never);
         // A date typed halfway (the picker's value is then empty) is a date the user meant, not none.
         if (!input.value) return input.validity.badInput ? JSON.stringify("") : null;
         const seconds = FOUR_DIGIT_YEAR.test(input.value) ? fromDateTimeLocal(input.value) : null;
@@ -267,10 +354,15 @@ export class BatchForm {
     return `{${parts.join(",")}}`;
   }
 
-  /** Judges every ticked field and the whole body, and shows the messages where they belong. */
+  /**
+   * Judges every ticked field and the whole body, and shows the messages where they belong.
+   * @returns {BodyVerdict | null}
+   */
   validate() {
     if (this.fields.length === 0) return null;
+    /** @type {Map<FieldName, Set<string>>} */
     const shown = new Map(this.fields.map((entry) => [entry.field.name, new Set()]));
+    /** @type {SummaryItem[]} */
     const summary = [];
     let showsErrors = false;
     for (const entry of this.fields) {
@@ -280,11 +372,16 @@ export class BatchForm {
       this.showHints(entry);
       if (entry.gutter) this.renderGutter(entry, []);
     }
-    const visible = (entry) => entry.dirty || this.revealed;
+    const visible = (/** @type {FieldControls} */ entry) => entry.dirty || this.revealed;
+    /**
+     * @param {FieldControls} entry
+     * @param {"error" | "warning"} kind
+     * @param {RulesItem} item
+     */
     const say = (entry, kind, item) => {
       if (!visible(entry)) return;
       const message = this.wording(item);
-      const seen = shown.get(entry.field.name);
+      const seen = /** @type {Set<string>} */ (shown.get(entry.field.name));
       if (seen.has(message)) return;
       seen.add(message);
       const line = document.createElement("li");
@@ -297,8 +394,9 @@ export class BatchForm {
         showsErrors = true;
       }
     };
+    /** @type {Map<FieldControls, number[]>} */
     const badLines = new Map();
-    const noteLine = (entry, item) => {
+    const noteLine = (/** @type {FieldControls} */ entry, /** @type {RulesError} */ item) => {
       if (item.line && visible(entry)) badLines.set(entry, [...(badLines.get(entry) ?? []), item.line]);
     };
 
@@ -314,7 +412,8 @@ export class BatchForm {
     }
 
     const verdict = this.rules.validateBody(this.bodyText());
-    const entryFor = (path) => this.fields.find((entry) => entry.field.name === fieldOf(path) && entry.use.checked);
+    const entryFor = (/** @type {string} */ path) =>
+      this.fields.find((entry) => entry.field.name === fieldOf(path) && entry.use.checked);
     for (const error of verdict.errors) {
       const entry = entryFor(error.field);
       if (entry) {
@@ -332,7 +431,7 @@ export class BatchForm {
     for (const [entry, lines] of badLines) this.renderGutter(entry, lines);
 
     // Problems of the body as a whole (nothing selected, nothing ticked) wait for an attempt to preview or apply.
-    const list = this.root.querySelector("#form-summary");
+    const list = /** @type {HTMLElement} */ (this.root.querySelector("#form-summary"));
     list.replaceChildren();
     for (const item of this.revealed ? summary : []) {
       const line = document.createElement("li");
@@ -348,7 +447,10 @@ export class BatchForm {
     return verdict;
   }
 
-  /** Derived readings beside a value: the USD worth of a quota, the UTC form of an expiry. */
+  /**
+   * Derived readings beside a value: the USD worth of a quota, the UTC form of an expiry.
+   * @param {FieldControls} entry
+   */
   showHints(entry) {
     const { field, input } = entry;
     if (entry.worth) {
@@ -367,11 +469,17 @@ export class BatchForm {
     }
   }
 
-  /** Line numbers beside the textarea, the ones the rules rejected marked. */
+  /**
+   * Line numbers beside the textarea, the ones the rules rejected marked (a line list's entry; others have none).
+   * @param {FieldControls} entry
+   * @param {number[]} badLines
+   */
   renderGutter(entry, badLines) {
+    const gutter = entry.gutter;
+    if (!gutter) return;
     const count = Math.max(1, entry.input.value.split("\n").length);
     const bad = new Set(badLines);
-    entry.gutter.replaceChildren(
+    gutter.replaceChildren(
       ...Array.from({ length: count }, (_, index) => {
         const number = document.createElement("div");
         number.textContent = String(index + 1);
@@ -379,10 +487,13 @@ export class BatchForm {
         return number;
       }),
     );
-    entry.gutter.scrollTop = entry.input.scrollTop;
+    gutter.scrollTop = entry.input.scrollTop;
   }
 
-  /** The ticked fields and the values the body carries for them: `{ name, label, value }` (value parsed). */
+  /**
+   * The ticked fields and the values the body carries for them: `{ name, label, value }` (value parsed).
+   * @returns {{ name: FieldName, label: string, value: string | number | boolean | null }[]}
+   */
   chosen() {
     return this.fields
       .filter((entry) => entry.use.checked)

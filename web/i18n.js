@@ -1,3 +1,4 @@
+// @ts-check
 // The page's own words in zh-CN (the default, as new-api's users read Chinese) and English. Field labels,
 // help and every validation message come from the rules module instead, so they match the server's.
 
@@ -220,27 +221,39 @@ const STRINGS = {
   },
 };
 
+/**
+ * A key of the page's own words; every language has all of them (zh-CN's are the list).
+ * @typedef {keyof (typeof STRINGS)["zh-CN"]} MessageKey
+ */
+/** A language the page speaks. @typedef {keyof typeof STRINGS} LangTag */
+
+/** The strings of `tag`, or undefined for a language the page does not have. */
+const stringsOf = (/** @type {string} */ tag) =>
+  Object.hasOwn(STRINGS, tag) ? STRINGS[/** @type {LangTag} */ (tag)] : undefined;
+
 export const LANGS = [
   { tag: "zh-CN", name: "中文" },
   { tag: "en", name: "English" },
 ];
 
 const LANG_KEY = "tokenbatch.lang";
+/** @type {LangTag} */
 let current = "zh-CN";
 
 /** The language chosen earlier in this browser (not a secret, so localStorage), zh-CN otherwise. */
 export function initialLang() {
   try {
     const saved = localStorage.getItem(LANG_KEY);
-    if (saved && STRINGS[saved]) return saved;
+    if (saved && stringsOf(saved)) return saved;
   } catch {
     // Storage can be disabled; the default language is fine then.
   }
   return "zh-CN";
 }
 
+/** @param {string} tag */
 export function setLang(tag) {
-  current = STRINGS[tag] ? tag : "zh-CN";
+  current = stringsOf(tag) ? /** @type {LangTag} */ (tag) : "zh-CN";
   document.documentElement.lang = current;
   try {
     localStorage.setItem(LANG_KEY, current);
@@ -253,24 +266,37 @@ export function lang() {
   return current;
 }
 
-/** The string for `key` with `{name}` placeholders filled from `vars`. */
+/**
+ * The string for `key` with `{name}` placeholders filled from `vars`.
+ * @param {MessageKey} key
+ * @param {Record<string, string | number>} [vars]
+ */
 export function t(key, vars = {}) {
   return tIn(current, key, vars);
 }
 
-/** The string for `key` in language `tag` (a message kept in the language it was asked in). */
+/**
+ * The string for `key` in language `tag` (a message kept in the language it was asked in).
+ * @param {string} tag
+ * @param {MessageKey} key
+ * @param {Record<string, string | number>} [vars]
+ */
 export function tIn(tag, key, vars = {}) {
-  const text = (STRINGS[tag] ?? STRINGS["zh-CN"])[key] ?? STRINGS["zh-CN"][key] ?? key;
+  const text = (stringsOf(tag) ?? STRINGS["zh-CN"])[key] ?? STRINGS["zh-CN"][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }
 
-/** Re-labels every element marked with data-i18n (text) or data-i18n-label (aria-label). */
+/**
+ * Re-labels every element marked with data-i18n (text) or data-i18n-label (aria-label); the attributes name
+ * keys of STRINGS (index.html's own, so a key is cast rather than checked).
+ * @param {ParentNode} [root]
+ */
 export function translateStatic(root = document) {
-  for (const element of root.querySelectorAll("[data-i18n]")) {
-    element.textContent = t(element.dataset.i18n);
+  for (const element of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll("[data-i18n]"))) {
+    element.textContent = t(/** @type {MessageKey} */ (element.dataset.i18n));
   }
-  for (const element of root.querySelectorAll("[data-i18n-label]")) {
-    element.setAttribute("aria-label", t(element.dataset.i18nLabel));
+  for (const element of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll("[data-i18n-label]"))) {
+    element.setAttribute("aria-label", t(/** @type {MessageKey} */ (element.dataset.i18nLabel)));
   }
   document.title = t("title");
 }

@@ -1,9 +1,26 @@
+// @ts-check
 // The result section: what the last Preview or Apply answered, kept as data so that it is drawn again in the
 // language the page is switched to, and cleared when it no longer matches the form (a preview) or the user.
 
 import { t, lang } from "./i18n.js";
 import { valueText } from "./format.js";
 import { ApiError } from "./api.js";
+
+/** @import { BatchAnswer, BatchResult, BodyVerdict, FieldError, Notice, RulesItem, TokenValues } from "./types.js" */
+
+/**
+ * What the last Preview (`dryRun`) or Apply of `body` ended in: the server's answer, or the failure (`unknown`:
+ * an Apply that may have been applied all the same).
+ * @typedef {{ dryRun: boolean, body: string, envelope: BatchAnswer, error?: undefined }
+ *   | { dryRun: boolean, body: string, envelope?: undefined, error: unknown, unknown: boolean }} Outcome
+ */
+
+/** An Outcome and the language the page spoke when it came. @typedef {Outcome & { lang: string }} ResultRecord */
+
+/**
+ * A line of the result's lists: the message's code and the sentence shown.
+ * @typedef {{ code: string, text: string }} Line
+ */
 
 /**
  * Result rows shown at first and added per click: with 10 000 rows listed, building the list took about 1 s in
@@ -18,6 +35,14 @@ export class ResultView {
    * `tag`. `rejudge(body)`: the rules' verdict on `body` in the page's language, so that messages of the rules
    * follow a language switch (the server's other messages stay in the language they were written in).
    * `describeError(error)`: a failed call in words.
+   * @param {HTMLElement} root
+   * @param {{
+   *   labels: () => Map<string, string>,
+   *   nameOf: (id: number) => string,
+   *   wording: (item: RulesItem, tag: string) => string,
+   *   rejudge: (body: string) => BodyVerdict,
+   *   describeError: (error: unknown, tag?: string) => string,
+   * }} options
    */
   constructor(root, { labels, nameOf, wording, rejudge, describeError }) {
     this.root = root;
@@ -26,16 +51,24 @@ export class ResultView {
     this.wording = wording;
     this.rejudge = rejudge;
     this.describeError = describeError;
-    /** `{ dryRun, body, lang, envelope }` after an answer, `{ dryRun, body, lang, error, unknown }` after a failure. */
+    /**
+     * `{ dryRun, body, lang, envelope }` after an answer, `{ dryRun, body, lang, error, unknown }` after a failure.
+     * @type {ResultRecord | null}
+     */
     this.record = null;
-    this.element = (id) => root.querySelector(`#${id}`);
+    /** The section's element with id `id` (index.html has each one). */
+    this.element = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
   }
 
-  /** Whether a preview is on screen (success or failure) for a body other than `body`. */
+  /**
+   * Whether a preview is on screen (success or failure) for a body other than `body`.
+   * @param {string} body
+   */
   showsPreviewOtherThan(body) {
-    return Boolean(this.record?.dryRun) && this.record.body !== body;
+    return Boolean(this.record?.dryRun) && this.record?.body !== body;
   }
 
+  /** @param {Outcome} record */
   show(record) {
     this.record = { ...record, lang: lang() };
     this.render();
@@ -59,7 +92,12 @@ export class ResultView {
     else this.renderFailure(record);
   }
 
-  /** The server's errors or warnings in the page's words, in the page's language where the rules can say them. */
+  /**
+   * The server's errors or warnings in the page's words, in the page's language where the rules can say them.
+   * @param {ResultRecord} record
+   * @param {(FieldError | Notice)[]} items
+   * @returns {Line[]}
+   */
   messages(record, items) {
     const fresh = record.lang === lang() ? null : this.rejudge(record.body);
     return items.map((item) => {
@@ -68,6 +106,11 @@ export class ResultView {
     });
   }
 
+  /**
+   * @param {string} id
+   * @param {string} className
+   * @param {Line[]} lines
+   */
   fillList(id, className, lines) {
     const list = this.element(id);
     list.replaceChildren();
@@ -80,7 +123,10 @@ export class ResultView {
     }
   }
 
-  /** `unknown`: an apply that may have been applied; the pending key makes clicking Apply again safe. */
+  /**
+   * `unknown`: an apply that may have been applied; the pending key makes clicking Apply again safe.
+   * @param {ResultRecord & { unknown: boolean }} record
+   */
   renderFailure(record) {
     const { error, unknown } = record;
     const summary = this.element("result-summary");
@@ -95,6 +141,7 @@ export class ResultView {
     this.element("result-warnings").replaceChildren();
   }
 
+  /** @param {ResultRecord & { envelope: BatchAnswer }} record */
   renderAnswer(record) {
     const { envelope, dryRun } = record;
     const summary = this.element("result-summary");
@@ -113,21 +160,25 @@ export class ResultView {
     this.renderChanges(envelope.results ?? [], dryRun);
   }
 
-  /** One row per token: outcome and every value that differs, before → after; the first rows, then more on demand. */
+  /**
+   * One row per token: outcome and every value that differs, before → after; the first rows, then more on demand.
+   * @param {BatchResult[]} results
+   * @param {boolean} dryRun
+   */
   renderChanges(results, dryRun) {
     const labels = this.labels();
     labels.set("status", t("fieldStatus"));
     const tableElement = document.createElement("table");
     tableElement.className = "changes";
     const head = tableElement.createTHead().insertRow();
-    for (const key of ["colId", "colName", "colOutcome", "colChanges"]) {
+    for (const key of /** @type {const} */ (["colId", "colName", "colOutcome", "colChanges"])) {
       const cell = document.createElement("th");
       cell.scope = "col";
       cell.textContent = t(key);
       head.append(cell);
     }
     const body = tableElement.createTBody();
-    const appendRows = (from, to) => {
+    const appendRows = (/** @type {number} */ from, /** @type {number} */ to) => {
       for (const item of results.slice(from, to)) this.appendChangeRow(body, item, dryRun, labels);
     };
     let shown = Math.min(results.length, RESULT_ROWS_STEP);
@@ -154,7 +205,13 @@ export class ResultView {
     this.element("result-dataset").replaceChildren(wrap, more);
   }
 
-  /** The row of one token's result. */
+  /**
+   * The row of one token's result.
+   * @param {HTMLTableSectionElement} body
+   * @param {BatchResult} item
+   * @param {boolean} dryRun
+   * @param {Map<string, string>} labels
+   */
   appendChangeRow(body, item, dryRun, labels) {
     const row = body.insertRow();
     row.dataset.id = String(item.id);
@@ -167,7 +224,7 @@ export class ResultView {
     const list = document.createElement("ul");
     list.className = "diff";
     for (const [field, before] of Object.entries(item.before)) {
-      const after = item.after[field];
+      const after = item.after[/** @type {keyof TokenValues} */ (field)];
       if (before === after) continue;
       const line = document.createElement("li");
       line.dataset.field = field;

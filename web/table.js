@@ -1,9 +1,19 @@
+// @ts-check
 // The token table: new-api's list and search routes page by page, and a selection that survives paging
 // and searching (it holds ids, not rows on screen).
 
 import { t } from "./i18n.js";
 import { statusText, quotaText, expiryText } from "./format.js";
 
+/** @import { Token, TokenPage } from "./types.js" */
+/** @import { MessageKey } from "./i18n.js" */
+
+/**
+ * What the table asks for: a page of the list, or of the search when `keyword` or `token` is set.
+ * @typedef {{ keyword: string, token: string, page: number, size: number }} PageQuery
+ */
+
+/** @type {[MessageKey, (token: Token) => string][]} */
 const COLUMNS = [
   ["colId", (token) => String(token.id)],
   ["colName", (token) => token.name],
@@ -31,7 +41,15 @@ const SELECT_ALL_CONCURRENCY = 4;
 export class TokenTable {
   /**
    * `fetchPage({keyword, token, page, size})` resolves to new-api's page object
-   * `{items, total, page, page_size}`; `onChange()` runs whenever the selection changes.
+   * `{items, total, page, page_size}`; `onChange()` runs whenever the selection changes. `onError(error,
+   * element)`: shows a failed load in `element`. `maxIds`: the most ids one batch takes.
+   * @param {HTMLElement} root
+   * @param {{
+   *   fetchPage: (query: PageQuery) => Promise<TokenPage>,
+   *   onChange: () => void,
+   *   onError: (error: unknown, element: HTMLElement) => void,
+   *   maxIds: number,
+   * }} options
    */
   constructor(root, { fetchPage, onChange, onError, maxIds }) {
     this.root = root;
@@ -39,7 +57,9 @@ export class TokenTable {
     this.onChange = onChange;
     this.onError = onError;
     this.maxIds = maxIds;
-    this.selected = new Map(); // id -> the row as last seen, for names in results
+    /** @type {Map<number, Token>} id -> the row as last seen, for names in results */
+    this.selected = new Map();
+    /** @type {Token[]} */
     this.rows = [];
     this.total = 0;
     this.page = 1;
@@ -48,19 +68,20 @@ export class TokenTable {
     this.failed = false;
     /** Counts resets (sign-outs): an answer to a request made before the last one is dropped. */
     this.generation = 0;
-    this.element = (id) => root.querySelector(`#${id}`);
+    /** The table's element with id `id` (index.html has each one). */
+    this.element = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
 
     this.element("search-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.search = {
-        keyword: this.element("search-keyword").value.trim(),
-        token: this.element("search-token").value.trim(),
+        keyword: /** @type {HTMLInputElement} */ (this.element("search-keyword")).value.trim(),
+        token: /** @type {HTMLInputElement} */ (this.element("search-token")).value.trim(),
       };
       this.load(1);
     });
     this.element("search-clear").addEventListener("click", () => {
-      this.element("search-keyword").value = "";
-      this.element("search-token").value = "";
+      /** @type {HTMLInputElement} */ (this.element("search-keyword")).value = "";
+      /** @type {HTMLInputElement} */ (this.element("search-token")).value = "";
       this.search = { keyword: "", token: "" };
       this.load(1);
     });
@@ -69,7 +90,7 @@ export class TokenTable {
     this.element("page-size").addEventListener("change", () => this.load(1));
     this.element("select-page").addEventListener("change", (event) => {
       for (const token of this.rows) {
-        if (event.target.checked) this.selected.set(token.id, token);
+        if (/** @type {HTMLInputElement} */ (event.target).checked) this.selected.set(token.id, token);
         else this.selected.delete(token.id);
       }
       this.renderRows();
@@ -84,7 +105,7 @@ export class TokenTable {
   }
 
   get pageSize() {
-    return Number(this.element("page-size").value);
+    return Number(/** @type {HTMLSelectElement} */ (this.element("page-size")).value);
   }
 
   get searching() {
@@ -99,6 +120,7 @@ export class TokenTable {
     return [...this.selected.keys()].sort((a, b) => a - b);
   }
 
+  /** @param {number} id */
   nameOf(id) {
     return this.selected.get(id)?.name ?? "";
   }
@@ -112,8 +134,8 @@ export class TokenTable {
     this.page = 1;
     this.failed = false;
     this.search = { keyword: "", token: "" };
-    this.element("search-keyword").value = "";
-    this.element("search-token").value = "";
+    /** @type {HTMLInputElement} */ (this.element("search-keyword")).value = "";
+    /** @type {HTMLInputElement} */ (this.element("search-token")).value = "";
     this.element("tokens-error").hidden = true;
     this.element("tokens-busy").hidden = true;
     this.render();
@@ -154,7 +176,7 @@ export class TokenTable {
 
   /** Every id of the current list or search, page by page, up to the batch limit. */
   async selectAllResults() {
-    const button = this.element("select-all-results");
+    const button = /** @type {HTMLButtonElement} */ (this.element("select-all-results"));
     if (this.total > this.maxIds) {
       this.showNotice(t("tooManyToSelect", { max: this.maxIds }));
       return;
@@ -195,6 +217,7 @@ export class TokenTable {
     this.changed();
   }
 
+  /** @param {string} text */
   showNotice(text) {
     const notice = this.element("tokens-error");
     notice.textContent = text;
@@ -214,7 +237,7 @@ export class TokenTable {
   }
 
   renderHead() {
-    const row = this.root.querySelector("thead tr");
+    const row = /** @type {HTMLTableRowElement} */ (this.root.querySelector("thead tr"));
     const cells = row.querySelectorAll("th");
     COLUMNS.forEach(([key], index) => {
       cells[index + 1].textContent = t(key);
@@ -222,7 +245,7 @@ export class TokenTable {
   }
 
   renderRows() {
-    const body = this.root.querySelector("tbody");
+    const body = /** @type {HTMLTableSectionElement} */ (this.root.querySelector("tbody"));
     body.replaceChildren();
     if (this.rows.length === 0) {
       const row = body.insertRow();
@@ -260,7 +283,7 @@ export class TokenTable {
 
   renderPageCheckbox() {
     const onPage = this.rows.filter((token) => this.selected.has(token.id)).length;
-    const box = this.element("select-page");
+    const box = /** @type {HTMLInputElement} */ (this.element("select-page"));
     box.checked = this.rows.length > 0 && onPage === this.rows.length;
     box.indeterminate = onPage > 0 && onPage < this.rows.length;
     box.disabled = this.rows.length === 0;
@@ -271,15 +294,15 @@ export class TokenTable {
     this.element("page-info").textContent = this.failed
       ? ""
       : t(info, { page: this.page, pages: this.pages, total: this.total });
-    this.element("page-prev").disabled = this.page <= 1;
-    this.element("page-next").disabled = this.page >= this.pages;
+    /** @type {HTMLButtonElement} */ (this.element("page-prev")).disabled = this.page <= 1;
+    /** @type {HTMLButtonElement} */ (this.element("page-next")).disabled = this.page >= this.pages;
   }
 
   renderSelection() {
     this.element("selection-count").textContent = t("selectedCount", { count: this.selected.size });
-    const all = this.element("select-all-results");
+    const all = /** @type {HTMLButtonElement} */ (this.element("select-all-results"));
     all.textContent = t("selectAllResults", { total: this.total });
     all.disabled = this.total === 0;
-    this.element("clear-selection").disabled = this.selected.size === 0;
+    /** @type {HTMLButtonElement} */ (this.element("clear-selection")).disabled = this.selected.size === 0;
   }
 }

@@ -179,7 +179,9 @@ export async function searchByName(page, keyword) {
   await page.fill("#search-keyword", keyword);
   await page.click("#search-submit");
   await page.waitForFunction(
-    (word) => document.querySelector("#page-info").textContent.length > 0 && document.querySelector("#search-keyword").value === word,
+    (word) =>
+      document.querySelector("#page-info").textContent.length > 0 &&
+      /** @type {HTMLInputElement} */ (document.querySelector("#search-keyword")).value === word,
     keyword,
   );
   await page.waitForSelector("#tokens-busy", { state: "hidden" });

@@ -135,7 +135,9 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   }
   assert.deepEqual(tokenRows(NOT_SELECTED), othersBefore, "tokens not selected are untouched");
   await page.waitForFunction(() =>
-    [...document.querySelectorAll("#token-table tbody tr[data-id]")].every((row) => row.cells[5].textContent === "vip"),
+    [...document.querySelectorAll("#token-table tbody tr[data-id]")].every(
+      (/** @type {HTMLTableRowElement} */ row) => row.cells[5].textContent === "vip",
+    ),
   );
 
   // Applying the same values again changes nothing, and says so: the preview first, then Apply.
@@ -459,7 +461,10 @@ test("every control has a label, the form works from the keyboard, and a narrow 
     [...document.querySelectorAll("input, select, textarea, button")]
       .filter((element) => !element.closest("[hidden]"))
       .filter((element) => {
-        const named = element.labels?.length || element.getAttribute("aria-label") || (element.tagName === "BUTTON" && element.textContent.trim());
+        const named =
+          /** @type {HTMLInputElement} */ (element).labels?.length ||
+          element.getAttribute("aria-label") ||
+          (element.tagName === "BUTTON" && element.textContent.trim());
         return !named;
       })
       .map((element) => element.id || element.outerHTML.slice(0, 80)),

@@ -144,7 +144,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   assert.equal(await page.evaluate(() => document.activeElement.id), "confirm-cancel");
   await page.screenshot({ path: join(ARTIFACTS, "confirm-apply.png"), fullPage: false });
   await page.click("#confirm-cancel");
-  assert.ok(!(await page.evaluate(() => document.querySelector("#confirm-dialog").open)));
+  assert.ok(!(await page.evaluate(() => /** @type {HTMLDialogElement} */ (document.querySelector("#confirm-dialog")).open)));
   await page.keyboard.press("Escape");
   assert.equal(sent.applies, 0, "nothing was sent");
   assert.deepEqual(groups(WEB_IDS), before);
@@ -156,7 +156,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   await page.waitForSelector("#confirm-dialog[open]");
   assert.equal(await page.textContent("#confirm-text"), "8 of 9 tokens will change: Group → vip");
   await page.keyboard.press("Escape");
-  assert.ok(!(await page.evaluate(() => document.querySelector("#confirm-dialog").open)));
+  assert.ok(!(await page.evaluate(() => /** @type {HTMLDialogElement} */ (document.querySelector("#confirm-dialog")).open)));
   assert.equal(sent.applies, 0);
   await applyConfirmed(page);
   assert.equal(sent.applies, 1);

@@ -1,3 +1,5 @@
+/* @ts-self-types="./tokenbatch_wasm.d.ts" */
+
 /**
  * Every writable field: JSON type, how it is entered, limits, label and help.
  * @param {string} lang
@@ -133,6 +135,33 @@ export function validateField(field, json_value, lang, now, allowed_groups, colu
     } finally {
         wasm.__wbindgen_add_to_stack_pointer(16);
         wasm.__wbindgen_export3(deferred6_0, deferred6_1, 1);
+    }
+}
+
+/**
+ * Judges a filter object (JSON text, SPEC §9) with the server's codes and words.
+ * @param {string} filter_json
+ * @param {string} lang
+ * @returns {string}
+ */
+export function validateFilter(filter_json, lang) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+        const ptr0 = passStringToWasm0(filter_json, wasm.__wbindgen_export, wasm.__wbindgen_export2);
+        const len0 = WASM_VECTOR_LEN;
+        const ptr1 = passStringToWasm0(lang, wasm.__wbindgen_export, wasm.__wbindgen_export2);
+        const len1 = WASM_VECTOR_LEN;
+        wasm.validateFilter(retptr, ptr0, len0, ptr1, len1);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        deferred3_0 = r0;
+        deferred3_1 = r1;
+        return getStringFromWasm0(r0, r1);
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
+        wasm.__wbindgen_export3(deferred3_0, deferred3_1, 1);
     }
 }
 function __wbg_get_imports() {
