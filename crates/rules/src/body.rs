@@ -155,7 +155,7 @@ impl<'a> Capped<'a> {
 }
 
 /// An array of integers or numeric strings, or a comma-separated string.
-pub(crate) fn read_ids(node: &Node, text: &str, out: &mut Vec<Violation>) -> Vec<i64> {
+pub(crate) fn read_ids(node: &Node<'_>, text: &str, out: &mut Vec<Violation>) -> Vec<i64> {
     let mut problems = Capped::new(out);
     match &node.value {
         Value::Array(items) => {
@@ -188,7 +188,7 @@ pub(crate) fn read_ids(node: &Node, text: &str, out: &mut Vec<Violation>) -> Vec
 }
 
 /// "873, 869": entries trimmed; an all-blank string is an empty list, an empty entry an error.
-fn read_id_list(list: &str, problems: &mut Capped) -> Vec<i64> {
+fn read_id_list(list: &str, problems: &mut Capped<'_>) -> Vec<i64> {
     let mut ids = Vec::new();
     if list.trim().is_empty() {
         return ids;
@@ -227,7 +227,11 @@ pub(crate) fn positive_id(text: &str) -> Option<i64> {
 }
 
 /// An array of field names or a comma-separated string; blank entries are skipped.
-pub(crate) fn read_update_fields(node: &Node, text: &str, out: &mut Vec<Violation>) -> FieldSet {
+pub(crate) fn read_update_fields(
+    node: &Node<'_>,
+    text: &str,
+    out: &mut Vec<Violation>,
+) -> FieldSet {
     let mut fields = FieldSet::new();
     let mut problems = Capped::new(out);
     match &node.value {
@@ -280,7 +284,7 @@ pub(crate) fn add_field_name(name: &str, fields: &mut FieldSet) -> Result<(), Pr
 /// Stores a field's value if it has the field's JSON type; false (with a violation) when it does not.
 pub(crate) fn read_field(
     field: Field,
-    node: &Node,
+    node: &Node<'_>,
     text: &str,
     patch: &mut Patch,
     out: &mut Vec<Violation>,
@@ -361,7 +365,7 @@ pub(crate) fn parse_integer(lexeme: &str) -> Result<i64, IntegerError> {
 
 /// How a value is quoted in messages: strings as quoted literals, anything else as its JSON text on one
 /// line, clipped.
-pub(crate) fn describe(node: &Node, text: &str) -> String {
+pub(crate) fn describe(node: &Node<'_>, text: &str) -> String {
     if let Value::String(value) = &node.value {
         return quote(value);
     }

@@ -1,14 +1,13 @@
 // The crate's documentation is its README (what it is, why it has no dependencies, its API with examples
 // that run as doc-tests).
 #![doc = include_str!("../README.md")]
-#![forbid(unsafe_code)]
 
 pub mod apply;
 mod body;
 mod checks;
 pub mod describe;
-pub mod filter;
 mod field;
+pub mod filter;
 mod json;
 mod problem;
 mod search;

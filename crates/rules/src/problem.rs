@@ -3,8 +3,8 @@
 //! Messages are built only here, from the problem's data and the JSON path, so the server and the browser
 //! (both calling these functions) produce byte-identical text.
 
-use crate::filter::FilterProblem;
 use crate::field::FieldCode;
+use crate::filter::FilterProblem;
 use crate::json::{JsonErrorKind, JsonExpected};
 use crate::time::format_utc;
 use crate::{

@@ -8,8 +8,6 @@
 //! returned, or undefined to skip the group check; `column_limits` lists the database's narrower columns as
 //! GET /api/status reports them, as `"field=max"` strings (`["group=191", "allow_ips=191"]`), or undefined.
 
-#![forbid(unsafe_code)]
-
 mod json_out;
 pub mod verdict;
 

@@ -18,7 +18,11 @@ fn violation(path: String, problem: FilterProblem) -> Violation {
 }
 
 /// Reads the body's `filter` value; every problem found goes to `out` (the filter is then unusable).
-pub(crate) fn read_filter_node(node: &Node, text: &str, out: &mut Vec<Violation>) -> TokenFilter {
+pub(crate) fn read_filter_node(
+    node: &Node<'_>,
+    text: &str,
+    out: &mut Vec<Violation>,
+) -> TokenFilter {
     let mut filter = TokenFilter::default();
     let Value::Object(members) = &node.value else {
         let value = describe(node, text);
@@ -52,7 +56,7 @@ pub(crate) fn read_filter_node(node: &Node, text: &str, out: &mut Vec<Violation>
 fn read_node(
     filter: &mut TokenFilter,
     key: FilterKey,
-    node: &Node,
+    node: &Node<'_>,
     text: &str,
     path: String,
 ) -> Result<(), (String, FilterProblem)> {
