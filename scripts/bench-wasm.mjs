@@ -1,6 +1,6 @@
 // Times the rules' WebAssembly module (web/pkg/, as the page loads it) on the 10 000-id body with every field
 // in headless Chromium, and divides by the native time of the same code measured just before by
-// tokenbatch-bench (SPEC §8: at most 3×). Run through scripts/bench-wasm.sh, which writes the native side.
+// tokenbatch-bench (docs/SPEC.md §8: at most 3×). Run through scripts/bench-wasm.sh, which writes the native side.
 //
 //   node scripts/bench-wasm.mjs NATIVE.json
 

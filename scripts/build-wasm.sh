@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the rules' browser module (crates/wasm) into web/pkg/ with wasm-bindgen --target web, prints the
-# size of the .wasm raw and gzipped, and fails above SPEC §8's budget (150 KiB raw, 60 KiB gzipped). The
+# size of the .wasm raw and gzipped, and fails above docs/SPEC.md §8's budget (150 KiB raw, 60 KiB gzipped). The
 # .d.ts files wasm-bindgen writes beside the JS glue are kept: the page's type check (tsc, scripts/test-web.sh)
 # reads the module's exports from them; the server does not serve them.
 #

@@ -1,6 +1,6 @@
 //! Invariants of the rules crate on arbitrary input.
 //!
-//! An accepted batch is checked against the rules of SPEC §2-§3 with code written here, not by calling the
+//! An accepted batch is checked against the rules of docs/SPEC.md §2-§3 with code written here, not by calling the
 //! rules again, so a rule that lets something through is caught rather than agreed with.
 
 use std::collections::BTreeSet;

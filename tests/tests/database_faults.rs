@@ -2,7 +2,7 @@
 //! at five points of the batch's transaction, on PostgreSQL and MariaDB. Whatever happens, the batch answers
 //! within a bounded time, it is applied whole or not at all, no database session keeps the batch's row locks
 //! (new-api's own `UPDATE tokens … WHERE id = …` goes through at once), the pool is whole again, and the
-//! service goes on serving (RELIABILITY.md, "The database's network fails mid-batch").
+//! service goes on serving (docs/RELIABILITY.md, "The database's network fails mid-batch").
 
 use std::time::{Duration, Instant};
 
@@ -185,7 +185,7 @@ async fn one_cut(engine: Engine, fault: Fault, point: &CutPoint) {
     .await;
     let elapsed = started.elapsed();
     let Ok((status, response, raw)) = answer else {
-        // What this test found before tokenbatch had deadlines and session timeouts (RELIABILITY.md).
+        // What this test found before tokenbatch had deadlines and session timeouts (docs/RELIABILITY.md).
         panic!("{case}: the batch never answered (still waiting after 20 s)");
     };
     assert!(

@@ -1,4 +1,4 @@
-//! Inputs the fuzzers (`fuzz/`, RELIABILITY.md "Fuzzing") found to break the service, kept as tests of the
+//! Inputs the fuzzers (`fuzz/`, docs/RELIABILITY.md "Fuzzing") found to break the service, kept as tests of the
 //! normal suite so they stay fixed on every engine.
 
 use serde_json::json;

@@ -128,7 +128,7 @@ async fn the_counts_view_answers_counts_only_and_writes_the_same(engine: Engine)
     server.stop().await;
 }
 
-/// A full answer past gRPC clients' default 4 MiB (README "gRPC"): a client with the default limit refuses the
+/// A full answer past gRPC clients' default 4 MiB (docs/api.md, "gRPC"): a client with the default limit refuses the
 /// answer of a batch that was applied; the counts view, or a raised limit, gets it.
 #[tokio::test]
 async fn a_full_answer_past_four_mib_needs_the_counts_view_or_a_raised_client_limit() {

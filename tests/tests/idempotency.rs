@@ -1,4 +1,4 @@
-//! Idempotent retries (SPEC §6 `request_id`; HTTP `Idempotency-Key`): a batch sent again with the same id
+//! Idempotent retries (docs/SPEC.md §6 `request_id`; HTTP `Idempotency-Key`): a batch sent again with the same id
 //! is answered with the first answer and writes nothing, whichever face or instance of the service the retry
 //! reaches and however many retries race; the same id with another request is refused.
 

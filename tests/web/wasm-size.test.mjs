@@ -1,4 +1,4 @@
-// SPEC §8's budget for the rules module as the page loads it: at most 150 KiB, and 60 KiB gzipped.
+// docs/SPEC.md §8's budget for the rules module as the page loads it: at most 150 KiB, and 60 KiB gzipped.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -27,7 +27,7 @@ export function validateBody(body: string, lang: string, now: number, allowed_gr
 export function validateField(field: string, json_value: string, lang: string, now: number, allowed_groups?: string[] | null, column_limits?: string[] | null): string;
 
 /**
- * Judges a filter object (JSON text, SPEC §9) with the server's codes and words.
+ * Judges a filter object (JSON text, docs/SPEC.md §9) with the server's codes and words.
  */
 export function validateFilter(filter_json: string, lang: string): string;
 

@@ -139,7 +139,7 @@ export function validateField(field, json_value, lang, now, allowed_groups, colu
 }
 
 /**
- * Judges a filter object (JSON text, SPEC §9) with the server's codes and words.
+ * Judges a filter object (JSON text, docs/SPEC.md §9) with the server's codes and words.
  * @param {string} filter_json
  * @param {string} lang
  * @returns {string}

@@ -1,4 +1,4 @@
-//! tokenbatch-bench: SPEC §8's figures, each with its baseline measured in the same run (docs/BENCHMARKS.md).
+//! tokenbatch-bench: docs/SPEC.md §8's figures, each with its baseline measured in the same run (docs/BENCHMARKS.md).
 //!
 //!     cargo run --release -p tokenbatch-bench                      every figure on SQLite
 //!     cargo run --release -p tokenbatch-bench -- --postgres        … and on PostgreSQL (local trust URL)

@@ -1,4 +1,4 @@
-//! Validation of a 10 000-id request with every field (SPEC §8: at most 1 ms natively), and its parts.
+//! Validation of a 10 000-id request with every field (docs/SPEC.md §8: at most 1 ms natively), and its parts.
 //!
 //!     cargo bench -p tokenbatch-rules --bench validate
 

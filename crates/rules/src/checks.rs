@@ -1,4 +1,4 @@
-//! The value rules of SPEC §2-§3, applied to typed input (from a JSON body or from gRPC).
+//! The value rules of docs/SPEC.md §2-§3, applied to typed input (from a JSON body or from gRPC).
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};

@@ -240,7 +240,7 @@ impl ValidBatch {
     }
 }
 
-/// One failed rule. `field` is the JSON path ("ids", "ids[3]", "update_fields", "allow_ips", "body").
+/// One failed rule. `field` is the JSON path ("ids", `"ids[3]"`, "update_fields", "allow_ips", "body").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     pub field: String,
@@ -353,7 +353,7 @@ pub fn check_parsed(parsed: ParsedBody, ctx: &Context) -> Result<ValidBatch, Vec
     checks::check(parsed.input, ctx, parsed.reported)
 }
 
-/// Every value rule of SPEC §2-3 on an input (from the JSON body or from gRPC).
+/// Every value rule of docs/SPEC.md §2-3 on an input (from the JSON body or from gRPC).
 pub fn check_input(input: BatchInput, ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
     checks::check(input, ctx, body::Reported::default())
 }

@@ -174,7 +174,7 @@ impl Problem {
         }
     }
 
-    /// The full sentence for this problem found at JSON path `path` ("body", "ids[3]", "allow_ips", ...).
+    /// The full sentence for this problem found at JSON path `path` ("body", `"ids[3]"`, "allow_ips", ...).
     pub fn message(&self, path: &str, lang: Lang) -> String {
         match lang {
             Lang::ZhCn => self.message_zh(path),

@@ -46,7 +46,7 @@ pub fn validate_field(
     verdict::field_verdict(field, json_value, &ctx, verdict::lang(lang))
 }
 
-/// Judges a filter object (JSON text, SPEC §9) with the server's codes and words.
+/// Judges a filter object (JSON text, docs/SPEC.md §9) with the server's codes and words.
 #[wasm_bindgen(js_name = validateFilter)]
 pub fn validate_filter(filter_json: &str, lang: &str) -> String {
     verdict::filter_verdict(filter_json, verdict::lang(lang))

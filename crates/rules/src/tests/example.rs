@@ -1,4 +1,4 @@
-//! The seed example body (SPEC §1), kept inline as well so the tests do not depend only on the
+//! The seed example body (docs/SPEC.md §1), kept inline as well so the tests do not depend only on the
 //! shared/ checkout beside the repository.
 
 /// Byte-for-byte copy of shared/seed/example-request.jsonc (CRLF line ends, `//` comments, no final newline).
