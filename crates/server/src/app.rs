@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use tokenbatch_rules::{Context, FieldSet, Lang, ParsedBody, ValidBatch, Value, Warning};
+use tokenbatch_rules::filter::{FilterKey, TextPattern, TokenFilter};
+use tokenbatch_rules::{
+    Context, FieldSet, Lang, ParsedBody, Problem, ValidBatch, Value, Violation, Warning,
+};
 use tokenbatch_store::{
     AppliedBatch, BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord,
 };
@@ -339,12 +342,15 @@ impl App {
     pub async fn list_tokens(
         &self,
         user: &UserRecord,
+        filter: &TokenFilter,
         page: PageRequest,
     ) -> Result<TokenPage, ApiError> {
+        check_scope(user, filter)?;
         let (page, page_size) = page.resolve();
+        let offset = (page - 1).saturating_mul(page_size);
         let (items, total) = self
             .store
-            .list_tokens(user.id, (page - 1).saturating_mul(page_size), page_size)
+            .find_tokens(user.id, filter, offset, page_size)
             .await?;
         Ok(TokenPage {
             items,
@@ -354,41 +360,39 @@ impl App {
         })
     }
 
-    /// new-api's search: `keyword` matches names, `token` matches keys (an `sk-` prefix is ignored).
+    /// new-api's search: `keyword` matches names, `token` matches keys (an `sk-` prefix is ignored), on top of
+    /// any other filter key. `keyword` is new-api's name for the `name` filter (and `token` for `key`): a
+    /// request with both of a pair is refused rather than guessed.
     pub async fn search_tokens(
         &self,
         user: &UserRecord,
         keyword: &str,
         token: &str,
+        filter: &TokenFilter,
         page: PageRequest,
     ) -> Result<TokenPage, ApiError> {
-        let (page, page_size) = page.resolve();
-        let pattern = |field: &'static str, input: &str| -> Result<Option<String>, ApiError> {
-            match input {
-                "" => Ok(None),
-                input => tokenbatch_rules::like_pattern(input)
-                    .map(Some)
-                    .map_err(|error| ApiError::InvalidSearch { field, error }),
+        let mut filter = filter.clone();
+        for (field, input, key) in [
+            ("keyword", keyword, FilterKey::Name),
+            ("token", token, FilterKey::Key),
+        ] {
+            if input.is_empty() {
+                continue;
             }
-        };
-        let name_pattern = pattern("keyword", keyword)?;
-        let key_pattern = pattern("token", token.strip_prefix("sk-").unwrap_or(token))?;
-        let (items, total) = self
-            .store
-            .search_tokens(
-                user.id,
-                name_pattern.as_deref(),
-                key_pattern.as_deref(),
-                (page - 1).saturating_mul(page_size),
-                page_size,
-            )
-            .await?;
-        Ok(TokenPage {
-            items,
-            total,
-            page,
-            page_size,
-        })
+            if filter.has(key) {
+                let problem = Problem::DuplicateKey {
+                    key: format!("\"{field}\" / \"{}\"", key.name()),
+                };
+                return Err(ApiError::Invalid(vec![Violation::new(field, problem)]));
+            }
+            let pattern = TextPattern::new(input, key)
+                .map_err(|error| ApiError::InvalidSearch { field, error })?;
+            match key {
+                FilterKey::Name => filter.name = Some(pattern),
+                _ => filter.key = Some(pattern),
+            }
+        }
+        self.list_tokens(user, &filter, page).await
     }
 
     pub async fn get_token(&self, user: &UserRecord, id: i64) -> Result<TokenRecord, ApiError> {
@@ -429,6 +433,20 @@ fn fingerprint(batch: &ValidBatch) -> String {
 }
 
 /// new-api's `MaskTokenKey`: keys never leave the service whole.
+/// Only root may look beyond its own tokens (docs/SPEC.md §13); anyone else naming `user_id`, even their own
+/// id, is refused, so the parameter never reveals whether another user exists.
+fn check_scope(user: &UserRecord, filter: &TokenFilter) -> Result<(), ApiError> {
+    if filter.user_id.is_some() && user.role != ROLE_ROOT {
+        return Err(ApiError::InsufficientPrivilege {
+            parameter: "user_id",
+        });
+    }
+    Ok(())
+}
+
+/// new-api's `common.RoleRootUser`.
+pub const ROLE_ROOT: i64 = 100;
+
 pub fn mask_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
     let n = chars.len();

@@ -18,6 +18,9 @@ pub enum ApiError {
         field: &'static str,
         error: SearchPatternError,
     },
+    /// A parameter only root may send (`user_id`, `scope`: docs/SPEC.md §13), sent by anyone else.
+    #[error("{parameter} is for root only")]
+    InsufficientPrivilege { parameter: &'static str },
     #[error("{missing} token(s) not found")]
     TokensNotFound { missing: usize },
     #[error("token not found")]
@@ -86,6 +89,7 @@ impl ApiError {
             ApiError::Unauthenticated(failure) => failure.code(),
             ApiError::Invalid(violations) => violations.first().map_or("invalid", |v| v.code()),
             ApiError::InvalidSearch { error, .. } => error.code(),
+            ApiError::InsufficientPrivilege { .. } => "AUTH_INSUFFICIENT_PRIVILEGE",
             ApiError::TokensNotFound { .. } => "ids.not_found",
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
@@ -104,6 +108,13 @@ impl ApiError {
             ApiError::Unauthenticated(failure) => failure.message(lang).to_owned(),
             ApiError::Invalid(violations) => tokenbatch_rules::join_messages(violations, lang),
             ApiError::InvalidSearch { error, .. } => error.message(lang),
+            ApiError::InsufficientPrivilege { parameter } if en => format!(
+                "not authorized: {parameter} acts on other users' tokens, which only root may do; nothing was \
+                 read or changed"
+            ),
+            ApiError::InsufficientPrivilege { parameter } => {
+                format!("无权进行此操作，权限不足：{parameter} 用于操作其他用户的令牌，仅 root 可用")
+            }
             ApiError::TokensNotFound { missing } if en => format!(
                 "ids: {missing} of the requested tokens do not exist or are not yours; nothing was changed"
             ),

@@ -3,6 +3,7 @@
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_server::TokenService;
 use tokenbatch_rules::apply::TokenState;
+use tokenbatch_rules::filter::TokenFilter;
 use tokenbatch_rules::{Lang, ParsedBody, Patch, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
@@ -89,7 +90,7 @@ impl TokenService for GrpcService {
         };
         let page = self
             .app
-            .list_tokens(&user, page)
+            .list_tokens(&user, &TokenFilter::default(), page)
             .await
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))
@@ -107,7 +108,13 @@ impl TokenService for GrpcService {
         };
         let page = self
             .app
-            .search_tokens(&user, &request.keyword, &request.token, page)
+            .search_tokens(
+                &user,
+                &request.keyword,
+                &request.token,
+                &TokenFilter::default(),
+                page,
+            )
             .await
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))

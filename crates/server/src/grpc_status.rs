@@ -45,6 +45,7 @@ impl IntoStatus for ApiError {
                 details.set_bad_request(vec![violation]);
                 Code::InvalidArgument
             }
+            ApiError::InsufficientPrivilege { .. } => Code::PermissionDenied,
             ApiError::TokensNotFound { .. } | ApiError::TokenNotFound => Code::NotFound,
             ApiError::Unavailable(_) => Code::Unavailable,
             ApiError::Internal(_) => Code::Internal,

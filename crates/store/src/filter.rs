@@ -93,7 +93,10 @@ pub(crate) fn filter_sql(d: Dialect, filter: &TokenFilter, caller: i64) -> Filte
         ("COALESCE(created_time, 0) < ?", filter.created_before),
         ("COALESCE(created_time, 0) >= ?", filter.created_after),
         ("COALESCE(remain_quota, 0) < ?", filter.remain_quota_below),
-        ("COALESCE(remain_quota, 0) >= ?", filter.remain_quota_at_least),
+        (
+            "COALESCE(remain_quota, 0) >= ?",
+            filter.remain_quota_at_least,
+        ),
     ];
     for (condition, value) in bounds {
         if let Some(value) = value {
@@ -137,9 +140,9 @@ impl Conditions {
         let condition = match self.d {
             Dialect::Sqlite => format!("instr(',' || {list} || ',', ?) > 0"),
             Dialect::Postgres => format!("strpos(',' || {list} || ',', ?) > 0"),
-            Dialect::MySql => format!(
-                "LOCATE(CAST(? AS BINARY), CAST(CONCAT(',', {list}, ',') AS BINARY)) > 0"
-            ),
+            Dialect::MySql => {
+                format!("LOCATE(CAST(? AS BINARY), CAST(CONCAT(',', {list}, ',') AS BINARY)) > 0")
+            }
         };
         self.push_text(&condition, format!(",{entry},"));
     }
@@ -164,8 +167,14 @@ mod tests {
 
     #[test]
     fn every_user_drops_the_owner_condition_and_one_user_replaces_it() {
-        assert_eq!(sql(Dialect::Postgres, r#"{"user_id": "*"}"#).condition, "deleted_at IS NULL");
-        assert_eq!(sql(Dialect::MySql, r#"{"user_id": 3}"#).binds, [SqlValue::Int(3)]);
+        assert_eq!(
+            sql(Dialect::Postgres, r#"{"user_id": "*"}"#).condition,
+            "deleted_at IS NULL"
+        );
+        assert_eq!(
+            sql(Dialect::MySql, r#"{"user_id": 3}"#).binds,
+            [SqlValue::Int(3)]
+        );
     }
 
     #[test]
@@ -174,9 +183,15 @@ mod tests {
             Dialect::MySql,
             r#"{"name": "o'brien%", "status": ["expired", 1], "group": "vip", "expires_before": 9}"#,
         );
-        assert!(!filter.condition.contains("o'brien"), "{}", filter.condition);
+        assert!(
+            !filter.condition.contains("o'brien"),
+            "{}",
+            filter.condition
+        );
         assert!(filter.condition.contains("COALESCE(status, 1) IN (1, 3)"));
-        assert!(filter.condition.contains("CONCAT(',', COALESCE(`group`, ''), ',')"));
+        assert!(filter
+            .condition
+            .contains("CONCAT(',', COALESCE(`group`, ''), ',')"));
         assert_eq!(
             filter.binds,
             [

@@ -11,6 +11,7 @@ mod charset;
 mod connect;
 mod dialect;
 mod error;
+mod filter;
 mod location;
 mod options;
 mod packed;

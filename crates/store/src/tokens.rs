@@ -2,9 +2,11 @@
 
 use sqlx::Row;
 
+use tokenbatch_rules::filter::TokenFilter;
 use tokenbatch_rules::Field;
 
 use crate::dialect::Dialect;
+use crate::filter::{bind_filter, filter_sql, FilterSql};
 use crate::records::bind_value;
 use crate::session::with_connection;
 use crate::{on_pool, records, NewToken, Store, StoreError, TokenRecord};
@@ -56,61 +58,30 @@ impl Store {
         Ok(())
     }
 
-    /// A page of the user's live tokens, newest first, and how many there are in all.
-    pub async fn list_tokens(
+    /// A page of the live tokens `filter` selects for `caller` (docs/SPEC.md §9), newest first, and how many
+    /// it selects in all: new-api's list and search, and any filter of part two. The filter becomes one
+    /// `WHERE` per engine (filter.rs); who may widen the scope with `user_id` is the caller's check.
+    pub async fn find_tokens(
         &self,
-        user_id: i64,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<TokenRecord>, i64), StoreError> {
-        self.find_tokens(user_id, None, None, offset, limit).await
-    }
-
-    /// new-api's token search: `name_pattern` / `key_pattern` are LIKE patterns from [`tokenbatch_rules::like_pattern`].
-    pub async fn search_tokens(
-        &self,
-        user_id: i64,
-        name_pattern: Option<&str>,
-        key_pattern: Option<&str>,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<TokenRecord>, i64), StoreError> {
-        self.find_tokens(user_id, name_pattern, key_pattern, offset, limit)
-            .await
-    }
-
-    async fn find_tokens(
-        &self,
-        user_id: i64,
-        name_pattern: Option<&str>,
-        key_pattern: Option<&str>,
+        caller: i64,
+        filter: &TokenFilter,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<TokenRecord>, i64), StoreError> {
         let d = self.dialect();
-        let mut filter = String::from("user_id = ? AND deleted_at IS NULL");
-        if name_pattern.is_some() {
-            filter.push_str(" AND name LIKE ? ESCAPE '!'");
-        }
-        if key_pattern.is_some() {
-            filter.push_str(&format!(" AND {} LIKE ? ESCAPE '!'", d.quote("key")));
-        }
+        let FilterSql { condition, binds } = filter_sql(d, filter, caller);
         let count_sql = d.sql(&format!(
-            "SELECT {} FROM tokens WHERE {filter}",
+            "SELECT {} FROM tokens WHERE {condition}",
             d.integer("COUNT(*)", 0)
         ));
         let page_sql = d.sql(&format!(
-            "SELECT {columns} FROM tokens WHERE {filter} ORDER BY id DESC LIMIT ? OFFSET ?",
+            "SELECT {columns} FROM tokens WHERE {condition} ORDER BY id DESC LIMIT ? OFFSET ?",
             columns = records::token_columns(d),
         ));
         with_connection!(self, |conn| {
-            let mut count = sqlx::query(&count_sql).bind(user_id);
-            let mut page = sqlx::query(&page_sql).bind(user_id);
-            for pattern in [name_pattern, key_pattern].into_iter().flatten() {
-                count = count.bind(pattern);
-                page = page.bind(pattern);
-            }
+            let count = bind_filter!(sqlx::query(&count_sql), &binds);
             let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
+            let page = bind_filter!(sqlx::query(&page_sql), &binds);
             let rows = page.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
             let tokens = rows
                 .iter()

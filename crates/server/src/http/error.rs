@@ -44,6 +44,7 @@ impl HttpFailure {
         match self {
             HttpFailure::Api(error) => match error {
                 ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                ApiError::InsufficientPrivilege { .. } => StatusCode::FORBIDDEN,
                 ApiError::Unavailable(StoreError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
                 ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

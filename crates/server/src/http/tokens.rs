@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde_json::{json, Value};
+use tokenbatch_rules::filter::{read_filter_query, TokenFilter};
 use tokenbatch_store::TokenRecord;
 
 use crate::app::{mask_key, App, PageRequest, TokenPage};
@@ -20,8 +21,9 @@ pub(super) async fn list_tokens(
     Query(query): Query<HashMap<String, String>>,
     caller: Caller,
 ) -> Result<Json<Value>, HttpError> {
+    let filter = query_filter(&query).map_err(|error| caller.refuse(error))?;
     let page = app
-        .list_tokens(&caller.user, page_request(&query))
+        .list_tokens(&caller.user, &filter, page_request(&query))
         .await
         .map_err(|error| caller.refuse(error))?;
     Ok(success(page_json(page)))
@@ -34,16 +36,27 @@ pub(super) async fn search_tokens(
     caller: Caller,
 ) -> Result<Json<Value>, HttpError> {
     let text = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
+    let filter = query_filter(&query).map_err(|error| caller.refuse(error))?;
     let page = app
         .search_tokens(
             &caller.user,
             text("keyword"),
             text("token"),
+            &filter,
             page_request(&query),
         )
         .await
         .map_err(|error| caller.refuse(error))?;
     Ok(success(page_json(page)))
+}
+
+/// The filter keys among the query parameters (docs/SPEC.md §9: `status=1,3&group=vip&expires_before=…`), checked
+/// by the rules crate with the codes and words the body's `filter` gets.
+fn query_filter(query: &HashMap<String, String>) -> Result<TokenFilter, ApiError> {
+    let params = query
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()));
+    read_filter_query(params).map_err(ApiError::Invalid)
 }
 
 /// `GET /api/token/:id`.
