@@ -168,6 +168,7 @@ async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Co
                         pb::ListTokensRequest {
                             page: 1,
                             page_size: 5,
+                            filter: None,
                         },
                     ))
                     .await

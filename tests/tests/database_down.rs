@@ -48,6 +48,7 @@ async fn goes_away_and_comes_back(engine: Engine) {
             pb::ListTokensRequest {
                 page: 1,
                 page_size: 5,
+                filter: None,
             },
         ))
         .await
@@ -144,6 +145,7 @@ async fn dropped_then_recreated_empty(engine: Engine) {
                 pb::ListTokensRequest {
                     page: 1,
                     page_size: 5,
+                    filter: None,
                 },
             ))
             .await

@@ -4,10 +4,13 @@
 
 use serde_json::{json, Value};
 use tokenbatch_e2e::{on_every_engine, Engine, TestServer};
+use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::filter::{read_filter_query, FilterKey, FilterRow, TextPattern};
 use tokenbatch_store::{NewToken, Store};
 use tokenbatch_testkit::seed::{self, User};
+use tonic::Code;
+use tonic_types::StatusExt;
 
 const FIRST_ID: i64 = 5_001;
 const COUNT: i64 = 60;
@@ -251,8 +254,89 @@ async fn user_id_is_roots_only(engine: Engine) {
     seeded.server.stop().await;
 }
 
+async fn grpc_lists_and_searches_with_the_same_filter(engine: Engine) {
+    let seeded = seeded(engine).await;
+    let mut client = seeded.server.grpc().await;
+    let vip_with_expiry = pb::TokenFilter {
+        group: Some("vip".into()),
+        never_expires: Some(false),
+        ..pb::TokenFilter::default()
+    };
+    let request = pb::ListTokensRequest {
+        page: 1,
+        page_size: 100,
+        filter: Some(vip_with_expiry.clone()),
+    };
+    let page = client
+        .list_tokens(seeded.server.grpc_request(&seeded.carol, request))
+        .await
+        .expect("listed")
+        .into_inner();
+    let ids: Vec<i64> = page.items.iter().map(|token| token.id).collect();
+    let expected = expected_ids(&seeded, "", "group=vip&never_expires=false");
+    assert!(!expected.is_empty());
+    assert_eq!((ids, page.total), (expected.clone(), expected.len() as i64));
+
+    let request = pb::SearchTokensRequest {
+        keyword: "web%".into(),
+        token: String::new(),
+        page: 1,
+        page_size: 100,
+        filter: Some(pb::TokenFilter {
+            status: vec!["enabled".into(), "2".into()],
+            ..pb::TokenFilter::default()
+        }),
+    };
+    let page = client
+        .search_tokens(seeded.server.grpc_request(&seeded.carol, request))
+        .await
+        .expect("searched")
+        .into_inner();
+    let ids: Vec<i64> = page.items.iter().map(|token| token.id).collect();
+    assert_eq!(
+        ids,
+        expected_ids(&seeded, "search", "keyword=web%25&status=1%2C2")
+    );
+
+    let refused = pb::ListTokensRequest {
+        page: 1,
+        page_size: 10,
+        filter: Some(pb::TokenFilter {
+            status: vec!["9".into()],
+            ..pb::TokenFilter::default()
+        }),
+    };
+    let status = client
+        .list_tokens(seeded.server.grpc_request(&seeded.carol, refused))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let violations = status
+        .get_details_bad_request()
+        .expect("field violations")
+        .field_violations;
+    assert_eq!(violations[0].field, "filter.status");
+    assert_eq!(violations[0].reason, "filter.status_invalid");
+
+    let everyone = pb::ListTokensRequest {
+        page: 1,
+        page_size: 10,
+        filter: Some(pb::TokenFilter {
+            user_id: Some("*".into()),
+            ..pb::TokenFilter::default()
+        }),
+    };
+    let status = client
+        .list_tokens(seeded.server.grpc_request(&seeded.carol, everyone))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    seeded.server.stop().await;
+}
+
 on_every_engine!(
     list_and_search_select_what_the_model_selects,
     bad_filters_are_refused_with_the_rules_codes,
     user_id_is_roots_only,
+    grpc_lists_and_searches_with_the_same_filter,
 );

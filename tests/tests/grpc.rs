@@ -400,6 +400,7 @@ async fn list_search_and_get(engine: Engine) {
             pb::ListTokensRequest {
                 page: 0,
                 page_size: 3,
+                filter: None,
             },
         ))
         .await
@@ -423,6 +424,7 @@ async fn list_search_and_get(engine: Engine) {
                 token: String::new(),
                 page: 1,
                 page_size: 10,
+                filter: None,
             },
         ))
         .await

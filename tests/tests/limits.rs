@@ -238,6 +238,7 @@ async fn a_full_server_refuses_grpc_with_resource_exhausted() {
             pb::ListTokensRequest {
                 page: 1,
                 page_size: 5,
+                filter: None,
             },
         )
     };
@@ -369,6 +370,7 @@ async fn slow_connections_do_not_lock_out_a_server_with_1024_descriptors() {
         let mut request = tonic::Request::new(pb::ListTokensRequest {
             page: 1,
             page_size: 5,
+            filter: None,
         });
         let metadata = request.metadata_mut();
         let user = &server.alice;
@@ -465,6 +467,7 @@ async fn slow_and_idle_connections_are_closed_after_their_timeouts() {
             pb::ListTokensRequest {
                 page: 1,
                 page_size: 5,
+                filter: None,
             },
         )
     };

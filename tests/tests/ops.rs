@@ -343,6 +343,7 @@ async fn grpc_web_over_http1_lists_tokens_and_reports_errors() {
         grpc_web_frame(&pb::ListTokensRequest {
             page: 1,
             page_size: 3,
+            filter: None,
         }),
     )
     .await
@@ -615,6 +616,7 @@ async fn every_invalid_argument_names_its_fields_with_bad_request_and_error_info
                 token: token.into(),
                 page: 1,
                 page_size: 10,
+                filter: None,
             },
         );
         request

@@ -67,6 +67,7 @@ async fn grpc_search_refuses_control_characters(engine: Engine) {
                 token: token.into(),
                 page: 1,
                 page_size: 10,
+                filter: None,
             },
         );
         request

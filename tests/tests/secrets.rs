@@ -150,6 +150,7 @@ async fn no_secret_reaches_the_logs_or_a_response() {
         let mut request = tonic::Request::new(pb::ListTokensRequest {
             page: 1,
             page_size: 100,
+            filter: None,
         });
         request
             .metadata_mut()

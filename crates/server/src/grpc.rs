@@ -1,9 +1,9 @@
 //! The gRPC face of the application: `newapi.token.v1.TokenService`.
 
+use crate::grpc_filter::token_filter;
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_server::TokenService;
 use tokenbatch_rules::apply::TokenState;
-use tokenbatch_rules::filter::TokenFilter;
 use tokenbatch_rules::{Lang, ParsedBody, Patch, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
@@ -88,9 +88,10 @@ impl TokenService for GrpcService {
             page: request.page.into(),
             page_size: request.page_size.into(),
         };
+        let filter = token_filter(request.filter).map_err(|e| e.into_status(lang))?;
         let page = self
             .app
-            .list_tokens(&user, &TokenFilter::default(), page)
+            .list_tokens(&user, &filter, page)
             .await
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))
@@ -106,15 +107,10 @@ impl TokenService for GrpcService {
             page: request.page.into(),
             page_size: request.page_size.into(),
         };
+        let filter = token_filter(request.filter.clone()).map_err(|e| e.into_status(lang))?;
         let page = self
             .app
-            .search_tokens(
-                &user,
-                &request.keyword,
-                &request.token,
-                &TokenFilter::default(),
-                page,
-            )
+            .search_tokens(&user, &request.keyword, &request.token, &filter, page)
             .await
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))

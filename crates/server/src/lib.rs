@@ -12,6 +12,7 @@ pub mod failure_log;
 pub mod groups;
 pub mod grpc;
 pub mod grpc_errors;
+pub mod grpc_filter;
 pub mod grpc_status;
 pub mod health;
 pub mod http;
