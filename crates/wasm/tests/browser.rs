@@ -170,27 +170,17 @@ fn dates_render_as_in_messages() {
 }
 
 #[wasm_bindgen_test]
-fn filters_are_judged_with_the_servers_codes_and_words() {
-    let ok = parse(validate_filter(
-        r#"{"status": ["enabled"], "group": "vip"}"#,
-        "en",
-    ));
-    assert_eq!(ok["ok"], true, "{ok}");
-    assert_eq!(ok["keys"], json!(["status", "group"]));
-    let text = r#"{"groups": "vip", "expires_before": 1790000000000}"#;
-    let expected = tokenbatch_rules::filter::read_filter_json(text).unwrap_err();
-    let verdict = parse(validate_filter(text, "en"));
-    assert_eq!(verdict["ok"], false);
-    assert_eq!(verdict["code"], "filter.unknown_key");
-    assert_eq!(verdict["errors"][0]["field"], "filter.groups");
-    assert_eq!(verdict["errors"][1]["code"], "filter.time_range");
-    assert_eq!(
-        verdict["message"],
-        tokenbatch_rules::join_messages(&expected, Lang::En)
-    );
-    let zh = parse(validate_filter(text, "zh-CN"));
-    assert_eq!(
-        zh["message"],
-        tokenbatch_rules::join_messages(&expected, Lang::ZhCn)
-    );
+fn filters_are_judged_in_the_browser_as_natively() {
+    // tests/verdict.rs checks the verdict's shape natively; here, that Chromium gives the same words.
+    let text = r#"{"status": [0], "groups": "vip"}"#;
+    let refused = tokenbatch_rules::filter::read_filter_json(text).unwrap_err();
+    for (tag, lang) in [("en", Lang::En), ("zh-CN", Lang::ZhCn)] {
+        let verdict = parse(validate_filter(text, tag));
+        let words = tokenbatch_rules::join_messages(&refused, lang);
+        assert_eq!(
+            (verdict["ok"].clone(), verdict["message"].clone()),
+            (json!(false), json!(words))
+        );
+    }
+    assert_eq!(parse(validate_filter("{}", "en"))["ok"], true);
 }
