@@ -246,6 +246,7 @@ async fn invalid_argument_carries_the_validators_field_violations(engine: Engine
                 .into_iter()
                 .collect(),
             ),
+            ..BatchInput::default()
         },
         &Context {
             now: tokenbatch::app::now_unix(),

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use crate::filter::{read_filter_node, FilterProblem};
 use crate::json::{self, Node, Value};
 use crate::problem::{clip, quote, Kind};
 use crate::{BatchInput, Field, FieldSet, Patch, Problem, Violation, MAX_BODY_BYTES};
@@ -18,6 +19,8 @@ pub(crate) const MAX_PROBLEMS_PER_FIELD: usize = 100;
 pub(crate) struct Reported {
     pub violations: Vec<Violation>,
     pub ids: bool,
+    /// `ids` and `filter` together, or neither: the selection is already reported.
+    pub selection: bool,
     pub update_fields: bool,
     /// Fields present in the body whose value could not be read (wrong type, integer overflow).
     pub fields: FieldSet,
@@ -74,11 +77,20 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
     let out = &mut reported.violations;
 
     let before = out.len();
-    match members.ids {
-        None => out.push(Violation::new("ids", Problem::IdsMissing)),
-        Some(node) => input.ids = read_ids(node, text, out),
+    match (members.ids, members.filter) {
+        (None, None) => out.push(Violation::new("ids", Problem::IdsMissing)),
+        (Some(node), None) => input.ids = read_ids(node, text, out),
+        (None, Some(node)) => input.filter = Some(read_filter_node(node, text, out)),
+        (Some(_), Some(_)) => {
+            let problem = Problem::Filter(FilterProblem::Ambiguous);
+            out.push(Violation::new("filter", problem));
+            reported.selection = true;
+        }
     }
     reported.ids = out.len() > before;
+    if let Some(node) = members.expected_count {
+        input.expected_count = read_expected_count(node, text, out);
+    }
 
     if let Some(node) = members.update_fields {
         let before = out.len();
@@ -99,6 +111,8 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
 /// The body's members by role (first occurrence of each key).
 struct Members<'t, 'a> {
     ids: Option<&'t Node<'a>>,
+    filter: Option<&'t Node<'a>>,
+    expected_count: Option<&'t Node<'a>>,
     update_fields: Option<&'t Node<'a>>,
     fields: [Option<&'t Node<'a>>; Field::ALL.len()],
 }
@@ -110,6 +124,8 @@ fn sort_members<'t, 'a>(
 ) -> Members<'t, 'a> {
     let mut sorted = Members {
         ids: None,
+        filter: None,
+        expected_count: None,
         update_fields: None,
         fields: [None; Field::ALL.len()],
     };
@@ -122,6 +138,8 @@ fn sort_members<'t, 'a>(
         }
         match key.as_ref() {
             "ids" => sorted.ids = Some(node),
+            "filter" => sorted.filter = Some(node),
+            "expected_count" => sorted.expected_count = Some(node),
             "update_fields" => sorted.update_fields = Some(node),
             name => match Field::from_name(name) {
                 Some(field) => sorted.fields[field as usize] = Some(node),
@@ -152,6 +170,20 @@ impl<'a> Capped<'a> {
             self.out.push(Violation::new(path(), problem()));
         }
     }
+}
+
+/// `expected_count`: a JSON integer of at least 0 (the filter's count guard, docs/SPEC.md §9).
+fn read_expected_count(node: &Node<'_>, text: &str, out: &mut Vec<Violation>) -> Option<i64> {
+    if let Value::Number(lexeme) = &node.value {
+        if let Ok(count @ 0..) = parse_integer(lexeme) {
+            return Some(count);
+        }
+    }
+    let problem = FilterProblem::ExpectedCountType {
+        value: describe(node, text),
+    };
+    out.push(Violation::new("expected_count", Problem::Filter(problem)));
+    None
 }
 
 /// An array of integers or numeric strings, or a comma-separated string.

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};
 
 use crate::body::{self, Reported, MAX_PROBLEMS_PER_FIELD};
+use crate::filter::FilterProblem;
 use crate::json;
 use crate::problem::{clip, quote, Kind};
 use crate::{
@@ -19,7 +20,14 @@ pub(crate) fn check(
     reported: Reported,
 ) -> Result<ValidBatch, Vec<Violation>> {
     let mut violations = reported.violations;
-    let ids = check_ids(input.ids, reported.ids, &mut violations);
+    let ids = match input.filter {
+        Some(_) => Vec::new(),
+        None => check_ids(input.ids, reported.ids, &mut violations),
+    };
+    if input.expected_count.is_some() && input.filter.is_none() && !reported.selection {
+        let problem = Problem::Filter(FilterProblem::ExpectedCountWithoutFilter);
+        violations.push(Violation::new("expected_count", problem));
+    }
 
     let present = input.patch.present().union(reported.fields);
     let fields = match input.update_fields {
@@ -77,6 +85,8 @@ pub(crate) fn check(
             values,
             ignored,
             warnings,
+            filter: input.filter,
+            expected_count: input.expected_count,
         });
     }
     violations.sort_by_key(|violation| rank(&violation.field));
@@ -87,7 +97,7 @@ pub(crate) fn check(
 fn rank(path: &str) -> usize {
     let name = path.split('[').next().unwrap_or_default();
     match name {
-        "ids" => 1,
+        "ids" | "filter" | "expected_count" => 1,
         "update_fields" => 2,
         _ => Field::from_name(name).map_or(0, |field| 3 + field as usize),
     }

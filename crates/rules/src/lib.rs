@@ -177,6 +177,10 @@ pub struct BatchInput {
     pub ids: Vec<i64>,
     pub patch: Patch,
     pub update_fields: Option<FieldSet>,
+    /// The tokens a filter selects, instead of `ids` (docs/SPEC.md §9).
+    pub filter: Option<filter::TokenFilter>,
+    /// How many tokens the caller expects the filter to select right now (the count guard).
+    pub expected_count: Option<i64>,
 }
 
 /// What the server and page know that the rules need.
@@ -212,12 +216,34 @@ pub struct ValidBatch {
     pub(crate) values: Patch,
     pub(crate) ignored: FieldSet,
     pub(crate) warnings: Vec<Warning>,
+    pub(crate) filter: Option<filter::TokenFilter>,
+    pub(crate) expected_count: Option<i64>,
 }
 
 impl ValidBatch {
-    /// Distinct, ascending; at least one, at most [`MAX_IDS`].
+    /// Distinct, ascending; at least one, at most [`MAX_IDS`]; for a batch by filter, empty until
+    /// [`ValidBatch::with_selected_ids`] pins what the filter selected.
     pub fn ids(&self) -> &[i64] {
         &self.ids
+    }
+
+    /// The filter selecting the tokens, when the request had one instead of ids.
+    pub fn filter(&self) -> Option<&filter::TokenFilter> {
+        self.filter.as_ref()
+    }
+
+    /// The count the caller expects the filter to select (`expected_count`).
+    pub fn expected_count(&self) -> Option<i64> {
+        self.expected_count
+    }
+
+    /// A batch by filter with the ids its filter selected (by the store, at most
+    /// [`filter::MAX_FILTER_MATCHES`]): what is written is then exactly as for those ids.
+    pub fn with_selected_ids(mut self, mut ids: Vec<i64>) -> ValidBatch {
+        ids.sort_unstable();
+        ids.dedup();
+        self.ids = ids;
+        self
     }
 
     /// The fields to write; never empty.
@@ -328,6 +354,8 @@ impl ParsedBody {
                 ids,
                 patch,
                 update_fields,
+                filter: None,
+                expected_count: None,
             },
             reported,
         }

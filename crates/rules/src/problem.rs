@@ -543,7 +543,10 @@ pub(crate) enum Kind {
 }
 
 fn valid_keys() -> String {
-    format!("ids, update_fields, {}", FieldSet::all().names())
+    format!(
+        "ids, filter, expected_count, update_fields, {}",
+        FieldSet::all().names()
+    )
 }
 
 /// `["group","expired_time"]` built from the body's own fields, so the caller can copy it.

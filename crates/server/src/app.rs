@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use tokenbatch_rules::filter::{FilterKey, TextPattern, TokenFilter};
+use tokenbatch_rules::filter::{
+    FilterKey, FilterProblem, TextPattern, TokenFilter, MAX_FILTER_MATCHES,
+};
 use tokenbatch_rules::{
     Context, FieldSet, Lang, ParsedBody, Problem, ValidBatch, Value, Violation, Warning,
 };
@@ -254,8 +256,26 @@ impl App {
             request_id,
         } = options;
         let context = self.rules_context(user).await?;
-        let batch: ValidBatch =
+        let mut batch: ValidBatch =
             tokenbatch_rules::check_parsed(request, &context).map_err(ApiError::Invalid)?;
+        if batch.filter().is_some() {
+            batch = self
+                .select_by_filter(user, batch, validate_only, request_id.is_some())
+                .await?;
+            if batch.ids().is_empty() {
+                // Nothing selected (and expected so, or a dry run): nothing to lock or write.
+                return Ok(BatchOutcome {
+                    changes: Vec::new(),
+                    changed: 0,
+                    unchanged: 0,
+                    warnings: batch.warnings().to_vec(),
+                    service_warnings: Vec::new(),
+                    ignored: batch.ignored(),
+                    validate_only,
+                    replayed: false,
+                });
+            }
+        }
         let fingerprint = match request_id {
             None => String::new(),
             Some(_) => fingerprint(&batch),
@@ -312,6 +332,50 @@ impl App {
         );
         crate::metrics::global().record_batch(batch.ids().len(), outcome.changed(), validate_only);
         Ok(outcome)
+    }
+
+    /// Pins the tokens a batch's filter selects now (docs/SPEC.md §9), after the count guard: a filter batch
+    /// is applied only with an `expected_count` equal to what the filter selects at that moment, so a
+    /// mistyped filter never rewrites a whole account. A dry run needs no count. The batch then runs as a
+    /// batch of those ids, locks, ownership check and all.
+    async fn select_by_filter(
+        &self,
+        user: &UserRecord,
+        batch: ValidBatch,
+        validate_only: bool,
+        keyed: bool,
+    ) -> Result<ValidBatch, ApiError> {
+        let refuse = |path: &str, problem: FilterProblem| {
+            ApiError::Invalid(vec![Violation::new(path, Problem::Filter(problem))])
+        };
+        let Some(filter) = batch.filter().cloned() else {
+            return Ok(batch);
+        };
+        if filter.user_id.is_some() {
+            check_scope(user, &filter)?;
+            return Err(refuse("filter.user_id", FilterProblem::UserIdUnsupported));
+        }
+        if keyed {
+            return Err(refuse("request_id", FilterProblem::RequestIdWithFilter));
+        }
+        let (ids, count) = self
+            .store
+            .select_token_ids(user.id, &filter, MAX_FILTER_MATCHES)
+            .await?;
+        if count > MAX_FILTER_MATCHES {
+            return Err(refuse("filter", FilterProblem::TooMany { count }));
+        }
+        match batch.expected_count() {
+            None if !validate_only => {
+                return Err(refuse("filter", FilterProblem::CountRequired { count }));
+            }
+            Some(expected) if usize::try_from(expected) != Ok(count) => {
+                let problem = FilterProblem::CountMismatch { expected, count };
+                return Err(refuse("expected_count", problem));
+            }
+            _ => {}
+        }
+        Ok(batch.with_selected_ids(ids))
     }
 
     /// Drops new-api's cached copies of the changed tokens. Runs after commit: a failure is reported, never

@@ -42,6 +42,7 @@ pub(crate) fn valid(ids: &[i64], values: Patch) -> ValidBatch {
         ids: ids.to_vec(),
         update_fields: Some(values.present()),
         patch: values,
+        ..BatchInput::default()
     };
     tokenbatch_rules::check_input(input, &Context::default()).expect("the rules accept the batch")
 }

@@ -81,6 +81,7 @@ fn grpc_input_ids_are_checked_too() {
             ..Patch::default()
         },
         update_fields: Some(set(&[Field::RemainQuota])),
+        ..BatchInput::default()
     };
     let violations = check_input(input(vec![4, 0, -7]), &ctx()).unwrap_err();
     assert_eq!(codes(&violations), ["ids.invalid", "ids.invalid"]);
@@ -628,6 +629,7 @@ fn check_input_normalizes_only_listed_fields() {
             ..Patch::default()
         },
         update_fields: Some(set(&[Field::Group, Field::AllowIps])),
+        ..BatchInput::default()
     };
     let batch = check_input(input, &ctx()).unwrap();
     assert_eq!(batch.ids, [1, 3]);

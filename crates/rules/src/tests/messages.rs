@@ -321,7 +321,7 @@ fn selected_messages_read_as_specified() {
     );
     assert_eq!(
         unknown,
-        "Unknown field \"foo\": valid fields are ids, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy."
+        "Unknown field \"foo\": valid fields are ids, filter, expected_count, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy."
     );
     let wrong = message(
         "unlimited_quota",
