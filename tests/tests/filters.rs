@@ -421,10 +421,40 @@ async fn a_batch_by_filter_needs_the_count_and_writes_exactly_the_selection(engi
     seeded.server.stop().await;
 }
 
+/// The store pins at most its limit of ids; past it, it says how many the filter selects and pins none
+/// (the application's `filter.too_many`, whose real limit of 100 000 this exercises with a small one).
+async fn the_selection_limit_counts_what_it_refuses(engine: Engine) {
+    let seeded = seeded(engine).await;
+    let store = Store::open(&seeded.server.db.location)
+        .await
+        .expect("open store");
+    let every = read_filter_query([]).expect("the empty filter");
+    let live = expected_ids(&seeded, "", "");
+    let (ids, count) = store
+        .select_token_ids(seeded.carol.id, &every, live.len())
+        .await
+        .unwrap();
+    let mut ascending = live.clone();
+    ascending.sort_unstable();
+    assert_eq!((ids, count), (ascending, live.len()));
+    let (ids, count) = store
+        .select_token_ids(seeded.carol.id, &every, live.len() - 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (ids.len(), count),
+        (0, live.len()),
+        "over the limit: counted, none pinned"
+    );
+    store.close().await;
+    seeded.server.stop().await;
+}
+
 on_every_engine!(
     list_and_search_select_what_the_model_selects,
     bad_filters_are_refused_with_the_rules_codes,
     user_id_is_roots_only,
     grpc_lists_and_searches_with_the_same_filter,
     a_batch_by_filter_needs_the_count_and_writes_exactly_the_selection,
+    the_selection_limit_counts_what_it_refuses,
 );

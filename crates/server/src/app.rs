@@ -258,9 +258,9 @@ impl App {
         let context = self.rules_context(user).await?;
         let mut batch: ValidBatch =
             tokenbatch_rules::check_parsed(request, &context).map_err(ApiError::Invalid)?;
-        if batch.filter().is_some() {
+        if let Some(filter) = batch.filter().cloned() {
             batch = self
-                .select_by_filter(user, batch, validate_only, request_id.is_some())
+                .select_by_filter(user, batch, &filter, validate_only, request_id.is_some())
                 .await?;
             if batch.ids().is_empty() {
                 // Nothing selected (and expected so, or a dry run): nothing to lock or write.
@@ -342,17 +342,15 @@ impl App {
         &self,
         user: &UserRecord,
         batch: ValidBatch,
+        filter: &TokenFilter,
         validate_only: bool,
         keyed: bool,
     ) -> Result<ValidBatch, ApiError> {
         let refuse = |path: &str, problem: FilterProblem| {
             ApiError::Invalid(vec![Violation::new(path, Problem::Filter(problem))])
         };
-        let Some(filter) = batch.filter().cloned() else {
-            return Ok(batch);
-        };
         if filter.user_id.is_some() {
-            check_scope(user, &filter)?;
+            check_scope(user, filter)?;
             return Err(refuse("filter.user_id", FilterProblem::UserIdUnsupported));
         }
         if keyed {
@@ -360,7 +358,7 @@ impl App {
         }
         let (ids, count) = self
             .store
-            .select_token_ids(user.id, &filter, MAX_FILTER_MATCHES)
+            .select_token_ids(user.id, filter, MAX_FILTER_MATCHES)
             .await?;
         if count > MAX_FILTER_MATCHES {
             return Err(refuse("filter", FilterProblem::TooMany { count }));

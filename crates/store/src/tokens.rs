@@ -92,7 +92,8 @@ impl Store {
     }
 
     /// How many live tokens `filter` selects for `caller` and, when that is at most `limit`, their ids in
-    /// ascending order (otherwise none): what a batch by filter then writes as a batch by ids.
+    /// ascending order (otherwise none): what a batch by filter then writes as a batch by ids. One statement
+    /// reads at most `limit + 1` ids; only a selection over the limit is counted, for the refusal's message.
     pub async fn select_token_ids(
         &self,
         caller: i64,
@@ -101,30 +102,29 @@ impl Store {
     ) -> Result<(Vec<i64>, usize), StoreError> {
         let d = self.dialect();
         let FilterSql { condition, binds } = filter_sql(d, filter, caller);
+        let ids_sql = d.sql(&format!(
+            "SELECT {} FROM tokens WHERE {condition} ORDER BY id LIMIT ?",
+            d.integer("id", 0)
+        ));
         let count_sql = d.sql(&format!(
             "SELECT {} FROM tokens WHERE {condition}",
             d.integer("COUNT(*)", 0)
         ));
-        let ids_sql = d.sql(&format!(
-            "SELECT {} FROM tokens WHERE {condition} ORDER BY id",
-            d.integer("id", 0)
-        ));
+        let read_limit = i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1;
         with_connection!(self, |conn| {
-            let count = bind_filter!(sqlx::query(&count_sql), &binds);
-            let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
-            let total = usize::try_from(total).unwrap_or(0);
-            if total > limit {
-                return Ok((Vec::new(), total));
-            }
-            let select = bind_filter!(sqlx::query(&ids_sql), &binds);
+            let select = bind_filter!(sqlx::query(&ids_sql), &binds).bind(read_limit);
             let rows = select.fetch_all(&mut *conn).await?;
             let ids = rows
                 .iter()
                 .map(|row| row.try_get::<i64, _>(0))
                 .collect::<Result<Vec<i64>, _>>()?;
-            // The ids are what a batch writes: their number is the count, should it have moved since.
-            let count = ids.len();
-            Ok((ids, count))
+            if ids.len() <= limit {
+                let count = ids.len();
+                return Ok((ids, count));
+            }
+            let count = bind_filter!(sqlx::query(&count_sql), &binds);
+            let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
+            Ok((Vec::new(), usize::try_from(total).unwrap_or(usize::MAX)))
         })
     }
 
