@@ -8,10 +8,12 @@
 
 mod messages;
 mod read;
+mod search;
 
 pub use messages::FilterProblem;
 pub(crate) use read::read_filter_node;
 pub use read::{read_filter_query, FILTER_QUERY_KEYS};
+pub use search::{with_search, SearchRefusal};
 
 use crate::apply::{STATUS_DISABLED, STATUS_ENABLED, STATUS_EXHAUSTED, STATUS_EXPIRED};
 use crate::{like_pattern, SearchPatternError};

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 use tokenbatch_rules::filter::{
-    FilterKey, FilterProblem, TextPattern, TokenFilter, MAX_FILTER_MATCHES,
+    with_search, FilterProblem, SearchRefusal, TokenFilter, MAX_FILTER_MATCHES,
 };
 use tokenbatch_rules::{
     Context, FieldSet, Lang, ParsedBody, Problem, ValidBatch, Value, Violation, Warning,
@@ -422,9 +422,8 @@ impl App {
         })
     }
 
-    /// new-api's search: `keyword` matches names, `token` matches keys (an `sk-` prefix is ignored), on top of
-    /// any other filter key. `keyword` is new-api's name for the `name` filter (and `token` for `key`): a
-    /// request with both of a pair is refused rather than guessed.
+    /// new-api's search: `keyword` matches names, `token` matches keys, on top of any other filter key (the
+    /// rules' [`with_search`] joins them).
     pub async fn search_tokens(
         &self,
         user: &UserRecord,
@@ -433,27 +432,11 @@ impl App {
         filter: &TokenFilter,
         page: PageRequest,
     ) -> Result<TokenPage, ApiError> {
-        let mut filter = filter.clone();
-        for (field, input, key) in [
-            ("keyword", keyword, FilterKey::Name),
-            ("token", token, FilterKey::Key),
-        ] {
-            if input.is_empty() {
-                continue;
-            }
-            if filter.has(key) {
-                let problem = Problem::DuplicateKey {
-                    key: format!("\"{field}\" / \"{}\"", key.name()),
-                };
-                return Err(ApiError::Invalid(vec![Violation::new(field, problem)]));
-            }
-            let pattern = TextPattern::new(input, key)
-                .map_err(|error| ApiError::InvalidSearch { field, error })?;
-            match key {
-                FilterKey::Name => filter.name = Some(pattern),
-                _ => filter.key = Some(pattern),
-            }
-        }
+        let filter =
+            with_search(filter.clone(), keyword, token).map_err(|refusal| match refusal {
+                SearchRefusal::Repeated(violation) => ApiError::Invalid(vec![violation]),
+                SearchRefusal::Pattern { field, error } => ApiError::InvalidSearch { field, error },
+            })?;
         self.list_tokens(user, &filter, page).await
     }
 
