@@ -216,28 +216,19 @@ mod store_tests {
     use tokenbatch_rules::Patch;
 
     use super::{RequestKey, REQUEST_ID_RETENTION_SECS};
-    use crate::test_support::{new_token, sqlite_store_with_user, valid};
-    use crate::{BatchChange, BatchPlan, NewToken, StoreError};
+    use crate::test_support::{sqlite_store_with_tokens, valid};
+    use crate::{BatchChange, BatchPlan, StoreError};
 
     /// A request id makes a batch happen once: retries, even many at once through the writer's groups, get
     /// the first answer and write nothing; another request under the id is refused; after the retention the
     /// id is free again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_request_id_applies_its_batch_once() {
-        let (_dir, store, user_id) = sqlite_store_with_user().await;
-        let tokens: Vec<NewToken> = (1..=3)
-            .map(|id| {
-                new_token(
-                    user_id,
-                    id,
-                    TokenState {
-                        status: 1,
-                        ..TokenState::default()
-                    },
-                )
-            })
-            .collect();
-        store.insert_tokens(&tokens).await.unwrap();
+        let state = TokenState {
+            status: 1,
+            ..TokenState::default()
+        };
+        let (_dir, store, user_id) = sqlite_store_with_tokens(1..=3, state).await;
         let ids = [1, 2, 3];
         let quota = |value| Patch {
             remain_quota: Some(value),

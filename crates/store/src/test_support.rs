@@ -24,6 +24,20 @@ pub(crate) async fn sqlite_store_with_user() -> (tempfile::TempDir, Store, i64) 
     (dir, store, user_id)
 }
 
+/// [`sqlite_store_with_user`] with that user's tokens `ids`, each in `state`.
+pub(crate) async fn sqlite_store_with_tokens(
+    ids: impl IntoIterator<Item = i64>,
+    state: TokenState,
+) -> (tempfile::TempDir, Store, i64) {
+    let (dir, store, user_id) = sqlite_store_with_user().await;
+    let tokens: Vec<NewToken> = ids
+        .into_iter()
+        .map(|id| new_token(user_id, id, state.clone()))
+        .collect();
+    store.insert_tokens(&tokens).await.unwrap();
+    (dir, store, user_id)
+}
+
 pub(crate) fn new_token(user_id: i64, id: i64, state: TokenState) -> NewToken {
     NewToken {
         id: Some(id),

@@ -194,30 +194,21 @@ mod tests {
     use tokenbatch_rules::apply::TokenState;
     use tokenbatch_rules::Patch;
 
-    use crate::test_support::{new_token, sqlite_store_with_user, valid};
-    use crate::{BatchPlan, NewToken, StoreError};
+    use crate::test_support::{sqlite_store_with_tokens, valid};
+    use crate::{BatchPlan, StoreError};
 
     /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
     /// each still succeeds or fails on its own, and one refused batch writes nothing and fails no other.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_sqlite_batches_keep_their_own_outcomes() {
-        let (_dir, store, user_id) = sqlite_store_with_user().await;
-        let tokens: Vec<NewToken> = (1..=200)
-            .map(|id| {
-                new_token(
-                    user_id,
-                    id,
-                    TokenState {
-                        status: 1,
-                        group: "default".into(),
-                        expired_time: -1,
-                        remain_quota: 0,
-                        ..TokenState::default()
-                    },
-                )
-            })
-            .collect();
-        store.insert_tokens(&tokens).await.unwrap();
+        let state = TokenState {
+            status: 1,
+            group: "default".into(),
+            expired_time: -1,
+            remain_quota: 0,
+            ..TokenState::default()
+        };
+        let (_dir, store, user_id) = sqlite_store_with_tokens(1..=200, state).await;
 
         let mut tasks = Vec::new();
         for batch in 0..40i64 {
