@@ -12,7 +12,7 @@ mod search;
 
 pub use messages::FilterProblem;
 pub(crate) use read::read_filter_node;
-pub use read::{read_filter_query, FILTER_QUERY_KEYS};
+pub use read::read_filter_query;
 pub use search::{with_search, SearchRefusal};
 
 use crate::apply::{STATUS_DISABLED, STATUS_ENABLED, STATUS_EXHAUSTED, STATUS_EXPIRED};

@@ -10,9 +10,6 @@ use crate::json::{Node, Value};
 use crate::problem::{clip, quote};
 use crate::{Problem, Violation, MAX_EXPIRED_TIME, MAX_MODEL_NAME_CHARS};
 
-/// The query parameters list and search read as filter keys: every key, under its own name.
-pub const FILTER_QUERY_KEYS: [FilterKey; 15] = FilterKey::ALL;
-
 fn violation(path: String, problem: FilterProblem) -> Violation {
     Violation::new(path, Problem::Filter(problem))
 }
