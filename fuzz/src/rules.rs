@@ -68,10 +68,11 @@ fn typed_agrees(data: &[u8], verdict: &Result<ValidBatch, Vec<Violation>>, ctx: 
     let Ok(input) = parse_body(text) else {
         return;
     };
+    let status = input.update_status.then_some("status");
     let names: Option<Vec<&str>> = input
         .update_fields
-        .map(|fields| fields.iter().map(Field::name).collect());
-    let typed = ParsedBody::typed(input.ids, input.patch, names.as_deref());
+        .map(|fields| fields.iter().map(Field::name).chain(status).collect());
+    let typed = ParsedBody::typed(input, names.as_deref());
     assert_eq!(
         &check_parsed(typed, ctx),
         verdict,

@@ -26,6 +26,7 @@ mod http_batch;
 mod idempotency;
 mod limits;
 mod newapi_schema;
+mod operations;
 mod ops;
 mod redis_cache;
 mod replicas;

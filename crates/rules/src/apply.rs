@@ -3,7 +3,9 @@
 //! Pure so that the server, a dry run and the browser's preview all compute the same "after".
 
 use crate::field::FieldType;
-use crate::{Field, FieldSet, Patch, Value};
+use crate::operation::apply::{expiry_after, list_after, quota_after};
+use crate::operation::{Operation, TokenOutcome, STATUS_ENABLE};
+use crate::{Field, FieldSet, Patch, ValidBatch, Value};
 
 pub const STATUS_ENABLED: i64 = 1;
 pub const STATUS_DISABLED: i64 = 2;
@@ -72,6 +74,59 @@ pub fn status_inputs() -> FieldSet {
 }
 
 impl TokenState {
+    /// The token after the whole batch at time `now` (unix seconds): absolute values, operations (§11),
+    /// then the status, written or following the values. Err when this token's result is out of bounds;
+    /// the store refuses the batch then, naming how many tokens are.
+    pub fn edit(&self, batch: &ValidBatch, now: i64) -> Result<TokenState, TokenOutcome> {
+        let mut after = self.clone();
+        for field in batch.fields().iter() {
+            match (batch.ops().get(field), batch.values().get(field)) {
+                (Some(operation), _) => after.operate(field, operation, batch, now)?,
+                (None, Some(value)) => {
+                    after.set(field, value);
+                }
+                (None, None) => {}
+            }
+        }
+        after.status = match batch.status() {
+            None => next_status(self.status, &after, batch.fields(), now),
+            Some(STATUS_ENABLE) if after.is_expired_at(now) => {
+                return Err(TokenOutcome::CannotEnableExpired)
+            }
+            Some(STATUS_ENABLE) if after.is_exhausted() => {
+                return Err(TokenOutcome::CannotEnableExhausted)
+            }
+            Some(status) => status,
+        };
+        Ok(after)
+    }
+
+    fn operate(
+        &mut self,
+        field: Field,
+        operation: &Operation,
+        batch: &ValidBatch,
+        now: i64,
+    ) -> Result<(), TokenOutcome> {
+        match operation {
+            Operation::Quota { .. } => {
+                let delta = operation.quota_delta().unwrap_or(0);
+                self.remain_quota = quota_after(self.remain_quota, delta)?;
+            }
+            Operation::Extend { seconds } => {
+                self.expired_time = expiry_after(self.expired_time, *seconds, now)?;
+            }
+            Operation::List { .. } => {
+                let Value::Text(current) = self.get(field) else {
+                    return Ok(());
+                };
+                let after = list_after(field, current, operation, batch.column_limit(field))?;
+                self.set_text(field, after);
+            }
+        }
+        Ok(())
+    }
+
     /// The token after writing `values` for `fields` at time `now` (unix seconds).
     pub fn apply(&self, fields: FieldSet, values: &Patch, now: i64) -> TokenState {
         let mut after = self.clone();

@@ -6,8 +6,12 @@ use std::collections::BTreeSet;
 
 use crate::filter::{read_filter_node, FilterProblem};
 use crate::json::{self, Node, Value};
+use crate::operation::{read_operation, Operation};
 use crate::problem::{clip, quote, Kind};
-use crate::{BatchInput, Field, FieldSet, Patch, Problem, Violation, MAX_BODY_BYTES};
+use crate::{BatchInput, Field, FieldSet, Problem, Violation, MAX_BODY_BYTES};
+
+/// The body key (and `update_fields` name) of the writable status (docs/SPEC.md §11).
+pub(crate) const STATUS_KEY: &str = "status";
 
 /// Beyond this many problems in one field the rest are dropped: a hostile 1 MiB body must not turn into a
 /// huge response, and nobody fixes the 101st bad id before the first 100.
@@ -24,6 +28,8 @@ pub(crate) struct Reported {
     pub update_fields: bool,
     /// Fields present in the body whose value could not be read (wrong type, integer overflow).
     pub fields: FieldSet,
+    /// `status` present with a value that could not be read.
+    pub status: bool,
 }
 
 pub(crate) struct Read {
@@ -94,14 +100,25 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
 
     if let Some(node) = members.update_fields {
         let before = out.len();
-        input.update_fields = Some(read_update_fields(node, text, out));
+        let (fields, status) = read_update_fields(node, text, out);
+        input.update_fields = Some(fields);
+        input.update_status = status;
         reported.update_fields = out.len() > before;
     }
 
     for field in Field::ALL {
         if let Some(node) = members.fields[field as usize] {
-            if !read_field(field, node, text, &mut input.patch, out) {
+            if !read_field(field, node, text, &mut input, out) {
                 reported.fields.insert(field);
+            }
+        }
+    }
+    if let Some(node) = members.status {
+        match crate::operation::read_status(node, text) {
+            Ok(status) => input.status = Some(status),
+            Err(problem) => {
+                out.push(Violation::new(STATUS_KEY, problem));
+                reported.status = true;
             }
         }
     }
@@ -114,6 +131,7 @@ struct Members<'t, 'a> {
     filter: Option<&'t Node<'a>>,
     expected_count: Option<&'t Node<'a>>,
     update_fields: Option<&'t Node<'a>>,
+    status: Option<&'t Node<'a>>,
     fields: [Option<&'t Node<'a>>; Field::ALL.len()],
 }
 
@@ -127,6 +145,7 @@ fn sort_members<'t, 'a>(
         filter: None,
         expected_count: None,
         update_fields: None,
+        status: None,
         fields: [None; Field::ALL.len()],
     };
     let mut problems = Capped::new(out);
@@ -141,6 +160,7 @@ fn sort_members<'t, 'a>(
             "filter" => sorted.filter = Some(node),
             "expected_count" => sorted.expected_count = Some(node),
             "update_fields" => sorted.update_fields = Some(node),
+            STATUS_KEY => sorted.status = Some(node),
             name => match Field::from_name(name) {
                 Some(field) => sorted.fields[field as usize] = Some(node),
                 None => problems.push(|| clip(key), || Problem::UnknownField { key: quote(key) }),
@@ -263,8 +283,9 @@ pub(crate) fn read_update_fields(
     node: &Node<'_>,
     text: &str,
     out: &mut Vec<Violation>,
-) -> FieldSet {
+) -> (FieldSet, bool) {
     let mut fields = FieldSet::new();
+    let mut status = false;
     let mut problems = Capped::new(out);
     match &node.value {
         Value::Array(items) => {
@@ -272,7 +293,7 @@ pub(crate) fn read_update_fields(
                 let path = || format!("update_fields[{index}]");
                 match &item.value {
                     Value::String(name) => {
-                        if let Err(problem) = add_field_name(name, &mut fields) {
+                        if let Err(problem) = add_field_name(name, &mut fields, &mut status) {
                             problems.push(path, || problem);
                         }
                     }
@@ -284,7 +305,7 @@ pub(crate) fn read_update_fields(
         }
         Value::String(list) => {
             for name in list.split(',') {
-                if let Err(problem) = add_field_name(name, &mut fields) {
+                if let Err(problem) = add_field_name(name, &mut fields, &mut status) {
                     problems.push(|| "update_fields".into(), || problem);
                 }
             }
@@ -296,12 +317,21 @@ pub(crate) fn read_update_fields(
             },
         ),
     }
-    fields
+    (fields, status)
 }
 
-pub(crate) fn add_field_name(name: &str, fields: &mut FieldSet) -> Result<(), Problem> {
+/// Adds a name of `update_fields`: a field, or `status` (written beside the fields, §11).
+pub(crate) fn add_field_name(
+    name: &str,
+    fields: &mut FieldSet,
+    status: &mut bool,
+) -> Result<(), Problem> {
     let name = name.trim();
     if name.is_empty() {
+        return Ok(());
+    }
+    if name == STATUS_KEY {
+        *status = true;
         return Ok(());
     }
     match Field::from_name(name) {
@@ -318,10 +348,20 @@ pub(crate) fn read_field(
     field: Field,
     node: &Node<'_>,
     text: &str,
-    patch: &mut Patch,
+    input: &mut BatchInput,
     out: &mut Vec<Violation>,
 ) -> bool {
+    let patch = &mut input.patch;
     let problem = match (field.kind(), &node.value) {
+        (_, Value::Object(members)) if !Operation::keys(field).is_empty() => {
+            return match read_operation(field, members, text, out) {
+                Some(operation) => {
+                    input.ops.set(field, operation);
+                    true
+                }
+                None => false,
+            };
+        }
         (Kind::Text, Value::String(value)) => {
             patch.set_text(field, value.to_string());
             return true;

@@ -3,9 +3,10 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::body::{self, Reported, MAX_PROBLEMS_PER_FIELD};
+use crate::body::{self, Reported, MAX_PROBLEMS_PER_FIELD, STATUS_KEY};
 use crate::filter::FilterProblem;
 use crate::json;
+use crate::operation::{check_operation, OperationProblem, Operations};
 use crate::problem::{clip, quote, Kind};
 use crate::{
     BatchInput, Context, Field, FieldSet, Patch, Problem, ValidBatch, Violation, Warning,
@@ -15,7 +16,7 @@ use crate::{
 
 /// Runs every rule; `reported` holds what the shape pass already found, so nothing is said twice.
 pub(crate) fn check(
-    input: BatchInput,
+    mut input: BatchInput,
     ctx: &Context,
     reported: Reported,
 ) -> Result<ValidBatch, Vec<Violation>> {
@@ -29,7 +30,8 @@ pub(crate) fn check(
         violations.push(Violation::new("expected_count", problem));
     }
 
-    let present = input.patch.present().union(reported.fields);
+    let operated: FieldSet = input.ops.iter().map(|(field, _)| field).collect();
+    let present = input.patch.present().union(operated).union(reported.fields);
     let fields = match input.update_fields {
         None => {
             let problem = Problem::UpdateFieldsMissing { present };
@@ -37,7 +39,7 @@ pub(crate) fn check(
             FieldSet::new()
         }
         Some(fields) => {
-            if fields.is_empty() && !reported.update_fields {
+            if fields.is_empty() && !input.update_status && !reported.update_fields {
                 violations.push(Violation::new("update_fields", Problem::UpdateFieldsEmpty));
             }
             fields
@@ -45,9 +47,20 @@ pub(crate) fn check(
     };
 
     let mut values = Patch::default();
+    let mut ops = Operations::default();
     let mut warnings = Vec::new();
     for field in fields.iter() {
         if reported.fields.contains(field) {
+            continue;
+        }
+        if let Some(operation) = input.ops.remove(field) {
+            let problems = check_operation(field, &operation, &mut |entries| {
+                check_entries(field, entries, ctx)
+            });
+            if problems.is_empty() {
+                ops.set(field, operation);
+            }
+            out_field(field, problems, &mut violations);
             continue;
         }
         if !input.patch.has(field) {
@@ -66,6 +79,15 @@ pub(crate) fn check(
             &mut warnings,
         );
     }
+    let status = match (input.update_status, input.status) {
+        (true, None) if !reported.status => {
+            let problem = Problem::Operation(OperationProblem::StatusMissing);
+            violations.push(Violation::new(STATUS_KEY, problem));
+            None
+        }
+        (true, status) => status,
+        (false, _) => None,
+    };
     if proxy_conflicts_with_mode(&values) {
         let problem = Problem::MjCustomProxyModeConflict;
         violations.push(Violation::new(Field::MjCustomProxy.name(), problem));
@@ -87,10 +109,30 @@ pub(crate) fn check(
             warnings,
             filter: input.filter,
             expected_count: input.expected_count,
+            ops,
+            status,
+            column_limits: ctx.column_limits.clone(),
         });
     }
-    violations.sort_by_key(|violation| rank(&violation.field));
-    Err(violations)
+    Err(by_rank(violations))
+}
+
+/// The violations in [`rank`] order, keeping the order within a rank: one pass per rank (there are a dozen)
+/// rather than a stable sort, whose code would cost the browser's module several kilobytes.
+fn by_rank(violations: Vec<Violation>) -> Vec<Violation> {
+    let last = 3 + Field::ALL.len();
+    let mut ranked: Vec<(usize, Violation)> = violations
+        .into_iter()
+        .map(|violation| (rank(&violation.field), violation))
+        .collect();
+    let mut sorted = Vec::with_capacity(ranked.len());
+    for wanted in 0..=last {
+        let (now, later): (Vec<_>, Vec<_>) = ranked.into_iter().partition(|(r, _)| *r == wanted);
+        sorted.extend(now.into_iter().map(|(_, violation)| violation));
+        ranked = later;
+    }
+    sorted.extend(ranked.into_iter().map(|(_, violation)| violation));
+    sorted
 }
 
 /// Body-level problems first, then ids, update_fields and the fields in Field::ALL order.
@@ -99,6 +141,7 @@ fn rank(path: &str) -> usize {
     match name {
         "ids" | "filter" | "expected_count" => 1,
         "update_fields" => 2,
+        STATUS_KEY => 3 + Field::ALL.len(),
         _ => Field::from_name(name).map_or(0, |field| 3 + field as usize),
     }
 }
@@ -178,11 +221,29 @@ fn check_value(
             None => Vec::new(),
         },
     };
+    out_field(field, problems, out);
+}
+
+fn out_field(field: Field, problems: Vec<Problem>, out: &mut Vec<Violation>) {
     out.extend(
         problems
             .into_iter()
             .map(|problem| Violation::new(field.name(), problem)),
     );
+}
+
+/// The entries of a list operation, checked by the absolute field's own rule on the joined list (so an
+/// operation's entry is refused exactly when the same entry would be as a value), and for groups also that
+/// the caller may use each.
+fn check_entries(field: Field, entries: &[String], ctx: &Context) -> Vec<Problem> {
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let joined = entries.join(&crate::operation::separator(field).to_string());
+    match check_text(field, &joined, ctx) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    }
 }
 
 fn check_integer(field: Field, value: i64) -> Result<i64, Problem> {
@@ -470,7 +531,7 @@ pub(crate) fn check_field(
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let target = match name {
-        "ids" | "update_fields" => None,
+        "ids" | "update_fields" | STATUS_KEY => None,
         _ => match Field::from_name(name) {
             Some(field) => Some(field),
             None => {
@@ -493,10 +554,26 @@ pub(crate) fn check_field(
     };
     match target {
         Some(field) => {
-            let mut patch = Patch::default();
-            if body::read_field(field, &node, text, &mut patch, &mut out) {
-                let mut values = Patch::default();
-                check_value(field, &patch, ctx, &mut values, &mut out, &mut warnings);
+            let mut input = BatchInput::default();
+            if body::read_field(field, &node, text, &mut input, &mut out) {
+                match input.ops.get(field) {
+                    Some(operation) => {
+                        let problems = check_operation(field, operation, &mut |entries| {
+                            check_entries(field, entries, ctx)
+                        });
+                        out_field(field, problems, &mut out);
+                    }
+                    None => {
+                        let mut values = Patch::default();
+                        let patch = &input.patch;
+                        check_value(field, patch, ctx, &mut values, &mut out, &mut warnings);
+                    }
+                }
+            }
+        }
+        None if name == STATUS_KEY => {
+            if let Err(problem) = crate::operation::read_status(&node, text) {
+                out.push(Violation::new(STATUS_KEY, problem));
             }
         }
         None if name == "ids" => {
@@ -505,8 +582,8 @@ pub(crate) fn check_field(
             check_ids(ids, reported, &mut out);
         }
         None => {
-            let fields = body::read_update_fields(&node, text, &mut out);
-            if fields.is_empty() && out.is_empty() {
+            let (fields, status) = body::read_update_fields(&node, text, &mut out);
+            if fields.is_empty() && !status && out.is_empty() {
                 out.push(Violation::new("update_fields", Problem::UpdateFieldsEmpty));
             }
         }

@@ -9,6 +9,7 @@ pub mod describe;
 mod field;
 pub mod filter;
 mod json;
+pub mod operation;
 mod problem;
 mod search;
 pub mod time;
@@ -181,6 +182,12 @@ pub struct BatchInput {
     pub filter: Option<filter::TokenFilter>,
     /// How many tokens the caller expects the filter to select right now (the count guard).
     pub expected_count: Option<i64>,
+    /// Fields given as operation objects (§11) instead of absolute values.
+    pub ops: operation::Operations,
+    /// The `status` to write: 1 (enable) or 2 (disable).
+    pub status: Option<i64>,
+    /// `update_fields` names `status`.
+    pub update_status: bool,
 }
 
 /// What the server and page know that the rules need.
@@ -218,9 +225,32 @@ pub struct ValidBatch {
     pub(crate) warnings: Vec<Warning>,
     pub(crate) filter: Option<filter::TokenFilter>,
     pub(crate) expected_count: Option<i64>,
+    pub(crate) ops: operation::Operations,
+    pub(crate) status: Option<i64>,
+    pub(crate) column_limits: Vec<(Field, usize)>,
 }
 
 impl ValidBatch {
+    /// The fields written by an operation (§11) rather than an absolute value; their [`ValidBatch::values`]
+    /// are None.
+    pub fn ops(&self) -> &operation::Operations {
+        &self.ops
+    }
+
+    /// The status to write (1 enable, 2 disable), when `update_fields` names it.
+    pub fn status(&self) -> Option<i64> {
+        self.status
+    }
+
+    /// The database's character limits the batch was checked against (see [`Context::column_limits`]): a
+    /// list operation's per-token result must fit them too.
+    pub fn column_limit(&self, field: Field) -> Option<usize> {
+        self.column_limits
+            .iter()
+            .find(|(limited, _)| *limited == field)
+            .map(|(_, max)| *max)
+    }
+
     /// Distinct, ascending; at least one, at most [`MAX_IDS`]; for a batch by filter, empty until
     /// [`ValidBatch::with_selected_ids`] pins what the filter selected.
     pub fn ids(&self) -> &[i64] {
@@ -251,7 +281,8 @@ impl ValidBatch {
         self.fields
     }
 
-    /// Normalized values for exactly [`ValidBatch::fields`].
+    /// Normalized values for the [`ValidBatch::fields`] written with an absolute value (the others are in
+    /// [`ValidBatch::ops`]).
     pub fn values(&self) -> &Patch {
         &self.values
     }
@@ -334,14 +365,17 @@ pub struct ParsedBody {
 }
 
 impl ParsedBody {
-    /// A request that arrived typed (gRPC): ids and values as given, update_fields as names still to resolve
-    /// (unknown names become `update_fields.unknown` violations, reported together with the value rules).
-    pub fn typed(ids: Vec<i64>, patch: Patch, update_field_names: Option<&[&str]>) -> ParsedBody {
+    /// A request that arrived typed (gRPC): selection, values, operations and status as given,
+    /// update_fields as names still to resolve (unknown names become `update_fields.unknown` violations,
+    /// reported together with the value rules). `input.update_fields` and `input.update_status` are set
+    /// from the names.
+    pub fn typed(mut input: BatchInput, update_field_names: Option<&[&str]>) -> ParsedBody {
         let mut reported = body::Reported::default();
-        let update_fields = update_field_names.map(|names| {
+        let mut status = false;
+        input.update_fields = update_field_names.map(|names| {
             let mut fields = FieldSet::new();
             for (index, name) in names.iter().enumerate() {
-                if let Err(problem) = body::add_field_name(name, &mut fields) {
+                if let Err(problem) = body::add_field_name(name, &mut fields, &mut status) {
                     let path = format!("update_fields[{index}]");
                     reported.violations.push(Violation::new(path, problem));
                 }
@@ -349,16 +383,8 @@ impl ParsedBody {
             reported.update_fields = !reported.violations.is_empty();
             fields
         });
-        ParsedBody {
-            input: BatchInput {
-                ids,
-                patch,
-                update_fields,
-                filter: None,
-                expected_count: None,
-            },
-            reported,
-        }
+        input.update_status = status;
+        ParsedBody { input, reported }
     }
 }
 

@@ -120,6 +120,8 @@ pub enum Problem {
     },
     /// `filter.*`, `selection.ambiguous`, `expected_count.*`: the filter's own catalogue (filter/messages.rs).
     Filter(FilterProblem),
+    /// Operations and status (operation/messages.rs), per-token refusals included.
+    Operation(crate::operation::OperationProblem),
 }
 
 const ID_EXAMPLE: &str = "\"ids\": [873, 869]";
@@ -171,6 +173,7 @@ impl Problem {
             MjCustomProxyTooLong { .. } => "mj_custom_proxy.too_long",
             MjCustomProxyModeConflict => "mj_custom_proxy.mode_conflict",
             Filter(problem) => problem.code(),
+            Operation(problem) => problem.code(),
         }
     }
 
@@ -348,6 +351,7 @@ impl Problem {
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy 设置了代理地址，但同一请求把 mj_image_mode 设为 \"origin\"：代理地址只在 \"proxy\" 模式下生效，请改用 \"proxy\" 或清空代理地址。".into(),
             Filter(problem) => problem.message(Lang::ZhCn),
+            Operation(problem) => problem.message(Lang::ZhCn),
         }
     }
 
@@ -530,6 +534,7 @@ impl Problem {
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy sets a proxy address while mj_image_mode is set to \"origin\" in the same request: the proxy only applies in \"proxy\" mode, so use \"proxy\" or clear the proxy address.".into(),
             Filter(problem) => problem.message(Lang::En),
+            Operation(problem) => problem.message(Lang::En),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! failures (a broken HTTP body, a gRPC `view` out of range) are typed by that face.
 
 use thiserror::Error;
+use tokenbatch_rules::operation::OperationProblem;
+use tokenbatch_rules::Problem;
 use tokenbatch_rules::{Lang, SearchPatternError, Violation};
 use tokenbatch_store::StoreError;
 
@@ -185,12 +187,22 @@ impl From<StoreError> for ApiError {
                 charset,
             } => ApiError::Invalid(vec![Violation::new(
                 field.name(),
-                tokenbatch_rules::Problem::NotInColumnCharset {
+                Problem::NotInColumnCharset {
                     field,
                     character,
                     charset,
                 },
             )]),
+            // Tokens whose result would be out of bounds (§11): the request's fault, worded by the rules.
+            StoreError::OutOfBounds(refused) => ApiError::Invalid(
+                refused
+                    .into_iter()
+                    .map(|(outcome, count)| {
+                        let problem = OperationProblem::Refused { outcome, count };
+                        Violation::new(outcome.field(), Problem::Operation(problem))
+                    })
+                    .collect(),
+            ),
             // A conflict still there after the store's retries: the database is too contended right now.
             // A full disk is an outage of the database too (HTTP 507, gRPC UNAVAILABLE), and so is a commit
             // whose outcome was lost with the connection.

@@ -4,7 +4,7 @@ use crate::grpc_filter::token_filter;
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_server::TokenService;
 use tokenbatch_rules::apply::TokenState;
-use tokenbatch_rules::{Lang, ParsedBody, Patch, RULES_VERSION};
+use tokenbatch_rules::{BatchInput, Lang, ParsedBody, Patch, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
@@ -139,11 +139,12 @@ fn parsed_request(request: &pb::BatchUpdateTokensRequest) -> ParsedBody {
             .map(|path| path.strip_prefix("patch.").unwrap_or(path))
             .collect()
     });
-    ParsedBody::typed(
-        request.ids.clone(),
-        patch_from_proto(patch),
-        names.as_deref(),
-    )
+    let input = BatchInput {
+        ids: request.ids.clone(),
+        patch: patch_from_proto(patch),
+        ..BatchInput::default()
+    };
+    ParsedBody::typed(input, names.as_deref())
 }
 
 /// The answer; with `full`, a result per token with its values before and after.

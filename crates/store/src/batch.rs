@@ -9,7 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use tokenbatch_rules::Field;
+use tokenbatch_rules::operation::{Operation, TokenOutcome};
+use tokenbatch_rules::{Field, Value};
 
 use crate::{AppliedBatch, BatchChange, StoreError};
 
@@ -30,9 +31,13 @@ use rows::LockedRow;
 /// new-api's pseudo-group, resolved per request; the only group `cross_group_retry` and `auto_groups` apply to.
 const AUTO_GROUP: &str = "auto";
 
-/// Whether the plan writes a group other than `auto`, and so clears `cross_group_retry` and `auto_groups`.
+/// Whether the plan writes the group to one value for every token, other than `auto`, and so clears
+/// `cross_group_retry` and `auto_groups` on every token it writes. With a group operation it depends on each
+/// token's resulting group instead ([`compute_changes`]); the counted path does not take those.
 fn clears_auto_settings(plan: &BatchPlan<'_>) -> bool {
-    plan.fields().contains(Field::Group) && plan.values().group.as_deref() != Some(AUTO_GROUP)
+    plan.fields().contains(Field::Group)
+        && !plan.batch.ops().has(Field::Group)
+        && plan.values().group.as_deref() != Some(AUTO_GROUP)
 }
 
 /// How one batch ended inside a transaction that stays open.
@@ -44,41 +49,89 @@ enum InTransaction {
     Refused(StoreError),
 }
 
+/// Every token's change, computed from its locked row by the rules ([`TokenState::edit`]); refused as a
+/// whole when a requested token is not the user's live token, or when any token's result is out of bounds
+/// (counted per kind, so the refusal says how many).
+///
+/// [`TokenState::edit`]: tokenbatch_rules::apply::TokenState::edit
 fn compute_changes(
     plan: &BatchPlan<'_>,
     rows: Vec<LockedRow>,
 ) -> Result<Vec<BatchChange>, StoreError> {
     let mut changes = Vec::with_capacity(rows.len());
-    let clears = clears_auto_settings(plan);
+    let mut refused: BTreeMap<TokenOutcome, usize> = BTreeMap::new();
+    let writes_group = plan.fields().contains(Field::Group);
     for row in rows {
         if !(row.user_id == plan.user_id && row.live) {
             continue;
         }
-        let after = row.state.apply(plan.fields(), plan.values(), plan.now);
-        changes.push(BatchChange {
-            id: row.id,
-            key: row.key,
-            before: row.state,
-            after,
-            cleared_auto_settings: clears && row.auto_settings,
+        match row.state.edit(plan.batch, plan.now) {
+            Ok(after) => changes.push(BatchChange {
+                id: row.id,
+                key: row.key,
+                cleared_auto_settings: writes_group
+                    && row.auto_settings
+                    && after.group != AUTO_GROUP,
+                before: row.state,
+                after,
+            }),
+            Err(outcome) => *refused.entry(outcome).or_default() += 1,
+        }
+    }
+    let found = changes.len() + refused.values().sum::<usize>();
+    if found != plan.ids().len() {
+        return Err(StoreError::TokensNotFound {
+            missing: plan.ids().len() - found,
         });
     }
-    if changes.len() != plan.ids().len() {
-        return Err(StoreError::TokensNotFound {
-            missing: plan.ids().len() - changes.len(),
-        });
+    if !refused.is_empty() {
+        return Err(StoreError::OutOfBounds(refused.into_iter().collect()));
     }
     Ok(changes)
 }
 
-/// Rows that change, grouped by the status they end in: every group is one UPDATE of identical values.
-fn changed_ids_by_status(changes: &[BatchChange]) -> BTreeMap<i64, Vec<i64>> {
-    let mut groups: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+/// What one UPDATE writes beside the batch's common values: the final status, the resulting value of each
+/// field written by a list operation (computed per token by the rules; tokens that stored the same list
+/// share the result), and whether the group's auto-only settings are cleared. Absolute values and numeric
+/// operations are the same for every row, the latter computed by the statement from each row's own value.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct WriteKey {
+    pub(crate) status: i64,
+    pub(crate) lists: Vec<String>,
+    pub(crate) clear_auto: bool,
+}
+
+/// Rows that change, grouped by what their UPDATE writes: each group is one statement per chunk.
+fn changed_ids_by_write(
+    plan: &BatchPlan<'_>,
+    changes: &[BatchChange],
+) -> BTreeMap<WriteKey, Vec<i64>> {
+    let listed: Vec<Field> = list_operated(plan).collect();
+    let mut groups: BTreeMap<WriteKey, Vec<i64>> = BTreeMap::new();
     for change in changes.iter().filter(|change| change.changed()) {
-        groups
-            .entry(change.after.status)
-            .or_default()
-            .push(change.id);
+        let lists = listed
+            .iter()
+            .map(|field| match change.after.get(*field) {
+                Value::Text(text) => text.to_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        let key = WriteKey {
+            status: change.after.status,
+            lists,
+            // A row that held no auto-only settings gives the same result either way.
+            clear_auto: change.cleared_auto_settings || clears_auto_settings(plan),
+        };
+        groups.entry(key).or_default().push(change.id);
     }
     groups
+}
+
+/// The fields the plan writes through a list operation, in field order (the order of [`WriteKey::lists`]).
+pub(crate) fn list_operated<'a>(plan: &BatchPlan<'a>) -> impl Iterator<Item = Field> + 'a {
+    plan.batch
+        .ops()
+        .iter()
+        .filter(|(_, operation)| matches!(operation, Operation::List { .. }))
+        .map(|(field, _)| field)
 }

@@ -59,6 +59,14 @@ impl Dialect {
         }
     }
 
+    /// The larger of two integer expressions.
+    pub(crate) fn greatest(self, left: &str, right: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("MAX({left}, {right})"),
+            Dialect::Postgres | Dialect::MySql => format!("GREATEST({left}, {right})"),
+        }
+    }
+
     /// A text column read as text, NULL as ''.
     pub(crate) fn text(self, column: &str) -> String {
         format!("COALESCE({column}, '')")

@@ -23,6 +23,10 @@ pub enum StoreError {
         character: char,
         charset: String,
     },
+    /// Some tokens' results would be out of bounds (docs/SPEC.md §11: a quota below zero, a list too long,
+    /// enabling an expired token…), each kind with how many tokens; nothing was written.
+    #[error("the batch would put tokens out of bounds: {0:?}")]
+    OutOfBounds(Vec<(tokenbatch_rules::operation::TokenOutcome, usize)>),
     /// The batch's request id was recorded earlier with a different request; nothing was written.
     #[error("the request id was already used for a different request")]
     RequestIdReused,
@@ -52,6 +56,7 @@ impl StoreError {
             | StoreError::Data(_)
             | StoreError::Conflict(_)
             | StoreError::NotInCharset { .. }
+            | StoreError::OutOfBounds(_)
             | StoreError::RequestIdReused => false,
         }
     }

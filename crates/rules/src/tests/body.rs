@@ -150,7 +150,7 @@ fn each_field_takes_only_its_json_type() {
         ("expired_time", ["\"1776410923\"", "1.5", "1e3", "null"]),
         ("remain_quota", ["\"5\"", "5.0", "true", "null"]),
         ("unlimited_quota", ["\"true\"", "1", "0", "null"]),
-        ("model_limits", ["1", "[\"gpt-4o\"]", "{}", "null"]),
+        ("model_limits", ["1", "[\"gpt-4o\"]", "false", "null"]),
         ("model_limits_enabled", ["\"false\"", "0", "[]", "null"]),
         ("allow_ips", ["[\"1.1.1.1\"]", "1", "false", "null"]),
         ("mj_image_mode", ["0", "true", "[]", "null"]),

@@ -9,6 +9,7 @@ mod json;
 mod lang_time;
 mod limits;
 mod messages;
+mod operation;
 mod robustness;
 mod search;
 

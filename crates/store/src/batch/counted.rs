@@ -1,52 +1,187 @@
 //! SQLite's counted batch: ownership checked with a count and the whole batch written by one UPDATE that
 //! computes the status in SQL, a copy of `tokenbatch_rules::apply`'s status rules.
 
-use tokenbatch_rules::{Field, FieldSet, Value};
+use tokenbatch_rules::operation::{Operation, Operations, TokenOutcome, STATUS_ENABLE};
+use tokenbatch_rules::{Field, FieldSet, ValidBatch, Value, MAX_EXPIRED_TIME, MAX_REMAIN_QUOTA};
 
 use crate::dialect::Dialect;
 use crate::records::field_column;
 
 use super::sql::{auto_settings_column, AUTO_SETTINGS_CLEARED};
 
-/// How many of the ids (a JSON array) are live tokens of the user. CROSS JOIN makes SQLite walk the id list
-/// and look each token up by primary key: left to itself, it walked the user's tokens by
-/// `idx_tokens_user_id` and the whole list for each (4 s for 10 000 ids).
-pub(super) const SQLITE_OWNED_STATEMENT: &str =
-    "SELECT COUNT(*) FROM json_each(?1) AS j CROSS JOIN tokens AS t ON t.id = j.value \
-     WHERE t.user_id = ?2 AND t.deleted_at IS NULL";
+/// The batches the counted path can write: every new value follows from the row's own values and the
+/// batch's (absolute values, numeric operations, status), none needs a list computed per token.
+pub(super) fn counts_without_reading(batch: &ValidBatch) -> bool {
+    batch
+        .ops()
+        .iter()
+        .all(|(_, operation)| !matches!(operation, Operation::List { .. }))
+}
 
-/// [`counted_batch`]'s UPDATE. Placeholders: `?1`… the values of `fields` in order, then the ids (a JSON
-/// array), then the user id. With `clear_auto`, `cross_group_retry` and `auto_groups` are cleared too, and a
-/// row that held either counts as changed (see [`BatchChange::cleared_auto_settings`]). Each column is compared as the batch reads it ([`state_columns`]), and the
-/// status follows [`TokenState::apply`]'s rules (`tokenbatch_rules::apply`), written here in SQL: the store's
-/// test `sqlite_counted_batches_agree_with_the_rules` checks both ways against each other on every status,
-/// expiry and quota the rules tell apart.
-pub(super) fn sqlite_counted_update_statement(
+/// The rows the ids (a JSON array) name that are live tokens of the user. CROSS JOIN makes SQLite walk the
+/// id list and look each token up by primary key: left to itself, it walked the user's tokens by
+/// `idx_tokens_user_id` and the whole list for each (4 s for 10 000 ids).
+const SQLITE_OWNED_ROWS: &str =
+    "FROM json_each(?{ids}) AS j CROSS JOIN tokens AS t ON t.id = j.value \
+     WHERE t.user_id = ?{user} AND t.deleted_at IS NULL";
+
+/// The new value of each column and the status rules, written in SQL: a copy of `TokenState::edit` for the
+/// batches [`counts_without_reading`] takes. Placeholders `?1`… are each written field's operand in
+/// `fields` order (its value, a quota's delta, an extension's seconds: see [`bind_operands!`]).
+struct AfterSql<'a> {
     fields: FieldSet,
+    ops: &'a Operations,
+    now: i64,
+}
+
+impl AfterSql<'_> {
+    fn current(&self, field: Field) -> String {
+        let d = Dialect::Sqlite;
+        match field.null_value() {
+            Value::Boolean(_) => format!("({} <> 0)", field_column(d, field, "")),
+            _ => field_column(d, field, ""),
+        }
+    }
+
+    fn placeholder(&self, field: Field) -> Option<String> {
+        self.fields
+            .iter()
+            .position(|written| written == field)
+            .map(|index| format!("?{}", index + 1))
+    }
+
+    /// The column's value after the batch.
+    fn after(&self, field: Field) -> String {
+        let Some(operand) = self.placeholder(field) else {
+            return self.current(field);
+        };
+        let current = self.current(field);
+        match self.ops.get(field) {
+            Some(Operation::Quota { .. }) => format!("({current} + {operand})"),
+            Some(Operation::Extend { .. }) => format!(
+                "(CASE WHEN {current} = -1 THEN -1 ELSE MAX({current}, {now}) + {operand} END)",
+                now = self.now
+            ),
+            _ => operand,
+        }
+    }
+
+    fn expired(&self) -> String {
+        format!(
+            "({expiry} <> -1 AND {expiry} <= {now})",
+            expiry = self.after(Field::ExpiredTime),
+            now = self.now
+        )
+    }
+
+    fn exhausted(&self) -> String {
+        format!(
+            "({unlimited} = 0 AND {quota} <= 0)",
+            unlimited = self.after(Field::UnlimitedQuota),
+            quota = self.after(Field::RemainQuota)
+        )
+    }
+
+    /// The condition under which a token's result is refused as `outcome`, if the batch can cause it.
+    fn refusal(&self, outcome: TokenOutcome, status: Option<i64>) -> Option<String> {
+        let current = |field| self.current(field);
+        let operand = |field| self.placeholder(field).unwrap_or_default();
+        match (
+            outcome,
+            self.ops.get(Field::RemainQuota),
+            self.ops.get(Field::ExpiredTime),
+        ) {
+            (TokenOutcome::QuotaBelowZero, Some(_), _) => Some(format!(
+                "{} + {} < 0",
+                current(Field::RemainQuota),
+                operand(Field::RemainQuota)
+            )),
+            (TokenOutcome::QuotaAboveMaximum, Some(_), _) => Some(format!(
+                "{} + {} > {MAX_REMAIN_QUOTA}",
+                current(Field::RemainQuota),
+                operand(Field::RemainQuota)
+            )),
+            (TokenOutcome::ExpiryAboveMaximum, _, Some(_)) => Some(format!(
+                "{current} <> -1 AND MAX({current}, {now}) + {operand} > {MAX_EXPIRED_TIME}",
+                current = current(Field::ExpiredTime),
+                now = self.now,
+                operand = operand(Field::ExpiredTime)
+            )),
+            (TokenOutcome::CannotEnableExpired, _, _) if status == Some(STATUS_ENABLE) => {
+                Some(self.expired())
+            }
+            (TokenOutcome::CannotEnableExhausted, _, _) if status == Some(STATUS_ENABLE) => {
+                Some(format!("NOT {} AND {}", self.expired(), self.exhausted()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The outcomes a counted batch checks, in the order `TokenState::edit` meets them.
+const CHECKED: [TokenOutcome; 5] = [
+    TokenOutcome::ExpiryAboveMaximum,
+    TokenOutcome::QuotaBelowZero,
+    TokenOutcome::QuotaAboveMaximum,
+    TokenOutcome::CannotEnableExpired,
+    TokenOutcome::CannotEnableExhausted,
+];
+
+/// One SELECT before the UPDATE: how many of the ids are live tokens of the user, then for each refusal
+/// the batch can cause, how many of them it would refuse (each token counted once, for the first refusal
+/// `TokenState::edit` meets: fields in table order, then the status). The outcomes are listed in the
+/// columns' order.
+pub(super) fn sqlite_precheck_statement(
+    batch: &ValidBatch,
+    now: i64,
+) -> (String, Vec<TokenOutcome>) {
+    let after = AfterSql {
+        fields: batch.fields(),
+        ops: batch.ops(),
+        now,
+    };
+    let mut columns = vec!["COUNT(*)".to_owned()];
+    let mut outcomes = Vec::new();
+    let mut earlier: Vec<String> = Vec::new();
+    for outcome in CHECKED {
+        if let Some(condition) = after.refusal(outcome, batch.status()) {
+            let first = earlier
+                .iter()
+                .map(|before| format!(" AND NOT ({before})"))
+                .collect::<String>();
+            columns.push(format!(
+                "COALESCE(SUM(CASE WHEN ({condition}){first} THEN 1 ELSE 0 END), 0)"
+            ));
+            outcomes.push(outcome);
+            earlier.push(condition);
+        }
+    }
+    let rows = SQLITE_OWNED_ROWS
+        .replace("{ids}", &(batch.fields().len() + 1).to_string())
+        .replace("{user}", &(batch.fields().len() + 2).to_string());
+    // `t.` is not needed: json_each's own columns (`value`, `key`, …) do not clash with the ones read.
+    (format!("SELECT {} {rows}", columns.join(", ")), outcomes)
+}
+
+/// [`counted_batch`]'s UPDATE. Placeholders: `?1`… the operands of `fields` in order, then the ids (a JSON
+/// array), then the user id. With `clear_auto`, `cross_group_retry` and `auto_groups` are cleared too, and a
+/// row that held either counts as changed (see [`BatchChange::cleared_auto_settings`]). Each column is
+/// compared as the batch reads it ([`state_columns`]), and the status follows `TokenState::edit`'s rules
+/// (`tokenbatch_rules::apply`), written here in SQL: the store's tests `sqlite_counted_batches_agree_with_the_rules`
+/// and `sqlite_counted_operations_agree_with_the_rules` check both ways against each other.
+pub(super) fn sqlite_counted_update_statement(
+    batch: &ValidBatch,
     clear_auto: bool,
     now: i64,
 ) -> String {
     let d = Dialect::Sqlite;
-    let current = |field: Field| match field.null_value() {
-        Value::Boolean(_) => format!("({} <> 0)", field_column(d, field, "")),
-        _ => field_column(d, field, ""),
+    let fields = batch.fields();
+    let sql = AfterSql {
+        fields,
+        ops: batch.ops(),
+        now,
     };
-    let placeholder = |field: Field| {
-        fields
-            .iter()
-            .position(|written| written == field)
-            .map(|index| format!("?{}", index + 1))
-    };
-    let after = |field: Field| placeholder(field).unwrap_or_else(|| current(field));
-    let expired = format!(
-        "({expiry} <> -1 AND {expiry} <= {now})",
-        expiry = after(Field::ExpiredTime)
-    );
-    let exhausted = format!(
-        "({unlimited} = 0 AND {quota} <= 0)",
-        unlimited = after(Field::UnlimitedQuota),
-        quota = after(Field::RemainQuota)
-    );
+    let (expired, exhausted) = (sql.expired(), sql.exhausted());
     let expiry_written = fields.contains(Field::ExpiredTime);
     let quota_written =
         fields.contains(Field::RemainQuota) || fields.contains(Field::UnlimitedQuota);
@@ -66,16 +201,18 @@ pub(super) fn sqlite_counted_update_statement(
     if expiry_written {
         arms.push(format!("WHEN {status} = 4 AND {expired} THEN 3"));
     }
-    let next_status = match arms.is_empty() {
-        true => status.clone(),
-        false => format!("CASE {} ELSE {status} END", arms.join(" ")),
+    let next_status = match (batch.status(), arms.is_empty()) {
+        // Enabling was refused above wherever the token would still be expired or exhausted.
+        (Some(written), _) => written.to_string(),
+        (None, true) => status.clone(),
+        (None, false) => format!("CASE {} ELSE {status} END", arms.join(" ")),
     };
     let mut assignments: Vec<String> = Vec::new();
     let mut differences: Vec<String> = Vec::new();
     for field in fields.iter() {
-        let value = placeholder(field).expect("a written field has a placeholder");
+        let value = sql.after(field);
         assignments.push(format!("{} = {value}", d.quote(field.name())));
-        differences.push(format!("{} IS NOT {value}", current(field)));
+        differences.push(format!("{} IS NOT {value}", sql.current(field)));
     }
     assignments.push(format!("status = {next_status}"));
     differences.push(format!("{status} IS NOT {next_status}"));

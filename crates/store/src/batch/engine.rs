@@ -2,18 +2,51 @@
 //! (`Sqlite`, `Postgres`, `MySql`), so the same steps run with each engine's own binding and id filter.
 //! Each macro expands inside an `async` context holding an open transaction.
 
-/// Binds the values of `fields`, in `fields` order, to a query of any engine.
-macro_rules! bind_values {
-    ($query:expr, $fields:expr, $values:expr) => {{
+/// Binds one operand per written field, in `fields` order (SQLite's counted statements, see
+/// `counted::AfterSql`): its absolute value, a quota operation's delta or an extension's seconds.
+macro_rules! bind_operands {
+    ($query:expr, $plan:expr) => {{
         let mut query = $query;
-        for field in $fields.iter() {
-            query = match $values.get(field) {
-                Some(value) => $crate::records::bind_value!(query, value),
-                // A validated batch has a value for every field it writes: never reached.
-                None => query.bind(None::<&str>),
+        for field in $plan.fields().iter() {
+            query = match ($plan.batch.ops().get(field), $plan.values().get(field)) {
+                (Some(tokenbatch_rules::operation::Operation::Extend { seconds }), _) => {
+                    query.bind(*seconds)
+                }
+                (Some(operation), _) => query.bind(operation.quota_delta().unwrap_or(0)),
+                (None, Some(value)) => $crate::records::bind_value!(query, value),
+                // A validated batch has a value or an operation for every field it writes: never reached.
+                (None, None) => query.bind(None::<&str>),
             };
         }
         query
+    }};
+}
+
+/// Binds what [`crate::batch::sql::update_statement`] writes for one write group, in its placeholder order:
+/// per field its absolute value, its operation's operands (`delta`; `now, seconds`) or its list result
+/// (from `$key.lists`, in field order), then the status.
+macro_rules! bind_writes {
+    ($query:expr, $plan:expr, $key:expr) => {{
+        let mut query = $query;
+        let mut lists = $key.lists.iter();
+        for field in $plan.fields().iter() {
+            query = match ($plan.batch.ops().get(field), $plan.values().get(field)) {
+                (Some(tokenbatch_rules::operation::Operation::Quota { .. }), _) => {
+                    let operation = $plan.batch.ops().get(field);
+                    query.bind(operation.and_then(|op| op.quota_delta()).unwrap_or(0))
+                }
+                (Some(tokenbatch_rules::operation::Operation::Extend { seconds }), _) => {
+                    query.bind($plan.now).bind(*seconds)
+                }
+                (Some(tokenbatch_rules::operation::Operation::List { .. }), _) => {
+                    query.bind(lists.next().map(String::as_str).unwrap_or_default())
+                }
+                (None, Some(value)) => $crate::records::bind_value!(query, value),
+                // A validated batch has a value or an operation for every field it writes: never reached.
+                (None, None) => query.bind(None::<&str>),
+            };
+        }
+        query.bind($key.status)
     }};
 }
 
@@ -59,20 +92,20 @@ macro_rules! read_rows {
     }};
 }
 
-/// Writes `changes` (computed from rows read and locked in the same transaction): one UPDATE per final
-/// status and chunk, each naming only rows that change.
+/// Writes `changes` (computed from rows read and locked in the same transaction): one UPDATE per write
+/// group ([`crate::batch::WriteKey`]) and chunk, each naming only rows that change.
 macro_rules! write_changes {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
-        for (status, ids) in $crate::batch::changed_ids_by_status($changes) {
+        for (key, ids) in $crate::batch::changed_ids_by_write($plan, $changes) {
             for chunk in ids.chunks($d.id_chunk()) {
                 let sql = $crate::batch::sql::update_statement(
                     $d,
                     $plan.fields(),
-                    $crate::batch::clears_auto_settings($plan),
+                    $plan.batch.ops(),
+                    key.clear_auto,
                     chunk.len(),
                 );
-                let query =
-                    bind_values!(sqlx::query(&sql), $plan.fields(), $plan.values()).bind(status);
+                let query = bind_writes!(sqlx::query(&sql), $plan, key);
                 let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
                 if done.rows_affected() != chunk.len() as u64 {
                     return Err($crate::StoreError::Data(format!(
@@ -133,27 +166,46 @@ macro_rules! record_request {
 /// and the UPDATE.
 macro_rules! counted_batch {
     (Sqlite, $tx:expr, $plan:expr) => {
-        if !$plan.dry_run && !$plan.full_states && !$plan.keys && $plan.request.is_none() {
+        if !$plan.dry_run
+            && !$plan.full_states
+            && !$plan.keys
+            && $plan.request.is_none()
+            && $crate::batch::counted::counts_without_reading($plan.batch)
+        {
             let ids = $crate::batch::sql::json_array($plan.ids());
-            let owned: i64 = sqlx::query($crate::batch::counted::SQLITE_OWNED_STATEMENT)
+            let (sql, outcomes) =
+                $crate::batch::counted::sqlite_precheck_statement($plan.batch, $plan.now);
+            let query = bind_operands!(sqlx::query(&sql), $plan);
+            let counts = query
                 .bind(&ids)
                 .bind($plan.user_id)
                 .fetch_one(&mut *$tx)
-                .await?
-                .try_get(0)?;
-            let owned = usize::try_from(owned).unwrap_or(0);
+                .await?;
+            let owned = usize::try_from(counts.try_get::<i64, _>(0)?).unwrap_or(0);
             if owned != $plan.ids().len() {
                 let missing = $plan.ids().len().saturating_sub(owned);
                 return Ok($crate::batch::InTransaction::Refused(
                     $crate::StoreError::TokensNotFound { missing },
                 ));
             }
+            let mut refused = Vec::new();
+            for (index, outcome) in outcomes.into_iter().enumerate() {
+                let count = usize::try_from(counts.try_get::<i64, _>(index + 1)?).unwrap_or(0);
+                if count > 0 {
+                    refused.push((outcome, count));
+                }
+            }
+            if !refused.is_empty() {
+                return Ok($crate::batch::InTransaction::Refused(
+                    $crate::StoreError::OutOfBounds(refused),
+                ));
+            }
             let sql = $crate::batch::counted::sqlite_counted_update_statement(
-                $plan.fields(),
+                $plan.batch,
                 $crate::batch::clears_auto_settings($plan),
                 $plan.now,
             );
-            let query = bind_values!(sqlx::query(&sql), $plan.fields(), $plan.values())
+            let query = bind_operands!(sqlx::query(&sql), $plan)
                 .bind(&ids)
                 .bind($plan.user_id);
             let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;

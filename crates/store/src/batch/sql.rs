@@ -1,9 +1,10 @@
 //! The statements every engine runs: lock-and-read by primary key, and the UPDATE per final status.
 
-use tokenbatch_rules::FieldSet;
+use tokenbatch_rules::operation::{Operation, Operations};
+use tokenbatch_rules::{Field, FieldSet};
 
 use crate::dialect::Dialect;
-use crate::records::state_columns;
+use crate::records::{field_column, state_columns};
 
 /// Locks the requested rows through the primary key alone, in id order. Ownership and soft delete are checked
 /// on the locked rows rather than in the WHERE clause: a condition on `user_id` lets MySQL walk the user_id
@@ -45,15 +46,25 @@ pub(super) fn key_column(d: Dialect, table: &str, keys: bool) -> String {
 pub(super) const AUTO_SETTINGS_CLEARED: [&str; 2] =
     ["cross_group_retry = FALSE", "auto_groups = ''"];
 
+/// The UPDATE of one [`super::WriteKey`] group: each written field set to its bound value (absolute values
+/// and list results) or computed from the row's own value (numeric operations, [`operation_assignment`]),
+/// then the status. Placeholders in [`bind_writes!`] order.
 pub(super) fn update_statement(
     d: Dialect,
     fields: FieldSet,
+    ops: &Operations,
     clear_auto: bool,
     count: usize,
 ) -> String {
     let mut assignments: Vec<String> = fields
         .iter()
-        .map(|field| format!("{} = ?", d.quote(field.name())))
+        .map(|field| {
+            let value = match ops.get(field) {
+                Some(operation) => operation_assignment(d, field, operation),
+                None => "?".to_owned(),
+            };
+            format!("{} = {value}", d.quote(field.name()))
+        })
         .collect();
     assignments.push("status = ?".to_owned());
     if clear_auto {
@@ -67,6 +78,22 @@ pub(super) fn update_statement(
         assignments.join(", "),
         d.id_filter(count)
     ))
+}
+
+/// The new value of a field written by an operation, computed from the row's current value (NULL read as
+/// new-api reads it): `remain_quota + ?delta`; for `extend`, a never-expiring token stays so, any other
+/// expiry moves to the later of itself and `?now`, plus `?seconds`. A list result is bound whole (`?`).
+/// The bounds were checked on the locked rows, so these never overflow.
+pub(super) fn operation_assignment(d: Dialect, field: Field, operation: &Operation) -> String {
+    let current = field_column(d, field, "");
+    match operation {
+        Operation::Quota { .. } => format!("{current} + ?"),
+        Operation::Extend { .. } => format!(
+            "CASE WHEN {current} = -1 THEN -1 ELSE {} + ? END",
+            d.greatest(&current, "?")
+        ),
+        Operation::List { .. } => "?".to_owned(),
+    }
 }
 
 pub(super) fn json_array(ids: &[i64]) -> String {
