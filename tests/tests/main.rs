@@ -22,6 +22,7 @@ mod filters;
 mod full_disk;
 mod fuzz_regressions;
 mod grpc;
+mod grpc_operations;
 mod http_batch;
 mod idempotency;
 mod limits;

@@ -6,7 +6,9 @@ use std::net::{IpAddr, Ipv6Addr};
 use crate::body::{self, Reported, MAX_PROBLEMS_PER_FIELD, STATUS_KEY};
 use crate::filter::FilterProblem;
 use crate::json;
-use crate::operation::{check_operation, OperationProblem, Operations};
+use crate::operation::{
+    check_operation, OperationProblem, Operations, STATUS_DISABLE, STATUS_ENABLE,
+};
 use crate::problem::{clip, quote, Kind};
 use crate::{
     BatchInput, Context, Field, FieldSet, Patch, Problem, ValidBatch, Violation, Warning,
@@ -54,9 +56,13 @@ pub(crate) fn check(
             continue;
         }
         if let Some(operation) = input.ops.remove(field) {
-            let problems = check_operation(field, &operation, &mut |entries| {
+            let mut problems = check_operation(field, &operation, &mut |entries| {
                 check_entries(field, entries, ctx)
             });
+            if input.patch.has(field) {
+                let problem = OperationProblem::WithValue { field };
+                problems.insert(0, Problem::Operation(problem));
+            }
             if problems.is_empty() {
                 ops.set(field, operation);
             }
@@ -85,8 +91,15 @@ pub(crate) fn check(
             violations.push(Violation::new(STATUS_KEY, problem));
             None
         }
-        (true, status) => status,
-        (false, _) => None,
+        (true, Some(status @ (STATUS_ENABLE | STATUS_DISABLE))) => Some(status),
+        (true, Some(other)) => {
+            // Only a typed (gRPC) request gets here: the body reader refuses other values itself.
+            let value = other.to_string();
+            let problem = Problem::Operation(OperationProblem::StatusInvalid { value });
+            violations.push(Violation::new(STATUS_KEY, problem));
+            None
+        }
+        (true, None) | (false, _) => None,
     };
     if proxy_conflicts_with_mode(&values) {
         let problem = Problem::MjCustomProxyModeConflict;

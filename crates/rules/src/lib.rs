@@ -384,6 +384,11 @@ impl ParsedBody {
             fields
         });
         input.update_status = status;
+        if input.filter.is_some() && !input.ids.is_empty() {
+            let problem = Problem::Filter(filter::FilterProblem::Ambiguous);
+            reported.violations.push(Violation::new("filter", problem));
+            reported.selection = true;
+        }
         ParsedBody { input, reported }
     }
 }

@@ -47,6 +47,16 @@ impl Operation {
         }
     }
 
+    /// A list operation from its three texts as a typed request carries them (gRPC's `ListOperation`):
+    /// entries split, trimmed and deduplicated as in a body.
+    pub fn list(field: Field, add: &str, remove: &str, prepend: &str) -> Operation {
+        Operation::List {
+            add: split_entries(field, add),
+            remove: split_entries(field, remove),
+            prepend: split_entries(field, prepend),
+        }
+    }
+
     /// The signed change of a quota operation.
     pub fn quota_delta(&self) -> Option<i64> {
         match self {

@@ -1,10 +1,11 @@
 //! The gRPC face of the application: `newapi.token.v1.TokenService`.
 
 use crate::grpc_filter::token_filter;
+use crate::grpc_request::parsed_request;
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_server::TokenService;
 use tokenbatch_rules::apply::TokenState;
-use tokenbatch_rules::{BatchInput, Lang, ParsedBody, Patch, RULES_VERSION};
+use tokenbatch_rules::{Lang, Patch, RULES_VERSION};
 use tokenbatch_store::{TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
@@ -70,9 +71,10 @@ impl TokenService for GrpcService {
             details: full,
             request_id: RequestId::parse(&request.request_id).map_err(|e| e.into_status(lang))?,
         };
+        let request_body = parsed_request(&request).map_err(|e| e.into_status(lang))?;
         let outcome = self
             .app
-            .batch_update(&user, parsed_request(&request), options)
+            .batch_update(&user, request_body, options)
             .await
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(batch_response(&outcome, full, lang)))
@@ -130,23 +132,6 @@ impl TokenService for GrpcService {
     }
 }
 
-/// The proto request in the rules' terms. Mask paths may carry a `patch.` prefix (AIP-161 style).
-fn parsed_request(request: &pb::BatchUpdateTokensRequest) -> ParsedBody {
-    let patch = request.patch.clone().unwrap_or_default();
-    let names: Option<Vec<&str>> = request.update_mask.as_ref().map(|mask| {
-        mask.paths
-            .iter()
-            .map(|path| path.strip_prefix("patch.").unwrap_or(path))
-            .collect()
-    });
-    let input = BatchInput {
-        ids: request.ids.clone(),
-        patch: patch_from_proto(patch),
-        ..BatchInput::default()
-    };
-    ParsedBody::typed(input, names.as_deref())
-}
-
 /// The answer; with `full`, a result per token with its values before and after.
 fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUpdateTokensResponse {
     pb::BatchUpdateTokensResponse {
@@ -199,7 +184,7 @@ fn token_page(page: TokenPage) -> pb::TokenPage {
 /// table (`tokenbatch_rules::field_table!`): each proto message names the writable fields as the table does.
 macro_rules! proto_conversions {
     ($($variant:ident $name:ident: $type:ty = $null:expr,)*) => {
-        fn patch_from_proto(patch: pb::TokenPatch) -> Patch {
+        pub(crate) fn patch_from_proto(patch: pb::TokenPatch) -> Patch {
             Patch {
                 $($name: patch.$name,)*
             }

@@ -26,6 +26,8 @@ pub enum OperationProblem {
     OutOfRange { field: Field, value: String },
     /// `<field>.operation_conflict`: the same entry added and removed.
     Conflict { field: Field, entry: String },
+    /// `<field>.operation_with_value`: both an absolute value and an operation (only gRPC can say both).
+    WithValue { field: Field },
     /// `status.invalid`: neither 1 / "enabled" nor 2 / "disabled".
     StatusInvalid { value: String },
     /// `status.missing`: `update_fields` names status, the body has none.
@@ -57,6 +59,7 @@ impl OperationProblem {
             Exclusive { field } => field_code!(field, "operation_exclusive"),
             OutOfRange { field, .. } => field_code!(field, "operation_range"),
             Conflict { field, .. } => field_code!(field, "operation_conflict"),
+            WithValue { field } => field_code!(field, "operation_with_value"),
             StatusInvalid { .. } => "status.invalid",
             StatusMissing => "status.missing",
             Refused { outcome, .. } => outcome.code(),
@@ -104,6 +107,10 @@ impl OperationProblem {
                 "{} 的操作同时添加又移除了 {entry}：请只保留其一。",
                 field.name()
             ),
+            WithValue { field } => format!(
+                "{} 同时给出了值和操作：请只给出其一。",
+                field.name()
+            ),
             StatusInvalid { value } => format!(
                 "status 的值 {value} 无效：只能是 1 或 \"enabled\"（启用）、2 或 \"disabled\"（禁用）。"
             ),
@@ -145,6 +152,10 @@ impl OperationProblem {
             },
             Conflict { field, entry } => format!(
                 "the operation on {} both adds and removes {entry}: keep only one.",
+                field.name()
+            ),
+            WithValue { field } => format!(
+                "{} has both a value and an operation: give only one.",
                 field.name()
             ),
             StatusInvalid { value } => format!(
