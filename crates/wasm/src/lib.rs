@@ -11,6 +11,12 @@
 mod json_out;
 pub mod verdict;
 
+/// Talc instead of Rust's default dlmalloc: the same service for a module that allocates little, in a
+/// fraction of its bytes (the size budget of docs/SPEC.md §8; scripts/build-wasm.sh measures it).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// The rules' version; the server reports the same string at GET /api/status when it runs the same rules.

@@ -184,3 +184,41 @@ fn filters_are_judged_in_the_browser_as_natively() {
     }
     assert_eq!(parse(validate_filter("{}", "en"))["ok"], true);
 }
+
+#[wasm_bindgen_test]
+fn operations_and_status_are_judged_in_the_browser_as_natively() {
+    // One field at a time: an operation object gets the rules' operation codes and words.
+    let cases = [
+        (
+            "remain_quota",
+            r#"{"add": 5, "subtract": 1}"#,
+            "remain_quota.operation_exclusive",
+        ),
+        (
+            "model_limits",
+            r#"{"add": "a", "remove": "a"}"#,
+            "model_limits.operation_conflict",
+        ),
+        ("group", r#"{"plus": "vip"}"#, "group.operation_unknown"),
+        ("status", "3", "status.invalid"),
+    ];
+    for (field, value, code) in cases {
+        let native = tokenbatch_rules::check_field(field, value, &Context::default());
+        let verdict = parse(validate_field(field, value, "en", NOW, None, None));
+        assert_eq!(verdict["ok"], false, "{field} {value}: {verdict}");
+        assert_eq!(native[0].code(), code);
+        let first = &verdict["errors"][0];
+        assert_eq!(first["code"], json!(code), "{verdict}");
+        assert_eq!(
+            first["message"],
+            json!(native[0].message(Lang::En)),
+            "{field} {value}"
+        );
+    }
+    // A whole body with operations and status: the same verdict as natively.
+    let body = r#"{"ids": [1, 2], "update_fields": ["remain_quota", "status"],
+                   "remain_quota": {"add": 500000}, "status": "enabled"}"#;
+    let verdict = parse(validate_body(body, "en", NOW, None, None));
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    assert!(check_body(body, &Context::default()).is_ok());
+}
