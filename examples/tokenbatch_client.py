@@ -6,6 +6,12 @@
     examples/tokenbatch_client.py get ID
     examples/tokenbatch_client.py batch [BODY_FILE] [--dry-run] [--details]
     examples/tokenbatch_client.py set-group GROUP ID [ID ...] [--dry-run]
+    examples/tokenbatch_client.py adjust --filter JSON [--add-quota N | --subtract-quota N]
+        [--extend-days D] [--add-models M,M] [--remove-models M,M] [--enable | --disable] [--dry-run]
+
+`adjust` changes every token a filter selects relative to what it holds (docs/SPEC.md §9, §11): it previews
+first, then applies with the count the preview saw as `expected_count`, so that a filter that selects more
+than it did a moment ago changes nothing (`filter.count_mismatch`).
 
 Environment: TOKENBATCH_URL (default http://127.0.0.1:3000), USER_ID and ACCESS_TOKEN (printed by
 `tokenbatch demo` or `tokenbatch user add`). BODY_FILE defaults to the documented example request and is
@@ -61,6 +67,39 @@ class Client:
         return self.request("PUT", "/api/token/batch", query, body)
 
 
+def adjustment(args: argparse.Namespace) -> dict:
+    """The body of `adjust` without its selection count: the operations the flags ask for."""
+    body: dict = {"filter": json.loads(args.filter), "update_fields": []}
+
+    def write(field: str, value) -> None:
+        body["update_fields"].append(field)
+        body[field] = value
+
+    if args.add_quota is not None:
+        write("remain_quota", {"add": args.add_quota})
+    elif args.subtract_quota is not None:
+        write("remain_quota", {"subtract": args.subtract_quota})
+    if args.extend_days is not None:
+        write("expired_time", {"extend": args.extend_days * 86_400})
+    models = {key: value for key, value in (("add", args.add_models), ("remove", args.remove_models)) if value}
+    if models:
+        write("model_limits", models)
+    if args.enable or args.disable:
+        write("status", "enabled" if args.enable else "disabled")
+    return body
+
+
+def adjust(client: Client, args: argparse.Namespace) -> tuple[int, dict]:
+    body = adjustment(args)
+    status, preview = client.batch(json.dumps(body).encode(), dry_run=True)
+    if args.dry_run or not preview.get("success"):
+        return status, preview
+    # The preview's `data` counts the tokens that would change and `unchanged` the others: together, what
+    # the filter selects now.
+    body["expected_count"] = preview["data"] + preview["unchanged"]
+    return client.batch(json.dumps(body).encode())
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +119,18 @@ def main(argv: list[str]) -> int:
     set_group.add_argument("group")
     set_group.add_argument("ids", type=int, nargs="+")
     set_group.add_argument("--dry-run", action="store_true")
+    adjust_parser = commands.add_parser("adjust")
+    adjust_parser.add_argument("--filter", required=True, help='e.g. \'{"group": "vip", "status": ["enabled"]}\'')
+    quota = adjust_parser.add_mutually_exclusive_group()
+    quota.add_argument("--add-quota", type=int)
+    quota.add_argument("--subtract-quota", type=int)
+    adjust_parser.add_argument("--extend-days", type=int)
+    adjust_parser.add_argument("--add-models")
+    adjust_parser.add_argument("--remove-models")
+    status = adjust_parser.add_mutually_exclusive_group()
+    status.add_argument("--enable", action="store_true")
+    status.add_argument("--disable", action="store_true")
+    adjust_parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
 
     user_id, access_token = os.environ.get("USER_ID"), os.environ.get("ACCESS_TOKEN")
@@ -94,6 +145,8 @@ def main(argv: list[str]) -> int:
             status, answer = client.search(args.keyword, args.token)
         elif args.command == "get":
             status, answer = client.get(args.id)
+        elif args.command == "adjust":
+            status, answer = adjust(client, args)
         elif args.command == "batch":
             status, answer = client.batch(args.body.read_bytes(), args.dry_run, args.details)
         else:

@@ -95,6 +95,34 @@ def test_python_client(server):
     assert json.loads(result.stdout)["validate_only"] is True
 
 
+def test_python_client_adjusts_by_filter_relative_to_each_token(server):
+    client = [sys.executable, str(EXAMPLES / "tokenbatch_client.py"), "adjust"]
+    selection = ["--filter", '{"name": "web%"}']
+    found = run(server, sys.executable, str(EXAMPLES / "tokenbatch_client.py"), "search", "--keyword", "web%")
+    web = [item["id"] for item in json.loads(found.stdout)["data"]["items"]]
+    before = {token_id: server.token_row(token_id) for token_id in web}
+    assert len(before) == 9
+    result = run(server, *client, *selection, "--add-quota", "1000", "--add-models", "gpt-4.1", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["validate_only"] is True
+    assert server.token_row(web[0]) == before[web[0]], "a dry run writes nothing"
+
+    result = run(server, *client, *selection, "--add-quota", "1000", "--add-models", "gpt-4.1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["success"] is True and answer["data"] + answer["unchanged"] == 9
+    for token_id, row in before.items():
+        after = server.token_row(token_id)
+        assert after["remain_quota"] == row["remain_quota"] + 1000
+        assert after["model_limits"].split(",")[-1] == "gpt-4.1"
+
+    # Subtracting more than a token holds refuses the whole batch, naming how many tokens.
+    result = run(server, *client, *selection, "--subtract-quota", str(10**14))
+    assert result.returncode == 1
+    assert "remain_quota.below_zero" in result.stderr
+    assert server.token_row(web[0])["remain_quota"] == before[web[0]]["remain_quota"] + 1000
+
+
 def test_try_it_runs_every_example_on_a_throwaway_server():
     result = subprocess.run(
         ["bash", str(EXAMPLES / "try-it.sh")],
