@@ -27,6 +27,7 @@ mod http_batch;
 mod idempotency;
 mod limits;
 mod newapi_schema;
+mod operation_properties;
 mod operations;
 mod ops;
 mod redis_cache;
