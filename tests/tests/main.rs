@@ -18,6 +18,8 @@ mod crash;
 mod cross_group_retry;
 mod database_down;
 mod database_faults;
+mod filter_limit;
+mod filter_properties;
 mod filters;
 mod full_disk;
 mod fuzz_regressions;

@@ -58,11 +58,10 @@ pub(crate) fn filter_sql(d: Dialect, filter: &TokenFilter, caller: i64) -> Filte
         Some(UserScope::AllUsers) => {}
     }
     if let Some(name) = &filter.name {
-        sql.push_text("name LIKE ? ESCAPE '!'", name.like.clone());
+        sql.push_pattern("name", &name.like);
     }
     if let Some(key) = &filter.key {
-        let condition = format!("{} LIKE ? ESCAPE '!'", d.quote("key"));
-        sql.push_text(&condition, key.like.clone());
+        sql.push_pattern(&d.quote("key"), &key.like);
     }
     if let Some(statuses) = filter.status {
         // Literal integers 1..=4 from a checked set: nothing of the caller's text reaches the SQL.
@@ -128,6 +127,17 @@ impl Conditions {
     fn push_text(&mut self, condition: &str, value: String) {
         self.parts.push(condition.to_owned());
         self.binds.push(SqlValue::Text(value));
+    }
+
+    /// `column LIKE pattern`. A NULL reads as '' (the convention above), which only the empty pattern
+    /// matches (a pattern with `%` has two other characters): only then is the column wrapped in COALESCE,
+    /// which would keep MySQL from using the `name` index for a prefix.
+    fn push_pattern(&mut self, column: &str, like: &str) {
+        let condition = match like.is_empty() {
+            true => format!("COALESCE({column}, '') LIKE ? ESCAPE '!'"),
+            false => format!("{column} LIKE ? ESCAPE '!'"),
+        };
+        self.push_text(&condition, like.to_owned());
     }
 
     /// `column`, a comma-separated list, holds `entry` whole; `""` = the column is empty.
@@ -201,6 +211,16 @@ mod tests {
                 SqlValue::Int(9),
             ]
         );
+    }
+
+    #[test]
+    fn only_the_empty_pattern_reads_a_null_name_or_key_as_empty() {
+        let empty = sql(Dialect::Sqlite, r#"{"name": "", "key": "sk-"}"#);
+        assert!(empty.condition.ends_with(
+            r#"COALESCE(name, '') LIKE ? ESCAPE '!' AND COALESCE("key", '') LIKE ? ESCAPE '!'"#
+        ));
+        let prefix = sql(Dialect::MySql, r#"{"name": "web%"}"#);
+        assert!(prefix.condition.ends_with("AND name LIKE ? ESCAPE '!'"));
     }
 
     #[test]

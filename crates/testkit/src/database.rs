@@ -141,6 +141,16 @@ impl TestDatabase {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// The one integer a query returns (a `COUNT(*)`, say), read with plain SQL on the test's database.
+    pub async fn integer(&self, sql: &str) -> i64 {
+        match &self.raw {
+            RawDb::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            RawDb::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            RawDb::MySql(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// The stored state of token `id`, read with plain SQL.
     pub async fn row(&self, id: i64) -> TokenState {
         let (quote, int, boolean): (&str, &str, fn(&str) -> String) = match self.engine {
