@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::filter::{read_filter_node, FilterProblem};
 use crate::json::{self, Node, Value};
+use crate::plan::{self, BodyOptions, OptionNodes};
 use crate::problem::{clip, quote, Kind};
 use crate::{BatchInput, Field, FieldSet, Patch, Problem, Violation, MAX_BODY_BYTES};
 
@@ -29,6 +30,8 @@ pub(crate) struct Reported {
 pub(crate) struct Read {
     pub input: BatchInput,
     pub reported: Reported,
+    /// `dry_run`, `lang`, `plan_id` (plan.rs).
+    pub options: BodyOptions,
 }
 
 fn body_error(problem: Problem) -> Vec<Violation> {
@@ -73,6 +76,17 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
 
     let mut reported = Reported::default();
     let members = sort_members(members, &mut reported.violations);
+    let options = plan::read_options(&members.options, text, &mut reported.violations);
+    if options.plan_body {
+        // A plan's request is stored with it: the body holds nothing else to read (docs/SPEC.md §10).
+        plan::refuse_extra_keys(&members.keys, &mut reported.violations);
+        let input = BatchInput::default();
+        return Ok(Read {
+            input,
+            reported,
+            options,
+        });
+    }
     let mut input = BatchInput::default();
     let out = &mut reported.violations;
 
@@ -105,7 +119,11 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
             }
         }
     }
-    Ok(Read { input, reported })
+    Ok(Read {
+        input,
+        reported,
+        options,
+    })
 }
 
 /// The body's members by role (first occurrence of each key).
@@ -115,6 +133,10 @@ struct Members<'t, 'a> {
     expected_count: Option<&'t Node<'a>>,
     update_fields: Option<&'t Node<'a>>,
     fields: [Option<&'t Node<'a>>; Field::ALL.len()],
+    /// `dry_run`, `lang`, `plan_id`.
+    options: OptionNodes<'t, 'a>,
+    /// Every distinct key, in body order.
+    keys: Vec<&'t str>,
 }
 
 /// Sorts the members by role, reporting unknown and repeated keys on the way.
@@ -128,12 +150,18 @@ fn sort_members<'t, 'a>(
         expected_count: None,
         update_fields: None,
         fields: [None; Field::ALL.len()],
+        options: OptionNodes::default(),
+        keys: Vec::new(),
     };
     let mut problems = Capped::new(out);
     let mut seen = BTreeSet::new();
     for (key, node) in members {
         if !seen.insert(key.as_ref()) {
             problems.push(|| clip(key), || Problem::DuplicateKey { key: quote(key) });
+            continue;
+        }
+        sorted.keys.push(key.as_ref());
+        if sorted.options.take(key, node) {
             continue;
         }
         match key.as_ref() {

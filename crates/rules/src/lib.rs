@@ -9,6 +9,9 @@ pub mod describe;
 mod field;
 pub mod filter;
 mod json;
+mod normalized;
+pub mod plan;
+mod plan_messages;
 mod problem;
 mod search;
 pub mod time;
@@ -18,6 +21,7 @@ mod tests;
 
 pub use field::{Field, Patch, Value};
 pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
+pub use plan_messages::PlanProblem;
 pub use problem::Problem;
 pub use search::{like_pattern, SearchPatternError};
 
@@ -310,13 +314,21 @@ impl Warning {
 }
 
 /// JSONC text (comments, trailing commas, CRLF, BOM) -> typed input. Shape errors only (types, ids forms,
-/// update_fields names, unknown/duplicate keys). All violations found are returned, not just the first.
+/// update_fields names, unknown/duplicate keys). All violations found are returned, not just the first. A
+/// body applying a plan is no batch input (as in [`check_parsed`]).
 pub fn parse_body(text: &str) -> Result<BatchInput, Vec<Violation>> {
     let read = body::read_body(text)?;
-    if read.reported.violations.is_empty() {
+    let mut violations = read.reported.violations;
+    if read.options.plan_body && violations.is_empty() {
+        violations.push(Violation::new(
+            "plan_id",
+            Problem::Plan(PlanProblem::NotABatch),
+        ));
+    }
+    if violations.is_empty() {
         Ok(read.input)
     } else {
-        Err(read.reported.violations)
+        Err(violations)
     }
 }
 
@@ -331,6 +343,7 @@ pub fn parse_body_bytes(bytes: &[u8]) -> Result<BatchInput, Vec<Violation>> {
 pub struct ParsedBody {
     input: BatchInput,
     reported: body::Reported,
+    options: plan::BodyOptions,
 }
 
 impl ParsedBody {
@@ -358,7 +371,34 @@ impl ParsedBody {
                 expected_count: None,
             },
             reported,
+            options: plan::BodyOptions::default(),
         }
+    }
+
+    /// The body's `"dry_run": true` (docs/SPEC.md §10); the query's `dry_run` / `validate_only` is the
+    /// caller's to combine with it: either turns the dry run on.
+    pub fn dry_run(&self) -> bool {
+        self.options.dry_run
+    }
+
+    /// The body's `lang`, which wins over the query's and over `Accept-Language`.
+    pub fn lang(&self) -> Option<Lang> {
+        self.options.lang
+    }
+
+    /// For a body applying a plan (it has `plan_id`): the plan's id, or every problem of the body's shape
+    /// (`plan.exclusive`, `plan_id.type`, `lang.invalid`, a repeated key). None for a batch body, which goes
+    /// to [`check_parsed`].
+    pub fn plan_id(&self) -> Option<Result<&str, Vec<Violation>>> {
+        if !self.options.plan_body {
+            return None;
+        }
+        Some(
+            match (&self.options.plan_id, self.reported.violations.is_empty()) {
+                (Some(id), true) => Ok(id),
+                _ => Err(self.reported.violations.clone()),
+            },
+        )
     }
 }
 
@@ -368,6 +408,7 @@ pub fn read_body(text: &str) -> Result<ParsedBody, Vec<Violation>> {
     Ok(ParsedBody {
         input: read.input,
         reported: read.reported,
+        options: read.options,
     })
 }
 
@@ -377,7 +418,18 @@ pub fn read_body_bytes(bytes: &[u8]) -> Result<ParsedBody, Vec<Violation>> {
 }
 
 /// Every rule on a read request: its shape problems and every value rule, in one list.
+/// A body applying a plan is no batch: it gets its shape problems, or `plan.not_a_batch` when it has none
+/// (see [`ParsedBody::plan_id`]).
 pub fn check_parsed(parsed: ParsedBody, ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
+    if let Some(plan) = parsed.plan_id() {
+        return Err(match plan {
+            Ok(_) => vec![Violation::new(
+                "plan_id",
+                Problem::Plan(PlanProblem::NotABatch),
+            )],
+            Err(violations) => violations,
+        });
+    }
     checks::check(parsed.input, ctx, parsed.reported)
 }
 

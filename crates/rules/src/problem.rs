@@ -6,6 +6,7 @@
 use crate::field::FieldCode;
 use crate::filter::FilterProblem;
 use crate::json::{JsonErrorKind, JsonExpected};
+use crate::plan_messages::PlanProblem;
 use crate::time::format_utc;
 use crate::{
     Field, FieldSet, Lang, MAX_EXPIRED_TIME, MAX_IDS, MAX_MJ_CUSTOM_PROXY_CHARS,
@@ -120,6 +121,8 @@ pub enum Problem {
     },
     /// `filter.*`, `selection.ambiguous`, `expected_count.*`: the filter's own catalogue (filter/messages.rs).
     Filter(FilterProblem),
+    /// `plan.*`, `plan_id.type`, `dry_run.type`, `lang.invalid`: plans' own catalogue (plan_messages.rs).
+    Plan(PlanProblem),
 }
 
 const ID_EXAMPLE: &str = "\"ids\": [873, 869]";
@@ -171,6 +174,7 @@ impl Problem {
             MjCustomProxyTooLong { .. } => "mj_custom_proxy.too_long",
             MjCustomProxyModeConflict => "mj_custom_proxy.mode_conflict",
             Filter(problem) => problem.code(),
+            Plan(problem) => problem.code(),
         }
     }
 
@@ -348,6 +352,7 @@ impl Problem {
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy 设置了代理地址，但同一请求把 mj_image_mode 设为 \"origin\"：代理地址只在 \"proxy\" 模式下生效，请改用 \"proxy\" 或清空代理地址。".into(),
             Filter(problem) => problem.message(Lang::ZhCn),
+            Plan(problem) => problem.message(Lang::ZhCn),
         }
     }
 
@@ -530,6 +535,7 @@ impl Problem {
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy sets a proxy address while mj_image_mode is set to \"origin\" in the same request: the proxy only applies in \"proxy\" mode, so use \"proxy\" or clear the proxy address.".into(),
             Filter(problem) => problem.message(Lang::En),
+            Plan(problem) => problem.message(Lang::En),
         }
     }
 }
@@ -544,7 +550,7 @@ pub(crate) enum Kind {
 
 fn valid_keys() -> String {
     format!(
-        "ids, filter, expected_count, update_fields, {}",
+        "ids, filter, expected_count, update_fields, {}, dry_run, lang, plan_id",
         FieldSet::all().names()
     )
 }

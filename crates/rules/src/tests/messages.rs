@@ -178,6 +178,7 @@ fn samples() -> Vec<(&'static str, Problem)> {
         ),
         ("mj_custom_proxy", MjCustomProxyModeConflict),
     ];
+    samples.extend(plan_samples());
     for field in Field::ALL {
         samples.push((field.name(), FieldMissing { field }));
         samples.push((
@@ -189,6 +190,37 @@ fn samples() -> Vec<(&'static str, Problem)> {
         ));
     }
     samples
+}
+
+/// Plans' catalogue (plan_messages.rs), one sample of every variant.
+fn plan_samples() -> Vec<(&'static str, Problem)> {
+    use crate::PlanProblem::*;
+    let plan = |path, problem| (path, Problem::Plan(problem));
+    vec![
+        plan(
+            "plan_id",
+            Exclusive {
+                keys: vec!["\"ids\"".into(), "\"group\"".into()],
+            },
+        ),
+        plan("plan_id", IdType { value: "7".into() }),
+        plan("plan_id", NotABatch),
+        plan("plan_id", NotFound),
+        plan(
+            "plan_id",
+            Expired {
+                expires_at: 1_800_000_000,
+            },
+        ),
+        plan("plan_id", Stale { count: 2, total: 9 }),
+        plan("dry_run", DryRunType { value: "1".into() }),
+        plan(
+            "lang",
+            LangInvalid {
+                value: "\"fr\"".into(),
+            },
+        ),
+    ]
 }
 
 #[test]
@@ -321,7 +353,7 @@ fn selected_messages_read_as_specified() {
     );
     assert_eq!(
         unknown,
-        "Unknown field \"foo\": valid fields are ids, filter, expected_count, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy."
+        "Unknown field \"foo\": valid fields are ids, filter, expected_count, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy, dry_run, lang, plan_id."
     );
     let wrong = message(
         "unlimited_quota",
