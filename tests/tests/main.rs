@@ -27,6 +27,8 @@ mod idempotency;
 mod limits;
 mod newapi_schema;
 mod ops;
+mod plan_pages;
+mod plans;
 mod redis_cache;
 mod replicas;
 mod rules_store_properties;

@@ -3,7 +3,7 @@
 //! failures (a broken HTTP body, a gRPC `view` out of range) are typed by that face.
 
 use thiserror::Error;
-use tokenbatch_rules::{Lang, SearchPatternError, Violation};
+use tokenbatch_rules::{Lang, PlanProblem, Problem, SearchPatternError, Violation};
 use tokenbatch_store::StoreError;
 
 #[derive(Debug, Error)]
@@ -29,6 +29,15 @@ pub enum ApiError {
     RequestIdReused,
     #[error("request_id is not 1 to 128 visible ASCII characters")]
     RequestIdInvalid,
+    /// No such plan among the caller's (an unknown id and another user's plan alike).
+    #[error("plan not found")]
+    PlanNotFound,
+    /// The plan was never applied and is past its `expires_at`.
+    #[error("plan expired at {expires_at}")]
+    PlanExpired { expires_at: i64 },
+    /// `count` of the plan's `total` tokens changed since the preview; nothing was written.
+    #[error("{count} of the plan's {total} tokens changed since the preview")]
+    PlanStale { count: usize, total: usize },
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -83,6 +92,22 @@ impl AuthFailure {
 }
 
 impl ApiError {
+    /// A refused plan (docs/SPEC.md §10) as the rules' catalogue words it, at the body's `plan_id`.
+    pub fn plan_violation(&self) -> Option<Violation> {
+        let problem = match self {
+            ApiError::PlanNotFound => PlanProblem::NotFound,
+            ApiError::PlanExpired { expires_at } => PlanProblem::Expired {
+                expires_at: *expires_at,
+            },
+            ApiError::PlanStale { count, total } => PlanProblem::Stale {
+                count: *count,
+                total: *total,
+            },
+            _ => return None,
+        };
+        Some(Violation::new("plan_id", Problem::Plan(problem)))
+    }
+
     /// The stable machine-readable code of the error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -94,6 +119,10 @@ impl ApiError {
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
             ApiError::RequestIdInvalid => "request_id.invalid",
+            ApiError::PlanNotFound | ApiError::PlanExpired { .. } | ApiError::PlanStale { .. } => {
+                self.plan_violation()
+                    .map_or("plan", |violation| violation.code())
+            }
             ApiError::Unavailable(StoreError::Full(_)) => "database.full",
             ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => "database.outcome_unknown",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -169,6 +198,11 @@ impl ApiError {
             ApiError::Unavailable(_) => "数据库暂时不可用，未做任何修改，请稍后重试".to_owned(),
             ApiError::Internal(_) if en => "internal error; nothing was changed".to_owned(),
             ApiError::Internal(_) => "内部错误，未做任何修改".to_owned(),
+            // Worded by the rules' catalogue, as the page and every face word them.
+            ApiError::PlanNotFound | ApiError::PlanExpired { .. } | ApiError::PlanStale { .. } => self
+                .plan_violation()
+                .map(|violation| violation.message(lang))
+                .unwrap_or_default(),
         }
     }
 }
@@ -178,6 +212,8 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::TokensNotFound { missing } => ApiError::TokensNotFound { missing },
             StoreError::RequestIdReused => ApiError::RequestIdReused,
+            StoreError::PlanNotFound => ApiError::PlanNotFound,
+            StoreError::PlanStale { count, total } => ApiError::PlanStale { count, total },
             // The request's fault, not the server's: the column cannot hold that character.
             StoreError::NotInCharset {
                 field,
