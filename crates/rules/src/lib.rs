@@ -389,14 +389,14 @@ impl ParsedBody {
     /// For a body applying a plan (it has `plan_id`): the plan's id, or every problem of the body's shape
     /// (`plan.exclusive`, `plan_id.type`, `lang.invalid`, a repeated key). None for a batch body, which goes
     /// to [`check_parsed`].
-    pub fn plan_id(&self) -> Option<Result<&str, Vec<Violation>>> {
+    pub fn plan_id(&self) -> Option<Result<&str, &[Violation]>> {
         if !self.options.plan_body {
             return None;
         }
         Some(
             match (&self.options.plan_id, self.reported.violations.is_empty()) {
                 (Some(id), true) => Ok(id),
-                _ => Err(self.reported.violations.clone()),
+                _ => Err(&self.reported.violations),
             },
         )
     }
@@ -421,14 +421,13 @@ pub fn read_body_bytes(bytes: &[u8]) -> Result<ParsedBody, Vec<Violation>> {
 /// A body applying a plan is no batch: it gets its shape problems, or `plan.not_a_batch` when it has none
 /// (see [`ParsedBody::plan_id`]).
 pub fn check_parsed(parsed: ParsedBody, ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
-    if let Some(plan) = parsed.plan_id() {
-        return Err(match plan {
-            Ok(_) => vec![Violation::new(
-                "plan_id",
-                Problem::Plan(PlanProblem::NotABatch),
-            )],
-            Err(violations) => violations,
-        });
+    if parsed.options.plan_body {
+        let mut violations = parsed.reported.violations;
+        if violations.is_empty() {
+            let problem = Problem::Plan(PlanProblem::NotABatch);
+            violations.push(Violation::new("plan_id", problem));
+        }
+        return Err(violations);
     }
     checks::check(parsed.input, ctx, parsed.reported)
 }

@@ -259,7 +259,10 @@ impl App {
         let app = self.clone();
         let user = user.clone();
         spawned(async move {
-            let plan_id = request.plan_id().map(|plan_id| plan_id.map(str::to_owned));
+            let plan_id = request.plan_id().map(|plan_id| match plan_id {
+                Ok(plan_id) => Ok(plan_id.to_owned()),
+                Err(violations) => Err(violations.to_vec()),
+            });
             match plan_id {
                 Some(plan_id) => {
                     let plan_id = plan_id.map_err(ApiError::Invalid)?;

@@ -26,7 +26,8 @@ fn a_plan_body_names_its_plan_and_may_carry_lang() {
 fn anything_else_beside_plan_id_is_one_exclusive_violation_naming_the_keys() {
     let text = r#"{"ids": [1], "plan_id": "p", "colour": 1, "dry_run": true, "lang": "en",
                    "update_fields": ["group"], "group": "vip"}"#;
-    let violations = read_body(text).unwrap().plan_id().unwrap().unwrap_err();
+    let parsed = read_body(text).unwrap();
+    let violations = parsed.plan_id().unwrap().unwrap_err();
     assert_eq!(codes(&violations), ["plan.exclusive"]);
     assert_eq!(paths(&violations), ["plan_id"]);
     let quoted = |keys: &[&str]| keys.iter().map(|key| format!("\"{key}\"")).collect();
