@@ -212,7 +212,6 @@ async fn any_operator_change_makes_a_plan_stale(engine: Engine) {
             let (status, _, refused, raw) = apply(&server, alice, &plan_id).await;
             assert_eq!(status, 409, "{change}: {raw}");
             assert_eq!(refused["code"], json!("plan.stale"), "{raw}");
-            assert_eq!(refused["errors"][0]["field"], json!("plan_id"), "{raw}");
             let named = format!("{} of the plan's 3 tokens", if last { 2 } else { 1 });
             assert!(
                 refused["message"].as_str().unwrap().contains(&named),

@@ -78,8 +78,12 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
     let members = sort_members(members, &mut reported.violations);
     let options = plan::read_options(&members.options, text, &mut reported.violations);
     if options.plan_body {
-        // A plan's request is stored with it: the body holds nothing else to read (docs/SPEC.md §10).
-        plan::refuse_extra_keys(&members.keys, &mut reported.violations);
+        // A plan's request is stored with it: the body holds nothing else to read (docs/SPEC.md §10), and
+        // every other key is one `plan.exclusive` naming them all.
+        if !members.extra.is_empty() {
+            let refused = plan::exclusive_with(&members.extra);
+            reported.violations.push(refused);
+        }
         let input = BatchInput::default();
         return Ok(Read {
             input,
@@ -135,11 +139,12 @@ struct Members<'t, 'a> {
     fields: [Option<&'t Node<'a>>; Field::ALL.len()],
     /// `dry_run`, `lang`, `plan_id`.
     options: OptionNodes<'t, 'a>,
-    /// Every distinct key, in body order.
-    keys: Vec<&'t str>,
+    /// In a body applying a plan, every other key than `plan_id` and `lang` (otherwise empty).
+    extra: Vec<&'t str>,
 }
 
-/// Sorts the members by role, reporting unknown and repeated keys on the way.
+/// Sorts the members by role, reporting unknown and repeated keys on the way. A body applying a plan
+/// (`plan_id`) has no other roles: its other keys are set apart instead.
 fn sort_members<'t, 'a>(
     members: &'t [(Cow<'a, str>, Node<'a>)],
     out: &mut Vec<Violation>,
@@ -151,8 +156,9 @@ fn sort_members<'t, 'a>(
         update_fields: None,
         fields: [None; Field::ALL.len()],
         options: OptionNodes::default(),
-        keys: Vec::new(),
+        extra: Vec::new(),
     };
+    let plan_body = members.iter().any(|(key, _)| key == "plan_id");
     let mut problems = Capped::new(out);
     let mut seen = BTreeSet::new();
     for (key, node) in members {
@@ -160,7 +166,10 @@ fn sort_members<'t, 'a>(
             problems.push(|| clip(key), || Problem::DuplicateKey { key: quote(key) });
             continue;
         }
-        sorted.keys.push(key.as_ref());
+        if plan_body && !plan::PLAN_BODY_KEYS.contains(&key.as_ref()) {
+            sorted.extra.push(key);
+            continue;
+        }
         if sorted.options.take(key, node) {
             continue;
         }

@@ -21,7 +21,7 @@ mod tests;
 
 pub use field::{Field, Patch, Value};
 pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
-pub use plan_messages::PlanProblem;
+pub use plan_messages::{OptionKey, PlanProblem};
 pub use problem::Problem;
 pub use search::{like_pattern, SearchPatternError};
 

@@ -6,10 +6,13 @@
 use crate::body::describe;
 use crate::json::{Node, Value};
 use crate::problem::quote;
-use crate::{Lang, PlanProblem, Problem, Violation};
+use crate::{Lang, OptionKey, PlanProblem, Problem, Violation};
 
 /// The keys a body applying a plan may carry.
-const PLAN_BODY_KEYS: [&str; 2] = ["plan_id", "lang"];
+pub(crate) const PLAN_BODY_KEYS: [&str; 2] = ["plan_id", "lang"];
+
+/// How many extra keys `plan.exclusive` names before it cuts the list short.
+const MAX_NAMED_KEYS: usize = 20;
 
 /// The option keys' nodes, as the body's members were sorted (first occurrence of each).
 #[derive(Clone, Copy, Default)]
@@ -44,77 +47,59 @@ pub(crate) struct BodyOptions {
     pub plan_id: Option<String>,
 }
 
-fn violation(path: &str, problem: PlanProblem) -> Violation {
-    Violation::new(path, Problem::Plan(problem))
-}
-
 /// Reads the option keys; a value of the wrong type is a violation and leaves the option unset.
 pub(crate) fn read_options(
     nodes: &OptionNodes<'_, '_>,
     text: &str,
     out: &mut Vec<Violation>,
 ) -> BodyOptions {
-    let mut options = BodyOptions::default();
+    let mut options = BodyOptions {
+        plan_body: nodes.plan_id.is_some(),
+        ..BodyOptions::default()
+    };
+    let mut refuse = |key: OptionKey, node: &Node<'_>| {
+        let value = describe(node, text);
+        out.push(Violation::new(
+            key.name(),
+            Problem::Plan(PlanProblem::OptionType { key, value }),
+        ));
+    };
     if let Some(node) = nodes.dry_run {
         match node.value {
             Value::Bool(flag) => options.dry_run = flag,
-            _ => out.push(violation(
-                "dry_run",
-                PlanProblem::DryRunType {
-                    value: describe(node, text),
-                },
-            )),
+            _ => refuse(OptionKey::DryRun, node),
         }
     }
     if let Some(node) = nodes.lang {
-        let lang = match &node.value {
+        options.lang = match &node.value {
             Value::String(tag) => Lang::from_tag(tag),
             _ => None,
         };
-        match lang {
-            Some(lang) => options.lang = Some(lang),
-            None => out.push(violation(
-                "lang",
-                PlanProblem::LangInvalid {
-                    value: describe(node, text),
-                },
-            )),
+        if options.lang.is_none() {
+            refuse(OptionKey::Lang, node);
         }
     }
     if let Some(node) = nodes.plan_id {
-        options.plan_body = true;
         match &node.value {
             Value::String(id) => options.plan_id = Some(id.to_string()),
-            _ => out.push(violation(
-                "plan_id",
-                PlanProblem::IdType {
-                    value: describe(node, text),
-                },
-            )),
+            _ => refuse(OptionKey::PlanId, node),
         }
     }
     options
 }
 
-/// A body applying a plan: every key beside `plan_id` and `lang` is one `plan.exclusive` naming them all,
-/// which replaces their own `body.unknown_field` (one problem, one message). `keys` are the body's distinct
-/// keys in order.
-pub(crate) fn refuse_extra_keys(keys: &[&str], out: &mut Vec<Violation>) {
-    let extra: Vec<&str> = keys
-        .iter()
-        .copied()
-        .filter(|key| !PLAN_BODY_KEYS.contains(key))
-        .collect();
-    out.retain(|violation| !matches!(violation.problem, Problem::UnknownField { .. }));
-    if !extra.is_empty() {
-        let keys = extra.iter().map(|key| quote(key)).collect();
-        out.push(violation("plan_id", PlanProblem::Exclusive { keys }));
-    }
-}
-
-/// `plan.exclusive` for options given outside the body (the query's `dry_run` / `validate_only`) beside a
-/// body applying a plan: a plan is applied as previewed, never previewed again under its own id.
+/// `plan.exclusive` naming `keys`, the first MAX_NAMED_KEYS of them: the other keys of a body applying a
+/// plan, or options given outside the body (the query's `dry_run`) beside it, since a plan is applied as
+/// previewed, never previewed again under its own id.
 pub fn exclusive_with(keys: &[&str]) -> Violation {
-    let keys = keys.iter().map(|key| quote(key)).collect();
-    violation("plan_id", PlanProblem::Exclusive { keys })
+    let mut named: Vec<String> = keys
+        .iter()
+        .take(MAX_NAMED_KEYS)
+        .map(|key| quote(key))
+        .collect();
+    if keys.len() > MAX_NAMED_KEYS {
+        named.push("…".into());
+    }
+    let problem = PlanProblem::Exclusive(named.join(", "));
+    Violation::new("plan_id", Problem::Plan(problem))
 }

@@ -121,7 +121,8 @@ pub enum Problem {
     },
     /// `filter.*`, `selection.ambiguous`, `expected_count.*`: the filter's own catalogue (filter/messages.rs).
     Filter(FilterProblem),
-    /// `plan.*`, `plan_id.type`, `dry_run.type`, `lang.invalid`: plans' own catalogue (plan_messages.rs).
+    /// `plan.exclusive`, `plan.not_a_batch`, `plan_id.type`, `dry_run.type`, `lang.invalid`: the catalogue of
+    /// the plan body keys (plan_messages.rs).
     Plan(PlanProblem),
 }
 

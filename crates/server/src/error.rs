@@ -3,7 +3,8 @@
 //! failures (a broken HTTP body, a gRPC `view` out of range) are typed by that face.
 
 use thiserror::Error;
-use tokenbatch_rules::{Lang, PlanProblem, Problem, SearchPatternError, Violation};
+use tokenbatch_rules::time::format_utc;
+use tokenbatch_rules::{Lang, SearchPatternError, Violation};
 use tokenbatch_store::StoreError;
 
 #[derive(Debug, Error)]
@@ -43,6 +44,11 @@ pub enum ApiError {
     #[error("internal error")]
     Internal(#[source] StoreError),
 }
+
+/// The columns a plan's fingerprint covers (docs/SPEC.md §10), as `plan.stale` names them.
+const FINGERPRINTED: &str =
+    "group, expired_time, unlimited_quota, model_limits, model_limits_enabled, \
+                             allow_ips, mj_image_mode, mj_custom_proxy";
 
 /// Why a caller was not let in; `code()` gives new-api's machine-readable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,22 +98,6 @@ impl AuthFailure {
 }
 
 impl ApiError {
-    /// A refused plan (docs/SPEC.md §10) as the rules' catalogue words it, at the body's `plan_id`.
-    pub fn plan_violation(&self) -> Option<Violation> {
-        let problem = match self {
-            ApiError::PlanNotFound => PlanProblem::NotFound,
-            ApiError::PlanExpired { expires_at } => PlanProblem::Expired {
-                expires_at: *expires_at,
-            },
-            ApiError::PlanStale { count, total } => PlanProblem::Stale {
-                count: *count,
-                total: *total,
-            },
-            _ => return None,
-        };
-        Some(Violation::new("plan_id", Problem::Plan(problem)))
-    }
-
     /// The stable machine-readable code of the error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -119,10 +109,9 @@ impl ApiError {
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
             ApiError::RequestIdInvalid => "request_id.invalid",
-            ApiError::PlanNotFound | ApiError::PlanExpired { .. } | ApiError::PlanStale { .. } => {
-                self.plan_violation()
-                    .map_or("plan", |violation| violation.code())
-            }
+            ApiError::PlanNotFound => "plan.not_found",
+            ApiError::PlanExpired { .. } => "plan.expired",
+            ApiError::PlanStale { .. } => "plan.stale",
             ApiError::Unavailable(StoreError::Full(_)) => "database.full",
             ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => "database.outcome_unknown",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -198,11 +187,34 @@ impl ApiError {
             ApiError::Unavailable(_) => "数据库暂时不可用，未做任何修改，请稍后重试".to_owned(),
             ApiError::Internal(_) if en => "internal error; nothing was changed".to_owned(),
             ApiError::Internal(_) => "内部错误，未做任何修改".to_owned(),
-            // Worded by the rules' catalogue, as the page and every face word them.
-            ApiError::PlanNotFound | ApiError::PlanExpired { .. } | ApiError::PlanStale { .. } => self
-                .plan_violation()
-                .map(|violation| violation.message(lang))
-                .unwrap_or_default(),
+            ApiError::PlanNotFound if en => {
+                "plan_id: no such plan: plan ids come from a preview (dry_run) of your own and are kept for a \
+                 limited time; nothing was changed. Preview again"
+                    .to_owned()
+            }
+            ApiError::PlanNotFound => {
+                "plan_id：没有找到该计划：计划 id 来自您自己的预览（dry_run），且只保存有限的时间，未做任何修改；\
+                 请重新预览"
+                    .to_owned()
+            }
+            ApiError::PlanExpired { expires_at } if en => format!(
+                "plan_id: the plan expired at {} ({expires_at}); nothing was changed. Preview again, then apply \
+                 the new plan",
+                format_utc(*expires_at)
+            ),
+            ApiError::PlanExpired { expires_at } => format!(
+                "plan_id：该计划已于 {}（{expires_at}）过期，未做任何修改；请重新预览后再提交",
+                format_utc(*expires_at)
+            ),
+            ApiError::PlanStale { count, total } if en => format!(
+                "plan_id: since the preview, {count} of the plan's {total} tokens were deleted, moved to another \
+                 owner or had one of {FINGERPRINTED} changed, so the plan was not applied; nothing was changed. \
+                 Preview again"
+            ),
+            ApiError::PlanStale { count, total } => format!(
+                "plan_id：自预览以来，计划中 {total} 个令牌里有 {count} 个已被删除、转给其他用户，或 {FINGERPRINTED} \
+                 中有值被修改，整个计划未执行，未做任何修改；请重新预览"
+            ),
         }
     }
 }

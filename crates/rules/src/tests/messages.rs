@@ -192,35 +192,22 @@ fn samples() -> Vec<(&'static str, Problem)> {
     samples
 }
 
-/// Plans' catalogue (plan_messages.rs), one sample of every variant.
+/// The plan body keys' catalogue (plan_messages.rs), one sample of every variant and key.
 fn plan_samples() -> Vec<(&'static str, Problem)> {
-    use crate::PlanProblem::*;
-    let plan = |path, problem| (path, Problem::Plan(problem));
-    vec![
-        plan(
+    use crate::{OptionKey, PlanProblem};
+    let mut samples = vec![
+        (
             "plan_id",
-            Exclusive {
-                keys: vec!["\"ids\"".into(), "\"group\"".into()],
-            },
+            Problem::Plan(PlanProblem::Exclusive("\"ids\", \"group\"".into())),
         ),
-        plan("plan_id", IdType { value: "7".into() }),
-        plan("plan_id", NotABatch),
-        plan("plan_id", NotFound),
-        plan(
-            "plan_id",
-            Expired {
-                expires_at: 1_800_000_000,
-            },
-        ),
-        plan("plan_id", Stale { count: 2, total: 9 }),
-        plan("dry_run", DryRunType { value: "1".into() }),
-        plan(
-            "lang",
-            LangInvalid {
-                value: "\"fr\"".into(),
-            },
-        ),
-    ]
+        ("plan_id", Problem::Plan(PlanProblem::NotABatch)),
+    ];
+    for key in [OptionKey::DryRun, OptionKey::Lang, OptionKey::PlanId] {
+        let value = "7".to_owned();
+        let problem = Problem::Plan(PlanProblem::OptionType { key, value });
+        samples.push((key.name(), problem));
+    }
+    samples
 }
 
 #[test]

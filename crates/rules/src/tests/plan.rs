@@ -30,12 +30,13 @@ fn anything_else_beside_plan_id_is_one_exclusive_violation_naming_the_keys() {
     let violations = parsed.plan_id().unwrap().unwrap_err();
     assert_eq!(codes(&violations), ["plan.exclusive"]);
     assert_eq!(paths(&violations), ["plan_id"]);
-    let quoted = |keys: &[&str]| keys.iter().map(|key| format!("\"{key}\"")).collect();
+    let quoted = |keys: &[&str]| {
+        let quoted: Vec<String> = keys.iter().map(|key| format!("\"{key}\"")).collect();
+        Problem::Plan(PlanProblem::Exclusive(quoted.join(", ")))
+    };
     assert_eq!(
         violations[0].problem,
-        Problem::Plan(PlanProblem::Exclusive {
-            keys: quoted(&["ids", "colour", "dry_run", "update_fields", "group"])
-        })
+        quoted(&["ids", "colour", "dry_run", "update_fields", "group"])
     );
     let message = violations[0].message(Lang::En);
     assert!(
@@ -47,11 +48,17 @@ fn anything_else_beside_plan_id_is_one_exclusive_violation_naming_the_keys() {
         codes(&check_body(text, &ctx()).unwrap_err()),
         ["plan.exclusive"]
     );
-    assert_eq!(
-        exclusive_with(&["dry_run"]).problem,
-        Problem::Plan(PlanProblem::Exclusive {
-            keys: quoted(&["dry_run"])
-        })
+    assert_eq!(exclusive_with(&["dry_run"]).problem, quoted(&["dry_run"]));
+}
+
+#[test]
+fn a_long_list_of_extra_keys_is_cut_short() {
+    let keys: Vec<String> = (0..30).map(|index| format!("k{index}")).collect();
+    let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let message = exclusive_with(&names).message(Lang::En);
+    assert!(
+        message.contains("\"k19\", …;") && !message.contains("k20"),
+        "{message}"
     );
 }
 

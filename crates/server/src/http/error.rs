@@ -71,9 +71,6 @@ impl HttpFailure {
     fn violations(&self) -> Cow<'_, [Violation]> {
         match self {
             HttpFailure::Api(ApiError::Invalid(violations)) => Cow::Borrowed(violations),
-            HttpFailure::Api(error) if error.plan_violation().is_some() => {
-                Cow::Owned(error.plan_violation().into_iter().collect())
-            }
             HttpFailure::BodyTooLarge => {
                 Cow::Owned(vec![Violation::new("body", Problem::BodyTooLarge)])
             }
