@@ -28,8 +28,8 @@ fn anything_else_beside_plan_id_is_one_exclusive_violation_naming_the_keys() {
                    "update_fields": ["group"], "group": "vip"}"#;
     let parsed = read_body(text).unwrap();
     let violations = parsed.plan_id().unwrap().unwrap_err();
-    assert_eq!(codes(&violations), ["plan.exclusive"]);
-    assert_eq!(paths(&violations), ["plan_id"]);
+    assert_eq!(codes(violations), ["plan.exclusive"]);
+    assert_eq!(paths(violations), ["plan_id"]);
     let quoted = |keys: &[&str]| {
         let quoted: Vec<String> = keys.iter().map(|key| format!("\"{key}\"")).collect();
         Problem::Plan(PlanProblem::Exclusive(quoted.join(", ")))
@@ -81,7 +81,7 @@ fn a_plan_body_is_no_batch_to_check() {
     }
     let parsed = read_body(r#"{"plan_id": null, "lang": "zh"}"#).unwrap();
     assert_eq!(
-        codes(&parsed.plan_id().unwrap().unwrap_err()),
+        codes(parsed.plan_id().unwrap().unwrap_err()),
         ["plan_id.type"]
     );
     assert_eq!(
