@@ -437,11 +437,14 @@ pub fn request(data: &[u8]) {
             String::from_utf8_lossy(&body[..body.len().min(500)])
         );
 
-        // Recorded request ids (Idempotency-Key) would make an input's outcome depend on earlier inputs.
-        sqlx::query("DELETE FROM tokenbatch_requests")
-            .execute(&harness.raw)
-            .await
-            .expect("forget request ids");
+        // Recorded request ids (Idempotency-Key) and plans would make an input's outcome depend on earlier
+        // inputs.
+        for table in ["tokenbatch_requests", "tokenbatch_plan_items"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&harness.raw)
+                .await
+                .expect("forget request ids and plans");
+        }
         let after = harness.snapshot().await;
         if after == harness.initial {
             return;

@@ -80,25 +80,32 @@ fn identities(server: &TestServer, alice: &User) -> Vec<Identity> {
     ]
 }
 
-/// Every HTTP route with a request that would succeed for alice.
-fn http_routes() -> Vec<(&'static str, &'static str, Option<String>)> {
+/// Every HTTP route with a request that would succeed for alice, `plan_id` being a plan of hers (applied by
+/// the first accepted identity, then answered as a replay).
+fn http_routes(plan_id: &str) -> Vec<(&'static str, String, Option<String>)> {
     vec![
         (
             "PUT",
-            "/api/token/batch",
+            "/api/token/batch".into(),
             Some(body(&[1, 2], r#""remain_quota":42"#, &["remain_quota"])),
         ),
-        ("GET", "/api/token/?p=1&size=5", None),
-        ("GET", "/api/token/search?keyword=token-1", None),
-        ("GET", "/api/token/1", None),
-        ("GET", "/api/user/self/groups", None),
+        (
+            "PUT",
+            "/api/token/batch".into(),
+            Some(json!({ "plan_id": plan_id }).to_string()),
+        ),
+        ("GET", format!("/api/token/batch/plans/{plan_id}"), None),
+        ("GET", "/api/token/?p=1&size=5".into(), None),
+        ("GET", "/api/token/search?keyword=token-1".into(), None),
+        ("GET", "/api/token/1".into(), None),
+        ("GET", "/api/user/self/groups".into(), None),
     ]
 }
 
 async fn call_http(
     server: &TestServer,
     who: &Identity,
-    route: &(&str, &str, Option<String>),
+    route: &(&str, String, Option<String>),
 ) -> (u16, Value, String) {
     let (method, path, payload) = route;
     let url = format!("{}{path}", server.base_url);
@@ -205,9 +212,17 @@ async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Co
 async fn every_route_checks_identity(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let alice = server.alice.clone();
+    let preview = body(&[3, 4], r#""model_limits":"gpt-4o""#, &["model_limits"]);
+    let (_, previewed, raw) = server
+        .put_batch_with(&alice, &preview, "?dry_run=true")
+        .await;
+    let plan_id = previewed["plan"]["plan_id"]
+        .as_str()
+        .expect(&raw)
+        .to_owned();
     for who in identities(&server, &alice) {
         let before = server.snapshot().await;
-        for route in http_routes() {
+        for route in http_routes(&plan_id) {
             let (status, response, raw) = call_http(&server, &who, &route).await;
             if who.accepted {
                 assert_eq!(
@@ -265,8 +280,8 @@ async fn disabled_and_deleted_users_are_shut_out(engine: Engine) {
     };
     let bob_body = body(&BOB_IDS, r#""remain_quota":5"#, &["remain_quota"]);
     let routes = [
-        ("PUT", "/api/token/batch", Some(bob_body)),
-        ("GET", "/api/token/900", None),
+        ("PUT", "/api/token/batch".to_owned(), Some(bob_body)),
+        ("GET", "/api/token/900".to_owned(), None),
     ];
     for (state, sql, code) in [
         (

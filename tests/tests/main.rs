@@ -32,6 +32,8 @@ mod newapi_schema;
 mod operation_properties;
 mod operations;
 mod ops;
+mod plan_pages;
+mod plans;
 mod redis_cache;
 mod replicas;
 mod rules_store_properties;

@@ -233,6 +233,7 @@ async fn check(
         keys: false,
         full_states: !counted,
         request: None,
+        plan: None,
     };
     let result = fx.store.apply_batch(&plan).await;
     let mut refused: BTreeMap<TokenOutcome, usize> = BTreeMap::new();

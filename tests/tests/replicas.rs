@@ -1,6 +1,6 @@
 //! Replicas starting together: several `tokenbatch serve` processes started at the same moment on a database
 //! that has new-api's `tokens` table but none of tokenbatch's additions (no mj columns, no `users`, `options`
-//! or `tokenbatch_requests`), as on the first deployment of several replicas beside new-api. Each must become
+//! or `tokenbatch_requests` and `tokenbatch_plan_items`), as on the first deployment of several replicas beside new-api. Each must become
 //! ready, and the schema must come out right: every added column and table exactly once. Without a
 //! cross-process lock around the schema step two processes both see a column missing and both add it, and
 //! one exits with `cannot open the database`.
@@ -61,6 +61,8 @@ impl Database {
             ("users", "access_token"),
             ("options", "value"),
             ("tokenbatch_requests", "fingerprint"),
+            ("tokenbatch_requests", "applied_time"),
+            ("tokenbatch_plan_items", "items"),
         ];
         let mut counts = Vec::new();
         for (table, column) in expected {

@@ -473,6 +473,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                 // Both ways of reading the rows must compute the same changes.
                 full_states: body.len().is_multiple_of(2),
                 request: None,
+                plan: None,
             };
             match fx.store.apply_batch(&plan).await {
                 Ok(applied) => {

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use crate::filter::{read_filter_node, FilterProblem};
 use crate::json::{self, Node, Value};
 use crate::operation::{read_operation, Operation};
+use crate::plan::{self, BodyOptions, OptionNodes};
 use crate::problem::{clip, quote, Kind};
 use crate::{BatchInput, Field, FieldSet, Problem, Violation, MAX_BODY_BYTES};
 
@@ -35,6 +36,8 @@ pub(crate) struct Reported {
 pub(crate) struct Read {
     pub input: BatchInput,
     pub reported: Reported,
+    /// `dry_run`, `lang`, `plan_id` (plan.rs).
+    pub options: BodyOptions,
 }
 
 fn body_error(problem: Problem) -> Vec<Violation> {
@@ -79,6 +82,21 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
 
     let mut reported = Reported::default();
     let members = sort_members(members, &mut reported.violations);
+    let options = plan::read_options(&members.options, text, &mut reported.violations);
+    if options.plan_body {
+        // A plan's request is stored with it: the body holds nothing else to read (docs/SPEC.md §10), and
+        // every other key is one `plan.exclusive` naming them all.
+        if !members.extra.is_empty() {
+            let refused = plan::exclusive_with(&members.extra);
+            reported.violations.push(refused);
+        }
+        let input = BatchInput::default();
+        return Ok(Read {
+            input,
+            reported,
+            options,
+        });
+    }
     let mut input = BatchInput::default();
     let out = &mut reported.violations;
 
@@ -122,7 +140,11 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
             }
         }
     }
-    Ok(Read { input, reported })
+    Ok(Read {
+        input,
+        reported,
+        options,
+    })
 }
 
 /// The body's members by role (first occurrence of each key).
@@ -133,9 +155,14 @@ struct Members<'t, 'a> {
     update_fields: Option<&'t Node<'a>>,
     status: Option<&'t Node<'a>>,
     fields: [Option<&'t Node<'a>>; Field::ALL.len()],
+    /// `dry_run`, `lang`, `plan_id`.
+    options: OptionNodes<'t, 'a>,
+    /// In a body applying a plan, every other key than `plan_id` and `lang` (otherwise empty).
+    extra: Vec<&'t str>,
 }
 
-/// Sorts the members by role, reporting unknown and repeated keys on the way.
+/// Sorts the members by role, reporting unknown and repeated keys on the way. A body applying a plan
+/// (`plan_id`) has no other roles: its other keys are set apart instead.
 fn sort_members<'t, 'a>(
     members: &'t [(Cow<'a, str>, Node<'a>)],
     out: &mut Vec<Violation>,
@@ -147,12 +174,22 @@ fn sort_members<'t, 'a>(
         update_fields: None,
         status: None,
         fields: [None; Field::ALL.len()],
+        options: OptionNodes::default(),
+        extra: Vec::new(),
     };
+    let plan_body = members.iter().any(|(key, _)| key == "plan_id");
     let mut problems = Capped::new(out);
     let mut seen = BTreeSet::new();
     for (key, node) in members {
         if !seen.insert(key.as_ref()) {
             problems.push(|| clip(key), || Problem::DuplicateKey { key: quote(key) });
+            continue;
+        }
+        if plan_body && !plan::PLAN_BODY_KEYS.contains(&key.as_ref()) {
+            sorted.extra.push(key);
+            continue;
+        }
+        if sorted.options.take(key, node) {
             continue;
         }
         match key.as_ref() {

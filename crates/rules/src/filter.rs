@@ -9,11 +9,13 @@
 mod messages;
 mod read;
 mod search;
+mod write;
 
 pub use messages::FilterProblem;
 pub(crate) use read::read_filter_node;
 pub use read::read_filter_query;
 pub use search::{with_search, SearchRefusal};
+pub use write::filter_json;
 
 use crate::apply::{STATUS_DISABLED, STATUS_ENABLED, STATUS_EXHAUSTED, STATUS_EXPIRED};
 use crate::{like_pattern, SearchPatternError};

@@ -382,3 +382,23 @@ impl<'a> Parser<'a> {
         Ok(code)
     }
 }
+
+/// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped (as `\uXXXX`
+/// unless they have a short form), everything else as is. What [`parse`] reads back to the same text.
+pub(crate) fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}

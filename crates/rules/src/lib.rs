@@ -9,7 +9,10 @@ pub mod describe;
 mod field;
 pub mod filter;
 mod json;
+mod normalized;
 pub mod operation;
+pub mod plan;
+mod plan_messages;
 mod problem;
 mod search;
 pub mod time;
@@ -19,6 +22,7 @@ mod tests;
 
 pub use field::{Field, Patch, Value};
 pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
+pub use plan_messages::{OptionKey, PlanProblem};
 pub use problem::Problem;
 pub use search::{like_pattern, SearchPatternError};
 
@@ -341,13 +345,21 @@ impl Warning {
 }
 
 /// JSONC text (comments, trailing commas, CRLF, BOM) -> typed input. Shape errors only (types, ids forms,
-/// update_fields names, unknown/duplicate keys). All violations found are returned, not just the first.
+/// update_fields names, unknown/duplicate keys). All violations found are returned, not just the first. A
+/// body applying a plan is no batch input (as in [`check_parsed`]).
 pub fn parse_body(text: &str) -> Result<BatchInput, Vec<Violation>> {
     let read = body::read_body(text)?;
-    if read.reported.violations.is_empty() {
+    let mut violations = read.reported.violations;
+    if read.options.plan_body && violations.is_empty() {
+        violations.push(Violation::new(
+            "plan_id",
+            Problem::Plan(PlanProblem::NotABatch),
+        ));
+    }
+    if violations.is_empty() {
         Ok(read.input)
     } else {
-        Err(read.reported.violations)
+        Err(violations)
     }
 }
 
@@ -362,6 +374,7 @@ pub fn parse_body_bytes(bytes: &[u8]) -> Result<BatchInput, Vec<Violation>> {
 pub struct ParsedBody {
     input: BatchInput,
     reported: body::Reported,
+    options: plan::BodyOptions,
 }
 
 impl ParsedBody {
@@ -389,7 +402,37 @@ impl ParsedBody {
             reported.violations.push(Violation::new("filter", problem));
             reported.selection = true;
         }
-        ParsedBody { input, reported }
+        ParsedBody {
+            input,
+            reported,
+            options: plan::BodyOptions::default(),
+        }
+    }
+
+    /// The body's `"dry_run": true` (docs/SPEC.md §10); the query's `dry_run` / `validate_only` is the
+    /// caller's to combine with it: either turns the dry run on.
+    pub fn dry_run(&self) -> bool {
+        self.options.dry_run
+    }
+
+    /// The body's `lang`, which wins over the query's and over `Accept-Language`.
+    pub fn lang(&self) -> Option<Lang> {
+        self.options.lang
+    }
+
+    /// For a body applying a plan (it has `plan_id`): the plan's id, or every problem of the body's shape
+    /// (`plan.exclusive`, `plan_id.type`, `lang.invalid`, a repeated key). None for a batch body, which goes
+    /// to [`check_parsed`].
+    pub fn plan_id(&self) -> Option<Result<&str, &[Violation]>> {
+        if !self.options.plan_body {
+            return None;
+        }
+        Some(
+            match (&self.options.plan_id, self.reported.violations.is_empty()) {
+                (Some(id), true) => Ok(id),
+                _ => Err(&self.reported.violations),
+            },
+        )
     }
 }
 
@@ -399,6 +442,7 @@ pub fn read_body(text: &str) -> Result<ParsedBody, Vec<Violation>> {
     Ok(ParsedBody {
         input: read.input,
         reported: read.reported,
+        options: read.options,
     })
 }
 
@@ -408,7 +452,17 @@ pub fn read_body_bytes(bytes: &[u8]) -> Result<ParsedBody, Vec<Violation>> {
 }
 
 /// Every rule on a read request: its shape problems and every value rule, in one list.
+/// A body applying a plan is no batch: it gets its shape problems, or `plan.not_a_batch` when it has none
+/// (see [`ParsedBody::plan_id`]).
 pub fn check_parsed(parsed: ParsedBody, ctx: &Context) -> Result<ValidBatch, Vec<Violation>> {
+    if parsed.options.plan_body {
+        let mut violations = parsed.reported.violations;
+        if violations.is_empty() {
+            let problem = Problem::Plan(PlanProblem::NotABatch);
+            violations.push(Violation::new("plan_id", problem));
+        }
+        return Err(violations);
+    }
     checks::check(parsed.input, ctx, parsed.reported)
 }
 

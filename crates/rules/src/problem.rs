@@ -6,6 +6,7 @@
 use crate::field::FieldCode;
 use crate::filter::FilterProblem;
 use crate::json::{JsonErrorKind, JsonExpected};
+use crate::plan_messages::PlanProblem;
 use crate::time::format_utc;
 use crate::{
     Field, FieldSet, Lang, MAX_EXPIRED_TIME, MAX_IDS, MAX_MJ_CUSTOM_PROXY_CHARS,
@@ -122,6 +123,9 @@ pub enum Problem {
     Filter(FilterProblem),
     /// Operations and status (operation/messages.rs), per-token refusals included.
     Operation(crate::operation::OperationProblem),
+    /// `plan.exclusive`, `plan.not_a_batch`, `plan_id.type`, `dry_run.type`, `lang.invalid`: the catalogue of
+    /// the plan body keys (plan_messages.rs).
+    Plan(PlanProblem),
 }
 
 const ID_EXAMPLE: &str = "\"ids\": [873, 869]";
@@ -174,6 +178,7 @@ impl Problem {
             MjCustomProxyModeConflict => "mj_custom_proxy.mode_conflict",
             Filter(problem) => problem.code(),
             Operation(problem) => problem.code(),
+            Plan(problem) => problem.code(),
         }
     }
 
@@ -352,6 +357,7 @@ impl Problem {
             MjCustomProxyModeConflict => "mj_custom_proxy 设置了代理地址，但同一请求把 mj_image_mode 设为 \"origin\"：代理地址只在 \"proxy\" 模式下生效，请改用 \"proxy\" 或清空代理地址。".into(),
             Filter(problem) => problem.message(Lang::ZhCn),
             Operation(problem) => problem.message(Lang::ZhCn),
+            Plan(problem) => problem.message(Lang::ZhCn),
         }
     }
 
@@ -535,6 +541,7 @@ impl Problem {
             MjCustomProxyModeConflict => "mj_custom_proxy sets a proxy address while mj_image_mode is set to \"origin\" in the same request: the proxy only applies in \"proxy\" mode, so use \"proxy\" or clear the proxy address.".into(),
             Filter(problem) => problem.message(Lang::En),
             Operation(problem) => problem.message(Lang::En),
+            Plan(problem) => problem.message(Lang::En),
         }
     }
 }
@@ -549,7 +556,7 @@ pub(crate) enum Kind {
 
 fn valid_keys() -> String {
     format!(
-        "ids, filter, expected_count, update_fields, {}",
+        "ids, filter, expected_count, update_fields, {}, dry_run, lang, plan_id",
         FieldSet::all().names()
     )
 }

@@ -12,7 +12,8 @@ use tokenbatch_rules::{
     Context, FieldSet, Lang, ParsedBody, Problem, ValidBatch, Value, Violation, Warning,
 };
 use tokenbatch_store::{
-    AppliedBatch, BatchChange, BatchPlan, RequestKey, Store, TokenRecord, UserRecord,
+    AppliedBatch, BatchChange, BatchPlan, PlanStep, PlanSummary, RequestKey, Store, TokenRecord,
+    UserRecord,
 };
 
 use crate::auth::{self, Credentials};
@@ -20,6 +21,9 @@ use crate::error::{ApiError, AuthFailure};
 use crate::groups;
 use crate::request_id::RequestId;
 use crate::token_cache::{CacheError, TokenCache};
+
+mod plans;
+pub use plans::{PlanResults, DEFAULT_PLAN_TTL, MAX_PLAN_PAGE_SIZE, PREVIEW_RESULTS};
 
 /// new-api caps page sizes at 100.
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -30,6 +34,8 @@ pub struct App {
     store: Store,
     token_cache: Option<Arc<TokenCache>>,
     body_timeout: Duration,
+    /// How long a dry run's plan may be applied (docs/SPEC.md §10, `--plan-ttl-secs`).
+    plan_ttl: Duration,
 }
 
 /// How long a client may take to send a request body.
@@ -84,7 +90,8 @@ pub struct Notice {
 #[derive(Debug)]
 pub struct BatchOutcome {
     /// Every token before and after; empty unless [`BatchOptions::details`], a dry run or a request id asked
-    /// for them (the store may count the changes without reading the tokens).
+    /// for them (the store may count the changes without reading the tokens). A dry run holds at most the
+    /// first [`PREVIEW_RESULTS`]: its plan's other results are paged ([`App::plan_results`]).
     pub changes: Vec<BatchChange>,
     changed: usize,
     unchanged: usize,
@@ -92,8 +99,11 @@ pub struct BatchOutcome {
     pub service_warnings: Vec<ServiceWarning>,
     pub ignored: FieldSet,
     pub validate_only: bool,
-    /// The answer of an earlier batch with the same request id: nothing was written this time.
+    /// The answer of an earlier batch with the same request id, or of the plan's first apply: nothing was
+    /// written this time.
     pub replayed: bool,
+    /// The plan a dry run made (docs/SPEC.md §10): every dry run has one; nothing else does.
+    pub plan: Option<PlanSummary>,
 }
 
 /// How to run a batch, besides its body.
@@ -151,10 +161,15 @@ pub struct PageRequest {
 
 impl PageRequest {
     fn resolve(self) -> (i64, i64) {
+        self.resolve_up_to(MAX_PAGE_SIZE)
+    }
+
+    /// The page (from 1) and its size (the default when unset, at most `max`).
+    fn resolve_up_to(self, max: i64) -> (i64, i64) {
         let page = self.page.max(1);
         let size = match self.page_size {
             size if size <= 0 => DEFAULT_PAGE_SIZE,
-            size => size.min(MAX_PAGE_SIZE),
+            size => size.min(max),
         };
         (page, size)
     }
@@ -172,7 +187,14 @@ impl App {
             store,
             token_cache: None,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            plan_ttl: DEFAULT_PLAN_TTL,
         }
+    }
+
+    /// How long a dry run's plan may be applied (at least a second).
+    pub fn with_plan_ttl(mut self, ttl: Duration) -> App {
+        self.plan_ttl = ttl.max(Duration::from_secs(1));
+        self
     }
 
     pub fn with_body_timeout(mut self, timeout: Duration) -> App {
@@ -222,7 +244,9 @@ impl App {
         })
     }
 
-    /// Checks a read request against every rule and applies it to the caller's tokens, all or nothing.
+    /// Checks a read request against every rule and applies it to the caller's tokens, all or nothing. A dry
+    /// run (the options' or the body's `dry_run`) keeps what it read as a plan; a body naming a plan applies
+    /// it ([`App::apply_plan`]).
     pub async fn batch_update(
         &self,
         user: &UserRecord,
@@ -234,14 +258,20 @@ impl App {
         // between the two.
         let app = self.clone();
         let user = user.clone();
-        tokio::spawn(async move { app.run_batch(&user, request, options).await })
-            .await
-            .unwrap_or_else(|failure| {
-                let reason = format!("the batch task failed: {failure}");
-                Err(ApiError::Internal(tokenbatch_store::StoreError::Data(
-                    reason,
-                )))
-            })
+        spawned(async move {
+            let plan_id = request.plan_id().map(|plan_id| match plan_id {
+                Ok(plan_id) => Ok(plan_id.to_owned()),
+                Err(violations) => Err(violations.to_vec()),
+            });
+            match plan_id {
+                Some(plan_id) => {
+                    let plan_id = plan_id.map_err(ApiError::Invalid)?;
+                    app.run_plan(&user, &plan_id, options).await
+                }
+                None => app.run_batch(&user, request, options).await,
+            }
+        })
+        .await
     }
 
     async fn run_batch(
@@ -255,6 +285,7 @@ impl App {
             details,
             request_id,
         } = options;
+        let validate_only = validate_only || request.dry_run();
         let context = self.rules_context(user).await?;
         let mut batch: ValidBatch =
             tokenbatch_rules::check_parsed(request, &context).map_err(ApiError::Invalid)?;
@@ -262,8 +293,9 @@ impl App {
             batch = self
                 .select_by_filter(user, batch, &filter, validate_only, request_id.is_some())
                 .await?;
-            if batch.ids().is_empty() {
-                // Nothing selected (and expected so, or a dry run): nothing to lock or write.
+            if batch.ids().is_empty() && !validate_only {
+                // Nothing selected, and expected so: nothing to lock or write. (A dry run still keeps its
+                // plan, which applies to no token.)
                 return Ok(BatchOutcome {
                     changes: Vec::new(),
                     changed: 0,
@@ -273,6 +305,7 @@ impl App {
                     ignored: batch.ignored(),
                     validate_only,
                     replayed: false,
+                    plan: None,
                 });
             }
         }
@@ -280,6 +313,7 @@ impl App {
             None => String::new(),
             Some(_) => fingerprint(&batch),
         };
+        let new_plan = validate_only.then(|| self.new_plan(&batch, context.now));
         let plan = BatchPlan {
             user_id: user.id,
             batch: &batch,
@@ -292,18 +326,38 @@ impl App {
                 request_id: request_id.as_str(),
                 fingerprint: &fingerprint,
             }),
+            plan: new_plan.as_ref().map(PlanStep::Create),
         };
+        let outcome = self.execute(user, &batch, &plan).await?;
+        Ok(BatchOutcome {
+            plan: new_plan.map(|new| plans::summary(new, user, context.now, &outcome)),
+            ..outcome
+        })
+    }
+
+    /// Applies a checked batch (or previews it) and answers what it did: the one tail of every batch, by
+    /// body or by plan. Cache invalidation after a commit, the log line and the metrics.
+    async fn execute(
+        &self,
+        user: &UserRecord,
+        batch: &ValidBatch,
+        plan: &BatchPlan<'_>,
+    ) -> Result<BatchOutcome, ApiError> {
+        let validate_only = plan.dry_run;
         let AppliedBatch {
-            changes,
+            mut changes,
             changed,
             unchanged,
             replayed,
-        } = self.store.apply_batch(&plan).await?;
+        } = self.store.apply_batch(plan).await?;
         // A replay wrote nothing now; the first run already dropped the cached copies.
         let service_warnings = match validate_only || replayed {
             true => Vec::new(),
             false => self.invalidate_cache(user, &changes).await,
         };
+        if validate_only {
+            changes.truncate(PREVIEW_RESULTS);
+        }
         let outcome = BatchOutcome {
             changes,
             changed,
@@ -313,6 +367,7 @@ impl App {
             ignored: batch.ignored(),
             validate_only,
             replayed,
+            plan: None,
         };
         if replayed {
             tracing::info!(
@@ -327,7 +382,8 @@ impl App {
             ids = batch.ids().len(),
             changed = outcome.changed(),
             validate_only,
-            keyed = request_id.is_some(),
+            keyed = plan.request.is_some(),
+            plan = plan.plan.is_some(),
             "batch update"
         );
         crate::metrics::global().record_batch(batch.ids().len(), outcome.changed(), validate_only);
@@ -446,6 +502,18 @@ impl App {
             .await?
             .ok_or(ApiError::TokenNotFound)
     }
+}
+
+/// Runs a batch in a task of its own (see [`App::batch_update`]).
+async fn spawned(
+    batch: impl std::future::Future<Output = Result<BatchOutcome, ApiError>> + Send + 'static,
+) -> Result<BatchOutcome, ApiError> {
+    tokio::spawn(batch).await.unwrap_or_else(|failure| {
+        let reason = format!("the batch task failed: {failure}");
+        Err(ApiError::Internal(tokenbatch_store::StoreError::Data(
+            reason,
+        )))
+    })
 }
 
 /// Equal for two requests asking for the same batch however they spell it (JSONC or JSON, ids as strings

@@ -23,6 +23,7 @@ async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>
         cors: args.cors.policy()?,
         limits: args.limits.limits(),
         database: args.database.limits(),
+        plan_ttl: Some(args.plan_ttl()),
         ..serve_options(&args.cache)?
     };
     let server = serve::start_with(args.listen, &location, options).await?;

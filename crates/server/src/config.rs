@@ -191,6 +191,16 @@ pub struct ServeArgs {
     /// Address to listen on: a port (all interfaces, like new-api's PORT) or host:port. Port 0 picks a free one.
     #[arg(long, env = "PORT", default_value = "3000", value_parser = parse_listen)]
     pub listen: SocketAddr,
+    /// Seconds a dry run's plan may be applied by its `plan_id` (docs/api.md, "Plans"); at least 1. A plan is
+    /// kept in the database at least this long and at least 24 hours, like an Idempotency-Key.
+    #[arg(long, env = "TOKENBATCH_PLAN_TTL_SECS", default_value_t = 3600)]
+    pub plan_ttl_secs: u64,
+}
+
+impl ServeArgs {
+    pub fn plan_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.plan_ttl_secs.max(1))
+    }
 }
 
 #[derive(Debug, Subcommand)]

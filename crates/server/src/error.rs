@@ -4,6 +4,7 @@
 
 use thiserror::Error;
 use tokenbatch_rules::operation::OperationProblem;
+use tokenbatch_rules::time::format_utc;
 use tokenbatch_rules::Problem;
 use tokenbatch_rules::{Lang, SearchPatternError, Violation};
 use tokenbatch_store::StoreError;
@@ -31,11 +32,25 @@ pub enum ApiError {
     RequestIdReused,
     #[error("request_id is not 1 to 128 visible ASCII characters")]
     RequestIdInvalid,
+    /// No such plan among the caller's (an unknown id and another user's plan alike).
+    #[error("plan not found")]
+    PlanNotFound,
+    /// The plan was never applied and is past its `expires_at`.
+    #[error("plan expired at {expires_at}")]
+    PlanExpired { expires_at: i64 },
+    /// `count` of the plan's `total` tokens changed since the preview; nothing was written.
+    #[error("{count} of the plan's {total} tokens changed since the preview")]
+    PlanStale { count: usize, total: usize },
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
     Internal(#[source] StoreError),
 }
+
+/// The columns a plan's fingerprint covers (docs/SPEC.md §10), as `plan.stale` names them.
+const FINGERPRINTED: &str =
+    "group, expired_time, unlimited_quota, model_limits, model_limits_enabled, \
+                             allow_ips, mj_image_mode, mj_custom_proxy";
 
 /// Why a caller was not let in; `code()` gives new-api's machine-readable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +111,9 @@ impl ApiError {
             ApiError::TokenNotFound => "token.not_found",
             ApiError::RequestIdReused => "request_id.reused",
             ApiError::RequestIdInvalid => "request_id.invalid",
+            ApiError::PlanNotFound => "plan.not_found",
+            ApiError::PlanExpired { .. } => "plan.expired",
+            ApiError::PlanStale { .. } => "plan.stale",
             ApiError::Unavailable(StoreError::Full(_)) => "database.full",
             ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => "database.outcome_unknown",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -171,6 +189,34 @@ impl ApiError {
             ApiError::Unavailable(_) => "数据库暂时不可用，未做任何修改，请稍后重试".to_owned(),
             ApiError::Internal(_) if en => "internal error; nothing was changed".to_owned(),
             ApiError::Internal(_) => "内部错误，未做任何修改".to_owned(),
+            ApiError::PlanNotFound if en => {
+                "plan_id: no such plan: plan ids come from a preview (dry_run) of your own and are kept for a \
+                 limited time; nothing was changed. Preview again"
+                    .to_owned()
+            }
+            ApiError::PlanNotFound => {
+                "plan_id：没有找到该计划：计划 id 来自您自己的预览（dry_run），且只保存有限的时间，未做任何修改；\
+                 请重新预览"
+                    .to_owned()
+            }
+            ApiError::PlanExpired { expires_at } if en => format!(
+                "plan_id: the plan expired at {} ({expires_at}); nothing was changed. Preview again, then apply \
+                 the new plan",
+                format_utc(*expires_at)
+            ),
+            ApiError::PlanExpired { expires_at } => format!(
+                "plan_id：该计划已于 {}（{expires_at}）过期，未做任何修改；请重新预览后再提交",
+                format_utc(*expires_at)
+            ),
+            ApiError::PlanStale { count, total } if en => format!(
+                "plan_id: since the preview, {count} of the plan's {total} tokens were deleted, moved to another \
+                 owner or had one of {FINGERPRINTED} changed, so the plan was not applied; nothing was changed. \
+                 Preview again"
+            ),
+            ApiError::PlanStale { count, total } => format!(
+                "plan_id：自预览以来，计划中 {total} 个令牌里有 {count} 个已被删除、转给其他用户，或 {FINGERPRINTED} \
+                 中有值被修改，整个计划未执行，未做任何修改；请重新预览"
+            ),
         }
     }
 }
@@ -180,6 +226,8 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::TokensNotFound { missing } => ApiError::TokensNotFound { missing },
             StoreError::RequestIdReused => ApiError::RequestIdReused,
+            StoreError::PlanNotFound => ApiError::PlanNotFound,
+            StoreError::PlanStale { count, total } => ApiError::PlanStale { count, total },
             // The request's fault, not the server's: the column cannot hold that character.
             StoreError::NotInCharset {
                 field,

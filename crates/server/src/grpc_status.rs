@@ -46,7 +46,12 @@ impl IntoStatus for ApiError {
                 Code::InvalidArgument
             }
             ApiError::InsufficientPrivilege { .. } => Code::PermissionDenied,
-            ApiError::TokensNotFound { .. } | ApiError::TokenNotFound => Code::NotFound,
+            ApiError::TokensNotFound { .. } | ApiError::TokenNotFound | ApiError::PlanNotFound => {
+                Code::NotFound
+            }
+            // Optimistic concurrency: what the plan previewed changed since (AIP-154's etag mismatch).
+            ApiError::PlanStale { .. } => Code::Aborted,
+            ApiError::PlanExpired { .. } => Code::FailedPrecondition,
             ApiError::Unavailable(_) => Code::Unavailable,
             ApiError::Internal(_) => Code::Internal,
         };

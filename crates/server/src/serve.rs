@@ -155,6 +155,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// Deadlines on database work and the database sessions' own timeouts.
     pub database: tokenbatch_store::DatabaseLimits,
+    /// How long a dry run's plan may be applied; [`crate::app::DEFAULT_PLAN_TTL`] when None.
+    pub plan_ttl: Option<Duration>,
 }
 
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
@@ -177,7 +179,9 @@ pub async fn start_with(
         })?;
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_requested) = oneshot::channel::<()>();
-    let mut app = App::new(store.clone()).with_body_timeout(options.limits.body_timeout);
+    let mut app = App::new(store.clone())
+        .with_body_timeout(options.limits.body_timeout)
+        .with_plan_ttl(options.plan_ttl.unwrap_or(crate::app::DEFAULT_PLAN_TTL));
     if let Some(cache) = options.token_cache {
         if !cache.has_secret() {
             tracing::warn!(

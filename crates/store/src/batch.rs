@@ -16,6 +16,8 @@ use crate::{AppliedBatch, BatchChange, StoreError};
 
 #[macro_use]
 mod engine;
+#[macro_use]
+mod plan_steps;
 mod counted;
 mod plan;
 mod retry;
@@ -26,7 +28,7 @@ mod writer;
 pub use plan::BatchPlan;
 pub(crate) use writer::SqliteWriter;
 
-use rows::LockedRow;
+pub(crate) use rows::LockedRow;
 
 /// new-api's pseudo-group, resolved per request; the only group `cross_group_retry` and `auto_groups` apply to.
 const AUTO_GROUP: &str = "auto";

@@ -30,6 +30,13 @@ pub enum StoreError {
     /// The batch's request id was recorded earlier with a different request; nothing was written.
     #[error("the request id was already used for a different request")]
     RequestIdReused,
+    /// The plan to apply is not (or no longer) stored for this user; nothing was written.
+    #[error("no such plan")]
+    PlanNotFound,
+    /// `count` of the plan's `total` pinned tokens changed since its preview (docs/SPEC.md §10); nothing was
+    /// written.
+    #[error("{count} of the plan's {total} tokens changed since the preview")]
+    PlanStale { count: usize, total: usize },
     /// The connection failed, or the operation's deadline passed, while the batch's COMMIT was on its way: the
     /// batch may or may not have been applied (all of it or none of it). Only a retry with the same request
     /// id, or a look at the tokens, tells.
@@ -57,7 +64,9 @@ impl StoreError {
             | StoreError::Conflict(_)
             | StoreError::NotInCharset { .. }
             | StoreError::OutOfBounds(_)
-            | StoreError::RequestIdReused => false,
+            | StoreError::RequestIdReused
+            | StoreError::PlanNotFound
+            | StoreError::PlanStale { .. } => false,
         }
     }
 }

@@ -35,14 +35,22 @@ pub(crate) struct Recorded {
     pub(crate) changes: String,
 }
 
+/// The record of a request id still remembered: bound as user, id, the oldest creation kept, now. A plan's
+/// row (crate::plans) is remembered at least until it expires too, as [`forget_statement`] keeps it.
 pub(crate) fn find_statement(d: Dialect) -> String {
     d.sql(&format!(
-        "SELECT fingerprint, changes FROM {TABLE} WHERE user_id = ? AND request_id = ? AND created_time >= ?"
+        "SELECT fingerprint, changes FROM {TABLE} WHERE user_id = ? AND request_id = ? \
+         AND (created_time >= ? OR expires_time >= ?)"
     ))
 }
 
+/// Forgets what is past the retention: bound as the oldest creation kept, then now. A request id is kept
+/// for [`REQUEST_ID_RETENTION_SECS`], a plan as long and at least until it expires (the longer of the
+/// two), whatever ttl the instance that made it had.
 pub(crate) fn forget_statement(d: Dialect) -> String {
-    d.sql(&format!("DELETE FROM {TABLE} WHERE created_time < ?"))
+    d.sql(&format!(
+        "DELETE FROM {TABLE} WHERE created_time < ? AND (expires_time IS NULL OR expires_time < ?)"
+    ))
 }
 
 pub(crate) fn record_statement(d: Dialect) -> String {
@@ -106,20 +114,20 @@ fn state_from_json(json: &serde_json::Value) -> Option<TokenState> {
 /// cleared the token's auto-only settings ([`BatchChange::cleared_auto_settings`]) carries a fourth element,
 /// `true`; the others keep the three of records written before that flag existed.
 pub(crate) fn encode_changes(changes: &[BatchChange]) -> String {
-    let rows: Vec<serde_json::Value> = changes
-        .iter()
-        .map(|change| {
-            let (before, after) = (state_json(&change.before), state_json(&change.after));
-            match change.cleared_auto_settings {
-                true => serde_json::json!([change.id, before, after, true]),
-                false => serde_json::json!([change.id, before, after]),
-            }
-        })
-        .collect();
+    let rows: Vec<serde_json::Value> = changes.iter().map(change_json).collect();
     serde_json::to_string(&rows).expect("token states always serialize")
 }
 
-fn decode_changes(text: &str) -> Result<Vec<BatchChange>, StoreError> {
+/// One change as [`encode_changes`] stores it (plans store their chunks of changes the same way).
+pub(crate) fn change_json(change: &BatchChange) -> serde_json::Value {
+    let (before, after) = (state_json(&change.before), state_json(&change.after));
+    match change.cleared_auto_settings {
+        true => serde_json::json!([change.id, before, after, true]),
+        false => serde_json::json!([change.id, before, after]),
+    }
+}
+
+pub(crate) fn decode_changes(text: &str) -> Result<Vec<BatchChange>, StoreError> {
     let unreadable =
         |error: String| StoreError::Data(format!("unreadable recorded request: {error}"));
     let rows: Vec<Vec<serde_json::Value>> =
@@ -246,6 +254,7 @@ mod store_tests {
                 request_id,
                 fingerprint,
             }),
+            plan: None,
         };
         let now = 1_800_000_000;
         let first = store
@@ -275,6 +284,7 @@ mod store_tests {
                         request_id: "r-1",
                         fingerprint: "f500",
                     }),
+                    plan: None,
                 };
                 store.apply_batch(&plan).await
             }));

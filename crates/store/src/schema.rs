@@ -186,14 +186,20 @@ mod tests {
             let names: Vec<&str> = tables.iter().map(|table| table.name.as_str()).collect();
             assert_eq!(
                 names,
-                ["users", "tokens", "options", "tokenbatch_requests"],
+                [
+                    "users",
+                    "tokens",
+                    "options",
+                    "tokenbatch_requests",
+                    "tokenbatch_plan_items"
+                ],
                 "{d:?}"
             );
             let indexes: Vec<usize> = tables.iter().map(|table| table.statements.len()).collect();
             let expected = match d {
                 // MySQL declares its indexes inside CREATE TABLE.
-                Dialect::MySql => [1, 1, 1, 1],
-                _ => [4, 5, 1, 2],
+                Dialect::MySql => [1, 1, 1, 1, 1],
+                _ => [4, 5, 1, 2, 2],
             };
             assert_eq!(indexes, expected, "{d:?}");
             let columns: Vec<(String, String)> = addable_columns(d)

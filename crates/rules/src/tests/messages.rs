@@ -178,6 +178,7 @@ fn samples() -> Vec<(&'static str, Problem)> {
         ),
         ("mj_custom_proxy", MjCustomProxyModeConflict),
     ];
+    samples.extend(plan_samples());
     for field in Field::ALL {
         samples.push((field.name(), FieldMissing { field }));
         samples.push((
@@ -187,6 +188,24 @@ fn samples() -> Vec<(&'static str, Problem)> {
                 value: "null".into(),
             },
         ));
+    }
+    samples
+}
+
+/// The plan body keys' catalogue (plan_messages.rs), one sample of every variant and key.
+fn plan_samples() -> Vec<(&'static str, Problem)> {
+    use crate::{OptionKey, PlanProblem};
+    let mut samples = vec![
+        (
+            "plan_id",
+            Problem::Plan(PlanProblem::Exclusive("\"ids\", \"group\"".into())),
+        ),
+        ("plan_id", Problem::Plan(PlanProblem::NotABatch)),
+    ];
+    for key in [OptionKey::DryRun, OptionKey::Lang, OptionKey::PlanId] {
+        let value = "7".to_owned();
+        let problem = Problem::Plan(PlanProblem::OptionType { key, value });
+        samples.push((key.name(), problem));
     }
     samples
 }
@@ -321,7 +340,7 @@ fn selected_messages_read_as_specified() {
     );
     assert_eq!(
         unknown,
-        "Unknown field \"foo\": valid fields are ids, filter, expected_count, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy."
+        "Unknown field \"foo\": valid fields are ids, filter, expected_count, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy, dry_run, lang, plan_id."
     );
     let wrong = message(
         "unlimited_quota",

@@ -10,6 +10,7 @@ mod lang_time;
 mod limits;
 mod messages;
 mod operation;
+mod plan;
 mod robustness;
 mod search;
 
@@ -49,4 +50,20 @@ pub(crate) fn writing(members: &str, update_fields: &str) -> String {
 /// Codes check_field reports for one field's JSON text.
 pub(crate) fn field_codes(field: &str, json: &str) -> Vec<&'static str> {
     codes(&check_field(field, json, &ctx()))
+}
+
+/// A small reproducible random source for the tests that generate input.
+pub(crate) struct XorShift(pub(crate) u64);
+
+impl XorShift {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub(crate) fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
 }

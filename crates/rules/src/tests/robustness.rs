@@ -1,25 +1,10 @@
 //! Hostile and broken input never panics, and big batches stay fast.
 
 use super::example::EXAMPLE_BODY;
-use super::{codes, ctx};
+use super::{codes, ctx, XorShift};
 use crate::{
     check_body, check_body_bytes, check_field, parse_body, parse_body_bytes, Field, Lang, MAX_IDS,
 };
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
-}
 
 /// Runs every entry point on the text and renders whatever comes back.
 fn exercise(text: &str) {

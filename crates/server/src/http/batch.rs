@@ -1,5 +1,5 @@
-//! `PUT /api/token/batch`: new-api's batch edit, with tokenbatch's dry run, per-token details and
-//! idempotent retries.
+//! `PUT /api/token/batch`: new-api's batch edit, with tokenbatch's dry run and its plan, the apply of a plan,
+//! per-token details and idempotent retries.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,8 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::json;
 use tokenbatch_rules::apply::TokenState;
-use tokenbatch_rules::{Lang, MAX_BODY_BYTES, RULES_VERSION};
+use tokenbatch_rules::{Lang, ParsedBody, MAX_BODY_BYTES, RULES_VERSION};
+use tokenbatch_store::{BatchChange, PlanSummary};
 
 use crate::app::{App, BatchOptions, BatchOutcome, Notice};
 use crate::error::ApiError;
@@ -19,9 +20,10 @@ use crate::http::error::{HttpError, HttpFailure};
 use crate::http::extractor::{Caller, Language};
 use crate::request_id::RequestId;
 
-/// Query options: `validate_only=true` (dry run), `details=true` (per-token results; always on in a dry
-/// run), `lang=en|zh-CN`. The body is read before the caller is authenticated, so a body refused for its
-/// size or pace costs no database work.
+/// Query options: `validate_only=true` or `dry_run=true` (dry run; the body's `"dry_run": true` too),
+/// `details=true` (per-token results; always on in a dry run), `lang=en|zh-CN` (the body's `lang` wins). A
+/// body `{"plan_id"}` applies a plan. The body is read before the caller is authenticated, so a body refused
+/// for its size or pace costs no database work.
 pub(super) async fn batch_update(
     State(app): State<App>,
     Query(query): Query<HashMap<String, String>>,
@@ -30,16 +32,32 @@ pub(super) async fn batch_update(
     let (mut parts, body) = request.into_parts();
     let Ok(Language(lang)) = Language::from_request_parts(&mut parts, &app).await;
     // new-api answers a failed batch with `data: 0`, the number of tokens changed.
-    let refuse = |failure: HttpFailure| HttpError::new(failure, lang).with_data(json!(0));
+    let refuse = |failure: HttpFailure, lang| HttpError::new(failure, lang).with_data(json!(0));
     let body = read_body(&parts.headers, body, app.body_timeout())
         .await
-        .map_err(refuse)?;
+        .map_err(|failure| refuse(failure, lang))?;
+    // Reading the body needs no database: its `lang` then words every answer, a failed sign-in's too.
+    let request = tokenbatch_rules::read_body_bytes(&body);
+    let lang = request
+        .as_ref()
+        .ok()
+        .and_then(ParsedBody::lang)
+        .unwrap_or(lang);
+    let refuse = |failure: HttpFailure| refuse(failure, lang);
     let caller = Caller::from_request_parts(&mut parts, &app)
         .await
-        .map_err(|error| error.with_data(json!(0)))?;
-    let request = tokenbatch_rules::read_body_bytes(&body)
-        .map_err(|violations| refuse(ApiError::Invalid(violations).into()))?;
-    let validate_only = flag(&query, "validate_only") || flag(&query, "dry_run");
+        .map_err(|error| error.in_lang(lang).with_data(json!(0)))?;
+    let request = request.map_err(|violations| refuse(ApiError::Invalid(violations).into()))?;
+    let query_dry_run: Vec<&str> = ["dry_run", "validate_only"]
+        .into_iter()
+        .filter(|name| flag(&query, name))
+        .collect();
+    if request.plan_id().is_some() && !query_dry_run.is_empty() {
+        // A plan is applied as previewed, never previewed again under its own id.
+        let refused = tokenbatch_rules::plan::exclusive_with(&query_dry_run);
+        return Err(refuse(ApiError::Invalid(vec![refused]).into()));
+    }
+    let validate_only = !query_dry_run.is_empty() || request.dry_run();
     let details = validate_only || flag(&query, "details");
     let options = BatchOptions {
         validate_only,
@@ -115,15 +133,43 @@ struct BatchEnvelope {
     warnings: Vec<Notice>,
     validate_only: bool,
     rules_version: &'static str,
-    /// Only present (true) on the recorded answer to a retry with the same `Idempotency-Key`.
+    /// Only present (true) on the recorded answer to a retry with the same `Idempotency-Key`, or to a
+    /// second apply of a plan.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     replayed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     results: Option<Vec<ResultJson>>,
+    /// The plan a dry run kept, to apply with `{"plan_id"}` (docs/SPEC.md §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<PlanJson>,
 }
 
+/// A plan as the answers show it; `applied` only where a plan is read back.
 #[derive(Serialize)]
-struct ResultJson {
+pub(super) struct PlanJson {
+    plan_id: String,
+    count: usize,
+    changed: usize,
+    expires_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied: Option<bool>,
+}
+
+impl PlanJson {
+    pub(super) fn new(plan: &PlanSummary, with_applied: bool) -> PlanJson {
+        PlanJson {
+            plan_id: plan.plan_id.clone(),
+            count: plan.count,
+            changed: plan.changed,
+            expires_at: plan.expires_at,
+            applied: with_applied.then_some(plan.applied),
+        }
+    }
+}
+
+/// One token's result, in a batch's `results` and a plan's pages alike.
+#[derive(Serialize)]
+pub(super) struct ResultJson {
     id: i64,
     outcome: &'static str,
     before: StateJson,
@@ -170,22 +216,23 @@ impl BatchEnvelope {
             validate_only: outcome.validate_only,
             rules_version: RULES_VERSION,
             replayed: outcome.replayed,
-            results: details.then(|| {
-                outcome
-                    .changes
-                    .iter()
-                    .map(|change| ResultJson {
-                        id: change.id,
-                        outcome: if change.changed() {
-                            "updated"
-                        } else {
-                            "unchanged"
-                        },
-                        before: (&change.before).into(),
-                        after: (&change.after).into(),
-                    })
-                    .collect()
-            }),
+            results: details.then(|| outcome.changes.iter().map(ResultJson::new).collect()),
+            plan: outcome.plan.as_ref().map(|plan| PlanJson::new(plan, false)),
+        }
+    }
+}
+
+impl ResultJson {
+    pub(super) fn new(change: &BatchChange) -> ResultJson {
+        ResultJson {
+            id: change.id,
+            outcome: if change.changed() {
+                "updated"
+            } else {
+                "unchanged"
+            },
+            before: (&change.before).into(),
+            after: (&change.after).into(),
         }
     }
 }

@@ -48,6 +48,11 @@ impl HttpFailure {
                 ApiError::Unavailable(StoreError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
                 ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                // A plan is a resource of its own: not there, gone by age, or in conflict with what
+                // changed since it was made (docs/api.md, "Plans").
+                ApiError::PlanNotFound => StatusCode::NOT_FOUND,
+                ApiError::PlanExpired { .. } => StatusCode::GONE,
+                ApiError::PlanStale { .. } => StatusCode::CONFLICT,
                 ApiError::Invalid(_)
                 | ApiError::InvalidSearch { .. }
                 | ApiError::TokensNotFound { .. }
@@ -123,6 +128,12 @@ impl HttpError {
     /// number of tokens changed).
     pub fn with_data(mut self, data: Value) -> HttpError {
         self.data = data;
+        self
+    }
+
+    /// The same failure answered in `lang` (a body's `lang`, read after the failure was made).
+    pub fn in_lang(mut self, lang: Lang) -> HttpError {
+        self.lang = lang;
         self
     }
 }

@@ -5,6 +5,7 @@
 mod batch;
 pub mod error;
 pub mod extractor;
+mod plans;
 mod tokens;
 
 use axum::extract::State;
@@ -20,6 +21,7 @@ use extractor::Language;
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/api/token/batch", put(batch::batch_update))
+        .route("/api/token/batch/plans/{plan_id}", get(plans::plan_results))
         .route("/api/token/", get(tokens::list_tokens))
         .route("/api/token", get(tokens::list_tokens))
         .route("/api/token/search", get(tokens::search_tokens))

@@ -95,7 +95,7 @@ pub(super) fn success(data: Value) -> Json<Value> {
 }
 
 /// Lenient like new-api's `strconv.Atoi` use: anything unparsable is the default.
-fn page_request(query: &HashMap<String, String>) -> PageRequest {
+pub(super) fn page_request(query: &HashMap<String, String>) -> PageRequest {
     let number = |names: &[&str]| {
         names
             .iter()

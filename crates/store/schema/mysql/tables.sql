@@ -29,8 +29,20 @@ CREATE TABLE IF NOT EXISTS `tokens` (`id` bigint AUTO_INCREMENT PRIMARY KEY, `us
 CREATE TABLE IF NOT EXISTS `options` (`key` varchar(191) PRIMARY KEY, `value` text) DEFAULT CHARSET=utf8mb4;
 
 -- tokenbatch's own: request ids of idempotent batches (crate::requests), unknown to new-api.
+-- A plan (crate::plans) is a row here too, under its plan id: the plan_* columns, expires_time and
+-- applied_time are set for plans only.
 CREATE TABLE IF NOT EXISTS `tokenbatch_requests` (`user_id` bigint NOT NULL,
   `request_id` varchar(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   `fingerprint` varchar(64) CHARACTER SET ascii NOT NULL, `created_time` bigint NOT NULL,
-  `changes` longtext NOT NULL, PRIMARY KEY (`user_id`, `request_id`),
+  `changes` longtext NOT NULL, `plan_request` longtext, `expires_time` bigint, `plan_count` bigint,
+  `plan_changed` bigint, `applied_time` bigint, PRIMARY KEY (`user_id`, `request_id`),
   INDEX `idx_tokenbatch_requests_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4;
+
+-- tokenbatch's own: a plan's per-token data in chunks of at most about 1 MiB (crate::plans): part 0 the
+-- preview's results, 1 the pinned tokens, 2 the applied result.
+CREATE TABLE IF NOT EXISTS `tokenbatch_plan_items` (`user_id` bigint NOT NULL,
+  `request_id` varchar(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, `part` bigint NOT NULL,
+  `first_index` bigint NOT NULL, `item_count` bigint NOT NULL, `created_time` bigint NOT NULL,
+  `expires_time` bigint NOT NULL, `items` longtext NOT NULL,
+  PRIMARY KEY (`user_id`, `request_id`, `part`, `first_index`),
+  INDEX `idx_tokenbatch_plan_items_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4;

@@ -15,3 +15,10 @@ ALTER TABLE "tokens" ADD COLUMN "mj_image_mode" varchar(32) DEFAULT '';
 ALTER TABLE "tokens" ADD COLUMN "mj_custom_proxy" text DEFAULT '';
 ALTER TABLE "users" ADD COLUMN "access_token" char(32);
 ALTER TABLE "users" ADD COLUMN "group" varchar(64) DEFAULT 'default';
+-- Plans (crate::plans) are rows of tokenbatch_requests since these columns: a table an older tokenbatch
+-- created lacks them.
+ALTER TABLE "tokenbatch_requests" ADD COLUMN "plan_request" text;
+ALTER TABLE "tokenbatch_requests" ADD COLUMN "expires_time" bigint;
+ALTER TABLE "tokenbatch_requests" ADD COLUMN "plan_count" bigint;
+ALTER TABLE "tokenbatch_requests" ADD COLUMN "plan_changed" bigint;
+ALTER TABLE "tokenbatch_requests" ADD COLUMN "applied_time" bigint;

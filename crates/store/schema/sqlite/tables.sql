@@ -31,7 +31,18 @@ CREATE INDEX IF NOT EXISTS "idx_tokens_deleted_at" ON "tokens"("deleted_at");
 CREATE TABLE IF NOT EXISTS "options" ("key" text PRIMARY KEY, "value" text);
 
 -- tokenbatch's own: request ids of idempotent batches (crate::requests), unknown to new-api.
+-- A plan (crate::plans) is a row here too, under its plan id: the plan_* columns, expires_time and
+-- applied_time are set for plans only.
 CREATE TABLE IF NOT EXISTS "tokenbatch_requests" ("user_id" integer NOT NULL,
   "request_id" varchar(128) NOT NULL, "fingerprint" varchar(64) NOT NULL,
-  "created_time" bigint NOT NULL, "changes" text NOT NULL, PRIMARY KEY ("user_id", "request_id"));
+  "created_time" bigint NOT NULL, "changes" text NOT NULL, "plan_request" text, "expires_time" bigint,
+  "plan_count" bigint, "plan_changed" bigint, "applied_time" bigint, PRIMARY KEY ("user_id", "request_id"));
 CREATE INDEX IF NOT EXISTS "idx_tokenbatch_requests_created_time" ON "tokenbatch_requests"("created_time");
+
+-- tokenbatch's own: a plan's per-token data in chunks of at most about 1 MiB (crate::plans): part 0 the
+-- preview's results, 1 the pinned tokens, 2 the applied result.
+CREATE TABLE IF NOT EXISTS "tokenbatch_plan_items" ("user_id" integer NOT NULL,
+  "request_id" varchar(128) NOT NULL, "part" integer NOT NULL, "first_index" integer NOT NULL,
+  "item_count" integer NOT NULL, "created_time" bigint NOT NULL, "expires_time" bigint NOT NULL,
+  "items" text NOT NULL, PRIMARY KEY ("user_id", "request_id", "part", "first_index"));
+CREATE INDEX IF NOT EXISTS "idx_tokenbatch_plan_items_created_time" ON "tokenbatch_plan_items"("created_time");

@@ -329,6 +329,7 @@ mod tests {
                                 keys: false,
                                 full_states,
                                 request: None,
+                                plan: None,
                             };
                             let applied = store.apply_batch(&plan).await.unwrap();
                             assert_eq!(applied.changes.is_empty(), !full_states);

@@ -72,8 +72,9 @@ macro_rules! read_rows {
     (Sqlite, $tx:expr, $d:expr, $plan:expr) => {{
         // sqlx hands SQLite rows over one at a time from the connection's worker thread, and for 10 000 rows
         // that costs more than the UPDATE itself: SQLite packs them into one JSON value instead.
-        // An idempotent batch records its changes to replay them, so it needs them whole.
-        let full_states = $plan.full_states || $plan.request.is_some();
+        // An idempotent batch records its changes to replay them, and a plan fingerprints the tokens and
+        // keeps their values: both need them whole.
+        let full_states = $plan.full_states || $plan.request.is_some() || $plan.plan.is_some();
         let sql = $crate::batch::rows::sqlite_select_statement($plan.keys, full_states, $plan.fields());
         let query = bind_ids!(Sqlite, sqlx::query(&sql), $plan.ids());
         let packed: String = query.fetch_one(&mut *$tx).await?.try_get(0)?;
@@ -127,6 +128,7 @@ macro_rules! find_request {
             .bind($plan.user_id)
             .bind($request.request_id)
             .bind($plan.now - $crate::requests::REQUEST_ID_RETENTION_SECS)
+            .bind($plan.now)
             .fetch_optional(&mut *$tx)
             .await?;
         match found {
@@ -139,14 +141,11 @@ macro_rules! find_request {
     }};
 }
 
-/// Records the request id with the batch's changes, in the batch's transaction, and forgets ids past
-/// their retention (which also frees an expired id for reuse).
+/// Records the request id with the batch's changes, in the batch's transaction, and forgets ids and plans
+/// past their retention (which also frees an expired id for reuse).
 macro_rules! record_request {
     ($tx:expr, $d:expr, $plan:expr, $request:expr, $changes:expr) => {{
-        sqlx::query(&$crate::requests::forget_statement($d))
-            .bind($plan.now - $crate::requests::REQUEST_ID_RETENTION_SECS)
-            .execute(&mut *$tx)
-            .await?;
+        forget_old!($tx, $d, $plan.now);
         sqlx::query(&$crate::requests::record_statement($d))
             .bind($plan.user_id)
             .bind($request.request_id)
@@ -159,7 +158,7 @@ macro_rules! record_request {
     }};
 }
 
-/// SQLite, when nobody needs the tokens' values (no full states, keys or request id): check ownership with a
+/// SQLite, when nobody needs the tokens' values (no full states, keys, request id or plan): check ownership with a
 /// count and write with one UPDATE that computes the status and skips rows already holding the values, so
 /// that its row count is the number of changes. Reading 10 000 rows out of SQLite cost more than writing
 /// them. Only inside the writer's `BEGIN IMMEDIATE` transaction: no other writer can come between the count
@@ -170,6 +169,7 @@ macro_rules! counted_batch {
             && !$plan.full_states
             && !$plan.keys
             && $plan.request.is_none()
+            && $plan.plan.is_none()
             && $crate::batch::counted::counts_without_reading($plan.batch)
         {
             let ids = $crate::batch::sql::json_array($plan.ids());
@@ -221,8 +221,9 @@ macro_rules! counted_batch {
 }
 
 /// One batch inside an open transaction: lock and read the rows in id order, then either replay an earlier
-/// batch with the same request id, or compute every change and write each distinct change with one UPDATE
-/// per chunk. Errors are database errors that spoil the transaction; refusals are not.
+/// batch with the same request id or plan, or compute every change and write each distinct change with one
+/// UPDATE per chunk (a dry run instead keeps what it read as a plan, when asked). Errors are database errors
+/// that spoil the transaction; refusals are not.
 macro_rules! batch_in_transaction {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {
         async {
@@ -241,14 +242,30 @@ macro_rules! batch_in_transaction {
                     });
                 }
             }
+            if let Some($crate::plans::PlanStep::Apply(stored)) = plan.plan {
+                if let Some(outcome) = check_plan!($tx, d, plan, stored, &rows) {
+                    return Ok(outcome);
+                }
+            }
+            let pins = match plan.plan {
+                Some($crate::plans::PlanStep::Create(_)) => $crate::plans::pins_of(&rows, plan.user_id),
+                _ => Vec::new(),
+            };
             let changes = match $crate::batch::compute_changes(plan, rows) {
                 Ok(changes) => changes,
                 Err(refused) => return Ok($crate::batch::InTransaction::Refused(refused)),
             };
-            if !plan.dry_run {
+            if plan.dry_run {
+                if let Some($crate::plans::PlanStep::Create(new)) = plan.plan {
+                    create_plan!($tx, d, plan, new, &pins, &changes);
+                }
+            } else {
                 write_changes!($engine, $tx, d, plan, &changes);
                 if let Some(request) = request {
                     record_request!($tx, d, plan, request, &changes);
+                }
+                if let Some($crate::plans::PlanStep::Apply(stored)) = plan.plan {
+                    record_plan!($tx, d, plan, stored, &changes);
                 }
             }
             Ok::<$crate::batch::InTransaction, $crate::StoreError>($crate::batch::InTransaction::Done($crate::AppliedBatch::from_changes(
@@ -259,8 +276,8 @@ macro_rules! batch_in_transaction {
     };
 }
 
-/// The whole batch for one engine, in a transaction that is already open, committed unless it is a dry
-/// run, a replay or refused.
+/// The whole batch for one engine, in a transaction that is already open, committed unless it writes nothing
+/// (a dry run keeping no plan, a replay) or is refused.
 macro_rules! run_batch {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {
         run_batch!(
@@ -277,7 +294,7 @@ macro_rules! run_batch {
         match batch_in_transaction!($engine, $tx, $d, plan)? {
             $crate::batch::InTransaction::Done(applied) => {
                 // A replay wrote nothing: its transaction is simply dropped (rolled back).
-                if !plan.dry_run && !applied.replayed {
+                if plan.writes() && !applied.replayed {
                     $committing.store(true, std::sync::atomic::Ordering::Relaxed);
                     $tx.commit().await?;
                 }

@@ -2,6 +2,7 @@
 
 use tokenbatch_rules::{FieldSet, Patch, ValidBatch};
 
+use crate::plans::PlanStep;
 use crate::requests::RequestKey;
 
 /// A validated batch to apply for one user.
@@ -25,9 +26,18 @@ pub struct BatchPlan<'a> {
     /// Makes the batch idempotent: recorded with the batch, and a later plan with the same user and request
     /// id gets the recorded changes back instead of writing (see [`crate::requests`]). Ignored in a dry run.
     pub request: Option<RequestKey<'a>>,
+    /// Plans (docs/SPEC.md §10, [`crate::plans`]): a dry run keeping what it read as a plan, or the apply of
+    /// a stored plan, whose pinned ids must be the batch's ids. The apply refuses as a whole when a pinned
+    /// token changed since the preview, and answers the recorded result once the plan is applied.
+    pub plan: Option<PlanStep<'a>>,
 }
 
 impl<'a> BatchPlan<'a> {
+    /// Whether the batch's transaction is committed: it writes tokens, or (a dry run) keeps a plan.
+    pub(crate) fn writes(&self) -> bool {
+        !self.dry_run || matches!(self.plan, Some(PlanStep::Create(_)))
+    }
+
     pub(crate) fn ids(&self) -> &'a [i64] {
         self.batch.ids()
     }

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::plans::PlanStep;
 use crate::session::on_connection;
 use crate::{AppliedBatch, Pool, Store, StoreError};
 
@@ -16,6 +17,13 @@ impl Store {
     /// order (PostgreSQL and MySQL `FOR UPDATE`, SQLite's single writer), so overlapping batches serialize
     /// instead of deadlocking.
     pub async fn apply_batch(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
+        if let Some(PlanStep::Apply(stored)) = plan.plan {
+            let pinned = stored.pinned.iter().map(|pin| pin.id);
+            if plan.dry_run || !pinned.eq(plan.ids().iter().copied()) {
+                let reason = "a plan is applied to exactly its pinned ids, and never as a dry run";
+                return Err(StoreError::Data(reason.to_owned()));
+            }
+        }
         let unstorable =
             crate::charset::first_unstorable(&self.column_charsets, plan.fields(), plan.values());
         if let Some((field, character, charset)) = unstorable {
@@ -57,8 +65,9 @@ impl Store {
         let d = self.dialect();
         let committing = std::sync::atomic::AtomicBool::new(false);
         let result = match &self.pool {
-            Pool::Sqlite(pool) => match (plan.dry_run, &self.sqlite_writer) {
-                (false, Some(writer)) => writer.apply(plan).await,
+            // A dry run keeping a plan writes it: it goes to the writer too.
+            Pool::Sqlite(pool) => match (plan.writes(), &self.sqlite_writer) {
+                (true, Some(writer)) => writer.apply(plan).await,
                 _ => on_connection!(pool, deadline, budget, |conn| {
                     let mut tx = sqlx::Connection::begin(conn).await?;
                     run_batch!(Sqlite, tx, d, plan)

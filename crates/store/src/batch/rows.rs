@@ -13,14 +13,14 @@ use crate::StoreError;
 use super::sql::{auto_settings_column, key_column};
 
 /// One row as the batch reads it: who owns it, whether it is live, its key and its values.
-pub(super) struct LockedRow {
-    pub(super) id: i64,
-    pub(super) user_id: i64,
-    pub(super) live: bool,
-    pub(super) key: String,
+pub(crate) struct LockedRow {
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) live: bool,
+    pub(crate) key: String,
     /// `cross_group_retry` is set or `auto_groups` is not empty (see [`BatchChange::cleared_auto_settings`]).
-    pub(super) auto_settings: bool,
-    pub(super) state: TokenState,
+    pub(crate) auto_settings: bool,
+    pub(crate) state: TokenState,
 }
 
 impl LockedRow {
@@ -188,6 +188,7 @@ mod tests {
             keys: true,
             full_states: true,
             request: None,
+            plan: None,
         };
         let applied = store.apply_batch(&plan).await.unwrap();
         assert_eq!(applied.changes[0].before, state);

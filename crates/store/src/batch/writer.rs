@@ -6,6 +6,7 @@ use tokenbatch_rules::ValidBatch;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::dialect::Dialect;
+use crate::plans::{NewPlan, PlanStep, StoredPlan};
 use crate::requests::RequestKey;
 use crate::{AppliedBatch, StoreError};
 
@@ -31,11 +32,36 @@ struct WriteJob {
     user_id: i64,
     batch: ValidBatch,
     now: i64,
+    /// A dry run that keeps a plan (the writer runs no other dry run).
+    dry_run: bool,
     keys: bool,
     full_states: bool,
     /// Request id and fingerprint.
     request: Option<(String, String)>,
+    plan: Option<OwnedPlanStep>,
     reply: oneshot::Sender<Result<AppliedBatch, StoreError>>,
+}
+
+/// [`PlanStep`], owned.
+enum OwnedPlanStep {
+    Create(NewPlan),
+    Apply(StoredPlan),
+}
+
+impl OwnedPlanStep {
+    fn new(step: PlanStep<'_>) -> OwnedPlanStep {
+        match step {
+            PlanStep::Create(new) => OwnedPlanStep::Create(new.clone()),
+            PlanStep::Apply(stored) => OwnedPlanStep::Apply(stored.clone()),
+        }
+    }
+
+    fn step(&self) -> PlanStep<'_> {
+        match self {
+            OwnedPlanStep::Create(new) => PlanStep::Create(new),
+            OwnedPlanStep::Apply(stored) => PlanStep::Apply(stored),
+        }
+    }
 }
 
 impl WriteJob {
@@ -44,7 +70,7 @@ impl WriteJob {
             user_id: self.user_id,
             batch: &self.batch,
             now: self.now,
-            dry_run: false,
+            dry_run: self.dry_run,
             keys: self.keys,
             full_states: self.full_states,
             request: self
@@ -54,6 +80,7 @@ impl WriteJob {
                     request_id,
                     fingerprint,
                 }),
+            plan: self.plan.as_ref().map(OwnedPlanStep::step),
         }
     }
 }
@@ -72,11 +99,13 @@ impl SqliteWriter {
             user_id: plan.user_id,
             batch: plan.batch.clone(),
             now: plan.now,
+            dry_run: plan.dry_run,
             keys: plan.keys,
             full_states: plan.full_states,
             request: plan
                 .request
                 .map(|key| (key.request_id.to_owned(), key.fingerprint.to_owned())),
+            plan: plan.plan.map(OwnedPlanStep::new),
             reply,
         };
         let stopped = || StoreError::Unavailable(sqlx::Error::WorkerCrashed);
@@ -232,6 +261,7 @@ mod tests {
                     keys: batch % 2 == 0,
                     full_states: batch.rem_euclid(3) == 0,
                     request: None,
+                    plan: None,
                 };
                 (batch, store.apply_batch(&plan).await)
             }));

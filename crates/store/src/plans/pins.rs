@@ -1,0 +1,188 @@
+//! The tokens a plan pins, each with its owner and a fingerprint of the columns only operators change among
+//! those a batch writes, and the check an apply makes on the rows it has just locked.
+
+use sha2::{Digest, Sha256};
+use tokenbatch_rules::apply::TokenState;
+use tokenbatch_rules::{Field, Value};
+
+use crate::batch::LockedRow;
+use crate::StoreError;
+
+/// The fingerprinted columns (docs/SPEC.md §10). `remain_quota` and the status are left out: new-api's own
+/// traffic changes them on every relayed request, and a plan over an active token must not go stale by use.
+/// Listed, not derived, so that a field added later (the status among them) is left out until it is named
+/// here.
+pub(crate) const FINGERPRINTED: [Field; 8] = [
+    Field::Group,
+    Field::ExpiredTime,
+    Field::UnlimitedQuota,
+    Field::ModelLimits,
+    Field::ModelLimitsEnabled,
+    Field::AllowIps,
+    Field::MjImageMode,
+    Field::MjCustomProxy,
+];
+
+/// A token as the preview read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinnedToken {
+    pub id: i64,
+    pub owner: i64,
+    /// The first 128 bits of a SHA-256 over the fingerprinted columns' values.
+    pub fingerprint: u128,
+}
+
+/// The fingerprint of a token's fingerprinted columns. Each value is tagged by its field and, for texts,
+/// length-prefixed, so no two different states hash the same input.
+pub(crate) fn fingerprint(state: &TokenState) -> u128 {
+    let mut hasher = Sha256::new();
+    for field in FINGERPRINTED {
+        hasher.update(field.name());
+        match state.get(field) {
+            Value::Text(text) => {
+                hasher.update(b":t");
+                hasher.update((text.len() as u64).to_be_bytes());
+                hasher.update(text);
+            }
+            Value::Integer(integer) => {
+                hasher.update(b":i");
+                hasher.update(integer.to_be_bytes());
+            }
+            Value::Boolean(boolean) => hasher.update([b':', b'b', u8::from(boolean)]),
+        }
+    }
+    let digest = hasher.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
+}
+
+/// The pins of the rows a dry run read: every owned, live row (a batch with any other is refused anyway).
+pub(crate) fn pins_of(rows: &[LockedRow], user_id: i64) -> Vec<PinnedToken> {
+    rows.iter()
+        .filter(|row| row.user_id == user_id && row.live)
+        .map(|row| PinnedToken {
+            id: row.id,
+            owner: row.user_id,
+            fingerprint: fingerprint(&row.state),
+        })
+        .collect()
+}
+
+/// How many pinned tokens differ from the locked rows: gone, soft-deleted, another owner, or a fingerprinted
+/// column changed. Both lists are ascending by id.
+pub(crate) fn stale_count(pinned: &[PinnedToken], rows: &[LockedRow]) -> usize {
+    let mut rows = rows.iter().peekable();
+    let mut stale = 0;
+    for pin in pinned {
+        while rows.next_if(|row| row.id < pin.id).is_some() {}
+        let same = rows.next_if(|row| row.id == pin.id).is_some_and(|row| {
+            row.live && row.user_id == pin.owner && fingerprint(&row.state) == pin.fingerprint
+        });
+        if !same {
+            stale += 1;
+        }
+    }
+    stale
+}
+
+/// One chunk's pins as stored: `[[id, owner, "fingerprint in hex"], …]`.
+pub(crate) fn encode(pins: &[PinnedToken]) -> Vec<serde_json::Value> {
+    pins.iter()
+        .map(|pin| {
+            let fingerprint = format!("{:032x}", pin.fingerprint);
+            serde_json::json!([pin.id, pin.owner, fingerprint])
+        })
+        .collect()
+}
+
+pub(crate) fn decode(text: &str) -> Result<Vec<PinnedToken>, StoreError> {
+    let unreadable = |what: String| StoreError::Data(format!("unreadable plan pins: {what}"));
+    let rows: Vec<(i64, i64, String)> =
+        serde_json::from_str(text).map_err(|error| unreadable(error.to_string()))?;
+    rows.into_iter()
+        .map(|(id, owner, fingerprint)| {
+            let fingerprint = u128::from_str_radix(&fingerprint, 16)
+                .map_err(|_| unreadable(format!("fingerprint {fingerprint:?}")))?;
+            Ok(PinnedToken {
+                id,
+                owner,
+                fingerprint,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, user_id: i64, live: bool, state: TokenState) -> LockedRow {
+        LockedRow {
+            id,
+            user_id,
+            live,
+            key: String::new(),
+            auto_settings: false,
+            state,
+        }
+    }
+
+    /// Only the columns operators change count; owner, liveness and presence do too.
+    #[test]
+    fn a_pin_goes_stale_by_operators_changes_only() {
+        let state = TokenState {
+            status: 1,
+            group: "vip".into(),
+            expired_time: -1,
+            remain_quota: 10,
+            ..TokenState::default()
+        };
+        let pinned = pins_of(
+            &[
+                row(1, 7, true, state.clone()),
+                row(2, 7, true, state.clone()),
+                row(3, 7, true, state.clone()),
+            ],
+            7,
+        );
+        assert_eq!(pinned.len(), 3);
+        let used = TokenState {
+            status: 4,
+            remain_quota: 0,
+            ..state.clone()
+        };
+        let now = [row(1, 7, true, used.clone()), row(2, 7, true, used.clone())];
+        assert_eq!(stale_count(&pinned, &now), 1, "token 3 is gone");
+        let changed = [
+            row(1, 7, true, used.clone()),
+            row(2, 8, true, used.clone()),
+            row(3, 7, false, used.clone()),
+        ];
+        assert_eq!(stale_count(&pinned, &changed), 2);
+        for field in FINGERPRINTED {
+            let mut other = state.clone();
+            let value = match field.null_value() {
+                Value::Text(_) => Value::Text("x y"),
+                Value::Integer(_) => Value::Integer(5),
+                Value::Boolean(_) => Value::Boolean(true),
+            };
+            assert!(other.set(field, value));
+            assert_ne!(fingerprint(&other), fingerprint(&state), "{field:?}");
+        }
+        // A text's length keeps neighbouring values apart.
+        let a = TokenState {
+            group: "ab".into(),
+            model_limits: "c".into(),
+            ..state.clone()
+        };
+        let b = TokenState {
+            group: "a".into(),
+            model_limits: "bc".into(),
+            ..state
+        };
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        let text = serde_json::Value::Array(encode(&pinned)).to_string();
+        assert_eq!(decode(&text).unwrap(), pinned);
+    }
+}

@@ -1,0 +1,442 @@
+//! Plans (docs/SPEC.md §10) on every engine: a dry run keeps what it read, and `{"plan_id"}` applies exactly
+//! that later: the preview's after values; refused as a whole (`plan.stale`, 409) when a pinned token was
+//! deleted, moved to another owner or had an operator-set column changed by anything since, but not when
+//! only new-api's traffic touched it (quota, status); a second apply replays; expiry; another user's plan is
+//! not found; plan bodies take nothing else. Every refused apply writes nothing. Paging and several
+//! instances: plan_pages.rs.
+
+use serde_json::{json, Value};
+use tokenbatch::serve::ServeOptions;
+use tokenbatch_e2e::{body, on_every_engine, Engine, TestDatabase, TestServer, User};
+use tokenbatch_rules::apply::{STATUS_DISABLED, STATUS_EXHAUSTED};
+
+/// The ids alice's plans here pin.
+const IDS: [i64; 6] = [1, 2, 3, 4, 5, 6];
+
+/// A batch of alice's [`IDS`] changing operator-set columns.
+fn plan_body() -> String {
+    body(
+        &IDS,
+        r#""group":"vip","model_limits":"gpt-4o,gpt-4.1","allow_ips":"10.0.0.0/8""#,
+        &["group", "model_limits", "allow_ips"],
+    )
+}
+
+/// A `PUT /api/token/batch{query}` to `base`: status, the replay header, the answer and its text.
+pub(crate) async fn put_at(
+    http: &reqwest::Client,
+    base: &str,
+    user: &User,
+    text: &str,
+    query: &str,
+) -> (u16, bool, Value, String) {
+    let response = http
+        .put(format!("{base}/api/token/batch{query}"))
+        .header("Authorization", format!("Bearer {}", user.access_token))
+        .header("New-Api-User", user.id.to_string())
+        .body(text.to_owned())
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let replayed = response.headers().get("idempotent-replayed").is_some();
+    let raw = response.text().await.expect("body read");
+    let answer = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    (status, replayed, answer, raw)
+}
+
+/// A dry run of `text` as `user`: the whole answer and its plan's id.
+pub(crate) async fn preview(server: &TestServer, user: &User, text: &str) -> (Value, String) {
+    let (status, _, answer, raw) =
+        put_at(&server.http, &server.base_url, user, text, "?dry_run=true").await;
+    assert_eq!((status, &answer["success"]), (200, &json!(true)), "{raw}");
+    let plan_id = answer["plan"]["plan_id"].as_str().expect(&raw).to_owned();
+    (answer, plan_id)
+}
+
+/// `{"plan_id": …}` as `user` on the server at `base`, answered in English with per-token results.
+pub(crate) async fn apply_at(
+    http: &reqwest::Client,
+    base: &str,
+    user: &User,
+    plan_id: &str,
+) -> (u16, bool, Value, String) {
+    let text = json!({ "plan_id": plan_id }).to_string();
+    put_at(http, base, user, &text, "?lang=en&details=true").await
+}
+
+/// [`apply_at`] the test's server.
+pub(crate) async fn apply(
+    server: &TestServer,
+    user: &User,
+    plan_id: &str,
+) -> (u16, bool, Value, String) {
+    apply_at(&server.http, &server.base_url, user, plan_id).await
+}
+
+/// The column's name as plain SQL on `engine` writes it (`group` is a reserved word everywhere).
+fn column(engine: Engine, name: &str) -> String {
+    match engine {
+        Engine::MySql => format!("`{name}`"),
+        _ => format!("\"{name}\""),
+    }
+}
+
+async fn a_plan_applies_exactly_what_was_previewed(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    // Statuses a batch of these columns keeps: the values decide the after, not the preview's guess.
+    server
+        .execute(&format!(
+            "UPDATE tokens SET status = {STATUS_DISABLED} WHERE id = 2"
+        ))
+        .await;
+    let untouched = server.snapshot().await;
+    let (preview, plan_id) = preview(&server, alice, &plan_body()).await;
+    assert_eq!(preview["validate_only"], json!(true));
+    let plan = &preview["plan"];
+    assert_eq!(
+        (&plan["count"], &plan["changed"]),
+        (&json!(6), &json!(6)),
+        "{preview}"
+    );
+    let now = tokenbatch::app::now_unix();
+    let expires_at = plan["expires_at"].as_i64().unwrap();
+    assert!(
+        (now + 3590..=now + 3600).contains(&expires_at),
+        "an hour by default: {plan}"
+    );
+    assert!(
+        plan_id.starts_with("plan_") && plan_id.len() == 37,
+        "{plan_id}"
+    );
+    assert_eq!(
+        server.snapshot().await,
+        untouched,
+        "a dry run writes no token"
+    );
+
+    let (status, replayed, applied, raw) = apply(&server, alice, &plan_id).await;
+    assert_eq!((status, replayed), (200, false), "{raw}");
+    assert_eq!(applied["data"], preview["data"], "{raw}");
+    assert_eq!(applied["validate_only"], json!(false));
+    assert!(applied.get("plan").is_none(), "only a dry run makes a plan");
+    assert_eq!(
+        applied["results"], preview["results"],
+        "the apply did what the preview showed"
+    );
+    for result in preview["results"].as_array().unwrap() {
+        let id = result["id"].as_i64().unwrap();
+        let row = server.row(id).await;
+        let after = &result["after"];
+        assert_eq!(
+            (
+                json!(row.status),
+                json!(row.group),
+                json!(row.model_limits),
+                json!(row.allow_ips)
+            ),
+            (
+                after["status"].clone(),
+                after["group"].clone(),
+                after["model_limits"].clone(),
+                after["allow_ips"].clone()
+            ),
+            "token {id} holds the previewed after values"
+        );
+    }
+    assert_eq!(server.row(2).await.status, STATUS_DISABLED);
+    server.stop().await;
+}
+
+/// new-api's own traffic (quota used, status exhausted, last access) leaves a plan applicable, and the apply
+/// computes the status from the tokens as they are then.
+async fn traffic_does_not_make_a_plan_stale(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    let (_, plan_id) = preview(&server, alice, &plan_body()).await;
+    server
+        .execute(&format!(
+            "UPDATE tokens SET remain_quota = 0, used_quota = used_quota + 1000000, status = {STATUS_EXHAUSTED}, \
+             accessed_time = accessed_time + 60 WHERE id IN (1, 2)"
+        ))
+        .await;
+    let (status, _, applied, raw) = apply(&server, alice, &plan_id).await;
+    assert_eq!((status, &applied["success"]), (200, &json!(true)), "{raw}");
+    for id in [1, 2] {
+        let row = server.row(id).await;
+        assert_eq!(
+            (row.group.as_str(), row.remain_quota, row.status),
+            ("vip", 0, STATUS_EXHAUSTED),
+            "token {id}: written, its traffic kept"
+        );
+    }
+    server.stop().await;
+}
+
+/// Each kind of change since the preview makes the apply refuse as a whole, naming how many tokens differ,
+/// and writes nothing; the plan stays stale. Each change hits a token of its own, pinned with two that never
+/// change.
+async fn any_operator_change_makes_a_plan_stale(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    let bob = server.bob.id;
+    let changes = [
+        format!("{} = 'svip'", column(engine, "group")),
+        "expired_time = 1999999999".to_owned(),
+        "unlimited_quota = TRUE".to_owned(),
+        "model_limits = 'o3'".to_owned(),
+        "model_limits_enabled = TRUE".to_owned(),
+        "allow_ips = '1.1.1.1'".to_owned(),
+        "mj_image_mode = 'proxy'".to_owned(),
+        "mj_custom_proxy = 'https://p.example'".to_owned(),
+        format!("user_id = {bob}"),
+        "deleted_at = CURRENT_TIMESTAMP".to_owned(),
+    ];
+    let (steady, other) = (19, 20);
+    for (index, change) in changes.iter().enumerate() {
+        let id = index as i64 + 1;
+        let last = index == changes.len() - 1;
+        let text = body(&[id, steady, other], r#""group":"vip""#, &["group"]);
+        let (_, plan_id) = preview(&server, alice, &text).await;
+        server
+            .execute(&format!("UPDATE tokens SET {change} WHERE id = {id}"))
+            .await;
+        if last {
+            // Two at once are counted as two.
+            let change = "UPDATE tokens SET model_limits = 'x' WHERE id = 20";
+            server.execute(change).await;
+        }
+        let before = server.snapshot().await;
+        for _ in 0..2 {
+            let (status, _, refused, raw) = apply(&server, alice, &plan_id).await;
+            assert_eq!(status, 409, "{change}: {raw}");
+            assert_eq!(refused["code"], json!("plan.stale"), "{raw}");
+            let named = format!("{} of the plan's 3 tokens", if last { 2 } else { 1 });
+            assert!(
+                refused["message"].as_str().unwrap().contains(&named),
+                "{raw}"
+            );
+            assert_eq!(server.snapshot().await, before, "{change}: nothing written");
+        }
+    }
+    server.stop().await;
+}
+
+/// A second apply answers the first one's result, marked replayed, and writes nothing, even after the
+/// tokens changed again.
+async fn a_second_apply_replays_the_first(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    let (_, plan_id) = preview(&server, alice, &plan_body()).await;
+    let (_, _, first, raw) = apply(&server, alice, &plan_id).await;
+    assert_eq!(first["success"], json!(true), "{raw}");
+    server
+        .execute("UPDATE tokens SET model_limits = 'changed later', remain_quota = 5 WHERE id = 3")
+        .await;
+    let later = server.snapshot().await;
+    // An Idempotency-Key beside a plan is not needed and changes nothing.
+    let text = json!({ "plan_id": plan_id }).to_string();
+    let keyed = server
+        .http
+        .put(format!("{}/api/token/batch?details=true", server.base_url))
+        .header("Authorization", &server.alice.access_token)
+        .header("New-Api-User", server.alice.id.to_string())
+        .header("Idempotency-Key", "another-key")
+        .body(text);
+    let (status, second, raw) = tokenbatch_e2e::send(keyed).await;
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(second["replayed"], json!(true), "{raw}");
+    assert_eq!(
+        (&second["data"], &second["results"]),
+        (&first["data"], &first["results"])
+    );
+    let (_, header, _, _) = apply(&server, alice, &plan_id).await;
+    assert!(
+        header,
+        "the replay header, as for a retried Idempotency-Key"
+    );
+    assert_eq!(server.snapshot().await, later, "nothing written twice");
+    server.stop().await;
+}
+
+/// An unused plan past its `expires_at` is refused (410); an applied one still answers its result.
+async fn an_unused_plan_expires(engine: Engine) {
+    let db = TestDatabase::create(engine).await;
+    let location = db.location.clone();
+    let options = ServeOptions {
+        plan_ttl: Some(std::time::Duration::from_secs(1)),
+        ..ServeOptions::default()
+    };
+    let server = TestServer::start_with(db, &location, options).await;
+    let alice = &server.alice;
+    let (_, used) = preview(&server, alice, &plan_body()).await;
+    let (preview_answer, unused) = preview(&server, alice, &plan_body()).await;
+    let (_, _, first, raw) = apply(&server, alice, &used).await;
+    assert_eq!(first["success"], json!(true), "{raw}");
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    server
+        .execute("UPDATE tokens SET model_limits = '' WHERE id = 1")
+        .await;
+    let before = server.snapshot().await;
+    let (status, _, refused, raw) = apply(&server, alice, &unused).await;
+    assert_eq!(
+        (status, &refused["code"]),
+        (410, &json!("plan.expired")),
+        "{raw}"
+    );
+    let expires_at = preview_answer["plan"]["expires_at"].as_i64().unwrap();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains(&expires_at.to_string()),
+        "{raw}"
+    );
+    assert_eq!(server.snapshot().await, before, "nothing written");
+    let (status, replayed, again, raw) = apply(&server, alice, &used).await;
+    assert_eq!((status, replayed), (200, true), "{raw}");
+    assert_eq!(again["results"], first["results"]);
+    assert_eq!(server.snapshot().await, before, "a replay writes nothing");
+    server.stop().await;
+}
+
+/// Another user's plan and an unknown id get the same answer, on the apply and on its pages.
+async fn another_users_plan_is_not_found(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let (alice, bob) = (&server.alice, &server.bob);
+    let (_, plan_id) = preview(&server, alice, &plan_body()).await;
+    let before = server.snapshot().await;
+    let unknown = "plan_00000000000000000000000000000000";
+    let mut answers = Vec::new();
+    for id in [plan_id.as_str(), unknown, "not-a-plan"] {
+        let (status, _, refused, raw) = apply(&server, bob, id).await;
+        assert_eq!(
+            (status, &refused["code"]),
+            (404, &json!("plan.not_found")),
+            "{raw}"
+        );
+        let (status, page, raw) = server
+            .get(bob, &format!("/api/token/batch/plans/{id}?lang=en"))
+            .await;
+        assert_eq!(
+            (status, &page["code"]),
+            (404, &json!("plan.not_found")),
+            "{raw}"
+        );
+        answers.push((refused, page));
+    }
+    assert!(
+        answers.windows(2).all(|pair| pair[0] == pair[1]),
+        "{answers:?}"
+    );
+    assert_eq!(server.snapshot().await, before, "nothing written");
+    // Alice's own plan is still hers to apply.
+    let (status, _, _, raw) = apply(&server, alice, &plan_id).await;
+    assert_eq!(status, 200, "{raw}");
+    server.stop().await;
+}
+
+/// A body applying a plan carries only `lang` beside `plan_id`; the body's options ride along a batch.
+async fn plan_bodies_take_nothing_else(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    let (_, plan_id) = preview(&server, alice, &plan_body()).await;
+    let before = server.snapshot().await;
+    let mixed =
+        json!({ "plan_id": plan_id, "ids": [1], "update_fields": ["group"], "group": "vip" });
+    let (status, _, refused, raw) = put_at(
+        &server.http,
+        &server.base_url,
+        alice,
+        &mixed.to_string(),
+        "?lang=en",
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["code"]),
+        (200, &json!("plan.exclusive")),
+        "{raw}"
+    );
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"ids\"") && message.contains("\"group\""),
+        "{raw}"
+    );
+    let alone = json!({ "plan_id": plan_id }).to_string();
+    let (_, _, refused, raw) = put_at(
+        &server.http,
+        &server.base_url,
+        alice,
+        &alone,
+        "?validate_only=true",
+    )
+    .await;
+    assert_eq!(
+        refused["code"],
+        json!("plan.exclusive"),
+        "a plan is not previewed again: {raw}"
+    );
+    let (_, _, refused, raw) = put_at(
+        &server.http,
+        &server.base_url,
+        alice,
+        r#"{"plan_id": 7}"#,
+        "",
+    )
+    .await;
+    assert_eq!(refused["code"], json!("plan_id.type"), "{raw}");
+    assert_eq!(server.snapshot().await, before, "nothing written");
+
+    // The body's `lang` wins over the query's; its `dry_run` makes a dry run.
+    let foreign = json!({ "plan_id": "plan_00000000000000000000000000000000", "lang": "en" });
+    let (_, _, refused, raw) = put_at(
+        &server.http,
+        &server.base_url,
+        alice,
+        &foreign.to_string(),
+        "?lang=zh-CN",
+    )
+    .await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("plan_id: no such plan"),
+        "{raw}"
+    );
+    let with_options = body(
+        &[1],
+        r#""dry_run":true,"lang":"en","group":"nope""#,
+        &["group"],
+    );
+    let (_, _, refused, raw) =
+        put_at(&server.http, &server.base_url, alice, &with_options, "").await;
+    assert_eq!(refused["code"], json!("group.not_allowed"), "{raw}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("not available"),
+        "{raw}"
+    );
+    let dry = body(&[1], r#""dry_run":true,"group":"vip""#, &["group"]);
+    let (_, _, answer, raw) = put_at(&server.http, &server.base_url, alice, &dry, "").await;
+    assert_eq!(
+        (&answer["validate_only"], answer["plan"]["count"].clone()),
+        (&json!(true), json!(1)),
+        "{raw}"
+    );
+    assert_eq!(server.snapshot().await, before, "a dry run writes nothing");
+    server.stop().await;
+}
+
+on_every_engine!(
+    a_plan_applies_exactly_what_was_previewed,
+    traffic_does_not_make_a_plan_stale,
+    any_operator_change_makes_a_plan_stale,
+    a_second_apply_replays_the_first,
+    an_unused_plan_expires,
+    another_users_plan_is_not_found,
+    plan_bodies_take_nothing_else,
+);
