@@ -215,7 +215,7 @@ async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
     }
     if wanted(cli, Figure::FilterBatch) {
         let (total, rounds) = if cli.quick {
-            (20_000, 9)
+            (20_000, 15)
         } else {
             (100_000, 15)
         };
