@@ -36,9 +36,9 @@ async fn a_filter_selects_100_000_tokens_and_refuses_100_001(engine: Engine) {
         .expect("carol");
     let started = Instant::now();
     let last = FIRST + LIMIT - 1;
-    seed::bulk_tokens(&server.db, carol.id, FIRST..=last, "lim").await;
+    seed::bulk_tokens(&server.db, &[carol.id], FIRST..=last, "lim").await;
     // Carol's soft-deleted tokens match the filter too, and must not count; alice's and bob's are others'.
-    seed::bulk_tokens(&server.db, carol.id, last + 1..=last + 5, "gone").await;
+    seed::bulk_tokens(&server.db, &[carol.id], last + 1..=last + 5, "gone").await;
     server
         .execute(&format!(
             "UPDATE tokens SET deleted_at = CURRENT_TIMESTAMP WHERE id > {last}"
@@ -93,7 +93,7 @@ async fn a_filter_selects_100_000_tokens_and_refuses_100_001(engine: Engine) {
     assert_eq!(server.db.integer(&mine).await, LIMIT);
 
     // One more live token: 100 001 match.
-    seed::bulk_tokens(&server.db, carol.id, last + 6..=last + 6, "one").await;
+    seed::bulk_tokens(&server.db, &[carol.id], last + 6..=last + 6, "one").await;
     let started = Instant::now();
     let (status, answer, raw) = server.put_batch_with(&carol, &body(888), "?lang=en").await;
     timed(engine, "refusal of 100 001", started);

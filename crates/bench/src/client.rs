@@ -63,6 +63,17 @@ pub fn batch_body(ids: &[i64], values: Values) -> Bytes {
     Bytes::from(body)
 }
 
+/// The JSON body of a batch writing `values` to the tokens `filter` (a JSON object) selects, with the
+/// `expected_count` the filter batch needs (docs/SPEC.md §9).
+pub fn filter_batch_body(filter: &str, expected_count: usize, values: Values) -> Bytes {
+    Bytes::from(format!(
+        "{{\"filter\":{filter},\"expected_count\":{expected_count},\"group\":\"{}\",\"expired_time\":{},\"remain_quota\":{},\"update_fields\":[\"group\",\"expired_time\",\"remain_quota\"]}}",
+        values.group(),
+        values.expired_time(),
+        values.remain_quota()
+    ))
+}
+
 /// One kept-alive HTTP/1.1 connection to the server.
 pub struct HttpConnection {
     sender: SendRequest<Full<Bytes>>,

@@ -87,7 +87,7 @@ impl Floor {
 /// The floor: one statement updating the three columns of the user's rows, in a transaction of its own,
 /// on a connection of its own to the same database, with the pragmas the service uses (WAL; SQLite's
 /// default `synchronous`, FULL: every commit is on disk when it returns, as the service's are).
-enum PlainSql {
+pub(crate) enum PlainSql {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
 }
@@ -99,7 +99,7 @@ const POSTGRES_UPDATE: &str =
      WHERE id = ANY($4) AND user_id = $5 AND deleted_at IS NULL";
 
 impl PlainSql {
-    async fn connect(location: &Location) -> Result<PlainSql, BoxError> {
+    pub(crate) async fn connect(location: &Location) -> Result<PlainSql, BoxError> {
         Ok(match location {
             Location::SqliteFile(path) => PlainSql::Sqlite(
                 SqlitePoolOptions::new()
@@ -157,7 +157,41 @@ impl PlainSql {
         Ok(())
     }
 
-    async fn close(self) {
+    /// The same three columns of `user_id`'s live tokens meeting `condition` (this engine's SQL, no
+    /// placeholders), in a transaction of its own; Err unless exactly `expected` rows changed.
+    pub(crate) async fn update_where(
+        &self,
+        condition: &str,
+        user_id: i64,
+        values: Values,
+        expected: usize,
+    ) -> Result<(), BoxError> {
+        let affected = match self {
+            PlainSql::Sqlite(pool) => {
+                let sql = format!(
+                    "UPDATE tokens SET \"group\" = ?, expired_time = ?, remain_quota = ? \
+                     WHERE deleted_at IS NULL AND user_id = ? AND {condition}"
+                );
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let done = sqlx::query(&sql)
+                    .bind(values.group())
+                    .bind(values.expired_time())
+                    .bind(values.remain_quota())
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                done.rows_affected()
+            }
+            PlainSql::Postgres(_) => return Err("update_where is measured on SQLite".into()),
+        };
+        if affected != expected as u64 {
+            return Err(format!("plain UPDATE changed {affected} rows, not {expected}").into());
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn close(self) {
         match self {
             PlainSql::Sqlite(pool) => pool.close().await,
             PlainSql::Postgres(pool) => pool.close().await,

@@ -49,13 +49,35 @@ impl Fixture {
         count: i64,
         postgres_url: Option<&str>,
     ) -> Result<Fixture, BoxError> {
+        let db = Fixture::database(engine, postgres_url).await?;
+        let user = seed(&db.location, count).await?;
+        Fixture::serve(db, user).await
+    }
+
+    /// A fresh, empty database of `engine` (tokenbatch's tables created on first `Store::open`).
+    pub async fn database(
+        engine: Engine,
+        postgres_url: Option<&str>,
+    ) -> Result<TestDatabase, BoxError> {
         let admin_url = match engine {
             Engine::Postgres => postgres_url.ok_or("PostgreSQL needs --postgres URL")?,
             _ => "",
         };
-        let db = TestDatabase::try_create_at(engine, admin_url).await?;
+        Ok(TestDatabase::try_create_at(engine, admin_url).await?)
+    }
+
+    /// The server on a database seeded by the caller, acting as `user`.
+    pub async fn serve(db: TestDatabase, user: User) -> Result<Fixture, BoxError> {
         let location = db.location.clone();
-        let user = seed(&location, count).await?;
+        Fixture::serve_through(db, location, user).await
+    }
+
+    /// The server on `db`, reached through `location` (the same database, with other connection settings).
+    pub async fn serve_through(
+        db: TestDatabase,
+        location: Location,
+        user: User,
+    ) -> Result<Fixture, BoxError> {
         let server_runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -73,7 +95,7 @@ impl Fixture {
             })
             .await??;
         Ok(Fixture {
-            engine,
+            engine: db.engine,
             location,
             addr: server.addr,
             user,
@@ -84,11 +106,17 @@ impl Fixture {
     }
 
     /// Stops the server and drops the PostgreSQL schema.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        drop(self.stop_server().await);
+    }
+
+    /// Stops the server (closing its connections) and hands the database back.
+    pub async fn stop_server(mut self) -> Option<TestDatabase> {
         if let Some(server) = self.server.take() {
             let _ = self.server_runtime.spawn(server.stop()).await;
         }
-        drop(self.db.take());
+        let db = self.db.take();
         self.server_runtime.shutdown_background();
+        db
     }
 }

@@ -1,7 +1,9 @@
-//! tokenbatch-bench: docs/SPEC.md §8's figures, each with its baseline measured in the same run (docs/BENCHMARKS.md).
+//! tokenbatch-bench: docs/SPEC.md §8's and §14's figures, each with its baseline measured in the same run
+//! (docs/BENCHMARKS.md).
 //!
 //!     cargo run --release -p tokenbatch-bench                      every figure on SQLite
-//!     cargo run --release -p tokenbatch-bench -- --postgres        … and on PostgreSQL (local trust URL)
+//!     cargo run --release -p tokenbatch-bench -- --postgres        … and on PostgreSQL (local trust URL),
+//!                                                                  with the large-table figure
 //!     cargo run --release -p tokenbatch-bench -- --only floor,throughput
 //!     cargo run --release -p tokenbatch-bench -- --quick           a few seconds; exits 1 when a ratio is
 //!                                                                  past twice its target (CI)
@@ -13,7 +15,9 @@
 
 mod client;
 mod figures;
+mod filter_batch;
 mod fixture;
+mod large_table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +73,10 @@ enum Figure {
     Throughput,
     Validation,
     Footprint,
+    /// §14: a batch by filter on SQLite against the plain UPDATE with the same WHERE.
+    FilterBatch,
+    /// §14: on PostgreSQL (needs --postgres), a batch on a table of 1 000 000 tokens against one of 10 000.
+    LargeTable,
 }
 
 /// A ratio with its target and whether it is a ceiling (≤) or a floor (≥).
@@ -204,6 +212,52 @@ async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
         let result = measure_engine(cli, &fx, &next, &mut ratios).await;
         fx.stop().await;
         result?;
+    }
+    if wanted(cli, Figure::FilterBatch) {
+        let (total, rounds) = if cli.quick {
+            (20_000, 15)
+        } else {
+            (100_000, 15)
+        };
+        let figure = filter_batch::filter_batch(total, rounds, &next).await?;
+        filter_batch::print(&figure);
+        ratios.push(Ratio {
+            name: "filter batch, SQLite: by filter / UPDATE … WHERE filter".into(),
+            value: figure.ratio(),
+            target: 1.3,
+            at_most: true,
+        });
+    }
+    if wanted(cli, Figure::LargeTable) {
+        match &cli.postgres {
+            Some(url) => {
+                let (batch, large, rounds) = match cli.quick {
+                    true => (1_000, 100_000, 5),
+                    false => (10_000, 1_000_000, 9),
+                };
+                let figure =
+                    large_table::large_table(url, batch, large, rounds, &next, &log_path).await?;
+                large_table::print(&figure);
+                for (kind, value) in [
+                    ("by filter", figure.filter_ratio()),
+                    ("by ids", figure.ids_ratio()),
+                ] {
+                    ratios.push(Ratio {
+                        name: format!(
+                            "large table, PostgreSQL: {kind}, {} / {} rows",
+                            figure.large_rows, figure.small_rows
+                        ),
+                        value,
+                        target: 1.3,
+                        at_most: true,
+                    });
+                }
+            }
+            None if cli.only.contains(&Figure::LargeTable) => {
+                return Err("the large-table figure runs on PostgreSQL: add --postgres".into());
+            }
+            None => {}
+        }
     }
     if wanted(cli, Figure::Validation) {
         let runs = if cli.quick { 50 } else { 500 };

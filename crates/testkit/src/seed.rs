@@ -74,12 +74,20 @@ pub async fn add_user_with_tokens(
     Ok(user)
 }
 
-/// Tokens `ids` of `user_id`, each what [`token`] makes (named `{prefix}-{id}`, in the [`initial_state`]) but
-/// for its key: `prefix` and the id padded with zeros to 48 characters, unique rather than random. Written by
-/// one `INSERT … SELECT` over a product of digit tables, so the database makes the rows itself: 100 000
-/// tokens take a second or two on any engine where [`add_user_with_tokens`] sends one statement a token.
-/// `prefix` is at most 16 ASCII letters or digits.
-pub async fn bulk_tokens(db: &TestDatabase, user_id: i64, ids: RangeInclusive<i64>, prefix: &str) {
+/// Tokens `ids`, each what [`token`] makes (named `{prefix}-{id}`, in the [`initial_state`]) but for its key:
+/// `prefix` and the id padded with zeros to 48 characters, unique rather than random. Token `id` belongs to
+/// `owners[id % owners.len()]`, so several owners' tokens interleave in the table as they do in a live one
+/// (rows are written in id order, which PostgreSQL's heap keeps: the product of the digit tables comes out in
+/// another). Written by one `INSERT … SELECT` over a product of digit tables, so the database makes the rows:
+/// 100 000 tokens take a second or two on any engine where [`add_user_with_tokens`] sends one statement a
+/// token. `prefix` is at most 16 ASCII letters or digits.
+pub async fn bulk_tokens(
+    db: &TestDatabase,
+    owners: &[i64],
+    ids: RangeInclusive<i64>,
+    prefix: &str,
+) {
+    assert!(!owners.is_empty(), "bulk_tokens: no owner");
     assert!(
         prefix.len() <= 16 && prefix.bytes().all(|b| b.is_ascii_alphanumeric()),
         "bulk_tokens: prefix {prefix:?} must be at most 16 ASCII letters or digits"
@@ -115,6 +123,11 @@ pub async fn bulk_tokens(db: &TestDatabase, user_id: i64, ids: RangeInclusive<i6
             format!("CONCAT('{prefix}-', id)"),
         ),
     };
+    let arms: Vec<String> = (0..)
+        .zip(owners)
+        .map(|(index, owner)| format!("WHEN {index} THEN {owner}"))
+        .collect();
+    let owner = format!("CASE id % {} {} END", owners.len(), arms.join(" "));
     let state = initial_state();
     let fields: Vec<String> = Field::ALL
         .iter()
@@ -127,9 +140,9 @@ pub async fn bulk_tokens(db: &TestDatabase, user_id: i64, ids: RangeInclusive<i6
     let sql = format!(
         "INSERT INTO tokens (id, user_id, {quote}key{quote}, status, name, created_time, accessed_time, \
          used_quota, cross_group_retry, billing_type, {fields}) \
-         SELECT id, {user_id}, {key}, {status}, {name}, 1700000000 + id, 1700000000 + id, 0, FALSE, 0, {values} \
+         SELECT id, {owner}, {key}, {status}, {name}, 1700000000 + id, 1700000000 + id, 0, FALSE, 0, {values} \
          FROM (SELECT {first} + n AS id FROM (SELECT {number} AS n FROM {tables}) numbers \
-         WHERE n < {count}) ids",
+         WHERE n < {count}) ids ORDER BY id",
         fields = fields.join(", "),
         status = state.status,
         values = values.join(", "),
