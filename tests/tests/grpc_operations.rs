@@ -184,6 +184,96 @@ async fn a_filter_batch_through_grpc_needs_its_count(engine: Engine) {
     server.stop().await;
 }
 
+async fn plans_through_grpc(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let mut client = server.grpc().await;
+    let ids = alice_ids()[..5].to_vec();
+    let patch = pb::TokenPatch {
+        remain_quota_operation: Some(pb::QuotaOperation {
+            change: Some(pb::quota_operation::Change::Add(10)),
+        }),
+        ..Default::default()
+    };
+    let preview = pb::BatchUpdateTokensRequest {
+        ids: ids.clone(),
+        patch: Some(patch),
+        update_mask: mask(&["remain_quota"]),
+        validate_only: true,
+        ..Default::default()
+    };
+    let before = server.snapshot().await;
+    let answer = client
+        .batch_update_tokens(server.grpc_request(&server.alice, preview))
+        .await
+        .expect("preview")
+        .into_inner();
+    let plan = answer.plan.expect("a validate_only batch answers its plan");
+    assert_eq!((plan.count, plan.changed, plan.applied), (5, 5, false));
+    assert_eq!(server.snapshot().await, before, "a preview writes no token");
+
+    let page = client
+        .get_plan(server.grpc_request(
+            &server.alice,
+            pb::GetPlanRequest {
+                plan_id: plan.plan_id.clone(),
+                page: 2,
+                page_size: 2,
+            },
+        ))
+        .await
+        .expect("a page of the plan")
+        .into_inner();
+    let paged: Vec<i64> = page.results.iter().map(|result| result.id).collect();
+    assert_eq!((page.total, paged), (5, ids[2..4].to_vec()));
+    // Another user's plan is not found, as an unknown one.
+    let hidden = client
+        .get_plan(server.grpc_request(
+            &server.bob,
+            pb::GetPlanRequest {
+                plan_id: plan.plan_id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect_err("bob cannot see alice's plan");
+    assert_eq!(hidden.code(), Code::NotFound);
+
+    let apply = pb::BatchUpdateTokensRequest {
+        plan_id: plan.plan_id.clone(),
+        ..Default::default()
+    };
+    let mixed = pb::BatchUpdateTokensRequest {
+        ids: ids.clone(),
+        ..apply.clone()
+    };
+    let refused = client
+        .batch_update_tokens(server.grpc_request(&server.alice, mixed))
+        .await
+        .expect_err("plan_id takes nothing else");
+    assert_eq!(reasons(&refused), ["plan.exclusive"]);
+    let applied = client
+        .batch_update_tokens(server.grpc_request(&server.alice, apply.clone()))
+        .await
+        .expect("apply")
+        .into_inner();
+    assert_eq!((applied.changed, applied.replayed), (5, false));
+    let again = client
+        .batch_update_tokens(server.grpc_request(&server.alice, apply))
+        .await
+        .expect("replay")
+        .into_inner();
+    assert_eq!((again.changed, again.replayed), (5, true));
+    for (id, state) in &before {
+        let expected = if ids.contains(id) {
+            state.remain_quota + 10
+        } else {
+            state.remain_quota
+        };
+        assert_eq!(server.row(*id).await.remain_quota, expected, "token {id}");
+    }
+    server.stop().await;
+}
+
 /// A client built from the proto before part two: its batches, lists and answers are unchanged, and what the
 /// new service adds to its answers is skipped by it as unknown fields.
 async fn clients_of_the_proto_before_part_two_are_served(engine: Engine) {
@@ -237,6 +327,7 @@ async fn clients_of_the_proto_before_part_two_are_served(engine: Engine) {
 
 on_every_engine!(
     operations_and_status_through_grpc,
+    plans_through_grpc,
     a_filter_batch_through_grpc_needs_its_count,
     clients_of_the_proto_before_part_two_are_served,
 );

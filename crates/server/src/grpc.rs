@@ -1,12 +1,12 @@
 //! The gRPC face of the application: `newapi.token.v1.TokenService`.
 
 use crate::grpc_filter::token_filter;
-use crate::grpc_request::parsed_request;
+use crate::grpc_request::{parsed_request, plan_to_apply};
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_server::TokenService;
 use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Lang, Patch, RULES_VERSION};
-use tokenbatch_store::{TokenRecord, UserRecord};
+use tokenbatch_store::{BatchChange, PlanSummary, TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
@@ -71,13 +71,39 @@ impl TokenService for GrpcService {
             details: full,
             request_id: RequestId::parse(&request.request_id).map_err(|e| e.into_status(lang))?,
         };
-        let request_body = parsed_request(&request).map_err(|e| e.into_status(lang))?;
-        let outcome = self
+        let outcome = match plan_to_apply(&request).map_err(|e| e.into_status(lang))? {
+            Some(plan_id) => self.app.apply_plan(&user, plan_id, options).await,
+            None => {
+                let request_body = parsed_request(&request).map_err(|e| e.into_status(lang))?;
+                self.app.batch_update(&user, request_body, options).await
+            }
+        }
+        .map_err(|e| e.into_status(lang))?;
+        Ok(Response::new(batch_response(&outcome, full, lang)))
+    }
+
+    async fn get_plan(
+        &self,
+        request: Request<pb::GetPlanRequest>,
+    ) -> Result<Response<pb::PlanPage>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let request = request.into_inner();
+        let page = PageRequest {
+            page: request.page.into(),
+            page_size: request.page_size.into(),
+        };
+        let found = self
             .app
-            .batch_update(&user, request_body, options)
+            .plan_results(&user, &request.plan_id, page)
             .await
             .map_err(|e| e.into_status(lang))?;
-        Ok(Response::new(batch_response(&outcome, full, lang)))
+        Ok(Response::new(pb::PlanPage {
+            plan: Some(plan_message(&found.plan)),
+            results: found.items.iter().map(token_result).collect(),
+            total: found.total,
+            page: found.page as i32,
+            page_size: found.page_size as i32,
+        }))
     }
 
     async fn list_tokens(
@@ -141,21 +167,36 @@ fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUp
             .changes
             .iter()
             .filter(|_| full)
-            .map(|change| pb::TokenResult {
-                id: change.id,
-                outcome: if change.changed() {
-                    pb::Outcome::Updated
-                } else {
-                    pb::Outcome::Unchanged
-                } as i32,
-                before: Some(token_values(&change.before)),
-                after: Some(token_values(&change.after)),
-            })
+            .map(token_result)
             .collect(),
         warnings: notices(outcome, lang),
         validate_only: outcome.validate_only,
         rules_version: RULES_VERSION.to_owned(),
         replayed: outcome.replayed,
+        plan: outcome.plan.as_ref().map(plan_message),
+    }
+}
+
+fn token_result(change: &BatchChange) -> pb::TokenResult {
+    pb::TokenResult {
+        id: change.id,
+        outcome: if change.changed() {
+            pb::Outcome::Updated
+        } else {
+            pb::Outcome::Unchanged
+        } as i32,
+        before: Some(token_values(&change.before)),
+        after: Some(token_values(&change.after)),
+    }
+}
+
+fn plan_message(plan: &PlanSummary) -> pb::Plan {
+    pb::Plan {
+        plan_id: plan.plan_id.clone(),
+        count: plan.count as i64,
+        changed: plan.changed as i64,
+        expires_at: plan.expires_at,
+        applied: plan.applied,
     }
 }
 

@@ -71,3 +71,31 @@ fn operations(patch: &pb::TokenPatch) -> Operations {
     }
     ops
 }
+
+/// The plan a request applies (`plan_id`, docs/SPEC.md §10), if any. Beside it only `view` may be set (and
+/// `request_id`, which a plan makes needless): anything else is refused as the body's `plan.exclusive`,
+/// naming the fields.
+pub fn plan_to_apply(request: &pb::BatchUpdateTokensRequest) -> Result<Option<&str>, ApiError> {
+    if request.plan_id.is_empty() {
+        return Ok(None);
+    }
+    let set = [
+        ("ids", !request.ids.is_empty()),
+        ("patch", request.patch.is_some()),
+        ("update_mask", request.update_mask.is_some()),
+        ("validate_only", request.validate_only),
+        ("filter", request.filter.is_some()),
+        ("expected_count", request.expected_count.is_some()),
+    ];
+    let extra: Vec<&str> = set
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| *name)
+        .collect();
+    match extra.is_empty() {
+        true => Ok(Some(&request.plan_id)),
+        false => Err(ApiError::Invalid(vec![
+            tokenbatch_rules::plan::exclusive_with(&extra),
+        ])),
+    }
+}

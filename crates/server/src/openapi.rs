@@ -173,6 +173,6 @@ mod tests {
                 bindings.push((method.name().to_owned(), verb, path));
             }
         }
-        assert_eq!(bindings.len(), 5, "{bindings:?}");
+        assert_eq!(bindings.len(), 6, "{bindings:?}");
     }
 }
