@@ -173,7 +173,32 @@ async fn plans_are_shared_by_instances(engine: Engine) {
     server.stop().await;
 }
 
+/// A plan keeps its request, never a key: a `filter.key` pattern is stored masked as listed keys are, and
+/// the plan still applies (to the tokens it pinned).
+async fn a_plan_stores_no_key(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let key = server.db.token_key(3).await;
+    let text = format!(
+        r#"{{"filter": {{"key": "{key}"}}, "update_fields": ["model_limits"], "model_limits": "gpt-5"}}"#
+    );
+    let (answer, plan_id) = preview(&server, &server.alice, &text).await;
+    assert_eq!(answer["plan"]["count"], json!(1), "{answer}");
+    for table in ["tokenbatch_requests", "tokenbatch_plan_items"] {
+        let columns = match table {
+            "tokenbatch_requests" => "COALESCE(plan_request, '')",
+            _ => "items",
+        };
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {columns} LIKE '%{key}%'");
+        assert_eq!(server.db.integer(&sql).await, 0, "{table} holds the key");
+    }
+    let (_, _, applied, raw) = apply(&server, &server.alice, &plan_id).await;
+    assert_eq!(applied["data"], json!(1), "{raw}");
+    assert_eq!(server.row(3).await.model_limits, "gpt-5");
+    server.stop().await;
+}
+
 on_every_engine!(
+    a_plan_stores_no_key,
     a_filter_plan_pages_its_results_and_writes_what_it_pinned,
     plans_are_shared_by_instances,
 );

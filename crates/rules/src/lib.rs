@@ -9,6 +9,7 @@ pub mod describe;
 mod field;
 pub mod filter;
 mod json;
+mod mask;
 mod normalized;
 pub mod operation;
 pub mod plan;
@@ -22,6 +23,7 @@ mod tests;
 
 pub use field::{Field, Patch, Value};
 pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
+pub use mask::mask_key;
 pub use plan_messages::{OptionKey, PlanProblem};
 pub use problem::Problem;
 pub use search::{like_pattern, SearchPatternError};

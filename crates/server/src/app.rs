@@ -545,7 +545,6 @@ fn fingerprint(batch: &ValidBatch) -> String {
         .collect()
 }
 
-/// new-api's `MaskTokenKey`: keys never leave the service whole.
 /// Only root may look beyond its own tokens (docs/SPEC.md §13); anyone else naming `user_id`, even their own
 /// id, is refused, so the parameter never reveals whether another user exists.
 fn check_scope(user: &UserRecord, filter: &TokenFilter) -> Result<(), ApiError> {
@@ -560,17 +559,8 @@ fn check_scope(user: &UserRecord, filter: &TokenFilter) -> Result<(), ApiError> 
 /// new-api's `common.RoleRootUser`.
 pub const ROLE_ROOT: i64 = 100;
 
-pub fn mask_key(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    let n = chars.len();
-    let edge = |from: usize, to: usize| chars[from..to].iter().collect::<String>();
-    match n {
-        0 => String::new(),
-        1..=4 => "*".repeat(n),
-        5..=8 => format!("{}****{}", edge(0, 2), edge(n - 2, n)),
-        _ => format!("{}**********{}", edge(0, 4), edge(n - 4, n)),
-    }
-}
+/// new-api's `MaskTokenKey`: keys never leave the service whole.
+pub use tokenbatch_rules::mask_key;
 
 /// The language a caller asked for: an explicit `lang` wins over `Accept-Language`.
 pub fn pick_lang(explicit: Option<&str>, accept_language: Option<&str>) -> Lang {

@@ -43,7 +43,7 @@ impl App {
         let ttl = i64::try_from(self.plan_ttl.as_secs()).unwrap_or(i64::MAX);
         NewPlan {
             plan_id: new_plan_id(),
-            request: batch.request_json(),
+            request: batch.stored_request_json(),
             expires_at: now.saturating_add(ttl),
         }
     }
