@@ -145,4 +145,35 @@ async fn a_group_other_than_auto_clears_cross_group_retry(engine: Engine) {
     server.stop().await;
 }
 
-on_every_engine!(a_group_other_than_auto_clears_cross_group_retry);
+/// A group operation (docs/SPEC.md §11) follows the same rule per token, by the group each token ends with:
+/// removing `vip` from `auto` leaves `auto` (flag kept), from `vip,default` leaves `default` (flag cleared).
+async fn a_group_operation_clears_it_where_the_result_is_not_auto(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = server.alice.clone();
+    set_token(&server, 13, "auto", true, r#"["vip"]"#).await;
+    set_token(&server, 14, "vip,default", true, "").await;
+    let remove_vip = body(&[13, 14], r#""group":{"remove":"vip"}"#, &["group"]);
+    for query in ["", "?details=true"] {
+        let (status, answer, raw) = server.put_batch_with(&alice, &remove_vip, query).await;
+        assert_eq!(status, 200, "{raw}");
+        assert_eq!(
+            stored(&server, 13).await,
+            ("auto".into(), true, r#"["vip"]"#.into()),
+            "{query}"
+        );
+        assert_eq!(
+            stored(&server, 14).await,
+            ("default".into(), false, "".into()),
+            "{query}"
+        );
+        // The second time nothing is left to change.
+        let expected = if query.is_empty() { 1 } else { 0 };
+        assert_eq!(answer["data"], json!(expected), "{query}: {raw}");
+    }
+    server.stop().await;
+}
+
+on_every_engine!(
+    a_group_other_than_auto_clears_cross_group_retry,
+    a_group_operation_clears_it_where_the_result_is_not_auto,
+);
