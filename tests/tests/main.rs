@@ -33,6 +33,7 @@ mod operation_properties;
 mod operations;
 mod ops;
 mod plan_pages;
+mod plan_processes;
 mod plans;
 mod redis_cache;
 mod replicas;
