@@ -196,7 +196,7 @@ def test_generated_stubs_carry_the_http_annotations_openapi_documents(server, st
             verb = binding.WhichOneof("pattern")
             bindings.append((method.name, verb, getattr(binding, verb)))
             assert (verb, getattr(binding, verb)) in documented, f"{method.name}: {verb} {getattr(binding, verb)}"
-    assert len(bindings) == 5
+    assert len(bindings) == 6
 
 
 def test_vendored_annotation_protos_match_the_published_ones(tmp_path):
@@ -256,12 +256,14 @@ def test_reflection_v1alpha_lists_and_describes_the_service(server, channel):
     service = pool.FindServiceByName(TOKEN_SERVICE)
     assert sorted(method.name for method in service.methods) == [
         "BatchUpdateTokens",
+        "GetPlan",
         "GetToken",
         "ListTokens",
         "SearchTokens",
     ]
     patch = pool.FindMessageTypeByName("newapi.token.v1.TokenPatch")
-    assert len(patch.fields) == 9
+    # The nine writable fields, the status and five operations (docs/SPEC.md §11).
+    assert len(patch.fields) == 15
     # The options travel with the descriptors, so a client can read the HTTP mapping from reflection alone.
     options = descriptor_pb2.MethodOptions()
     options.ParseFromString(service.methods_by_name["GetToken"].GetOptions().SerializeToString())
