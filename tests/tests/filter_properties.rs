@@ -261,10 +261,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(CASES)
+    tokenbatch_testkit::random::proptest_cases(CASES)
 }
 
 fn run(engine: Engine) {

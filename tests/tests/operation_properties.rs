@@ -282,7 +282,7 @@ fn run(engine: Engine) {
         }
     });
     let mut runner = TestRunner::new(Config {
-        cases: CASES,
+        cases: tokenbatch_testkit::random::proptest_cases(CASES),
         failure_persistence: None,
         ..Config::default()
     });

@@ -384,8 +384,10 @@ impl<'a> Parser<'a> {
 }
 
 /// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped (as `\uXXXX`
-/// unless they have a short form), everything else as is. What [`parse`] reads back to the same text.
-pub(crate) fn write_string(out: &mut String, text: &str) {
+/// unless they have a short form), and U+2028/U+2029, valid in JSON but line ends in older JavaScript
+/// source, so the text stays safe wherever it is pasted; everything else as is. What [`parse`] reads back to
+/// the same text. The browser module writes its answers with it too.
+pub fn write_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {
@@ -394,7 +396,7 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
+            c if u32::from(c) < 0x20 || matches!(c, '\u{7f}' | '\u{2028}' | '\u{2029}') => {
                 out.push_str(&format!("\\u{:04x}", u32::from(c)));
             }
             c => out.push(c),

@@ -22,7 +22,7 @@ pub mod time;
 mod tests;
 
 pub use field::{Field, Patch, Value};
-pub use json::{JsonErrorKind, JsonExpected, MAX_DEPTH};
+pub use json::{write_string as write_json_string, JsonErrorKind, JsonExpected, MAX_DEPTH};
 pub use mask::mask_key;
 pub use plan_messages::{OptionKey, PlanProblem};
 pub use problem::Problem;

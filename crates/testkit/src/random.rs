@@ -41,3 +41,11 @@ pub fn unique_name(prefix: &str) -> String {
 pub fn random_secret() -> String {
     tokenbatch::seed::random_alphanumeric(24)
 }
+
+/// How many cases a property test runs: `PROPTEST_CASES` when set (to run more, or fewer), else `default`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(default)
+}

@@ -1,28 +1,10 @@
 //! A minimal JSON writer: the module hands JSON text to JavaScript, and serde would cost more bytes than
 //! everything else in the module together.
 
-use std::fmt::Write;
+/// Appends `text` as a JSON string literal: the rules crate's writer, which the server's stored requests use.
+pub use tokenbatch_rules::write_json_string as string;
 
-/// Appends `text` as a JSON string literal.
-pub fn string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // U+2028/2029 are valid in JSON but end a line in older JavaScript source; escaping keeps the
-            // text safe wherever it is pasted.
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+use std::fmt::Write;
 
 /// Builds one JSON object, key by key, in insertion order.
 pub struct Object {
