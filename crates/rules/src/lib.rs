@@ -12,6 +12,7 @@ mod json;
 mod mask;
 mod normalized;
 pub mod operation;
+mod parsed;
 pub mod plan;
 mod plan_messages;
 mod problem;
@@ -24,6 +25,7 @@ mod tests;
 pub use field::{Field, Patch, Value};
 pub use json::{write_string as write_json_string, JsonErrorKind, JsonExpected, MAX_DEPTH};
 pub use mask::mask_key;
+pub use parsed::ParsedBody;
 pub use plan_messages::{OptionKey, PlanProblem};
 pub use problem::Problem;
 pub use search::{like_pattern, SearchPatternError};
@@ -368,74 +370,6 @@ pub fn parse_body(text: &str) -> Result<BatchInput, Vec<Violation>> {
 /// Same, from bytes (invalid UTF-8 is a violation `body.invalid_utf8`).
 pub fn parse_body_bytes(bytes: &[u8]) -> Result<BatchInput, Vec<Violation>> {
     parse_body(body::utf8_body(bytes)?)
-}
-
-/// A request read as far as it could be: the typed input plus the shape problems found on the way. The
-/// server and the browser both go read -> [`check_parsed`], so they report the same list for any body.
-#[derive(Debug)]
-pub struct ParsedBody {
-    input: BatchInput,
-    reported: body::Reported,
-    options: plan::BodyOptions,
-}
-
-impl ParsedBody {
-    /// A request that arrived typed (gRPC): selection, values, operations and status as given,
-    /// update_fields as names still to resolve (unknown names become `update_fields.unknown` violations,
-    /// reported together with the value rules). `input.update_fields` and `input.update_status` are set
-    /// from the names.
-    pub fn typed(mut input: BatchInput, update_field_names: Option<&[&str]>) -> ParsedBody {
-        let mut reported = body::Reported::default();
-        let mut status = false;
-        input.update_fields = update_field_names.map(|names| {
-            let mut fields = FieldSet::new();
-            for (index, name) in names.iter().enumerate() {
-                if let Err(problem) = body::add_field_name(name, &mut fields, &mut status) {
-                    let path = format!("update_fields[{index}]");
-                    reported.violations.push(Violation::new(path, problem));
-                }
-            }
-            reported.update_fields = !reported.violations.is_empty();
-            fields
-        });
-        input.update_status = status;
-        if input.filter.is_some() && !input.ids.is_empty() {
-            let problem = Problem::Filter(filter::FilterProblem::Ambiguous);
-            reported.violations.push(Violation::new("filter", problem));
-            reported.selection = true;
-        }
-        ParsedBody {
-            input,
-            reported,
-            options: plan::BodyOptions::default(),
-        }
-    }
-
-    /// The body's `"dry_run": true` (docs/SPEC.md §10); the query's `dry_run` / `validate_only` is the
-    /// caller's to combine with it: either turns the dry run on.
-    pub fn dry_run(&self) -> bool {
-        self.options.dry_run
-    }
-
-    /// The body's `lang`, which wins over the query's and over `Accept-Language`.
-    pub fn lang(&self) -> Option<Lang> {
-        self.options.lang
-    }
-
-    /// For a body applying a plan (it has `plan_id`): the plan's id, or every problem of the body's shape
-    /// (`plan.exclusive`, `plan_id.type`, `lang.invalid`, a repeated key). None for a batch body, which goes
-    /// to [`check_parsed`].
-    pub fn plan_id(&self) -> Option<Result<&str, &[Violation]>> {
-        if !self.options.plan_body {
-            return None;
-        }
-        Some(
-            match (&self.options.plan_id, self.reported.violations.is_empty()) {
-                (Some(id), true) => Ok(id),
-                _ => Err(&self.reported.violations),
-            },
-        )
-    }
 }
 
 /// Reads a JSONC body. Err only when nothing can be read (empty, too large, not JSON, not an object).
