@@ -385,8 +385,8 @@ impl<'a> Parser<'a> {
 
 /// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped (as `\uXXXX`
 /// unless they have a short form), and U+2028/U+2029, valid in JSON but line ends in older JavaScript
-/// source, so the text stays safe wherever it is pasted; everything else as is. What [`parse`] reads back to
-/// the same text. The browser module writes its answers with it too.
+/// source, so the text stays safe wherever it is pasted; everything else as is. What the crate's JSON reader
+/// reads back to the same text. The browser module writes its answers with it too.
 pub fn write_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {

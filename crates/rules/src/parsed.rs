@@ -4,7 +4,7 @@
 use crate::{body, filter, plan, BatchInput, FieldSet, Lang, Problem, Violation};
 
 /// A request read as far as it could be: the typed input plus the shape problems found on the way. The
-/// server and the browser both go read -> [`check_parsed`], so they report the same list for any body.
+/// server and the browser both go read -> [`crate::check_parsed`], so they report the same list for any body.
 #[derive(Debug)]
 pub struct ParsedBody {
     pub(crate) input: BatchInput,
@@ -57,7 +57,7 @@ impl ParsedBody {
 
     /// For a body applying a plan (it has `plan_id`): the plan's id, or every problem of the body's shape
     /// (`plan.exclusive`, `plan_id.type`, `lang.invalid`, a repeated key). None for a batch body, which goes
-    /// to [`check_parsed`].
+    /// to [`crate::check_parsed`].
     pub fn plan_id(&self) -> Option<Result<&str, &[Violation]>> {
         if !self.options.plan_body {
             return None;
