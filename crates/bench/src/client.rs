@@ -74,6 +74,21 @@ pub fn filter_batch_body(filter: &str, expected_count: usize, values: Values) ->
     ))
 }
 
+/// The JSON body of a batch adding `amount` to the `remain_quota` of `ids` (docs/SPEC.md §9's relative
+/// change).
+pub fn quota_add_body(ids: &[i64], amount: i64) -> Bytes {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Bytes::from(format!(
+        "{{\"ids\":[{}],\"update_fields\":[\"remain_quota\"],\"remain_quota\":{{\"add\":{amount}}}}}",
+        ids.join(",")
+    ))
+}
+
+/// The JSON body applying the plan a dry run answered (docs/SPEC.md §10).
+pub fn plan_body(plan_id: &str) -> Bytes {
+    Bytes::from(serde_json::json!({ "plan_id": plan_id }).to_string())
+}
+
 /// One kept-alive HTTP/1.1 connection to the server.
 pub struct HttpConnection {
     sender: SendRequest<Full<Bytes>>,
@@ -101,9 +116,22 @@ impl HttpConnection {
 
     /// `PUT /api/token/batch`; Ok only for HTTP 200 with `success: true` and `data` = `expect_changed`.
     pub async fn put_batch(&mut self, body: Bytes, expect_changed: usize) -> Result<(), BoxError> {
+        self.put_batch_with("", body, expect_changed)
+            .await
+            .map(drop)
+    }
+
+    /// `PUT /api/token/batch{query}` (`query` empty or from `?`), checked as [`Self::put_batch`] does; the
+    /// answer's envelope, for what else it holds.
+    pub async fn put_batch_with(
+        &mut self,
+        query: &str,
+        body: Bytes,
+        expect_changed: usize,
+    ) -> Result<serde_json::Value, BoxError> {
         let request = hyper::Request::builder()
             .method("PUT")
-            .uri("/api/token/batch")
+            .uri(format!("/api/token/batch{query}"))
             .header("host", &self.authority)
             .header("authorization", &self.authorization)
             .header("new-api-user", &self.user_id)
@@ -117,7 +145,11 @@ impl HttpConnection {
     }
 }
 
-fn check_envelope(status: u16, text: &[u8], expect_changed: usize) -> Result<(), BoxError> {
+fn check_envelope(
+    status: u16,
+    text: &[u8],
+    expect_changed: usize,
+) -> Result<serde_json::Value, BoxError> {
     let excerpt = || String::from_utf8_lossy(&text[..text.len().min(300)]).into_owned();
     if status != 200 {
         return Err(format!("HTTP {status}: {}", excerpt()).into());
@@ -129,7 +161,7 @@ fn check_envelope(status: u16, text: &[u8], expect_changed: usize) -> Result<(),
     if envelope["data"].as_u64() != Some(expect_changed as u64) {
         return Err(format!("expected data = {expect_changed}: {}", excerpt()).into());
     }
-    Ok(())
+    Ok(envelope)
 }
 
 /// A gRPC client on a connection of its own.

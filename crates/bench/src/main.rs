@@ -5,6 +5,7 @@
 //!     cargo run --release -p tokenbatch-bench -- --postgres        … and on PostgreSQL (local trust URL),
 //!                                                                  with the large-table figure
 //!     cargo run --release -p tokenbatch-bench -- --only floor,throughput
+//!     cargo run --release -p tokenbatch-bench -- --only quota-add,plan   SPEC §14's quota and plan bars
 //!     cargo run --release -p tokenbatch-bench -- --quick           a few seconds; exits 1 when a ratio is
 //!                                                                  past twice its target (CI)
 //!
@@ -18,6 +19,9 @@ mod figures;
 mod filter_batch;
 mod fixture;
 mod large_table;
+mod plain;
+mod plan;
+mod quota_add;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +81,10 @@ enum Figure {
     FilterBatch,
     /// §14: on PostgreSQL (needs --postgres), a batch on a table of 1 000 000 tokens against one of 10 000.
     LargeTable,
+    /// §14: `"remain_quota": {"add": n}` on 10 000 tokens against the plain `remain_quota + ?` UPDATE.
+    QuotaAdd,
+    /// §14: a 10 000-token batch previewed, then applied by its plan, against the floor's plain UPDATE.
+    Plan,
 }
 
 /// A ratio with its target and whether it is a ceiling (≤) or a floor (≥).
@@ -194,7 +202,14 @@ async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
         engines.push((Engine::Postgres, Some(url.as_str())));
     }
     let next = Rounds::default();
-    let load_figures = [Figure::Floor, Figure::Alternative, Figure::Throughput];
+    // The figures on the fixture of 2 × 10 240 tokens, started once per engine.
+    let load_figures = [
+        Figure::Floor,
+        Figure::Alternative,
+        Figure::Throughput,
+        Figure::QuotaAdd,
+        Figure::Plan,
+    ];
     for (engine, url) in engines {
         if !load_figures.iter().any(|figure| wanted(cli, *figure)) {
             break;
@@ -319,6 +334,28 @@ async fn measure_engine(
                 at_most: false,
             });
         }
+    }
+    // §14's bars on this fixture; --quick takes 2 000 tokens (the CI guard), the bars are set for 10 000.
+    let (tokens, rounds) = if cli.quick { (2_000, 9) } else { (10_000, 15) };
+    if wanted(cli, Figure::QuotaAdd) {
+        let figure = quota_add::quota_add(fx, tokens, rounds).await?;
+        quota_add::print(&figure);
+        ratios.push(Ratio {
+            name: format!("quota add, {engine}: {{\"add\"}} / UPDATE … remain_quota + ?"),
+            value: figure.ratio(),
+            target: 1.5,
+            at_most: true,
+        });
+    }
+    if wanted(cli, Figure::Plan) {
+        let figure = plan::plan(fx, tokens, rounds, next).await?;
+        plan::print(&figure);
+        ratios.push(Ratio {
+            name: format!("plan, {engine}: preview + apply / the floor's UPDATE"),
+            value: figure.ratio(),
+            target: 2.5,
+            at_most: true,
+        });
     }
     if wanted(cli, Figure::Throughput) {
         let seconds = cli.seconds.unwrap_or(if cli.quick { 2.0 } else { 10.0 });
