@@ -90,17 +90,17 @@ async fn preview_and_apply(
         .put_batch_with("?dry_run=true", body, ids.len())
         .await?;
     let previewed = started.elapsed();
-    let plan = &preview["plan"];
+    let plan = preview.plan.ok_or("the preview answered no plan")?;
     let count = ids.len() as u64;
-    if plan["count"].as_u64() != Some(count) || plan["changed"].as_u64() != Some(count) {
+    if plan.count != count || plan.changed != count {
         return Err(
-            format!("the preview's plan is not {count} tokens all changing: {plan}").into(),
+            format!("the preview's plan is not {count} tokens all changing: {plan:?}").into(),
         );
     }
-    let plan_id = plan["plan_id"]
-        .as_str()
-        .ok_or("the preview answered no plan_id")?;
-    let body = plan_body(plan_id);
+    if preview.results.map(|results| results.0) != Some(ids.len()) {
+        return Err(format!("the preview did not answer {count} results").into());
+    }
+    let body = plan_body(&plan.plan_id);
     let started = Instant::now();
     http.put_batch(body, ids.len()).await?;
     Ok((previewed, started.elapsed()))

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::client::{quota_add_body, HttpConnection};
+use crate::client::{quota_add_body, Count, HttpConnection};
 use crate::figures::{ids, median};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::plain::PlainSql;
@@ -87,9 +87,9 @@ async fn details(
     body: bytes::Bytes,
     count: usize,
 ) -> Result<(), BoxError> {
-    let envelope = http.put_batch_with("?details=true", body, count).await?;
-    match envelope["results"].as_array().map(Vec::len) {
-        Some(results) if results == count => Ok(()),
+    let answer = http.put_batch_with("?details=true", body, count).await?;
+    match answer.results {
+        Some(Count(results)) if results == count => Ok(()),
         other => Err(format!("?details=true answered {other:?} results for {count} ids").into()),
     }
 }
