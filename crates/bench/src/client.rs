@@ -2,12 +2,15 @@
 //! redirects, no decompression: as little client work as possible shares the two cores with the server), and
 //! tonic's generated gRPC client. Every answer is checked: status, `success` and the number of rows changed.
 
+use std::fmt;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::Deserialize;
 use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_client::TokenServiceClient;
 use tokio::net::TcpStream;
@@ -74,6 +77,21 @@ pub fn filter_batch_body(filter: &str, expected_count: usize, values: Values) ->
     ))
 }
 
+/// The JSON body of a batch adding `amount` to the `remain_quota` of `ids` (docs/SPEC.md §9's relative
+/// change).
+pub fn quota_add_body(ids: &[i64], amount: i64) -> Bytes {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Bytes::from(format!(
+        "{{\"ids\":[{}],\"update_fields\":[\"remain_quota\"],\"remain_quota\":{{\"add\":{amount}}}}}",
+        ids.join(",")
+    ))
+}
+
+/// The JSON body applying the plan a dry run answered (docs/SPEC.md §10).
+pub fn plan_body(plan_id: &str) -> Bytes {
+    Bytes::from(serde_json::json!({ "plan_id": plan_id }).to_string())
+}
+
 /// One kept-alive HTTP/1.1 connection to the server.
 pub struct HttpConnection {
     sender: SendRequest<Full<Bytes>>,
@@ -101,9 +119,22 @@ impl HttpConnection {
 
     /// `PUT /api/token/batch`; Ok only for HTTP 200 with `success: true` and `data` = `expect_changed`.
     pub async fn put_batch(&mut self, body: Bytes, expect_changed: usize) -> Result<(), BoxError> {
+        self.put_batch_with("", body, expect_changed)
+            .await
+            .map(drop)
+    }
+
+    /// `PUT /api/token/batch{query}` (`query` empty or from `?`), checked as [`Self::put_batch`] does; what
+    /// else the answer holds.
+    pub async fn put_batch_with(
+        &mut self,
+        query: &str,
+        body: Bytes,
+        expect_changed: usize,
+    ) -> Result<Answer, BoxError> {
         let request = hyper::Request::builder()
             .method("PUT")
-            .uri("/api/token/batch")
+            .uri(format!("/api/token/batch{query}"))
             .header("host", &self.authority)
             .header("authorization", &self.authorization)
             .header("new-api-user", &self.user_id)
@@ -117,19 +148,65 @@ impl HttpConnection {
     }
 }
 
-fn check_envelope(status: u16, text: &[u8], expect_changed: usize) -> Result<(), BoxError> {
+/// What the benchmarks read of an answer. A 10 000-token answer with `results` is megabytes of JSON: they
+/// are counted, never built into values, so that the client, which shares the two cores with the server,
+/// does as little as it can (building them took the client longer than the server took to write them).
+#[derive(Debug, Deserialize)]
+pub struct Answer {
+    success: bool,
+    data: Option<u64>,
+    /// How many per-token results the answer holds, when it holds them.
+    pub results: Option<Count>,
+    pub plan: Option<PlanAnswer>,
+}
+
+/// The `plan` of a dry run's answer (docs/api.md, "Plans").
+#[derive(Debug, Deserialize)]
+pub struct PlanAnswer {
+    pub plan_id: String,
+    pub count: u64,
+    pub changed: u64,
+}
+
+/// The length of a JSON array, whose elements are skipped unread.
+#[derive(Debug)]
+pub struct Count(pub usize);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Count, D::Error> {
+        struct Counter;
+        impl<'de> Visitor<'de> for Counter {
+            type Value = Count;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("an array")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Count, A::Error> {
+                let mut count = 0;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    count += 1;
+                }
+                Ok(Count(count))
+            }
+        }
+        deserializer.deserialize_seq(Counter)
+    }
+}
+
+fn check_envelope(status: u16, text: &[u8], expect_changed: usize) -> Result<Answer, BoxError> {
     let excerpt = || String::from_utf8_lossy(&text[..text.len().min(300)]).into_owned();
     if status != 200 {
         return Err(format!("HTTP {status}: {}", excerpt()).into());
     }
-    let envelope: serde_json::Value = serde_json::from_slice(text)?;
-    if envelope["success"] != serde_json::Value::Bool(true) {
+    let answer: Answer = serde_json::from_slice(text)?;
+    if !answer.success {
         return Err(format!("success is not true: {}", excerpt()).into());
     }
-    if envelope["data"].as_u64() != Some(expect_changed as u64) {
+    if answer.data != Some(expect_changed as u64) {
         return Err(format!("expected data = {expect_changed}: {}", excerpt()).into());
     }
-    Ok(())
+    Ok(answer)
 }
 
 /// A gRPC client on a connection of its own.

@@ -12,8 +12,9 @@ use tokenbatch_store::Store;
 use tokenbatch_testkit::seed;
 
 use crate::client::{batch_body, filter_batch_body, HttpConnection};
-use crate::figures::{median, PlainSql, Rounds};
+use crate::figures::{median, Rounds};
 use crate::fixture::{BoxError, Engine, Fixture};
+use crate::plain::PlainSql;
 
 /// The filter of the batch.
 pub const FILTER: &str = r#"{"model":"gpt-4o"}"#;
