@@ -24,7 +24,7 @@ use crate::token_cache::{CacheError, TokenCache};
 
 mod history;
 mod plans;
-pub use history::{recorded_request, ChangeDetail, ChangeList, MAX_HISTORY_PAGE_SIZE};
+pub use history::{ChangeDetail, ChangeList, MAX_HISTORY_PAGE_SIZE};
 pub use plans::{PlanResults, DEFAULT_PLAN_TTL, MAX_PLAN_PAGE_SIZE, PREVIEW_RESULTS};
 
 /// new-api caps page sizes at 100.
@@ -319,7 +319,7 @@ impl App {
             Some(_) => fingerprint(&batch),
         };
         let new_plan = validate_only.then(|| self.new_plan(&batch, context.now));
-        let recorded = (!validate_only).then(|| recorded_request(&batch));
+        let recorded = (!validate_only).then(|| batch.stored_request_json());
         let plan = BatchPlan {
             user_id: user.id,
             batch: &batch,

@@ -1,11 +1,11 @@
 //! The history of applied batches as callers read it (docs/SPEC.md §12): the change sets a user made or
 //! that touched their tokens, and one change set's per-token values before and after. The recording is the
-//! store's, in each batch's transaction; this side says what a batch records as its request.
+//! store's, in each batch's transaction; a batch records its request as a plan stores it
+//! (`ValidBatch::stored_request_json`: any `filter.key` pattern masked, so that no key is ever recorded).
 
-use tokenbatch_rules::ValidBatch;
 use tokenbatch_store::{ChangeSet, ChangedToken, UserRecord};
 
-use super::{mask_key, App, PageRequest};
+use super::{App, PageRequest};
 use crate::error::ApiError;
 
 /// The largest page of change sets or of a change set's tokens.
@@ -28,25 +28,6 @@ pub struct ChangeDetail {
     pub total: usize,
     pub page: i64,
     pub page_size: i64,
-}
-
-/// The request a batch records: its normalized request (ids or filter) with a `filter.key` pattern masked
-/// like a listed key (first 4, `**********`, last 4), so that the history never holds a key, not even part
-/// of one a pattern spells out whole.
-pub fn recorded_request(batch: &ValidBatch) -> String {
-    let request = batch.request_json();
-    let mut json: serde_json::Value = match serde_json::from_str(&request) {
-        Ok(json) => json,
-        // The rules write valid JSON; should that ever fail, record nothing of the request rather than risk it.
-        Err(_) => return "{}".to_owned(),
-    };
-    if let Some(key) = json.pointer_mut("/filter/key") {
-        if let Some(pattern) = key.as_str() {
-            let input = pattern.strip_prefix("sk-").unwrap_or(pattern);
-            *key = serde_json::Value::from(format!("sk-{}", mask_key(input)));
-        }
-    }
-    json.to_string()
 }
 
 fn offset_and_limit(page: i64, page_size: i64) -> (usize, usize) {
@@ -94,26 +75,5 @@ impl App {
             page,
             page_size,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use tokenbatch_rules::{check_parsed, read_body, Context};
-
-    use super::recorded_request;
-
-    /// A key pattern is recorded masked; the rest of the request as the rules normalized it.
-    #[test]
-    fn a_key_pattern_is_masked() {
-        let body = r#"{"filter": {"key": "sk-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKL"},
-            "expected_count": 1, "update_fields": ["remain_quota"], "remain_quota": 5}"#;
-        let parsed = read_body(body).expect("a valid body");
-        let batch = check_parsed(parsed, &Context::default()).expect("a valid batch");
-        let recorded = recorded_request(&batch);
-        assert!(!recorded.contains("efghijklmnop"), "{recorded}");
-        let json: serde_json::Value = serde_json::from_str(&recorded).unwrap();
-        assert_eq!(json["filter"]["key"], "sk-abcd**********IJKL");
-        assert_eq!(json["remain_quota"], 5);
     }
 }

@@ -99,7 +99,7 @@ impl App {
         let batch = tokenbatch_rules::check_parsed(parsed, &context)
             .map_err(ApiError::Invalid)?
             .with_selected_ids(stored.ids());
-        let recorded = super::recorded_request(&batch);
+        let recorded = batch.stored_request_json();
         let plan = BatchPlan {
             user_id: user.id,
             batch: &batch,
