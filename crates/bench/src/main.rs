@@ -61,6 +61,10 @@ struct Cli {
     /// The `tokenbatch` binary for the footprint figure (default: next to this executable).
     #[arg(long, env = "TOKENBATCH_BIN")]
     tokenbatch: Option<PathBuf>,
+    /// The large-table figure with every user's tokens interleaved (the worst layout: each of the user's rows
+    /// on a page of its own) instead of one block per user.
+    #[arg(long)]
+    interleaved: bool,
     /// Where the in-process server logs (default: a file in a temporary directory).
     #[arg(long)]
     server_log: Option<PathBuf>,
@@ -257,8 +261,13 @@ async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
                     true => (1_000, 100_000, 5),
                     false => (10_000, 1_000_000, 9),
                 };
+                let layout = match cli.interleaved {
+                    true => large_table::Layout::Interleaved,
+                    false => large_table::Layout::Blocks,
+                };
                 let figure =
-                    large_table::large_table(url, batch, large, rounds, &next, &log_path).await?;
+                    large_table::large_table(url, batch, large, layout, rounds, &next, &log_path)
+                        .await?;
                 large_table::print(&figure);
                 for (kind, value) in [
                     ("by filter", figure.filter_ratio()),
@@ -266,8 +275,10 @@ async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
                 ] {
                     ratios.push(Ratio {
                         name: format!(
-                            "large table, PostgreSQL: {kind}, {} / {} rows",
-                            figure.large_rows, figure.small_rows
+                            "large table, PostgreSQL: {kind}, {} / {} rows ({})",
+                            figure.large_rows,
+                            figure.small_rows,
+                            figure.layout.name()
                         ),
                         value,
                         target: 1.3,

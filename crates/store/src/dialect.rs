@@ -8,8 +8,13 @@ pub(crate) enum Dialect {
     MySql,
 }
 
-/// MySQL allows 65 535 placeholders a statement; chunks stay far below it and keep statements cacheable.
-pub(crate) const MYSQL_ID_CHUNK: usize = 1_000;
+/// The ids one statement carries on PostgreSQL and MySQL.
+/// - MySQL allows 65 535 placeholders a statement; chunks stay far below it and keep statements cacheable.
+/// - PostgreSQL takes any array, but weighs `id = ANY($1)` against a sequential scan by the list's length:
+///   on a freshly analyzed table of 1 000 000 tokens whose id order no longer follows the heap, a 10 000-id
+///   list cost just above the scan, and the lock-read and the UPDATE read the whole table (docs/BENCHMARKS.md,
+///   figure 7). A 1 000-id list stays far below the break-even, so every chunk uses the primary key.
+pub(crate) const ID_CHUNK: usize = 1_000;
 
 impl Dialect {
     /// Quotes an identifier; `group` and `key` are reserved words on every engine new-api runs on.
@@ -73,7 +78,7 @@ impl Dialect {
     }
 
     /// The condition selecting `count` ids: one bound JSON array on SQLite, one bound array on PostgreSQL, a
-    /// list of placeholders on MySQL (callers chunk by [`MYSQL_ID_CHUNK`]).
+    /// list of placeholders on MySQL (callers chunk by [`ID_CHUNK`]).
     pub(crate) fn id_filter(self, count: usize) -> String {
         match self {
             Dialect::Sqlite => "id IN (SELECT value FROM json_each(?))".to_owned(),
@@ -96,8 +101,8 @@ impl Dialect {
     /// How many ids one statement may carry.
     pub(crate) fn id_chunk(self) -> usize {
         match self {
-            Dialect::Sqlite | Dialect::Postgres => usize::MAX,
-            Dialect::MySql => MYSQL_ID_CHUNK,
+            Dialect::Sqlite => usize::MAX,
+            Dialect::Postgres | Dialect::MySql => ID_CHUNK,
         }
     }
 

@@ -103,21 +103,31 @@ impl Store {
         let d = self.dialect();
         let FilterSql { condition, binds } = filter_sql(d, filter, caller);
         let ids_sql = d.sql(&format!(
-            "SELECT {} FROM tokens WHERE {condition} ORDER BY id LIMIT ?",
+            "SELECT {} AS id FROM tokens WHERE {condition} ORDER BY id LIMIT ?",
             d.integer("id", 0)
         ));
         let count_sql = d.sql(&format!(
             "SELECT {} FROM tokens WHERE {condition}",
             d.integer("COUNT(*)", 0)
         ));
+        // sqlx hands SQLite's rows over one at a time from the connection's worker thread: for 10 000 ids
+        // that cost as much as the batch's own UPDATE (docs/BENCHMARKS.md, figure 6), so SQLite packs them
+        // into one JSON array. Sorted again after parsing: the aggregate's order is not promised by SQL.
+        let ids_sql = match d {
+            Dialect::Sqlite => format!("SELECT json_group_array(id) FROM ({ids_sql})"),
+            _ => ids_sql,
+        };
         let read_limit = i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1;
         with_connection!(self, |conn| {
             let select = bind_filter!(sqlx::query(&ids_sql), &binds).bind(read_limit);
             let rows = select.fetch_all(&mut *conn).await?;
-            let ids = rows
-                .iter()
-                .map(|row| row.try_get::<i64, _>(0))
-                .collect::<Result<Vec<i64>, _>>()?;
+            let ids = match d {
+                Dialect::Sqlite => packed_ids(&rows)?,
+                _ => rows
+                    .iter()
+                    .map(|row| row.try_get::<i64, _>(0))
+                    .collect::<Result<Vec<i64>, _>>()?,
+            };
             if ids.len() <= limit {
                 let count = ids.len();
                 return Ok((ids, count));
@@ -148,4 +158,20 @@ impl Store {
             row.as_ref().map(TokenRecord::from_row).transpose()
         })
     }
+}
+
+/// The ids of SQLite's one-row `SELECT json_group_array(id) …`, ascending.
+fn packed_ids<R: Row>(rows: &[R]) -> Result<Vec<i64>, StoreError>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let Some(row) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let packed: String = row.try_get(0)?;
+    let mut ids: Vec<i64> = serde_json::from_str(&packed)
+        .map_err(|error| StoreError::Data(format!("the selected ids: {error}")))?;
+    ids.sort_unstable();
+    Ok(ids)
 }
