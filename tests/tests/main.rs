@@ -25,6 +25,7 @@ mod full_disk;
 mod fuzz_regressions;
 mod grpc;
 mod grpc_operations;
+mod history;
 mod http_batch;
 mod idempotency;
 mod limits;

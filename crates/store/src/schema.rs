@@ -191,15 +191,17 @@ mod tests {
                     "tokens",
                     "options",
                     "tokenbatch_requests",
-                    "tokenbatch_plan_items"
+                    "tokenbatch_plan_items",
+                    "tokenbatch_changes",
+                    "tokenbatch_change_tokens"
                 ],
                 "{d:?}"
             );
             let indexes: Vec<usize> = tables.iter().map(|table| table.statements.len()).collect();
             let expected = match d {
                 // MySQL declares its indexes inside CREATE TABLE.
-                Dialect::MySql => [1, 1, 1, 1, 1],
-                _ => [4, 5, 1, 2, 2],
+                Dialect::MySql => [1, 1, 1, 1, 1, 1, 1],
+                _ => [4, 5, 1, 2, 2, 3, 2],
             };
             assert_eq!(indexes, expected, "{d:?}");
             let columns: Vec<(String, String)> = addable_columns(d)

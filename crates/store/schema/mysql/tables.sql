@@ -46,3 +46,19 @@ CREATE TABLE IF NOT EXISTS `tokenbatch_plan_items` (`user_id` bigint NOT NULL,
   `expires_time` bigint NOT NULL, `items` longtext NOT NULL,
   PRIMARY KEY (`user_id`, `request_id`, `part`, `first_index`),
   INDEX `idx_tokenbatch_plan_items_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4;
+
+-- tokenbatch's own: the history (crate::history, SPEC §12). One row per applied batch that changed a token:
+-- the acting user, the source, the normalized request (keys masked), the counts; reverts/reverted_by link a
+-- revert with the change set it reverts.
+CREATE TABLE IF NOT EXISTS `tokenbatch_changes` (`id` bigint AUTO_INCREMENT PRIMARY KEY,
+  `user_id` bigint NOT NULL, `created_time` bigint NOT NULL, `source` varchar(16) NOT NULL,
+  `request` longtext NOT NULL, `changed` bigint NOT NULL, `unchanged` bigint NOT NULL, `reverts` bigint,
+  `reverted_by` bigint, INDEX `idx_tokenbatch_changes_user_id` (`user_id`, `id`),
+  INDEX `idx_tokenbatch_changes_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4;
+
+-- tokenbatch's own: each changed token of a change set, its values before and after (JSON objects of the
+-- status and every column the batch wrote), never its key.
+CREATE TABLE IF NOT EXISTS `tokenbatch_change_tokens` (`change_id` bigint NOT NULL,
+  `token_id` bigint NOT NULL, `owner_id` bigint NOT NULL, `before_values` longtext NOT NULL,
+  `after_values` longtext NOT NULL, PRIMARY KEY (`change_id`, `token_id`),
+  INDEX `idx_tokenbatch_change_tokens_owner` (`owner_id`, `change_id`)) DEFAULT CHARSET=utf8mb4;

@@ -46,3 +46,20 @@ CREATE TABLE IF NOT EXISTS "tokenbatch_plan_items" ("user_id" bigint NOT NULL,
   "item_count" bigint NOT NULL, "created_time" bigint NOT NULL, "expires_time" bigint NOT NULL,
   "items" text NOT NULL, PRIMARY KEY ("user_id", "request_id", "part", "first_index"));
 CREATE INDEX IF NOT EXISTS "idx_tokenbatch_plan_items_created_time" ON "tokenbatch_plan_items"("created_time");
+
+-- tokenbatch's own: the history (crate::history, SPEC §12). One row per applied batch that changed a token:
+-- the acting user, the source, the normalized request (keys masked), the counts; reverts/reverted_by link a
+-- revert with the change set it reverts.
+CREATE TABLE IF NOT EXISTS "tokenbatch_changes" ("id" bigserial PRIMARY KEY,
+  "user_id" bigint NOT NULL, "created_time" bigint NOT NULL, "source" varchar(16) NOT NULL,
+  "request" text NOT NULL, "changed" bigint NOT NULL, "unchanged" bigint NOT NULL, "reverts" bigint,
+  "reverted_by" bigint);
+CREATE INDEX IF NOT EXISTS "idx_tokenbatch_changes_user_id" ON "tokenbatch_changes"("user_id", "id");
+CREATE INDEX IF NOT EXISTS "idx_tokenbatch_changes_created_time" ON "tokenbatch_changes"("created_time");
+
+-- tokenbatch's own: each changed token of a change set, its values before and after (JSON objects of the
+-- status and every column the batch wrote), never its key.
+CREATE TABLE IF NOT EXISTS "tokenbatch_change_tokens" ("change_id" bigint NOT NULL,
+  "token_id" bigint NOT NULL, "owner_id" bigint NOT NULL, "before_values" text NOT NULL,
+  "after_values" text NOT NULL, PRIMARY KEY ("change_id", "token_id"));
+CREATE INDEX IF NOT EXISTS "idx_tokenbatch_change_tokens_owner" ON "tokenbatch_change_tokens"("owner_id", "change_id");
