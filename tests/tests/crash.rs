@@ -62,12 +62,13 @@ where
     usize: sqlx::ColumnIndex<<E::Database as sqlx::Database>::Row>,
 {
     let cast = if postgres { "BIGINT" } else { "INTEGER" };
-    // The marker's model_limits as the recorded JSON spells it, quotes included ("m12", never "m123").
+    // The marker's model_limits as the recorded request (JSON) spells it, quotes included ("m12", never
+    // "m123"); the recorded tokens hold it in a column of its own.
     let recorded = format!("'%\"m{marker}\"%'");
     let counts = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN remain_quota = {marker} THEN 1 ELSE 0 END), 0) AS {cast}), \
          CAST(COALESCE(SUM(CASE WHEN model_limits = 'm{marker}' THEN 1 ELSE 0 END), 0) AS {cast}), \
-         (SELECT CAST(COUNT(*) AS {cast}) FROM tokenbatch_change_tokens WHERE after_values LIKE {recorded}), \
+         (SELECT CAST(COUNT(*) AS {cast}) FROM tokenbatch_change_tokens WHERE after_model_limits = 'm{marker}'), \
          (SELECT CAST(COUNT(*) AS {cast}) FROM tokenbatch_changes WHERE request LIKE {recorded}) FROM tokens"
     );
     let row = sqlx::query(&counts).fetch_one(executor).await.unwrap();

@@ -3,15 +3,13 @@
 //! macros of `batch/history_steps.rs`) so that the history and the tokens can never disagree. Keys are never
 //! recorded: the caller masks any key pattern in the request, and the values hold no key column.
 //!
-//! Values are JSON objects: `status` and every column the batch wrote, plus `cross_group_retry` and
-//! `auto_groups` when the batch cleared them (new-api's side effect of writing a group other than `auto`).
+//! Each token's values are recorded in typed columns ([`values`]) and read as JSON objects: `status` and
+//! every column the batch wrote, plus `cross_group_retry` and `auto_groups` when the batch cleared them
+//! (new-api's side effect of writing a group other than `auto`).
 
 pub(crate) mod sql;
+pub(crate) mod values;
 
-use tokenbatch_rules::apply::TokenState;
-use tokenbatch_rules::{FieldSet, Value};
-
-use crate::change::BatchChange;
 use crate::session::with_connection;
 use crate::{Store, StoreError};
 
@@ -74,59 +72,6 @@ pub struct ChangePage {
     pub total: usize,
 }
 
-/// The auto-only settings a change cleared, as they were: `(cross_group_retry, auto_groups)`.
-pub(crate) type AutoSettings = (bool, String);
-
-/// One token's values as the history records them: the status and the `fields` written, and the auto-only
-/// settings when the batch cleared them (their value before, or after: false and '').
-pub(crate) fn values_json(
-    state: &TokenState,
-    fields: FieldSet,
-    auto: Option<(bool, &str)>,
-) -> String {
-    let mut object = serde_json::Map::new();
-    object.insert("status".into(), state.status.into());
-    for field in fields.iter() {
-        let value = match state.get(field) {
-            Value::Text(text) => serde_json::Value::from(text),
-            Value::Integer(integer) => serde_json::Value::from(integer),
-            Value::Boolean(boolean) => serde_json::Value::from(boolean),
-        };
-        object.insert(field.name().into(), value);
-    }
-    if let Some((retry, groups)) = auto {
-        object.insert("cross_group_retry".into(), retry.into());
-        object.insert("auto_groups".into(), groups.into());
-    }
-    serde_json::Value::Object(object).to_string()
-}
-
-/// The rows of the changed tokens, `[token_id, owner_id, before, after]` each; `cleared` holds the auto-only
-/// settings before the batch of every change that cleared them, by token id.
-pub(crate) fn token_rows(
-    owner_id: i64,
-    fields: FieldSet,
-    changes: &[BatchChange],
-    cleared: &std::collections::HashMap<i64, AutoSettings>,
-) -> Vec<(i64, i64, String, String)> {
-    changes
-        .iter()
-        .filter(|change| change.changed())
-        .map(|change| {
-            let (before_auto, after_auto) = match cleared.get(&change.id) {
-                Some((retry, groups)) => (Some((*retry, groups.as_str())), Some((false, ""))),
-                None => (None, None),
-            };
-            (
-                change.id,
-                owner_id,
-                values_json(&change.before, fields, before_auto),
-                values_json(&change.after, fields, after_auto),
-            )
-        })
-        .collect()
-}
-
 impl Store {
     /// The change sets `user_id` made or that touched `user_id`'s tokens, newest first: `offset .. offset +
     /// limit` of them, and how many there are.
@@ -142,11 +87,9 @@ impl Store {
         with_connection!(self, |conn| {
             let total: i64 = sqlx::query_scalar(&count_sql)
                 .bind(user_id)
-                .bind(user_id)
                 .fetch_one(&mut *conn)
                 .await?;
             let rows = sqlx::query(&list_sql)
-                .bind(user_id)
                 .bind(user_id)
                 .bind(as_i64(limit))
                 .bind(as_i64(offset))
@@ -187,7 +130,10 @@ impl Store {
                 sql::token_count_statement(d, everyone),
                 sql::token_page_statement(d, everyone),
             );
-            let mut count = sqlx::query_scalar(&count_sql).bind(change_id);
+            let mut count = sqlx::query_scalar(&count_sql);
+            for _ in 0..sql::change_binds(d) {
+                count = count.bind(change_id);
+            }
             if !everyone {
                 count = count.bind(user_id);
             }
@@ -195,7 +141,10 @@ impl Store {
             if !everyone && total == 0 {
                 return Ok(None);
             }
-            let mut page = sqlx::query(&page_sql).bind(change_id);
+            let mut page = sqlx::query(&page_sql);
+            for _ in 0..sql::change_binds(d) {
+                page = page.bind(change_id);
+            }
             if !everyone {
                 page = page.bind(user_id);
             }

@@ -186,19 +186,22 @@ pub(super) fn sqlite_counted_update_statement(
         assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
     }
     format!(
-        "UPDATE tokens SET {} WHERE {}",
+        "UPDATE tokens SET {} WHERE id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
+         AND deleted_at IS NULL AND ({})",
         assignments.join(", "),
-        write.condition
+        write.differences,
+        ids = batch.fields().len() + 1,
+        user = batch.fields().len() + 2,
     )
 }
 
 /// What the counted UPDATE writes, as SQL over the row being written: per written field its current value
-/// and its value after, the status (current, after), and the condition naming the rows that change (the
-/// ids, the user, live, and some value differs). Placeholders as [`sqlite_counted_update_statement`]'s.
+/// and its value after, the status (current, after), and the condition under which a row changes (some
+/// value differs). Placeholders as [`sqlite_counted_update_statement`]'s.
 pub(super) struct CountedWrite {
     pub(super) values: Vec<(Field, String, String)>,
     pub(super) status: (String, String),
-    pub(super) condition: String,
+    pub(super) differences: String,
 }
 
 pub(super) fn counted_write(batch: &ValidBatch, clear_auto: bool, now: i64) -> CountedWrite {
@@ -246,17 +249,10 @@ pub(super) fn counted_write(batch: &ValidBatch, clear_auto: bool, now: i64) -> C
     if clear_auto {
         differences.push(format!("{} = 1", auto_settings_column(d, "")));
     }
-    let condition = format!(
-        "id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
-         AND deleted_at IS NULL AND ({})",
-        differences.join(" OR "),
-        ids = fields.len() + 1,
-        user = fields.len() + 2,
-    );
     CountedWrite {
         values,
         status: (status, next_status),
-        condition,
+        differences: differences.join(" OR "),
     }
 }
 

@@ -1,62 +1,78 @@
 //! SQLite's counted batch records its history without reading the tokens into Rust: one INSERT … SELECT
 //! over the rows its UPDATE is about to change, the values before from the columns and after from the same
-//! SQL expressions the UPDATE writes ([`super::counted::counted_write`]).
+//! SQL expressions the UPDATE writes ([`super::counted::counted_write`]), into the typed columns of
+//! `tokenbatch_change_tokens` ([`crate::history::values`]).
 
-use tokenbatch_rules::{Field, ValidBatch, Value};
+use tokenbatch_rules::ValidBatch;
 
 use crate::dialect::Dialect;
+use crate::history::sql::SQLITE_ROWS_PER_CHANGE;
+use crate::history::values::Recorded;
 
 use super::counted::counted_write;
 use super::sql::auto_settings_column;
 
-/// A JSON value of `expression`: booleans (0 / 1 in SQLite) as `true` / `false`, as the read path records
-/// them ([`crate::history::values_json`]).
-fn json_value(field: Field, expression: &str) -> String {
-    match field.null_value() {
-        Value::Boolean(_) => format!("json(CASE WHEN {expression} THEN 'true' ELSE 'false' END)"),
-        _ => expression.to_owned(),
-    }
-}
-
 /// The INSERT of the changed tokens' history rows, run before the counted UPDATE in its transaction.
 /// Placeholders: the UPDATE's (`?1`… the operands, then the ids, then the user), then the change set's id.
+/// Each row's id is the change set's id times [`SQLITE_ROWS_PER_CHANGE`] plus the token's place in the ids
+/// (`json_each`'s `key`); columns the batch does not write stay NULL.
 pub(super) fn sqlite_counted_history_statement(
     batch: &ValidBatch,
     clear_auto: bool,
     now: i64,
 ) -> String {
+    let d = Dialect::Sqlite;
     let write = counted_write(batch, clear_auto, now);
-    let mut before = vec![format!("'status', {}", write.status.0)];
-    let mut after = vec![format!("'status', {}", write.status.1)];
+    let fields = batch.fields().len();
+    let (ids, user, change) = (fields + 1, fields + 2, fields + 3);
+    let mut columns = vec![
+        "id".to_owned(),
+        "change_id".into(),
+        "token_id".into(),
+        "owner_id".into(),
+    ];
+    let mut selected = vec![
+        format!("?{change} * {SQLITE_ROWS_PER_CHANGE} + j.key"),
+        format!("?{change}"),
+        "t.id".into(),
+        "t.user_id".into(),
+    ];
+    let mut record = |name: &str, before: String, after: String| {
+        columns.push(d.quote(&format!("before_{name}")));
+        selected.push(before);
+        columns.push(d.quote(&format!("after_{name}")));
+        selected.push(after);
+    };
+    record(
+        Recorded::Status.name(),
+        write.status.0.clone(),
+        write.status.1.clone(),
+    );
     for (field, current, next) in &write.values {
-        before.push(format!(
-            "'{}', {}",
-            field.name(),
-            json_value(*field, current)
-        ));
-        after.push(format!("'{}', {}", field.name(), json_value(*field, next)));
+        record(field.name(), current.clone(), next.clone());
     }
-    let mut before = format!("json_object({})", before.join(", "));
-    let mut after = format!("json_object({})", after.join(", "));
     if clear_auto {
-        let d = Dialect::Sqlite;
+        // Only rows that held an auto-only setting record them (their values, then false and '').
         let held = auto_settings_column(d, "");
         let retry = d.boolean("cross_group_retry");
         let groups = d.text("auto_groups");
-        before = format!(
-            "CASE WHEN {held} = 1 THEN json_set({before}, '$.cross_group_retry', \
-             json(CASE WHEN {retry} <> 0 THEN 'true' ELSE 'false' END), '$.auto_groups', {groups}) \
-             ELSE {before} END"
+        record(
+            Recorded::CrossGroupRetry.name(),
+            format!("CASE WHEN {held} = 1 THEN {retry} END"),
+            format!("CASE WHEN {held} = 1 THEN 0 END"),
         );
-        after = format!(
-            "CASE WHEN {held} = 1 THEN json_set({after}, '$.cross_group_retry', json('false'), \
-             '$.auto_groups', '') ELSE {after} END"
+        record(
+            Recorded::AutoGroups.name(),
+            format!("CASE WHEN {held} = 1 THEN {groups} END"),
+            format!("CASE WHEN {held} = 1 THEN '' END"),
         );
     }
     format!(
-        "INSERT INTO tokenbatch_change_tokens (change_id, token_id, owner_id, before_values, \
-         after_values) SELECT ?{change}, id, user_id, {before}, {after} FROM tokens WHERE {condition}",
-        change = batch.fields().len() + 3,
-        condition = write.condition,
+        "INSERT INTO tokenbatch_change_tokens ({}) SELECT {} FROM json_each(?{ids}) AS j \
+         CROSS JOIN tokens AS t ON t.id = j.value \
+         WHERE t.user_id = ?{user} AND t.deleted_at IS NULL AND ({})",
+        columns.join(", "),
+        selected.join(", "),
+        write.differences,
     )
 }

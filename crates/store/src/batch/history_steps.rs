@@ -28,58 +28,81 @@ macro_rules! insert_change {
     }};
 }
 
-/// Inserts the rows of one change set's tokens (`[(token_id, owner_id, before, after)]`), set-based.
+/// Binds one recorded value ([`crate::history::values::Stored`]) of `kind`: NULL typed as its column.
+macro_rules! bind_stored {
+    ($query:expr, $kind:expr, $value:expr) => {{
+        use $crate::history::values::{Kind, Stored};
+        match ($value, $kind) {
+            (Stored::Integer(integer), _) => $query.bind(*integer),
+            (Stored::Text(text), _) => $query.bind(text.as_str()),
+            (Stored::Null, Kind::Text) => $query.bind(None::<&str>),
+            (Stored::Null, _) => $query.bind(None::<i64>),
+        }
+    }};
+}
+
+/// Inserts the rows of one change set's tokens ([`crate::history::values::TokenRow`]), set-based.
 macro_rules! insert_change_tokens {
     (Sqlite, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
-        let rows: Vec<(i64, i64, String, String)> = $rows;
-        let json = serde_json::to_string(&rows).expect("history rows always serialize");
+        let rows: Vec<$crate::history::values::TokenRow> = $rows;
         sqlx::query(&$crate::history::sql::insert_tokens_statement(
             $d,
             rows.len(),
         ))
         .bind($change_id)
-        .bind(json)
+        .bind($crate::history::values::rows_json(&rows))
         .execute(&mut *$tx)
         .await?;
     }};
     (Postgres, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
-        let rows: Vec<(i64, i64, String, String)> = $rows;
-        let (mut ids, mut owners, mut befores, mut afters) = (
-            Vec::with_capacity(rows.len()),
-            Vec::with_capacity(rows.len()),
-            Vec::with_capacity(rows.len()),
-            Vec::with_capacity(rows.len()),
-        );
-        for (id, owner, before, after) in rows {
-            ids.push(id);
-            owners.push(owner);
-            befores.push(before);
-            afters.push(after);
+        use $crate::history::values::{Kind, Recorded, Stored};
+        let rows: Vec<$crate::history::values::TokenRow> = $rows;
+        let kinds: Vec<Kind> = Recorded::all()
+            .chain(Recorded::all())
+            .map(Recorded::kind)
+            .collect();
+        let ids: Vec<i64> = rows.iter().map(|row| row.token_id).collect();
+        let owners: Vec<i64> = rows.iter().map(|row| row.owner_id).collect();
+        let sql = $crate::history::sql::insert_tokens_statement($d, rows.len());
+        let mut query = sqlx::query(&sql).bind($change_id).bind(ids).bind(owners);
+        for (column, kind) in kinds.iter().enumerate() {
+            let values = rows.iter().map(|row| &row.values[column]);
+            query = match kind {
+                Kind::Text => query.bind(
+                    values
+                        .map(|value| match value {
+                            Stored::Text(text) => Some(text.clone()),
+                            _ => None,
+                        })
+                        .collect::<Vec<Option<String>>>(),
+                ),
+                Kind::Integer | Kind::Boolean => query.bind(
+                    values
+                        .map(|value| match value {
+                            Stored::Integer(integer) => Some(*integer),
+                            _ => None,
+                        })
+                        .collect::<Vec<Option<i64>>>(),
+                ),
+            };
         }
-        sqlx::query(&$crate::history::sql::insert_tokens_statement(
-            $d,
-            ids.len(),
-        ))
-        .bind($change_id)
-        .bind(ids)
-        .bind(owners)
-        .bind(befores)
-        .bind(afters)
-        .execute(&mut *$tx)
-        .await?;
+        query.execute(&mut *$tx).await?;
     }};
     (MySql, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
-        let rows: Vec<(i64, i64, String, String)> = $rows;
+        use $crate::history::values::{Kind, Recorded};
+        let rows: Vec<$crate::history::values::TokenRow> = $rows;
+        let kinds: Vec<Kind> = Recorded::all()
+            .chain(Recorded::all())
+            .map(Recorded::kind)
+            .collect();
         for chunk in rows.chunks($crate::history::sql::MYSQL_ROWS_PER_INSERT) {
             let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
             let mut query = sqlx::query(&sql);
-            for (id, owner, before, after) in chunk {
-                query = query
-                    .bind($change_id)
-                    .bind(*id)
-                    .bind(*owner)
-                    .bind(before.as_str())
-                    .bind(after.as_str());
+            for row in chunk {
+                query = query.bind($change_id).bind(row.token_id).bind(row.owner_id);
+                for (value, kind) in row.values.iter().zip(&kinds) {
+                    query = bind_stored!(query, *kind, value);
+                }
             }
             query.execute(&mut *$tx).await?;
         }
@@ -117,8 +140,12 @@ macro_rules! record_history {
                 changed,
                 changes.len() - changed
             );
-            let rows =
-                $crate::history::token_rows($plan.user_id, $plan.fields(), changes, &cleared);
+            let rows = $crate::history::values::token_rows(
+                $plan.user_id,
+                $plan.fields(),
+                changes,
+                &cleared,
+            );
             insert_change_tokens!($engine, $tx, $d, change_id, rows);
         }
     }};
