@@ -26,6 +26,7 @@ mod fuzz_regressions;
 mod grpc;
 mod grpc_operations;
 mod history;
+mod history_retention;
 mod http_batch;
 mod idempotency;
 mod limits;

@@ -7,6 +7,7 @@
 //! every column the batch wrote, plus `cross_group_retry` and `auto_groups` when the batch cleared them
 //! (new-api's side effect of writing a group other than `auto`).
 
+pub(crate) mod purge;
 pub(crate) mod sql;
 pub(crate) mod values;
 

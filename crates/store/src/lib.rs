@@ -33,6 +33,7 @@ use sqlx::sqlite::SqlitePool;
 pub use batch::BatchPlan;
 pub use change::{AppliedBatch, BatchChange};
 pub use error::StoreError;
+pub use history::purge::Purged;
 pub use history::{ChangePage, ChangeSet, ChangeSource, ChangedToken, HistoryEntry};
 pub use location::{redact, DsnError, Location};
 pub use plans::{NewPlan, PinnedToken, PlanPage, PlanStep, PlanSummary, StoredPlan};
