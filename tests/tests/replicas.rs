@@ -63,8 +63,6 @@ impl Database {
             ("tokenbatch_requests", "fingerprint"),
             ("tokenbatch_requests", "applied_time"),
             ("tokenbatch_plan_items", "items"),
-            ("tokenbatch_changes", "request"),
-            ("tokenbatch_change_tokens", "after_model_limits"),
         ];
         let mut counts = Vec::new();
         for (table, column) in expected {

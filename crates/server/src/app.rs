@@ -12,8 +12,8 @@ use tokenbatch_rules::{
     Context, FieldSet, Lang, ParsedBody, Problem, ValidBatch, Value, Violation, Warning,
 };
 use tokenbatch_store::{
-    AppliedBatch, BatchChange, BatchPlan, ChangeSource, HistoryEntry, PlanStep, PlanSummary,
-    RequestKey, Store, TokenRecord, UserRecord,
+    AppliedBatch, BatchChange, BatchPlan, PlanStep, PlanSummary, RequestKey, Store, TokenRecord,
+    UserRecord,
 };
 
 use crate::auth::{self, Credentials};
@@ -22,9 +22,7 @@ use crate::groups;
 use crate::request_id::RequestId;
 use crate::token_cache::{CacheError, TokenCache};
 
-mod history;
 mod plans;
-pub use history::{ChangeDetail, ChangeList, MAX_HISTORY_PAGE_SIZE};
 pub use plans::{PlanResults, DEFAULT_PLAN_TTL, MAX_PLAN_PAGE_SIZE, PREVIEW_RESULTS};
 
 /// new-api caps page sizes at 100.
@@ -118,8 +116,6 @@ pub struct BatchOptions {
     pub details: bool,
     /// A client-chosen id making the batch idempotent (gRPC `request_id`, HTTP `Idempotency-Key`).
     pub request_id: Option<RequestId>,
-    /// The face the batch came through, as its history records it (a plan's apply records `plan`).
-    pub source: ChangeSource,
 }
 
 impl BatchOutcome {
@@ -288,7 +284,6 @@ impl App {
             validate_only,
             details,
             request_id,
-            source,
         } = options;
         let validate_only = validate_only || request.dry_run();
         let context = self.rules_context(user).await?;
@@ -319,7 +314,6 @@ impl App {
             Some(_) => fingerprint(&batch),
         };
         let new_plan = validate_only.then(|| self.new_plan(&batch, context.now));
-        let recorded = (!validate_only).then(|| batch.stored_request_json());
         let plan = BatchPlan {
             user_id: user.id,
             batch: &batch,
@@ -333,9 +327,6 @@ impl App {
                 fingerprint: &fingerprint,
             }),
             plan: new_plan.as_ref().map(PlanStep::Create),
-            history: recorded
-                .as_deref()
-                .map(|request| HistoryEntry { source, request }),
         };
         let outcome = self.execute(user, &batch, &plan).await?;
         Ok(BatchOutcome {

@@ -24,7 +24,6 @@ async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>
         limits: args.limits.limits(),
         database: args.database.limits(),
         plan_ttl: Some(args.plan_ttl()),
-        history_days: Some(args.history_days),
         ..serve_options(&args.cache)?
     };
     let server = serve::start_with(args.listen, &location, options).await?;

@@ -195,10 +195,6 @@ pub struct ServeArgs {
     /// kept in the database at least this long and at least 24 hours, like an Idempotency-Key.
     #[arg(long, env = "TOKENBATCH_PLAN_TTL_SECS", default_value_t = 3600)]
     pub plan_ttl_secs: u64,
-    /// Days the history of applied batches is kept (docs/api.md, "History"); older change sets are purged
-    /// in the background, in small chunks. 0 keeps it forever.
-    #[arg(long, env = "TOKENBATCH_HISTORY_DAYS", default_value_t = crate::retention::DEFAULT_HISTORY_DAYS)]
-    pub history_days: u32,
 }
 
 impl ServeArgs {

@@ -47,7 +47,6 @@ pub struct RunningServer {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     health_monitor: JoinHandle<()>,
-    purger: Option<JoinHandle<()>>,
     health: HealthReporter,
 }
 
@@ -60,9 +59,6 @@ impl RunningServer {
     /// Health turns NOT_SERVING first, so that load balancers and watching clients move away.
     pub async fn stop(mut self) -> Result<(), ServeError> {
         self.health_monitor.abort();
-        if let Some(purger) = &self.purger {
-            purger.abort();
-        }
         health::report_shutting_down(&self.health).await;
         let _ = self.shutdown.send(());
         let result = match tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await {
@@ -161,8 +157,6 @@ pub struct ServeOptions {
     pub database: tokenbatch_store::DatabaseLimits,
     /// How long a dry run's plan may be applied; [`crate::app::DEFAULT_PLAN_TTL`] when None.
     pub plan_ttl: Option<Duration>,
-    /// Days the history is kept (`--history-days`; 0 forever); when None, no purge runs (tests, the bench).
-    pub history_days: Option<u32>,
 }
 
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
@@ -202,9 +196,6 @@ pub async fn start_with(
     let service = router(app, health.clone(), &options.cors)?
         .layer(axum::middleware::from_fn_with_state(in_flight, shed_load));
     let health_monitor = health::spawn_monitor(store.clone(), health.clone());
-    let purger = options
-        .history_days
-        .and_then(|days| crate::retention::spawn_purger(store.clone(), days));
     if options.limits.max_connections <= options.limits.max_in_flight {
         tracing::warn!(
             max_connections = options.limits.max_connections,
@@ -229,7 +220,6 @@ pub async fn start_with(
         shutdown,
         task,
         health_monitor,
-        purger,
         health,
     })
 }

@@ -255,7 +255,6 @@ mod store_tests {
                 fingerprint,
             }),
             plan: None,
-            history: None,
         };
         let now = 1_800_000_000;
         let first = store
@@ -286,7 +285,6 @@ mod store_tests {
                         fingerprint: "f500",
                     }),
                     plan: None,
-                    history: None,
                 };
                 store.apply_batch(&plan).await
             }));
