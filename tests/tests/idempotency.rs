@@ -239,7 +239,64 @@ async fn racing_retries_apply_once_across_instances(engine: Engine) {
     server.stop().await;
 }
 
+/// The request a key is bound to includes relative operations and the status (docs/SPEC.md §11), not only
+/// absolute values: the same key with another operand, another operation or another status is refused,
+/// writes nothing, and the first request still replays.
+async fn a_key_binds_operations_and_status_too(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = server.alice.clone();
+    let (http, url) = (&server.http, batch_url(&server.base_url));
+    let first = body(&[1, 2], r#""remain_quota":{"add":10}"#, &["remain_quota"]);
+    let (status, replayed, answer) = put_keyed(http, &url, &alice, "ops-1", &first).await;
+    assert_eq!(
+        (status, replayed, &answer["success"]),
+        (200, None, &json!(true)),
+        "{answer}"
+    );
+    let after_first = server.snapshot().await;
+    for other in [
+        body(&[1, 2], r#""remain_quota":{"add":20}"#, &["remain_quota"]),
+        body(
+            &[1, 2],
+            r#""remain_quota":{"subtract":10}"#,
+            &["remain_quota"],
+        ),
+        body(&[1, 2], r#""remain_quota":10"#, &["remain_quota"]),
+    ] {
+        let (status, replayed, refused) = put_keyed(http, &url, &alice, "ops-1", &other).await;
+        assert_eq!((status, replayed), (200, None), "{other}");
+        assert_eq!(
+            refused["code"],
+            json!("request_id.reused"),
+            "{other}: {refused}"
+        );
+    }
+    let (_, replayed, answer) = put_keyed(http, &url, &alice, "ops-1", &first).await;
+    assert_eq!(
+        (replayed.as_deref(), &answer["success"]),
+        (Some("true"), &json!(true)),
+        "{answer}"
+    );
+
+    let disable = body(&[3], r#""status":2"#, &["status"]);
+    let (_, _, answer) = put_keyed(http, &url, &alice, "status-1", &disable).await;
+    assert_eq!(answer["success"], json!(true), "{answer}");
+    let enable = body(&[3], r#""status":1"#, &["status"]);
+    let (_, _, refused) = put_keyed(http, &url, &alice, "status-1", &enable).await;
+    assert_eq!(refused["code"], json!("request_id.reused"), "{refused}");
+    assert_eq!(server.row(3).await.status, 2);
+    let mut expected = after_first;
+    for (id, state) in &mut expected {
+        if *id == 3 {
+            state.status = 2;
+        }
+    }
+    assert_eq!(server.snapshot().await, expected);
+    server.stop().await;
+}
+
 on_every_engine!(
+    a_key_binds_operations_and_status_too,
     a_retry_gets_the_first_answer_and_writes_nothing,
     malformed_ids_are_refused_naming_the_field,
     racing_retries_apply_once_across_instances

@@ -517,7 +517,8 @@ async fn spawned(
 }
 
 /// Equal for two requests asking for the same batch however they spell it (JSONC or JSON, ids as strings
-/// or in another order, field order), different for any difference in ids, fields or values.
+/// or in another order, field order), different for any difference in ids, fields, values, operations or
+/// status.
 fn fingerprint(batch: &ValidBatch) -> String {
     let mut hasher = Sha256::new();
     for id in batch.ids() {
@@ -537,6 +538,13 @@ fn fingerprint(batch: &ValidBatch) -> String {
         hasher.update(field.name());
         hasher.update(b"=");
         hasher.update(value);
+    }
+    // Relative operations and the status (docs/SPEC.md §11) have no value above: the normalized request
+    // spells them. Batches of absolute values only keep the fingerprint they always had, so that a retry
+    // across an upgrade still replays.
+    if !batch.ops().is_empty() || batch.status().is_some() {
+        hasher.update(b"\nrequest=");
+        hasher.update(batch.request_json());
     }
     hasher
         .finalize()
