@@ -5,25 +5,23 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
-use tokenbatch_rules::filter::{
-    with_search, FilterProblem, SearchRefusal, TokenFilter, MAX_FILTER_MATCHES,
-};
-use tokenbatch_rules::{
-    Context, FieldSet, Lang, ParsedBody, Problem, ValidBatch, Value, Violation, Warning,
-};
+use tokenbatch_rules::filter::{FilterProblem, TokenFilter, MAX_FILTER_MATCHES};
+use tokenbatch_rules::{Context, Lang, ParsedBody, Problem, ValidBatch, Value, Violation};
 use tokenbatch_store::{
-    AppliedBatch, BatchChange, BatchPlan, PlanStep, PlanSummary, RequestKey, Store, TokenRecord,
-    UserRecord,
+    AppliedBatch, BatchChange, BatchPlan, PlanStep, RequestKey, Store, UserRecord,
 };
 
 use crate::auth::{self, Credentials};
 use crate::error::{ApiError, AuthFailure};
 use crate::groups;
-use crate::request_id::RequestId;
 use crate::token_cache::{CacheError, TokenCache};
 
+mod outcome;
 mod plans;
+mod tokens;
+pub use outcome::{BatchOptions, BatchOutcome, Notice, ServiceWarning};
 pub use plans::{PlanResults, DEFAULT_PLAN_TTL, MAX_PLAN_PAGE_SIZE, PREVIEW_RESULTS};
+pub use tokens::TokenPage;
 
 /// new-api caps page sizes at 100.
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -40,117 +38,6 @@ pub struct App {
 
 /// How long a client may take to send a request body.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Something the service itself has to tell about a committed batch (not a rule of the request).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServiceWarning {
-    /// Redis could not be reached: the batch is committed, new-api may serve cached old values for a while.
-    CacheNotInvalidated,
-    /// Redis is configured but no secret is known to compute new-api's cache keys.
-    CacheSecretMissing,
-}
-
-impl ServiceWarning {
-    pub fn code(self) -> &'static str {
-        match self {
-            ServiceWarning::CacheNotInvalidated => "cache.not_invalidated",
-            ServiceWarning::CacheSecretMissing => "cache.secret_missing",
-        }
-    }
-
-    pub fn message(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (ServiceWarning::CacheNotInvalidated, Lang::ZhCn) => {
-                "修改已保存，但无法连接 Redis 清除 new-api 的令牌缓存：缓存过期前 new-api 可能仍按旧值执行。"
-            }
-            (ServiceWarning::CacheNotInvalidated, Lang::En) => {
-                "the changes are saved, but Redis could not be reached to clear new-api's token cache: new-api may \
-                 enforce the old values until its cache entries expire."
-            }
-            (ServiceWarning::CacheSecretMissing, Lang::ZhCn) => {
-                "修改已保存，但未设置 CRYPTO_SECRET 或 SESSION_SECRET，无法计算 new-api 的缓存键：缓存过期前 new-api 可能仍按旧值执行。"
-            }
-            (ServiceWarning::CacheSecretMissing, Lang::En) => {
-                "the changes are saved, but neither CRYPTO_SECRET nor SESSION_SECRET is set, so new-api's cache keys \
-                 cannot be computed: new-api may enforce the old values until its cache entries expire."
-            }
-        }
-    }
-}
-
-/// A warning as both faces render it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Notice {
-    pub field: String,
-    pub code: &'static str,
-    pub message: String,
-}
-
-/// What a batch did (or, in a dry run, would do).
-#[derive(Debug)]
-pub struct BatchOutcome {
-    /// Every token before and after; empty unless [`BatchOptions::details`], a dry run or a request id asked
-    /// for them (the store may count the changes without reading the tokens). A dry run holds at most the
-    /// first [`PREVIEW_RESULTS`]: its plan's other results are paged ([`App::plan_results`]).
-    pub changes: Vec<BatchChange>,
-    changed: usize,
-    unchanged: usize,
-    pub warnings: Vec<Warning>,
-    pub service_warnings: Vec<ServiceWarning>,
-    pub ignored: FieldSet,
-    pub validate_only: bool,
-    /// The answer of an earlier batch with the same request id, or of the plan's first apply: nothing was
-    /// written this time.
-    pub replayed: bool,
-    /// The plan a dry run made (docs/SPEC.md §10): every dry run has one; nothing else does.
-    pub plan: Option<PlanSummary>,
-}
-
-/// How to run a batch, besides its body.
-#[derive(Clone, Debug, Default)]
-pub struct BatchOptions {
-    /// Check everything, write nothing.
-    pub validate_only: bool,
-    /// The caller wants every token's values before and after (gRPC results, HTTP `details`, a dry run);
-    /// without it a batch on SQLite reads only the columns it writes.
-    pub details: bool,
-    /// A client-chosen id making the batch idempotent (gRPC `request_id`, HTTP `Idempotency-Key`).
-    pub request_id: Option<RequestId>,
-}
-
-impl BatchOutcome {
-    pub fn changed(&self) -> usize {
-        self.changed
-    }
-
-    pub fn unchanged(&self) -> usize {
-        self.unchanged
-    }
-
-    /// Every warning, the rules' first, in the caller's language.
-    pub fn notices(&self, lang: Lang) -> Vec<Notice> {
-        let rules = self.warnings.iter().map(|warning| Notice {
-            field: warning.field.clone(),
-            code: warning.code(),
-            message: warning.message(lang),
-        });
-        let service = self.service_warnings.iter().map(|warning| Notice {
-            field: "cache".to_owned(),
-            code: warning.code(),
-            message: warning.message(lang).to_owned(),
-        });
-        rules.chain(service).collect()
-    }
-}
-
-/// A page of tokens, in new-api's paging terms.
-#[derive(Debug)]
-pub struct TokenPage {
-    pub items: Vec<TokenRecord>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-}
 
 /// Paging as clients send it: `p=0` (one-api) and `p=1` (new-api) both mean the first page.
 #[derive(Clone, Copy, Debug, Default)]
@@ -455,52 +342,6 @@ impl App {
                 vec![ServiceWarning::CacheNotInvalidated]
             }
         }
-    }
-
-    pub async fn list_tokens(
-        &self,
-        user: &UserRecord,
-        filter: &TokenFilter,
-        page: PageRequest,
-    ) -> Result<TokenPage, ApiError> {
-        check_scope(user, filter)?;
-        let (page, page_size) = page.resolve();
-        let offset = (page - 1).saturating_mul(page_size);
-        let (items, total) = self
-            .store
-            .find_tokens(user.id, filter, offset, page_size)
-            .await?;
-        Ok(TokenPage {
-            items,
-            total,
-            page,
-            page_size,
-        })
-    }
-
-    /// new-api's search: `keyword` matches names, `token` matches keys, on top of any other filter key (the
-    /// rules' [`with_search`] joins them).
-    pub async fn search_tokens(
-        &self,
-        user: &UserRecord,
-        keyword: &str,
-        token: &str,
-        filter: &TokenFilter,
-        page: PageRequest,
-    ) -> Result<TokenPage, ApiError> {
-        let filter =
-            with_search(filter.clone(), keyword, token).map_err(|refusal| match refusal {
-                SearchRefusal::Repeated(violation) => ApiError::Invalid(vec![violation]),
-                SearchRefusal::Pattern { field, error } => ApiError::InvalidSearch { field, error },
-            })?;
-        self.list_tokens(user, &filter, page).await
-    }
-
-    pub async fn get_token(&self, user: &UserRecord, id: i64) -> Result<TokenRecord, ApiError> {
-        self.store
-            .get_token(user.id, id)
-            .await?
-            .ok_or(ApiError::TokenNotFound)
     }
 }
 
