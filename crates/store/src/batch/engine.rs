@@ -31,9 +31,8 @@ macro_rules! bind_writes {
         let mut lists = $key.lists.iter();
         for field in $plan.fields().iter() {
             query = match ($plan.batch.ops().get(field), $plan.values().get(field)) {
-                (Some(tokenbatch_rules::operation::Operation::Quota { .. }), _) => {
-                    let operation = $plan.batch.ops().get(field);
-                    query.bind(operation.and_then(|op| op.quota_delta()).unwrap_or(0))
+                (Some(operation @ tokenbatch_rules::operation::Operation::Quota { .. }), _) => {
+                    query.bind(operation.quota_delta().unwrap_or(0))
                 }
                 (Some(tokenbatch_rules::operation::Operation::Extend { seconds }), _) => {
                     query.bind($plan.now).bind(*seconds)
