@@ -76,7 +76,7 @@ macro_rules! create_plan {
             new.expires_at,
             preview,
             $changes,
-            $crate::requests::write_change
+            $crate::plans::items::write_item
         );
     }};
 }
@@ -157,7 +157,7 @@ macro_rules! record_plan {
                 stored.summary.expires_at,
                 part,
                 changes,
-                $crate::requests::write_change
+                $crate::plans::items::write_item
             );
         } else {
             // The apply answers counts only: so does its replay, and 10 000 changes need not be kept.
