@@ -14,7 +14,8 @@ pub(crate) const ITEMS_TABLE: &str = "tokenbatch_plan_items";
 pub(crate) const PART_PREVIEW: i64 = 0;
 /// The pinned tokens with their owners and fingerprints.
 pub(crate) const PART_PINNED: i64 = 1;
-/// The applied batch's per-token results, answered again to a second apply.
+/// The applied batch's per-token results, answered again to a second apply; only its counts when the apply
+/// answered no per-token result ([`write_counts`]).
 pub(crate) const PART_RESULT: i64 = 2;
 
 /// A chunk holds at most this many items and, past the first item, at most this many bytes of JSON.
