@@ -10,11 +10,9 @@
 //! a page of the preview reads one or two chunks.
 //!
 //! - this file: what the store's callers see, and reading a plan back;
-//! - [`items`]: the per-token results as chunks store them;
 //! - [`pins`]: the fingerprint, the pinned tokens and the stale check;
 //! - [`sql`]: the statements and the chunks.
 
-pub(crate) mod items;
 pub(crate) mod pins;
 pub(crate) mod sql;
 

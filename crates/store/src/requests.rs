@@ -81,23 +81,18 @@ pub(crate) fn replay(
 }
 
 /// One stored token state: the status, then every field in [`Field::ALL`] order, as a JSON array.
-pub(crate) fn write_state(out: &mut String, state: &TokenState) {
+fn write_state(out: &mut String, state: &TokenState) {
     out.push('[');
     json_text::push_integer(out, state.status);
     for field in Field::ALL {
         out.push(',');
-        write_value(out, state.get(field));
+        match state.get(field) {
+            Value::Text(text) => json_text::push_string(out, text),
+            Value::Integer(integer) => json_text::push_integer(out, integer),
+            Value::Boolean(boolean) => json_text::push_boolean(out, boolean),
+        }
     }
     out.push(']');
-}
-
-/// One field's value as JSON.
-pub(crate) fn write_value(out: &mut String, value: Value<'_>) {
-    match value {
-        Value::Text(text) => json_text::push_string(out, text),
-        Value::Integer(integer) => json_text::push_integer(out, integer),
-        Value::Boolean(boolean) => json_text::push_boolean(out, boolean),
-    }
 }
 
 /// [`write_state`] read back. A field missing at the end (a record written before the field existed) reads
@@ -120,36 +115,6 @@ fn state_from_json(json: &serde_json::Value) -> Option<TokenState> {
     Some(state)
 }
 
-/// A state stored as a difference from `base` (a plan's chunks, crate::plans::items): an object from
-/// positions (`"0"` the status, `"1"`… the fields in [`Field::ALL`] order) to the values that differ.
-fn state_from_difference(json: &serde_json::Value, base: &TokenState) -> Option<TokenState> {
-    let mut state = base.clone();
-    for (position, json) in json.as_object()? {
-        match position.parse::<usize>().ok()? {
-            0 => state.status = json.as_i64()?,
-            position => {
-                let field = *Field::ALL.get(position - 1)?;
-                let value = match field.null_value() {
-                    Value::Text(_) => Value::Text(json.as_str()?),
-                    Value::Integer(_) => Value::Integer(json.as_i64()?),
-                    Value::Boolean(_) => Value::Boolean(json.as_bool()?),
-                };
-                state.set(field, value);
-            }
-        }
-    }
-    Some(state)
-}
-
-/// A stored state: whole ([`write_state`]), or as a difference from `base` when there is one.
-fn read_state(json: &serde_json::Value, base: Option<&TokenState>) -> Option<TokenState> {
-    match (json.is_object(), base) {
-        (true, Some(base)) => state_from_difference(json, base),
-        (true, None) => None,
-        (false, _) => state_from_json(json),
-    }
-}
-
 /// The changes as stored: ids with their values before and after, never the tokens' keys. A change that
 /// cleared the token's auto-only settings ([`BatchChange::cleared_auto_settings`]) carries a fourth element,
 /// `true`; the others keep the three of records written before that flag existed.
@@ -166,8 +131,8 @@ pub(crate) fn encode_changes(changes: &[BatchChange]) -> String {
     out
 }
 
-/// One change as [`encode_changes`] stores it: both states whole.
-fn write_change(out: &mut String, change: &BatchChange) {
+/// One change as [`encode_changes`] stores it (plans store their chunks of changes the same way).
+pub(crate) fn write_change(out: &mut String, change: &BatchChange) {
     out.push('[');
     json_text::push_integer(out, change.id);
     out.push(',');
@@ -180,28 +145,22 @@ fn write_change(out: &mut String, change: &BatchChange) {
     out.push(']');
 }
 
-/// The changes of [`encode_changes`], or of one chunk of a plan (crate::plans::items), where a `before` may
-/// be a difference from the `before` of the change preceding it and an `after` one from its own `before`.
 pub(crate) fn decode_changes(text: &str) -> Result<Vec<BatchChange>, StoreError> {
     let unreadable =
         |error: String| StoreError::Data(format!("unreadable recorded request: {error}"));
     let rows: Vec<Vec<serde_json::Value>> =
         serde_json::from_str(text).map_err(|error| unreadable(error.to_string()))?;
-    let mut changes: Vec<BatchChange> = Vec::with_capacity(rows.len());
+    let mut changes = Vec::with_capacity(rows.len());
     for mut row in rows {
-        let previous = changes.last().map(|change| &change.before);
         let cleared_auto_settings = match row.len() {
             4 => row.pop().and_then(|flag| flag.as_bool()).unwrap_or(false),
             _ => false,
         };
         let change = match row.as_slice() {
-            [id, before, after] => {
-                let before = read_state(before, previous);
-                let after = before
-                    .as_ref()
-                    .and_then(|before| read_state(after, Some(before)));
-                id.as_i64().zip(before).zip(after)
-            }
+            [id, before, after] => id
+                .as_i64()
+                .zip(state_from_json(before))
+                .zip(state_from_json(after)),
             _ => None,
         };
         let Some(((id, before), after)) = change else {

@@ -76,7 +76,7 @@ macro_rules! create_plan {
             new.expires_at,
             preview,
             $changes,
-            $crate::plans::items::write_item
+            $crate::requests::write_change
         );
     }};
 }
@@ -158,7 +158,7 @@ macro_rules! record_plan {
                 stored.summary.expires_at,
                 part,
                 changes,
-                $crate::plans::items::write_item
+                $crate::requests::write_change
             );
         } else {
             // The apply answers counts only: so does its replay, and 10 000 changes need not be kept.

@@ -89,7 +89,7 @@ pub(crate) fn stale_count(pinned: &[PinnedToken], rows: &[LockedRow]) -> usize {
 }
 
 /// One pin as stored in a chunk: `[id, owner, "fingerprint in hex"]`.
-pub(crate) fn write_pin(out: &mut String, pin: &PinnedToken, _: Option<&PinnedToken>) {
+pub(crate) fn write_pin(out: &mut String, pin: &PinnedToken) {
     out.push('[');
     json_text::push_integer(out, pin.id);
     out.push(',');

@@ -34,11 +34,10 @@ pub(crate) struct Chunk {
 }
 
 /// Splits items, each written as JSON by `write`, into chunks of at most CHUNK_ITEMS items and about
-/// CHUNK_BYTES bytes. `write` is given the item before it in the same chunk (None for a chunk's first), so
-/// that an item may be written as what differs from it (crate::plans::items).
-pub(crate) fn chunks<T: Copy>(
+/// CHUNK_BYTES bytes.
+pub(crate) fn chunks<T>(
     items: impl IntoIterator<Item = T>,
-    write: impl Fn(&mut String, T, Option<T>),
+    write: impl Fn(&mut String, T),
 ) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut current = Chunk {
@@ -47,10 +46,9 @@ pub(crate) fn chunks<T: Copy>(
         json: String::from("["),
     };
     let mut item = String::new();
-    let mut previous = None;
     for (index, value) in items.into_iter().enumerate() {
         item.clear();
-        write(&mut item, value, previous.filter(|_| current.count > 0));
+        write(&mut item, value);
         if current.count == CHUNK_ITEMS
             || (current.count > 0 && current.json.len() + item.len() > CHUNK_BYTES)
         {
@@ -63,16 +61,12 @@ pub(crate) fn chunks<T: Copy>(
                     json: String::from("["),
                 },
             ));
-            // The first of its chunk now.
-            item.clear();
-            write(&mut item, value, None);
         }
         if current.count > 0 {
             current.json.push(',');
         }
         current.json.push_str(&item);
         current.count += 1;
-        previous = Some(value);
     }
     if current.count > 0 {
         current.json.push(']');
@@ -172,11 +166,7 @@ where
 
 /// The applied result of an apply that answered counts only (no per-token results were asked): one item
 /// `{"changed": n, "unchanged": m}` in place of 10 000 recorded changes, which a replay of it never shows.
-pub(crate) fn write_counts(
-    out: &mut String,
-    (changed, unchanged): (usize, usize),
-    _: Option<(usize, usize)>,
-) {
+pub(crate) fn write_counts(out: &mut String, (changed, unchanged): (usize, usize)) {
     out.push_str(&serde_json::json!({ "changed": changed, "unchanged": unchanged }).to_string());
 }
 
@@ -218,19 +208,16 @@ mod tests {
     /// single item larger than a chunk still gets one of its own.
     #[test]
     fn chunks_are_bounded_by_items_and_bytes() {
-        let print = |out: &mut String, value: &serde_json::Value, _: Option<&serde_json::Value>| {
-            out.push_str(&value.to_string())
-        };
-        let small: Vec<serde_json::Value> = (0..2_500).map(serde_json::Value::from).collect();
-        let counts: Vec<(usize, usize)> = chunks(&small, print)
+        let print = |out: &mut String, value: serde_json::Value| out.push_str(&value.to_string());
+        let small = (0..2_500).map(serde_json::Value::from);
+        let counts: Vec<(usize, usize)> = chunks(small, print)
             .iter()
             .map(|chunk| (chunk.first, chunk.count))
             .collect();
         assert_eq!(counts, [(0, 1_000), (1_000, 1_000), (2_000, 500)]);
 
         let big = |index: usize| serde_json::Value::from(format!("{index}{}", "x".repeat(300_000)));
-        let bigs: Vec<serde_json::Value> = (0..7).map(big).collect();
-        let parts = chunks(&bigs, print);
+        let parts = chunks((0..7).map(big), print);
         let counts: Vec<(usize, usize)> = parts.iter().map(|c| (c.first, c.count)).collect();
         assert_eq!(counts, [(0, 3), (3, 3), (6, 1)]);
         assert!(parts.iter().all(|chunk| chunk.json.len() <= CHUNK_BYTES));
@@ -240,9 +227,11 @@ mod tests {
             .collect();
         assert_eq!(items, (0..7).map(big).collect::<Vec<_>>());
 
-        let huge = [serde_json::Value::from("y".repeat(CHUNK_BYTES * 2))];
-        let huge = chunks(&huge, print);
+        let huge = chunks(
+            [serde_json::Value::from("y".repeat(CHUNK_BYTES * 2))],
+            print,
+        );
         assert_eq!(huge.len(), 1);
-        assert!(chunks(&[] as &[serde_json::Value], print).is_empty());
+        assert!(chunks(std::iter::empty(), print).is_empty());
     }
 }
