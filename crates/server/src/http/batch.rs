@@ -22,9 +22,8 @@ use crate::request_id::RequestId;
 
 /// Query options: `validate_only=true` or `dry_run=true` (dry run; the body's `"dry_run": true` too),
 /// `details=true` (per-token results; always on in a dry run), `size=N` (a dry run's first page of results),
-/// `lang=en|zh-CN` (the body's `lang` wins). A
-/// body `{"plan_id"}` applies a plan. The body is read before the caller is authenticated, so a body refused
-/// for its size or pace costs no database work.
+/// `lang=en|zh-CN` (the body's `lang` wins). A body `{"plan_id"}` applies a plan. The body is read before the
+/// caller is authenticated, so a body refused for its size or pace costs no database work.
 pub(super) async fn batch_update(
     State(app): State<App>,
     Query(query): Query<HashMap<String, String>>,
