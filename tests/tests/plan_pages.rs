@@ -2,7 +2,7 @@
 //! pins what it selected and its apply needs no `expected_count`; the apply writes exactly the pinned tokens
 //! (not those the filter selects only since); `GET /api/token/batch/plans/{id}` pages the preview's results
 //! across the store's chunks; a plan made on one instance is read and applied on another, and racing applies
-//! apply it once.
+//! apply it once; a preview's `size` bounds its first page, and an apply answering counts replays counts.
 
 use serde_json::{json, Value};
 use tokenbatch::serve::ServeOptions;
@@ -11,7 +11,7 @@ use tokenbatch_rules::apply::{STATUS_DISABLED, STATUS_ENABLED};
 use tokenbatch_store::Store;
 use tokenbatch_testkit::seed;
 
-use crate::plans::{apply, apply_at, preview};
+use crate::plans::{apply, apply_at, preview, put_at};
 
 const FIRST: i64 = 10_001;
 /// Over two of the store's 1 000-result chunks.
@@ -197,7 +197,61 @@ async fn a_plan_stores_no_key(engine: Engine) {
     server.stop().await;
 }
 
+/// `?size=N` makes a preview answer the first N results only (the rest are the plan's pages); without it, as
+/// before pages, all of them. An apply without `details` answers counts, and so does its replay (the plan
+/// keeps no per-token result for it); an apply with `details` replays its results (plans.rs).
+async fn answers_carry_what_was_asked(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    let ids = tokenbatch_e2e::alice_ids();
+    let text = tokenbatch_e2e::body(&ids, r#""model_limits":"gpt-5""#, &["model_limits"]);
+    let (all, _) = preview(&server, alice, &text).await;
+    assert_eq!(all["results"].as_array().unwrap().len(), ids.len());
+    let (http, base) = (&server.http, server.base_url.as_str());
+    let (status, _, first, raw) = put_at(http, base, alice, &text, "?dry_run=true&size=2").await;
+    assert_eq!((status, &first["data"]), (200, &json!(ids.len())), "{raw}");
+    assert_eq!(
+        first["results"],
+        json!(all["results"].as_array().unwrap()[..2])
+    );
+    assert_eq!(first["plan"]["count"], json!(ids.len()));
+    let plan_id = first["plan"]["plan_id"].as_str().unwrap();
+    let path = format!("/api/token/batch/plans/{plan_id}?size=100");
+    let (_, page, raw) = server.get(alice, &path).await;
+    assert_eq!(page["data"]["items"], all["results"], "{raw}");
+    let (_, _, none, raw) = put_at(http, base, alice, &text, "?dry_run=true&size=0").await;
+    assert_eq!(
+        (&none["results"], &none["data"]),
+        (&json!([]), &json!(ids.len())),
+        "{raw}"
+    );
+
+    let plan = json!({ "plan_id": plan_id }).to_string();
+    let (status, replayed, applied, raw) = put_at(http, base, alice, &plan, "").await;
+    assert_eq!((status, replayed), (200, false), "{raw}");
+    assert_eq!(applied["data"], json!(ids.len()), "{raw}");
+    assert!(applied.get("results").is_none(), "{raw}");
+    server
+        .execute("UPDATE tokens SET model_limits = 'later'")
+        .await;
+    let later = server.snapshot().await;
+    let (status, replayed, again, raw) = apply(&server, alice, plan_id).await;
+    assert_eq!((status, replayed), (200, true), "{raw}");
+    assert_eq!(
+        (&again["data"], &again["unchanged"]),
+        (&applied["data"], &applied["unchanged"])
+    );
+    assert_eq!(
+        again["results"],
+        json!([]),
+        "no per-token result was kept: {raw}"
+    );
+    assert_eq!(server.snapshot().await, later, "a replay writes nothing");
+    server.stop().await;
+}
+
 on_every_engine!(
+    answers_carry_what_was_asked,
     a_plan_stores_no_key,
     a_filter_plan_pages_its_results_and_writes_what_it_pinned,
     plans_are_shared_by_instances,

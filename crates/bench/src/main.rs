@@ -371,17 +371,19 @@ async fn measure_engine(
         });
     }
     if wanted(cli, Figure::Plan) {
-        let figure = plan::plan(fx, tokens, rounds, next).await?;
+        // The plan figure takes the bar's 10 000 tokens even in --quick (9 rounds, about 1.5 s): at 2 000, the
+        // two requests' fixed costs (HTTP, sign-in, the plan's row, two commits) against a 4 ms UPDATE read
+        // 3.4-5.2x, so the guard would fail on noise alone.
+        let figure = plan::plan(fx, 10_000, rounds, next).await?;
         plan::print(&figure);
         ratios.push(Ratio {
             name: format!("plan, {engine}: preview + apply / the floor's UPDATE"),
             value: figure.ratio(),
             target: 2.5,
             at_most: true,
-            // Measured at 7-10× when the figure was added (docs/BENCHMARKS.md, "Part two": the plan's
-            // per-token JSON is built and stored twice): guarded, CI would fail on every run until the
-            // store's plan path changes. Printed, never hidden; guard it again once it is within 5×.
-            guarded: false,
+            // 6-10× when the figure was added, about 2.5× since the plan's per-token data is written directly
+            // and compactly and the preview answers a first page (docs/BENCHMARKS.md, figure 9).
+            guarded: true,
         });
     }
     if wanted(cli, Figure::Throughput) {

@@ -12,6 +12,7 @@ mod connect;
 mod dialect;
 mod error;
 mod filter;
+mod json_text;
 mod location;
 mod options;
 mod packed;

@@ -5,9 +5,10 @@
 //! A plan is one mechanism with the request ids of [`crate::requests`]: a row of the same table under the
 //! plan's id, found the same way after the batch has locked its rows, and answered like a retry (the first
 //! result, `replayed`) once applied. What is per token (the preview's results, the pinned tokens, the
-//! applied result) is kept beside it in `tokenbatch_plan_items`, in chunks of at most about 1 MiB, so that a
-//! 100 000-token plan needs neither one huge value (MySQL's `max_allowed_packet`) nor one row per token, and
-//! a page of the preview reads one or two chunks.
+//! applied result, or only its counts when the apply answered counts) is kept beside it in
+//! `tokenbatch_plan_items`, in chunks of at most about 1 MiB, so that a 100 000-token plan needs neither one
+//! huge value (MySQL's `max_allowed_packet`) nor one row per token, and a page of the preview reads one or
+//! two chunks.
 //!
 //! - this file: what the store's callers see, and reading a plan back;
 //! - [`pins`]: the fingerprint, the pinned tokens and the stale check;

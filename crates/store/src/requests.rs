@@ -9,6 +9,7 @@ use tokenbatch_rules::{Field, Value};
 
 use crate::change::BatchChange;
 use crate::dialect::Dialect;
+use crate::json_text;
 use crate::StoreError;
 
 /// The table tokenbatch adds beside new-api's (created when missing; new-api never reads it).
@@ -79,18 +80,22 @@ pub(crate) fn replay(
     decode_changes(&recorded.changes)
 }
 
-/// One stored token state: the status, then every field in [`Field::ALL`] order.
-fn state_json(state: &TokenState) -> serde_json::Value {
-    let mut values = vec![serde_json::Value::from(state.status)];
-    values.extend(Field::ALL.map(|field| match state.get(field) {
-        Value::Text(text) => serde_json::Value::from(text),
-        Value::Integer(integer) => serde_json::Value::from(integer),
-        Value::Boolean(boolean) => serde_json::Value::from(boolean),
-    }));
-    serde_json::Value::Array(values)
+/// One stored token state: the status, then every field in [`Field::ALL`] order, as a JSON array.
+fn write_state(out: &mut String, state: &TokenState) {
+    out.push('[');
+    json_text::push_integer(out, state.status);
+    for field in Field::ALL {
+        out.push(',');
+        match state.get(field) {
+            Value::Text(text) => json_text::push_string(out, text),
+            Value::Integer(integer) => json_text::push_integer(out, integer),
+            Value::Boolean(boolean) => json_text::push_boolean(out, boolean),
+        }
+    }
+    out.push(']');
 }
 
-/// [`state_json`] read back. A field missing at the end (a record written before the field existed) reads
+/// [`write_state`] read back. A field missing at the end (a record written before the field existed) reads
 /// as its [`Field::null_value`]; a value of the wrong type is an error.
 fn state_from_json(json: &serde_json::Value) -> Option<TokenState> {
     let values = json.as_array()?;
@@ -114,17 +119,30 @@ fn state_from_json(json: &serde_json::Value) -> Option<TokenState> {
 /// cleared the token's auto-only settings ([`BatchChange::cleared_auto_settings`]) carries a fourth element,
 /// `true`; the others keep the three of records written before that flag existed.
 pub(crate) fn encode_changes(changes: &[BatchChange]) -> String {
-    let rows: Vec<serde_json::Value> = changes.iter().map(change_json).collect();
-    serde_json::to_string(&rows).expect("token states always serialize")
+    let mut out = String::with_capacity(changes.len() * 128 + 2);
+    out.push('[');
+    for (index, change) in changes.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_change(&mut out, change);
+    }
+    out.push(']');
+    out
 }
 
 /// One change as [`encode_changes`] stores it (plans store their chunks of changes the same way).
-pub(crate) fn change_json(change: &BatchChange) -> serde_json::Value {
-    let (before, after) = (state_json(&change.before), state_json(&change.after));
-    match change.cleared_auto_settings {
-        true => serde_json::json!([change.id, before, after, true]),
-        false => serde_json::json!([change.id, before, after]),
+pub(crate) fn write_change(out: &mut String, change: &BatchChange) {
+    out.push('[');
+    json_text::push_integer(out, change.id);
+    out.push(',');
+    write_state(out, &change.before);
+    out.push(',');
+    write_state(out, &change.after);
+    if change.cleared_auto_settings {
+        out.push_str(",true");
     }
+    out.push(']');
 }
 
 pub(crate) fn decode_changes(text: &str) -> Result<Vec<BatchChange>, StoreError> {

@@ -14,16 +14,16 @@ use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Lang, ParsedBody, MAX_BODY_BYTES, RULES_VERSION};
 use tokenbatch_store::{BatchChange, PlanSummary};
 
-use crate::app::{App, BatchOptions, BatchOutcome, Notice};
+use crate::app::{App, BatchOptions, BatchOutcome, Notice, PREVIEW_RESULTS};
 use crate::error::ApiError;
 use crate::http::error::{HttpError, HttpFailure};
 use crate::http::extractor::{Caller, Language};
 use crate::request_id::RequestId;
 
 /// Query options: `validate_only=true` or `dry_run=true` (dry run; the body's `"dry_run": true` too),
-/// `details=true` (per-token results; always on in a dry run), `lang=en|zh-CN` (the body's `lang` wins). A
-/// body `{"plan_id"}` applies a plan. The body is read before the caller is authenticated, so a body refused
-/// for its size or pace costs no database work.
+/// `details=true` (per-token results; always on in a dry run), `size=N` (a dry run's first page of results),
+/// `lang=en|zh-CN` (the body's `lang` wins). A body `{"plan_id"}` applies a plan. The body is read before the
+/// caller is authenticated, so a body refused for its size or pace costs no database work.
 pub(super) async fn batch_update(
     State(app): State<App>,
     Query(query): Query<HashMap<String, String>>,
@@ -70,8 +70,11 @@ pub(super) async fn batch_update(
         .map_err(|error| refuse(error.into()))?;
     // The header name Stripe's and others' idempotent APIs use for a replayed answer.
     let replayed = outcome.replayed.then_some(("idempotent-replayed", "true"));
-    let envelope = BatchEnvelope::new(&outcome, details, lang);
-    Ok((AppendHeaders(replayed), Json(envelope)))
+    let results = first_page(&query, validate_only);
+    let envelope = BatchEnvelope::new(&outcome, details, results, lang);
+    // Printed here, while the answer still borrows the outcome.
+    let envelope = Json(envelope).into_response();
+    Ok((AppendHeaders(replayed), envelope))
 }
 
 /// The `Idempotency-Key` header, if any. A value that is not visible ASCII is refused like any other
@@ -116,6 +119,19 @@ fn is_length_limit(error: &axum::Error) -> bool {
     false
 }
 
+/// How many per-token results a dry run answers: `?size=N` asks for a first page of N (0 … 10 000), the rest
+/// being read from the plan's pages; without it (as before plans had pages), all of them. A real run with
+/// `details` answers every result: it has no pages to read the rest from.
+fn first_page(query: &HashMap<String, String>, validate_only: bool) -> usize {
+    let size = query
+        .get("size")
+        .and_then(|size| size.trim().parse::<usize>().ok());
+    match (validate_only, size) {
+        (true, Some(size)) => size.min(PREVIEW_RESULTS),
+        _ => PREVIEW_RESULTS,
+    }
+}
+
 fn flag(query: &HashMap<String, String>, name: &str) -> bool {
     query
         .get(name)
@@ -124,7 +140,7 @@ fn flag(query: &HashMap<String, String>, name: &str) -> bool {
 
 /// new-api's envelope for a batch, with tokenbatch's extra keys after the three documented ones.
 #[derive(Serialize)]
-struct BatchEnvelope {
+struct BatchEnvelope<'a> {
     success: bool,
     message: String,
     data: usize,
@@ -138,7 +154,7 @@ struct BatchEnvelope {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     replayed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    results: Option<Vec<ResultJson>>,
+    results: Option<Vec<ResultJson<'a>>>,
     /// The plan a dry run kept, to apply with `{"plan_id"}` (docs/SPEC.md §10).
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<PlanJson>,
@@ -169,28 +185,27 @@ impl PlanJson {
 
 /// One token's result, in a batch's `results` and a plan's pages alike.
 #[derive(Serialize)]
-pub(super) struct ResultJson {
+pub(super) struct ResultJson<'a> {
     id: i64,
     outcome: &'static str,
-    before: StateJson,
-    after: StateJson,
+    before: StateJson<'a>,
+    after: StateJson<'a>,
 }
 
-/// A token's values in a batch answer, one member per row of the field table after the status.
+/// A token's values in a batch answer, one member per row of the field table after the status. Borrowed:
+/// a 10 000-token answer would otherwise copy every text of every state before printing it.
+struct StateJson<'a>(&'a TokenState);
+
 macro_rules! state_json {
     ($($variant:ident $name:ident: $type:ty = $null:expr,)*) => {
-        #[derive(Serialize)]
-        struct StateJson {
-            status: i64,
-            $($name: $type,)*
-        }
-
-        impl From<&TokenState> for StateJson {
-            fn from(state: &TokenState) -> Self {
-                StateJson {
-                    status: state.status,
-                    $($name: state.$name.clone(),)*
-                }
+        impl Serialize for StateJson<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let members = 1 + [$(stringify!($name)),*].len();
+                let mut state = serializer.serialize_struct("StateJson", members)?;
+                state.serialize_field("status", &self.0.status)?;
+                $(state.serialize_field(stringify!($name), &self.0.$name)?;)*
+                state.end()
             }
         }
     };
@@ -198,8 +213,14 @@ macro_rules! state_json {
 
 tokenbatch_rules::field_table!(state_json);
 
-impl BatchEnvelope {
-    fn new(outcome: &BatchOutcome, details: bool, lang: Lang) -> BatchEnvelope {
+impl<'a> BatchEnvelope<'a> {
+    /// `results`: how many per-token results to answer when `details` (the first ones).
+    fn new(
+        outcome: &'a BatchOutcome,
+        details: bool,
+        results: usize,
+        lang: Lang,
+    ) -> BatchEnvelope<'a> {
         let warnings: Vec<Notice> = outcome.notices(lang);
         let messages: Vec<&str> = warnings
             .iter()
@@ -216,14 +237,17 @@ impl BatchEnvelope {
             validate_only: outcome.validate_only,
             rules_version: RULES_VERSION,
             replayed: outcome.replayed,
-            results: details.then(|| outcome.changes.iter().map(ResultJson::new).collect()),
+            results: details.then(|| {
+                let first = outcome.changes.iter().take(results);
+                first.map(ResultJson::new).collect()
+            }),
             plan: outcome.plan.as_ref().map(|plan| PlanJson::new(plan, false)),
         }
     }
 }
 
-impl ResultJson {
-    pub(super) fn new(change: &BatchChange) -> ResultJson {
+impl<'a> ResultJson<'a> {
+    pub(super) fn new(change: &'a BatchChange) -> ResultJson<'a> {
         ResultJson {
             id: change.id,
             outcome: if change.changed() {
@@ -231,8 +255,8 @@ impl ResultJson {
             } else {
                 "unchanged"
             },
-            before: (&change.before).into(),
-            after: (&change.after).into(),
+            before: StateJson(&change.before),
+            after: StateJson(&change.after),
         }
     }
 }

@@ -24,7 +24,7 @@ pub(super) async fn plan_results(
         .plan_results(&caller.user, &plan_id, page_request(&query))
         .await
         .map_err(|error| caller.refuse(error))?;
-    let items: Vec<ResultJson> = results.items.iter().map(ResultJson::new).collect();
+    let items: Vec<ResultJson<'_>> = results.items.iter().map(ResultJson::new).collect();
     Ok(Json(json!({
         "success": true,
         "message": "",

@@ -18,11 +18,11 @@ macro_rules! forget_old {
     }};
 }
 
-/// Stores `$items` (JSON values) as one part of a plan, in chunks.
+/// Stores `$items`, each written as JSON by `$write`, as one part of a plan, in chunks.
 macro_rules! insert_chunks {
-    ($tx:expr, $d:expr, $plan:expr, $plan_id:expr, $expires_at:expr, $part:expr, $items:expr) => {{
+    ($tx:expr, $d:expr, $plan:expr, $plan_id:expr, $expires_at:expr, $part:expr, $items:expr, $write:expr) => {{
         let sql = $crate::plans::sql::insert_chunk_statement($d);
-        for chunk in $crate::plans::sql::chunks($items) {
+        for chunk in $crate::plans::sql::chunks($items, $write) {
             sqlx::query(&sql)
                 .bind($plan.user_id)
                 .bind($plan_id)
@@ -64,10 +64,10 @@ macro_rules! create_plan {
             &new.plan_id,
             new.expires_at,
             pinned,
-            $crate::plans::pins::encode($pins)
+            $pins,
+            $crate::plans::pins::write_pin
         );
         let preview = $crate::plans::sql::PART_PREVIEW;
-        let results = $changes.iter().map($crate::requests::change_json);
         insert_chunks!(
             $tx,
             $d,
@@ -75,7 +75,8 @@ macro_rules! create_plan {
             &new.plan_id,
             new.expires_at,
             preview,
-            results
+            $changes,
+            $crate::requests::write_change
         );
     }};
 }
@@ -112,10 +113,8 @@ macro_rules! check_plan {
                     .iter()
                     .map(|row| row.try_get::<String, _>(0))
                     .collect::<Result<Vec<String>, sqlx::Error>>()?;
-                let changes = $crate::plans::sql::decode_changes(&chunks)?;
-                Some($crate::batch::InTransaction::Done(
-                    $crate::AppliedBatch::from_changes(changes, true),
-                ))
+                let recorded = $crate::plans::sql::recorded_result(&chunks)?;
+                Some($crate::batch::InTransaction::Done(recorded))
             }
             Some(None) => match $crate::plans::stale_count(&stored.pinned, $rows) {
                 0 => None,
@@ -130,7 +129,8 @@ macro_rules! check_plan {
     }};
 }
 
-/// Marks the plan applied and records the result for a second apply, in the apply's transaction. Another
+/// Marks the plan applied and records the result for a second apply, in the apply's transaction: its changes
+/// when the apply answers them (`full_states`), else its counts, all a replay of it answers. Another
 /// transaction that marked it first (possible only for a plan pinning no token, whose apply locks no row)
 /// makes this one a conflict: it is rolled back and run again, and then replays.
 macro_rules! record_plan {
@@ -148,15 +148,32 @@ macro_rules! record_plan {
             return Err($crate::StoreError::Conflict(sqlx::Error::Protocol(reason)));
         }
         let part = $crate::plans::sql::PART_RESULT;
-        let results = $changes.iter().map($crate::requests::change_json);
-        insert_chunks!(
-            $tx,
-            $d,
-            $plan,
-            plan_id,
-            stored.summary.expires_at,
-            part,
-            results
-        );
+        let changes: &[$crate::BatchChange] = $changes;
+        if $plan.full_states {
+            insert_chunks!(
+                $tx,
+                $d,
+                $plan,
+                plan_id,
+                stored.summary.expires_at,
+                part,
+                changes,
+                $crate::requests::write_change
+            );
+        } else {
+            // The apply answers counts only: so does its replay, and 10 000 changes need not be kept.
+            let changed = changes.iter().filter(|change| change.changed()).count();
+            let counts = (changed, changes.len() - changed);
+            insert_chunks!(
+                $tx,
+                $d,
+                $plan,
+                plan_id,
+                stored.summary.expires_at,
+                part,
+                [counts],
+                $crate::plans::sql::write_counts
+            );
+        }
     }};
 }

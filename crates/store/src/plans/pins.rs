@@ -6,6 +6,8 @@ use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Field, Value};
 
 use crate::batch::LockedRow;
+use crate::json_text;
+use crate::packed::PackedReader;
 use crate::StoreError;
 
 /// The fingerprinted columns (docs/SPEC.md §10). `remain_quota` and the status are left out: new-api's own
@@ -86,31 +88,51 @@ pub(crate) fn stale_count(pinned: &[PinnedToken], rows: &[LockedRow]) -> usize {
     stale
 }
 
-/// One chunk's pins as stored: `[[id, owner, "fingerprint in hex"], …]`.
-pub(crate) fn encode(pins: &[PinnedToken]) -> Vec<serde_json::Value> {
-    pins.iter()
-        .map(|pin| {
-            let fingerprint = format!("{:032x}", pin.fingerprint);
-            serde_json::json!([pin.id, pin.owner, fingerprint])
-        })
-        .collect()
+/// One pin as stored in a chunk: `[id, owner, "fingerprint in hex"]`.
+pub(crate) fn write_pin(out: &mut String, pin: &PinnedToken) {
+    out.push('[');
+    json_text::push_integer(out, pin.id);
+    out.push(',');
+    json_text::push_integer(out, pin.owner);
+    out.push(',');
+    json_text::push_hex_u128(out, pin.fingerprint);
+    out.push(']');
 }
 
+/// One chunk's pins, as [`write_pin`] wrote them in a JSON array. Every apply reads all of a plan's pins
+/// (10 000 for a full batch), so they are read by the store's reader for plain JSON arrays rather than
+/// through serde_json's values.
 pub(crate) fn decode(text: &str) -> Result<Vec<PinnedToken>, StoreError> {
     let unreadable = |what: String| StoreError::Data(format!("unreadable plan pins: {what}"));
-    let rows: Vec<(i64, i64, String)> =
-        serde_json::from_str(text).map_err(|error| unreadable(error.to_string()))?;
-    rows.into_iter()
-        .map(|(id, owner, fingerprint)| {
-            let fingerprint = u128::from_str_radix(&fingerprint, 16)
-                .map_err(|_| unreadable(format!("fingerprint {fingerprint:?}")))?;
-            Ok(PinnedToken {
-                id,
-                owner,
-                fingerprint,
-            })
-        })
-        .collect()
+    let mut reader = PackedReader::new(text);
+    let mut pins = Vec::with_capacity(text.len() / 48);
+    reader.expect(b'[')?;
+    let mut more = !reader.eat(b']');
+    while more {
+        reader.expect(b'[')?;
+        let id = reader.integer()?;
+        reader.expect(b',')?;
+        let owner = reader.integer()?;
+        reader.expect(b',')?;
+        let hex = reader.string()?;
+        reader.expect(b']')?;
+        let fingerprint = match hex.len() == 32 {
+            true => u128::from_str_radix(&hex, 16).ok(),
+            false => None,
+        };
+        let fingerprint = fingerprint.ok_or_else(|| unreadable(format!("fingerprint {hex:?}")))?;
+        pins.push(PinnedToken {
+            id,
+            owner,
+            fingerprint,
+        });
+        more = reader.eat(b',');
+        if !more {
+            reader.expect(b']')?;
+        }
+    }
+    reader.finish()?;
+    Ok(pins)
 }
 
 #[cfg(test)]
@@ -182,7 +204,17 @@ mod tests {
             ..state
         };
         assert_ne!(fingerprint(&a), fingerprint(&b));
-        let text = serde_json::Value::Array(encode(&pinned)).to_string();
+        let text = crate::plans::sql::chunks(&pinned, write_pin)
+            .into_iter()
+            .map(|chunk| chunk.json)
+            .collect::<String>();
         assert_eq!(decode(&text).unwrap(), pinned);
+        // As serde_json reads it: the format of the plans stored before this writer.
+        let read: Vec<(i64, i64, String)> = serde_json::from_str(&text).unwrap();
+        assert_eq!(read[2], (3, 7, format!("{:032x}", pinned[2].fingerprint)));
+        assert!(decode("[]").unwrap().is_empty());
+        for broken in ["[[1,7,\"00\"]]", "[[1,7]]", "[[1,7,\"x\"]", "{}"] {
+            assert!(decode(broken).is_err(), "{broken}");
+        }
     }
 }

@@ -14,7 +14,8 @@ pub(crate) const ITEMS_TABLE: &str = "tokenbatch_plan_items";
 pub(crate) const PART_PREVIEW: i64 = 0;
 /// The pinned tokens with their owners and fingerprints.
 pub(crate) const PART_PINNED: i64 = 1;
-/// The applied batch's per-token results, answered again to a second apply.
+/// The applied batch's per-token results, answered again to a second apply; only its counts when the apply
+/// answered no per-token result ([`write_counts`]).
 pub(crate) const PART_RESULT: i64 = 2;
 
 /// A chunk holds at most this many items and, past the first item, at most this many bytes of JSON.
@@ -32,16 +33,22 @@ pub(crate) struct Chunk {
     pub(crate) json: String,
 }
 
-/// Splits items into chunks of at most CHUNK_ITEMS items and about CHUNK_BYTES bytes.
-pub(crate) fn chunks(items: impl IntoIterator<Item = serde_json::Value>) -> Vec<Chunk> {
+/// Splits items, each written as JSON by `write`, into chunks of at most CHUNK_ITEMS items and about
+/// CHUNK_BYTES bytes.
+pub(crate) fn chunks<T>(
+    items: impl IntoIterator<Item = T>,
+    write: impl Fn(&mut String, T),
+) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut current = Chunk {
         first: 0,
         count: 0,
         json: String::from("["),
     };
-    for (index, item) in items.into_iter().enumerate() {
-        let item = item.to_string();
+    let mut item = String::new();
+    for (index, value) in items.into_iter().enumerate() {
+        item.clear();
+        write(&mut item, value);
         if current.count == CHUNK_ITEMS
             || (current.count > 0 && current.json.len() + item.len() > CHUNK_BYTES)
         {
@@ -157,13 +164,40 @@ where
     Ok((summary, row.try_get(0)?))
 }
 
-/// The changes of one part's chunks, in order.
-pub(crate) fn decode_changes(chunks: &[String]) -> Result<Vec<crate::BatchChange>, StoreError> {
+/// The applied result of an apply that answered counts only (no per-token results were asked): one item
+/// `{"changed": n, "unchanged": m}` in place of 10 000 recorded changes, which a replay of it never shows.
+pub(crate) fn write_counts(out: &mut String, (changed, unchanged): (usize, usize)) {
+    out.push_str(&serde_json::json!({ "changed": changed, "unchanged": unchanged }).to_string());
+}
+
+/// The applied result recorded for a plan, from its chunks in order, as a replay answers it: the recorded
+/// changes, or only the counts when the apply recorded those ([`write_counts`], one chunk of one item).
+pub(crate) fn recorded_result(chunks: &[String]) -> Result<crate::AppliedBatch, StoreError> {
+    if let [only] = chunks {
+        if only.starts_with("[{") {
+            let unreadable = || StoreError::Data(format!("unreadable plan result: {only}"));
+            let counts: [serde_json::Value; 1] =
+                serde_json::from_str(only).map_err(|_| unreadable())?;
+            let count = |name: &str| {
+                let count = counts[0].get(name).and_then(serde_json::Value::as_u64);
+                count.and_then(|count| usize::try_from(count).ok())
+            };
+            let (Some(changed), Some(unchanged)) = (count("changed"), count("unchanged")) else {
+                return Err(unreadable());
+            };
+            return Ok(crate::AppliedBatch {
+                changes: Vec::new(),
+                changed,
+                unchanged,
+                replayed: true,
+            });
+        }
+    }
     let mut changes = Vec::new();
     for chunk in chunks {
         changes.extend(requests::decode_changes(chunk)?);
     }
-    Ok(changes)
+    Ok(crate::AppliedBatch::from_changes(changes, true))
 }
 
 #[cfg(test)]
@@ -174,15 +208,16 @@ mod tests {
     /// single item larger than a chunk still gets one of its own.
     #[test]
     fn chunks_are_bounded_by_items_and_bytes() {
+        let print = |out: &mut String, value: serde_json::Value| out.push_str(&value.to_string());
         let small = (0..2_500).map(serde_json::Value::from);
-        let counts: Vec<(usize, usize)> = chunks(small)
+        let counts: Vec<(usize, usize)> = chunks(small, print)
             .iter()
             .map(|chunk| (chunk.first, chunk.count))
             .collect();
         assert_eq!(counts, [(0, 1_000), (1_000, 1_000), (2_000, 500)]);
 
         let big = |index: usize| serde_json::Value::from(format!("{index}{}", "x".repeat(300_000)));
-        let parts = chunks((0..7).map(big));
+        let parts = chunks((0..7).map(big), print);
         let counts: Vec<(usize, usize)> = parts.iter().map(|c| (c.first, c.count)).collect();
         assert_eq!(counts, [(0, 3), (3, 3), (6, 1)]);
         assert!(parts.iter().all(|chunk| chunk.json.len() <= CHUNK_BYTES));
@@ -192,8 +227,11 @@ mod tests {
             .collect();
         assert_eq!(items, (0..7).map(big).collect::<Vec<_>>());
 
-        let huge = chunks([serde_json::Value::from("y".repeat(CHUNK_BYTES * 2))]);
+        let huge = chunks(
+            [serde_json::Value::from("y".repeat(CHUNK_BYTES * 2))],
+            print,
+        );
         assert_eq!(huge.len(), 1);
-        assert!(chunks(std::iter::empty()).is_empty());
+        assert!(chunks(std::iter::empty(), print).is_empty());
     }
 }
