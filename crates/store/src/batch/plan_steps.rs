@@ -18,11 +18,11 @@ macro_rules! forget_old {
     }};
 }
 
-/// Stores `$items`, each written as JSON by `$write`, as one part of a plan, in chunks.
+/// Stores `$chunks` ([`crate::plans::sql::chunks`]) as one part of a plan.
 macro_rules! insert_chunks {
-    ($tx:expr, $d:expr, $plan:expr, $plan_id:expr, $expires_at:expr, $part:expr, $items:expr, $write:expr) => {{
+    ($tx:expr, $d:expr, $plan:expr, $plan_id:expr, $expires_at:expr, $part:expr, $chunks:expr) => {{
         let sql = $crate::plans::sql::insert_chunk_statement($d);
-        for chunk in $crate::plans::sql::chunks($items, $write) {
+        for chunk in $chunks {
             sqlx::query(&sql)
                 .bind($plan.user_id)
                 .bind($plan_id)
@@ -64,8 +64,7 @@ macro_rules! create_plan {
             &new.plan_id,
             new.expires_at,
             pinned,
-            $pins,
-            $crate::plans::pins::write_pin
+            $crate::plans::sql::chunks($pins, $crate::plans::pins::write_pin)
         );
         let preview = $crate::plans::sql::PART_PREVIEW;
         insert_chunks!(
@@ -75,8 +74,7 @@ macro_rules! create_plan {
             &new.plan_id,
             new.expires_at,
             preview,
-            $changes,
-            $crate::requests::write_change
+            $crate::plans::sql::chunks($changes, $crate::requests::write_change)
         );
     }};
 }
@@ -147,33 +145,24 @@ macro_rules! record_plan {
             let reason = format!("plan {plan_id} was applied by another transaction");
             return Err($crate::StoreError::Conflict(sqlx::Error::Protocol(reason)));
         }
-        let part = $crate::plans::sql::PART_RESULT;
         let changes: &[$crate::BatchChange] = $changes;
-        if $plan.full_states {
-            insert_chunks!(
-                $tx,
-                $d,
-                $plan,
-                plan_id,
-                stored.summary.expires_at,
-                part,
-                changes,
-                $crate::requests::write_change
-            );
-        } else {
-            // The apply answers counts only: so does its replay, and 10 000 changes need not be kept.
-            let changed = changes.iter().filter(|change| change.changed()).count();
-            let counts = (changed, changes.len() - changed);
-            insert_chunks!(
-                $tx,
-                $d,
-                $plan,
-                plan_id,
-                stored.summary.expires_at,
-                part,
-                [counts],
-                $crate::plans::sql::write_counts
-            );
-        }
+        let chunks = match $plan.full_states {
+            true => $crate::plans::sql::chunks(changes, $crate::requests::write_change),
+            false => {
+                // The apply answers counts only: so does its replay, and 10 000 changes need not be kept.
+                let changed = changes.iter().filter(|change| change.changed()).count();
+                let counts = (changed, changes.len() - changed);
+                $crate::plans::sql::chunks([counts], $crate::plans::sql::write_counts)
+            }
+        };
+        insert_chunks!(
+            $tx,
+            $d,
+            $plan,
+            plan_id,
+            stored.summary.expires_at,
+            $crate::plans::sql::PART_RESULT,
+            chunks
+        );
     }};
 }
