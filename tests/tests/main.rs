@@ -32,6 +32,7 @@ mod newapi_schema;
 mod operation_properties;
 mod operations;
 mod ops;
+mod plan_counts;
 mod plan_pages;
 mod plan_processes;
 mod plans;

@@ -175,7 +175,8 @@ async fn traffic_does_not_make_a_plan_stale(engine: Engine) {
 }
 
 /// Each kind of change since the preview makes the apply refuse as a whole, naming how many tokens differ,
-/// and writes nothing; the plan stays stale. Each change hits a token of its own, pinned with two that never
+/// and writes nothing; the plan stays stale, whether the apply answers per-token results or counts. Each
+/// change hits a token of its own, pinned with two that never
 /// change.
 async fn any_operator_change_makes_a_plan_stale(engine: Engine) {
     let server = TestServer::start_on(engine).await;
@@ -208,8 +209,11 @@ async fn any_operator_change_makes_a_plan_stale(engine: Engine) {
             server.execute(change).await;
         }
         let before = server.snapshot().await;
-        for _ in 0..2 {
-            let (status, _, refused, raw) = apply(&server, alice, &plan_id).await;
+        // Twice: with per-token results, and answering counts only (SQLite's digest check, plan_counts.rs).
+        for query in ["?lang=en&details=true", "?lang=en"] {
+            let text = json!({ "plan_id": plan_id }).to_string();
+            let (status, _, refused, raw) =
+                put_at(&server.http, &server.base_url, alice, &text, query).await;
             assert_eq!(status, 409, "{change}: {raw}");
             assert_eq!(refused["code"], json!("plan.stale"), "{raw}");
             let named = format!("{} of the plan's 3 tokens", if last { 2 } else { 1 });

@@ -12,8 +12,10 @@
 //!
 //! - this file: what the store's callers see, and reading a plan back;
 //! - [`pins`]: the fingerprint, the pinned tokens and the stale check;
+//! - [`digest`]: one digest over all pins, SQLite's check without reading the tokens;
 //! - [`sql`]: the statements and the chunks.
 
+pub(crate) mod digest;
 pub(crate) mod pins;
 pub(crate) mod sql;
 
@@ -44,6 +46,8 @@ pub struct StoredPlan {
     pub request: String,
     /// Ascending by id: the tokens the apply writes, each as the preview read it.
     pub pinned: Vec<PinnedToken>,
+    /// One digest over every pin ([`digest`]); None for a plan stored before it was kept.
+    pub pins_digest: Option<u128>,
 }
 
 impl StoredPlan {
@@ -105,6 +109,7 @@ impl Store {
                 return Ok(None);
             };
             let (summary, request) = sql::summary_from_row(&row, plan_id, user_id)?;
+            let pins_digest = sql::digest_of_fingerprint(&row.try_get::<String, _>(6)?);
             let rows = sqlx::query(&items_sql)
                 .bind(user_id)
                 .bind(plan_id)
@@ -126,6 +131,7 @@ impl Store {
                 summary,
                 request,
                 pinned,
+                pins_digest,
             }))
         })
     }

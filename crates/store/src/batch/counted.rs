@@ -130,10 +130,12 @@ const CHECKED: [TokenOutcome; 5] = [
 /// One SELECT before the UPDATE: how many of the ids are live tokens of the user, then for each refusal
 /// the batch can cause, how many of them it would refuse (each token counted once, for the first refusal
 /// `TokenState::edit` meets: fields in table order, then the status). The outcomes are listed in the
-/// columns' order.
+/// columns' order. With `pins`, a last column renders the rows for a plan's digest
+/// ([`crate::plans::digest::sqlite_aggregate`]): the statement walks the ids in their (ascending) order.
 pub(super) fn sqlite_precheck_statement(
     batch: &ValidBatch,
     now: i64,
+    pins: bool,
 ) -> (String, Vec<TokenOutcome>) {
     let after = AfterSql {
         fields: batch.fields(),
@@ -156,10 +158,14 @@ pub(super) fn sqlite_precheck_statement(
             earlier.push(condition);
         }
     }
+    if pins {
+        columns.push(crate::plans::digest::sqlite_aggregate());
+    }
     let rows = SQLITE_OWNED_ROWS
         .replace("{ids}", &(batch.fields().len() + 1).to_string())
         .replace("{user}", &(batch.fields().len() + 2).to_string());
-    // `t.` is not needed: json_each's own columns (`value`, `key`, …) do not clash with the ones read.
+    // `t.` is not needed but in the digest's `t.id`: json_each's own columns (`value`, `key`, …) do not clash
+    // with the ones read.
     (format!("SELECT {} {rows}", columns.join(", ")), outcomes)
 }
 

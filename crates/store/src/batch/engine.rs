@@ -157,23 +157,43 @@ macro_rules! record_request {
     }};
 }
 
-/// SQLite, when nobody needs the tokens' values (no full states, keys, request id or plan): check ownership with a
+/// SQLite, when nobody needs the tokens' values (no full states, keys or request id): check ownership with a
 /// count and write with one UPDATE that computes the status and skips rows already holding the values, so
 /// that its row count is the number of changes. Reading 10 000 rows out of SQLite cost more than writing
 /// them. Only inside the writer's `BEGIN IMMEDIATE` transaction: no other writer can come between the count
-/// and the UPDATE.
+/// and the UPDATE. The apply of a plan whose pins have a digest (crate::plans::digest) takes this path too:
+/// the count also renders the pinned tokens for the digest, and a plan whose digest differs goes on to the
+/// reading path, which counts its stale tokens.
 macro_rules! counted_batch {
-    (Sqlite, $tx:expr, $plan:expr) => {
-        if !$plan.dry_run
-            && !$plan.full_states
-            && !$plan.keys
-            && $plan.request.is_none()
-            && $plan.plan.is_none()
-            && $crate::batch::counted::counts_without_reading($plan.batch)
-        {
+    (Sqlite, $tx:expr, $d:expr, $plan:expr) => {
+        'counted: {
+            let applying = match $plan.plan {
+                None => None,
+                Some($crate::plans::PlanStep::Apply(stored)) => match stored.pins_digest {
+                    Some(digest) => Some((stored, digest)),
+                    None => break 'counted,
+                },
+                Some($crate::plans::PlanStep::Create(_)) => break 'counted,
+            };
+            if $plan.dry_run
+                || $plan.full_states
+                || $plan.keys
+                || $plan.request.is_some()
+                || !$crate::batch::counted::counts_without_reading($plan.batch)
+            {
+                break 'counted;
+            }
+            if let Some((stored, _)) = applying {
+                if let Some(outcome) = plan_recorded!($tx, $d, $plan, stored) {
+                    return Ok(outcome);
+                }
+            }
             let ids = $crate::batch::sql::json_array($plan.ids());
-            let (sql, outcomes) =
-                $crate::batch::counted::sqlite_precheck_statement($plan.batch, $plan.now);
+            let (sql, outcomes) = $crate::batch::counted::sqlite_precheck_statement(
+                $plan.batch,
+                $plan.now,
+                applying.is_some(),
+            );
             let query = bind_operands!(sqlx::query(&sql), $plan);
             let counts = query
                 .bind(&ids)
@@ -181,7 +201,12 @@ macro_rules! counted_batch {
                 .fetch_one(&mut *$tx)
                 .await?;
             let owned = usize::try_from(counts.try_get::<i64, _>(0)?).unwrap_or(0);
-            if owned != $plan.ids().len() {
+            if let Some((_, digest)) = applying {
+                let pins: String = counts.try_get(outcomes.len() + 1)?;
+                if owned != $plan.ids().len() || $crate::plans::digest::of_text(&pins) != digest {
+                    break 'counted;
+                }
+            } else if owned != $plan.ids().len() {
                 let missing = $plan.ids().len().saturating_sub(owned);
                 return Ok($crate::batch::InTransaction::Refused(
                     $crate::StoreError::TokensNotFound { missing },
@@ -208,15 +233,19 @@ macro_rules! counted_batch {
                 .bind(&ids)
                 .bind($plan.user_id);
             let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;
+            let unchanged = owned - changed.min(owned);
+            if let Some((stored, _)) = applying {
+                record_plan!($tx, $d, $plan, stored, &[], (changed, unchanged));
+            }
             return Ok($crate::batch::InTransaction::Done($crate::AppliedBatch {
                 changes: Vec::new(),
                 changed,
-                unchanged: owned - changed.min(owned),
+                unchanged,
                 replayed: false,
             }));
         }
     };
-    ($engine:ident, $tx:expr, $plan:expr) => {};
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {};
 }
 
 /// One batch inside an open transaction: lock and read the rows in id order, then either replay an earlier
@@ -228,7 +257,7 @@ macro_rules! batch_in_transaction {
         async {
             let plan = $plan;
             let d = $d;
-            counted_batch!($engine, $tx, plan);
+            counted_batch!($engine, $tx, d, plan);
             let rows = read_rows!($engine, $tx, d, plan);
             let request = plan.request.filter(|_| !plan.dry_run);
             if let Some(request) = request {
@@ -246,9 +275,12 @@ macro_rules! batch_in_transaction {
                     return Ok(outcome);
                 }
             }
-            let pins = match plan.plan {
-                Some($crate::plans::PlanStep::Create(_)) => $crate::plans::pins_of(&rows, plan.user_id),
-                _ => Vec::new(),
+            let (pins, pins_digest) = match plan.plan {
+                Some($crate::plans::PlanStep::Create(_)) => (
+                    $crate::plans::pins_of(&rows, plan.user_id),
+                    $crate::plans::digest::of_rows(&rows, plan.user_id),
+                ),
+                _ => (Vec::new(), 0),
             };
             let changes = match $crate::batch::compute_changes(plan, rows) {
                 Ok(changes) => changes,
@@ -256,7 +288,7 @@ macro_rules! batch_in_transaction {
             };
             if plan.dry_run {
                 if let Some($crate::plans::PlanStep::Create(new)) = plan.plan {
-                    create_plan!($tx, d, plan, new, &pins, &changes);
+                    create_plan!($tx, d, plan, new, (&pins, pins_digest), &changes);
                 }
             } else {
                 write_changes!($engine, $tx, d, plan, &changes);
@@ -264,7 +296,8 @@ macro_rules! batch_in_transaction {
                     record_request!($tx, d, plan, request, &changes);
                 }
                 if let Some($crate::plans::PlanStep::Apply(stored)) = plan.plan {
-                    record_plan!($tx, d, plan, stored, &changes);
+                    let changed = changes.iter().filter(|change| change.changed()).count();
+                    record_plan!($tx, d, plan, stored, &changes, (changed, changes.len() - changed));
                 }
             }
             Ok::<$crate::batch::InTransaction, $crate::StoreError>($crate::batch::InTransaction::Done($crate::AppliedBatch::from_changes(

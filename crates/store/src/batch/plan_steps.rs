@@ -40,7 +40,7 @@ macro_rules! insert_chunks {
 
 /// Keeps a dry run as a plan: the normalized request, the pinned tokens as it read them, and its results.
 macro_rules! create_plan {
-    ($tx:expr, $d:expr, $plan:expr, $new:expr, $pins:expr, $changes:expr) => {{
+    ($tx:expr, $d:expr, $plan:expr, $new:expr, ($pins:expr, $pins_digest:expr), $changes:expr) => {{
         let new: &$crate::plans::NewPlan = $new;
         forget_old!($tx, $d, $plan.now);
         let changed = $changes.iter().filter(|change| change.changed()).count();
@@ -48,6 +48,7 @@ macro_rules! create_plan {
         sqlx::query(&$crate::plans::sql::insert_plan_statement($d))
             .bind($plan.user_id)
             .bind(&new.plan_id)
+            .bind($crate::plans::sql::plan_fingerprint($pins_digest))
             .bind($plan.now)
             .bind(&new.request)
             .bind(new.expires_at)
@@ -79,12 +80,12 @@ macro_rules! create_plan {
     }};
 }
 
-/// Before an apply writes, with its rows locked: `Some(outcome)` when it must not write. Refused when the
-/// plan is gone or a pinned token changed since the preview (`plan.stale`, counting them); the recorded
-/// result (replayed) when the plan was applied already, even by a transaction that committed while this
-/// one waited for the rows (READ COMMITTED on PostgreSQL and MySQL, one writer on SQLite).
-macro_rules! check_plan {
-    ($tx:expr, $d:expr, $plan:expr, $stored:expr, $rows:expr) => {{
+/// Before an apply writes, with its rows locked: `Some(outcome)` when the plan is not there to apply. Refused
+/// when it is gone; the recorded result (replayed) when it was applied already, even by a transaction that
+/// committed while this one waited for the rows (READ COMMITTED on PostgreSQL and MySQL, one writer on
+/// SQLite).
+macro_rules! plan_recorded {
+    ($tx:expr, $d:expr, $plan:expr, $stored:expr) => {{
         let stored: &$crate::plans::StoredPlan = $stored;
         let plan_id = stored.summary.plan_id.as_str();
         let found = sqlx::query(&$crate::plans::sql::applied_statement($d))
@@ -114,7 +115,19 @@ macro_rules! check_plan {
                 let recorded = $crate::plans::sql::recorded_result(&chunks)?;
                 Some($crate::batch::InTransaction::Done(recorded))
             }
-            Some(None) => match $crate::plans::stale_count(&stored.pinned, $rows) {
+            Some(None) => None,
+        }
+    }};
+}
+
+/// [`plan_recorded!`], then the pins against the locked rows: refused when a pinned token changed since the
+/// preview (`plan.stale`, counting them).
+macro_rules! check_plan {
+    ($tx:expr, $d:expr, $plan:expr, $stored:expr, $rows:expr) => {{
+        let stored: &$crate::plans::StoredPlan = $stored;
+        match plan_recorded!($tx, $d, $plan, stored) {
+            Some(outcome) => Some(outcome),
+            None => match $crate::plans::stale_count(&stored.pinned, $rows) {
                 0 => None,
                 count => Some($crate::batch::InTransaction::Refused(
                     $crate::StoreError::PlanStale {
@@ -128,11 +141,12 @@ macro_rules! check_plan {
 }
 
 /// Marks the plan applied and records the result for a second apply, in the apply's transaction: its changes
-/// when the apply answers them (`full_states`), else its counts, all a replay of it answers. Another
+/// when the apply answers them (`full_states`), else its counts (changed, unchanged), all a replay of it
+/// answers. Another
 /// transaction that marked it first (possible only for a plan pinning no token, whose apply locks no row)
 /// makes this one a conflict: it is rolled back and run again, and then replays.
 macro_rules! record_plan {
-    ($tx:expr, $d:expr, $plan:expr, $stored:expr, $changes:expr) => {{
+    ($tx:expr, $d:expr, $plan:expr, $stored:expr, $changes:expr, $counts:expr) => {{
         let stored: &$crate::plans::StoredPlan = $stored;
         let plan_id = stored.summary.plan_id.as_str();
         let marked = sqlx::query(&$crate::plans::sql::mark_applied_statement($d))
@@ -148,12 +162,8 @@ macro_rules! record_plan {
         let changes: &[$crate::BatchChange] = $changes;
         let chunks = match $plan.full_states {
             true => $crate::plans::sql::chunks(changes, $crate::requests::write_change),
-            false => {
-                // The apply answers counts only: so does its replay, and 10 000 changes need not be kept.
-                let changed = changes.iter().filter(|change| change.changed()).count();
-                let counts = (changed, changes.len() - changed);
-                $crate::plans::sql::chunks([counts], $crate::plans::sql::write_counts)
-            }
+            // The apply answers counts only: so does its replay, and 10 000 changes need not be kept.
+            false => $crate::plans::sql::chunks([$counts], $crate::plans::sql::write_counts),
         };
         insert_chunks!(
             $tx,

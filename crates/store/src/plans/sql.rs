@@ -22,9 +22,26 @@ pub(crate) const PART_RESULT: i64 = 2;
 const CHUNK_ITEMS: usize = 1_000;
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// What a plan's row holds in the request-id table's `fingerprint`: no request's fingerprint (64 hex digits)
-/// equals it, so a batch that names a plan's id as its request id is refused as a reused id.
-pub(crate) const PLAN_FINGERPRINT: &str = "plan";
+/// What a plan's row holds in the request-id table's `fingerprint`: this prefix, then the digest of its pins
+/// ([`super::digest`]) as 32 hex digits. No request's fingerprint (64 hex digits) equals it, so a batch that
+/// names a plan's id as its request id is refused as a reused id. Plans stored before the digest hold the
+/// prefix alone, and are checked token by token.
+const PLAN_FINGERPRINT: &str = "plan";
+
+pub(crate) fn plan_fingerprint(digest: u128) -> String {
+    format!("{PLAN_FINGERPRINT}:{digest:032x}")
+}
+
+/// The digest of a plan's pins, from its row's `fingerprint`; None for a plan stored without it.
+pub(crate) fn digest_of_fingerprint(fingerprint: &str) -> Option<u128> {
+    let hex = fingerprint
+        .strip_prefix(PLAN_FINGERPRINT)?
+        .strip_prefix(':')?;
+    match hex.len() == 32 {
+        true => u128::from_str_radix(hex, 16).ok(),
+        false => None,
+    }
+}
 
 /// One chunk of a part: the index of its first item in the part, how many it holds, and the JSON array.
 pub(crate) struct Chunk {
@@ -78,7 +95,7 @@ pub(crate) fn chunks<T>(
 pub(crate) fn insert_plan_statement(d: Dialect) -> String {
     d.sql(&format!(
         "INSERT INTO {TABLE} (user_id, request_id, fingerprint, created_time, changes, plan_request, expires_time, \
-         plan_count, plan_changed) VALUES (?, ?, '{PLAN_FINGERPRINT}', ?, '', ?, ?, ?, ?)"
+         plan_count, plan_changed) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?)"
     ))
 }
 
@@ -89,10 +106,11 @@ pub(crate) fn insert_chunk_statement(d: Dialect) -> String {
     ))
 }
 
-/// A plan's row: request, created, expires, count, changed, applied.
+/// A plan's row: request, created, expires, count, changed, applied, fingerprint.
 pub(crate) fn find_statement(d: Dialect) -> String {
     d.sql(&format!(
-        "SELECT plan_request, created_time, expires_time, plan_count, plan_changed, applied_time FROM {TABLE} \
+        "SELECT plan_request, created_time, expires_time, plan_count, plan_changed, applied_time, fingerprint \
+         FROM {TABLE} \
          WHERE user_id = ? AND request_id = ? AND plan_request IS NOT NULL"
     ))
 }
