@@ -88,6 +88,22 @@ pub enum PlanStep<'a> {
     Apply(&'a StoredPlan),
 }
 
+/// The caller's plan's row ([`sql::find_statement`], bound as user, plan), or `Ok(None)` returned from the
+/// enclosing store call: an unknown id, another user's plan and a forgotten one alike.
+macro_rules! plan_row_or_none {
+    ($conn:ident, $sql:expr, $user_id:expr, $plan_id:expr) => {{
+        let found = sqlx::query($sql)
+            .bind($user_id)
+            .bind($plan_id)
+            .fetch_optional(&mut *$conn)
+            .await?;
+        match found {
+            Some(row) => row,
+            None => return Ok(None),
+        }
+    }};
+}
+
 impl Store {
     /// The caller's plan `plan_id` with its pinned tokens; None for an unknown id, another user's plan, or
     /// one already forgotten.
@@ -100,14 +116,7 @@ impl Store {
         let plan_sql = sql::find_statement(d);
         let items_sql = sql::part_statement(d);
         with_connection!(self, |conn| {
-            let Some(row) = sqlx::query(&plan_sql)
-                .bind(user_id)
-                .bind(plan_id)
-                .fetch_optional(&mut *conn)
-                .await?
-            else {
-                return Ok(None);
-            };
+            let row = plan_row_or_none!(conn, &plan_sql, user_id, plan_id);
             let (summary, request) = sql::summary_from_row(&row, plan_id, user_id)?;
             let pins_digest = sql::digest_of_fingerprint(&row.try_get::<String, _>(6)?);
             let rows = sqlx::query(&items_sql)
@@ -151,14 +160,7 @@ impl Store {
         let end = offset.saturating_add(limit);
         let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
         with_connection!(self, |conn| {
-            let Some(row) = sqlx::query(&plan_sql)
-                .bind(user_id)
-                .bind(plan_id)
-                .fetch_optional(&mut *conn)
-                .await?
-            else {
-                return Ok(None);
-            };
+            let row = plan_row_or_none!(conn, &plan_sql, user_id, plan_id);
             let (summary, _) = sql::summary_from_row(&row, plan_id, user_id)?;
             let chunks = sqlx::query(&page_sql)
                 .bind(user_id)
