@@ -30,6 +30,11 @@ impl Rounds {
     }
 }
 
+/// The fastest of the samples (zero for none).
+pub fn fastest(samples: &[Duration]) -> Duration {
+    samples.iter().min().copied().unwrap_or_default()
+}
+
 pub fn median(samples: &[Duration]) -> Duration {
     let mut sorted = samples.to_vec();
     sorted.sort();
@@ -64,8 +69,7 @@ impl Floor {
 
     /// Of the fastest runs: less sensitive to a noisy fsync on either side, shown beside the median's.
     pub fn ratio_of_minimums(&self) -> f64 {
-        let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
-        min(&self.http).as_secs_f64() / min(&self.sql).as_secs_f64()
+        fastest(&self.http).as_secs_f64() / fastest(&self.sql).as_secs_f64()
     }
 
     /// gRPC's median (full view) against the same baseline.

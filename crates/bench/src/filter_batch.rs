@@ -12,9 +12,10 @@ use tokenbatch_store::Store;
 use tokenbatch_testkit::seed;
 
 use crate::client::{batch_body, filter_batch_body, HttpConnection};
-use crate::figures::{median, Rounds};
+use crate::figures::{fastest, median, Rounds};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::plain::PlainSql;
+use crate::report::ms;
 
 /// The filter of the batch.
 pub const FILTER: &str = r#"{"model":"gpt-4o"}"#;
@@ -39,8 +40,7 @@ impl FilterBatch {
     }
 
     pub fn ratio_of_minimums(&self) -> f64 {
-        let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
-        min(&self.http).as_secs_f64() / min(&self.sql).as_secs_f64()
+        fastest(&self.http).as_secs_f64() / fastest(&self.sql).as_secs_f64()
     }
 }
 
@@ -120,8 +120,6 @@ async fn measure(
 }
 
 pub fn print(figure: &FilterBatch) {
-    let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
-    let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
     println!(
         "\n(6) filter batch, SQLite: {} of the user's {} tokens selected by {FILTER}, {} runs each, taking turns",
         figure.selected,
@@ -131,17 +129,17 @@ pub fn print(figure: &FilterBatch) {
     println!(
         "  PUT /api/token/batch with filter and expected_count  median {}  min {}",
         ms(median(&figure.http)),
-        ms(min(&figure.http))
+        ms(fastest(&figure.http))
     );
     println!(
         "  the same batch by its ids (the §8 body)               median {}  min {}",
         ms(median(&figure.by_ids)),
-        ms(min(&figure.by_ids))
+        ms(fastest(&figure.by_ids))
     );
     println!(
         "  UPDATE … WHERE <the same filter> with sqlx            median {}  min {}",
         ms(median(&figure.sql)),
-        ms(min(&figure.sql))
+        ms(fastest(&figure.sql))
     );
     println!(
         "  ratio {:.2}× of the medians (target ≤ 1.3×); {:.2}× of the fastest runs",

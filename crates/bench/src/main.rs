@@ -22,6 +22,8 @@ mod large_table;
 mod plain;
 mod plan;
 mod quota_add;
+mod ratios;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,10 +31,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, ValueEnum};
 
-use figures::{
-    median, Alternative, Floor, Footprint, Load, LoadSpec, Protocol, Rounds, Validation,
-};
+use figures::{Load, LoadSpec, Protocol, Rounds};
 use fixture::{BoxError, Engine, Fixture};
+use ratios::{verdict, Ratio};
+use report::{print_alternative, print_floor, print_footprint, print_load, print_validation};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -91,33 +93,6 @@ enum Figure {
     Plan,
 }
 
-/// A ratio with its target and whether it is a ceiling (≤) or a floor (≥).
-struct Ratio {
-    name: String,
-    value: f64,
-    target: f64,
-    at_most: bool,
-    /// Whether `--quick` fails past twice the target; false only for a target known to be missed by more.
-    guarded: bool,
-}
-
-impl Ratio {
-    fn meets(&self, target: f64) -> bool {
-        match self.at_most {
-            true => self.value <= target,
-            false => self.value >= target,
-        }
-    }
-
-    /// The CI guard's bound: twice the target's distance from 1× (×2 for a ceiling, ÷2 for a floor).
-    fn guard(&self) -> f64 {
-        match self.at_most {
-            true => self.target * 2.0,
-            false => self.target / 2.0,
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(path) = &cli.native_validation_json {
@@ -134,51 +109,12 @@ fn main() -> ExitCode {
         .build()
         .expect("a tokio runtime");
     match runtime.block_on(run(&cli)) {
-        Ok(ratios) => verdict(&cli, &ratios),
+        Ok(ratios) => verdict(cli.quick, &ratios),
         Err(error) => {
             eprintln!("tokenbatch-bench: {error}");
             ExitCode::FAILURE
         }
     }
-}
-
-fn verdict(cli: &Cli, ratios: &[Ratio]) -> ExitCode {
-    println!("\nratios (this run)");
-    let mut guard_failed = false;
-    for ratio in ratios {
-        let sign = if ratio.at_most { "≤" } else { "≥" };
-        let target = if ratio.meets(ratio.target) {
-            "meets"
-        } else {
-            "MISSES"
-        };
-        let guard = ratio.meets(ratio.guard());
-        guard_failed |= ratio.guarded && !guard;
-        println!(
-            "  {:<58} {:>8.2}×  {target} target {sign} {}×{}",
-            ratio.name,
-            ratio.value,
-            ratio.target,
-            if cli.quick {
-                format!(
-                    "; CI guard {sign} {}×: {}",
-                    ratio.guard(),
-                    match (ratio.guarded, guard) {
-                        (false, _) => "not applied (a known miss, docs/BENCHMARKS.md)",
-                        (true, true) => "ok",
-                        (true, false) => "FAILED",
-                    }
-                )
-            } else {
-                String::new()
-            }
-        );
-    }
-    if cli.quick && guard_failed {
-        println!("tokenbatch-bench --quick: a ratio regressed past twice its target");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
 }
 
 fn wanted(cli: &Cli, figure: Figure) -> bool {
@@ -449,10 +385,6 @@ fn merge<'a>(mut runs: impl Iterator<Item = &'a Load>) -> Result<Load, BoxError>
     Ok(merged)
 }
 
-fn ms(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
-}
-
 fn header(cli: &Cli, log: &std::path::Path) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -479,119 +411,6 @@ fn header(cli: &Cli, log: &std::path::Path) {
         if cli.quick { " — quick" } else { "" },
     );
     println!("server log: {}", log.display());
-}
-
-fn print_floor(floor: &Floor) {
-    println!(
-        "(1) floor, {}: one {}-token batch of 3 fields, {} runs each, taking turns",
-        floor.engine.name(),
-        floor.tokens,
-        floor.http.len()
-    );
-    let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
-    println!(
-        "  PUT /api/token/batch (HTTP, end to end)  median {}  min {}",
-        ms(median(&floor.http)),
-        ms(min(&floor.http))
-    );
-    println!(
-        "  gRPC, full view (per-token results)      median {}  min {}",
-        ms(median(&floor.grpc)),
-        ms(min(&floor.grpc))
-    );
-    println!(
-        "  gRPC, BATCH_RESULT_VIEW_COUNTS          median {}  min {}",
-        ms(median(&floor.grpc_counts)),
-        ms(min(&floor.grpc_counts))
-    );
-    println!(
-        "  the same UPDATE with sqlx, same file/rows median {}  min {}",
-        ms(median(&floor.sql)),
-        ms(min(&floor.sql))
-    );
-    println!(
-        "  ratio {:.2}× of the medians (target ≤ 1.5×); {:.2}× of the fastest runs; gRPC {:.2}× full view, \
-         {:.2}× counts view",
-        floor.ratio(),
-        floor.ratio_of_minimums(),
-        floor.grpc_ratio(),
-        floor.grpc_counts_ratio()
-    );
-}
-
-fn print_alternative(alternative: &Alternative) {
-    println!(
-        "(2) alternative: {} tokens, one request per token (sequential, one keep-alive connection) vs one batch",
-        alternative.tokens
-    );
-    println!(
-        "  one at a time  {} in all ({} per request)",
-        ms(alternative.one_by_one),
-        ms(alternative.one_by_one / alternative.tokens as u32)
-    );
-    println!(
-        "  one batch      median {} of {}",
-        ms(median(&alternative.batch)),
-        alternative.batch.len()
-    );
-    println!("  ratio {:.0}× faster (target ≥ 100×)", alternative.ratio());
-}
-
-fn print_load(load: &Load) {
-    println!(
-        "(3) throughput, {}, {}: {}-id batches, {} clients (disjoint ids), {:.1} s measured",
-        load.engine.name(),
-        load.protocol.name(),
-        load.batch,
-        load.concurrency,
-        load.elapsed.as_secs_f64()
-    );
-    println!(
-        "  {:.0} requests/s ({} requests, every answer checked)  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
-        load.per_second(),
-        load.requests,
-        load.percentile_ms(0.5),
-        load.percentile_ms(0.99),
-        load.latency.max() as f64 / 1000.0
-    );
-}
-
-fn print_validation(validation: &Validation) {
-    println!(
-        "\n(4) validation, native: 10 000 ids and every field ({} bytes), median",
-        validation.body_bytes
-    );
-    println!(
-        "  check_body                {:.3} ms (target ≤ 1 ms; criterion: cargo bench -p tokenbatch-rules)",
-        validation.check_body.as_secs_f64() * 1000.0
-    );
-    println!(
-        "  validateBody's code       {:.3} ms (the WebAssembly comparison's baseline: scripts/bench-wasm.sh)",
-        validation.body_verdict.as_secs_f64() * 1000.0
-    );
-}
-
-fn print_footprint(footprint: &Footprint) {
-    let max_rss = footprint.idle_rss_kib.iter().max().copied().unwrap_or(0);
-    println!(
-        "\n(5) footprint: `tokenbatch serve` on an existing SQLite file with {} tokens, {} starts",
-        footprint.tokens,
-        footprint.ready.len()
-    );
-    println!(
-        "  process start to ready line  median {}  max {} (target ≤ 300 ms)",
-        ms(median(&footprint.ready)),
-        ms(footprint.ready.iter().max().copied().unwrap_or_default())
-    );
-    println!(
-        "  idle RSS (VmRSS, 1 s after ready)  max {:.1} MiB (target ≤ 30 MiB)",
-        max_rss as f64 / 1024.0
-    );
-    println!(
-        "  web/pkg/tokenbatch_wasm_bg.wasm  {:.1} KiB raw (≤ 150), {:.1} KiB gzip -9 (≤ 60)",
-        footprint.wasm_raw as f64 / 1024.0,
-        footprint.wasm_gzip as f64 / 1024.0
-    );
 }
 
 /// For scripts/bench-wasm.sh: the body, the context the page would pass, and the native medians.

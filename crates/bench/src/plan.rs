@@ -8,9 +8,10 @@
 use std::time::{Duration, Instant};
 
 use crate::client::{batch_body, plan_body, HttpConnection, Values};
-use crate::figures::{ids, median, Rounds};
+use crate::figures::{fastest, ids, median, Rounds};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::plain::PlainSql;
+use crate::report::ms;
 
 /// The preview's first page of per-token results.
 const FIRST_PAGE: usize = 100;
@@ -32,8 +33,7 @@ impl Plan {
     }
 
     pub fn ratio_of_minimums(&self) -> f64 {
-        let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
-        min(&self.both).as_secs_f64() / min(&self.sql).as_secs_f64()
+        fastest(&self.both).as_secs_f64() / fastest(&self.sql).as_secs_f64()
     }
 
     pub fn median_ratio(&self, samples: &[Duration]) -> f64 {
@@ -111,8 +111,6 @@ async fn preview_and_apply(
 }
 
 pub fn print(figure: &Plan) {
-    let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
-    let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
     println!(
         "\n(9) plan, {}: a {}-token batch of 3 fields previewed then applied by plan_id, {} runs each, taking turns",
         figure.engine.name(),
@@ -128,7 +126,7 @@ pub fn print(figure: &Plan) {
         println!(
             "  {name:<38} median {}  min {}",
             ms(median(samples)),
-            ms(min(samples))
+            ms(fastest(samples))
         );
     }
     println!(

@@ -8,9 +8,10 @@
 use std::time::{Duration, Instant};
 
 use crate::client::{quota_add_body, Count, HttpConnection};
-use crate::figures::{ids, median};
+use crate::figures::{fastest, ids, median};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::plain::PlainSql;
+use crate::report::ms;
 
 /// What every batch of the figure adds: each one changes every row it names.
 const AMOUNT: i64 = 1_000;
@@ -36,8 +37,7 @@ impl QuotaAdd {
     }
 
     pub fn ratio_of_minimums(&self) -> f64 {
-        let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
-        min(&self.http).as_secs_f64() / min(&self.sql).as_secs_f64()
+        fastest(&self.http).as_secs_f64() / fastest(&self.sql).as_secs_f64()
     }
 }
 
@@ -95,8 +95,6 @@ async fn details(
 }
 
 pub fn print(figure: &QuotaAdd) {
-    let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
-    let min = |samples: &[Duration]| samples.iter().min().copied().unwrap_or_default();
     println!(
         "\n(8) quota add, {}: \"remain_quota\": {{\"add\": {AMOUNT}}} on {} tokens, {} runs each, taking turns",
         figure.engine.name(),
@@ -106,17 +104,17 @@ pub fn print(figure: &QuotaAdd) {
     println!(
         "  PUT /api/token/batch                          median {}  min {}",
         ms(median(&figure.http)),
-        ms(min(&figure.http))
+        ms(fastest(&figure.http))
     );
     println!(
         "  the same with ?details=true (rows read)       median {}  min {}",
         ms(median(&figure.details)),
-        ms(min(&figure.details))
+        ms(fastest(&figure.details))
     );
     println!(
         "  UPDATE … SET remain_quota = remain_quota + ?  median {}  min {}",
         ms(median(&figure.sql)),
-        ms(min(&figure.sql))
+        ms(fastest(&figure.sql))
     );
     println!(
         "  ratio {:.2}× of the medians (target ≤ 1.5×); {:.2}× of the fastest runs; {:.2}× with details",
