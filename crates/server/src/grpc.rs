@@ -250,6 +250,7 @@ macro_rules! proto_conversions {
                 accessed_time: token.accessed_time,
                 used_quota: token.used_quota,
                 cross_group_retry: token.cross_group_retry,
+                owner_username: token.owner_username,
                 $($name: state.$name,)*
             }
         }

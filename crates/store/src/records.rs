@@ -54,7 +54,13 @@ pub struct TokenRecord {
     pub used_quota: i64,
     pub cross_group_retry: bool,
     pub state: TokenState,
+    /// The owner's username, read only for root's lists over other users (`user_id`, docs/SPEC.md §13);
+    /// None otherwise.
+    pub owner_username: Option<String>,
 }
+
+/// How many columns [`token_columns`] lists: eight, the status, then every field.
+pub(crate) const TOKEN_COLUMNS: usize = 9 + Field::ALL.len();
 
 /// The column list matching [`TokenRecord::from_row`]. NULLs (possible in databases new-api wrote through
 /// older versions) read as new-api's defaults.
@@ -145,6 +151,7 @@ impl TokenRecord {
             used_quota: row.try_get(6)?,
             cross_group_retry: row.try_get::<i64, _>(7)? != 0,
             state: state_from_row(row, 8)?,
+            owner_username: None,
         })
     }
 }

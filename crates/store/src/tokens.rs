@@ -74,8 +74,18 @@ impl Store {
             "SELECT {} FROM tokens WHERE {condition}",
             d.integer("COUNT(*)", 0)
         ));
+        // Over other users' tokens (root's `user_id`, docs/SPEC.md §13), each token's owner is named too: a
+        // subquery per row of the page (at most 100) by the users' primary key, after every token column.
+        let owners = filter.user_id.is_some();
+        let owner_column = match owners {
+            true => format!(
+                ", (SELECT {} FROM users AS owner WHERE owner.id = tokens.user_id)",
+                d.text("owner.username")
+            ),
+            false => String::new(),
+        };
         let page_sql = d.sql(&format!(
-            "SELECT {columns} FROM tokens WHERE {condition} ORDER BY id DESC LIMIT ? OFFSET ?",
+            "SELECT {columns}{owner_column} FROM tokens WHERE {condition} ORDER BY id DESC LIMIT ? OFFSET ?",
             columns = records::token_columns(d),
         ));
         with_connection!(self, |conn| {
@@ -83,10 +93,18 @@ impl Store {
             let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
             let page = bind_filter!(sqlx::query(&page_sql), &binds);
             let rows = page.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
-            let tokens = rows
-                .iter()
-                .map(TokenRecord::from_row)
-                .collect::<Result<_, _>>()?;
+            let mut tokens = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut token = TokenRecord::from_row(row)?;
+                if owners {
+                    let column = records::TOKEN_COLUMNS;
+                    token.owner_username = Some(
+                        row.try_get::<Option<String>, _>(column)?
+                            .unwrap_or_default(),
+                    );
+                }
+                tokens.push(token);
+            }
             Ok((tokens, total))
         })
     }

@@ -121,9 +121,12 @@ fn page_json(page: TokenPage) -> Value {
     })
 }
 
+/// new-api's token object; in root's lists over other users (`user_id`, docs/SPEC.md §13) also the owner's
+/// `username`, after new-api's keys.
 fn token_json(token: TokenRecord) -> Value {
+    let owner = token.owner_username;
     let state = token.state;
-    json!({
+    let mut json = json!({
         "id": token.id,
         "user_id": token.user_id,
         "key": mask_key(&token.key),
@@ -142,5 +145,9 @@ fn token_json(token: TokenRecord) -> Value {
         "cross_group_retry": token.cross_group_retry,
         "mj_image_mode": state.mj_image_mode,
         "mj_custom_proxy": state.mj_custom_proxy,
-    })
+    });
+    if let (Some(owner), Value::Object(object)) = (owner, &mut json) {
+        object.insert("username".to_owned(), Value::from(owner));
+    }
+    json
 }

@@ -1,0 +1,115 @@
+//! Root's lists and searches over other users' tokens (docs/SPEC.md §13), on every engine: with `user_id`
+//! (an id or `*`) each token comes with its owner's username, over HTTP (`username`, after new-api's keys)
+//! and gRPC (`Token.owner_username`); without it, and for everyone else, the token object stays new-api's.
+
+use serde_json::{json, Value};
+use tokenbatch_e2e::{on_every_engine, Engine, TestServer, User, BOB_IDS};
+use tokenbatch_proto::token_v1 as pb;
+use tokenbatch_store::Store;
+
+/// A root user (new-api's role 100) beside alice and bob.
+async fn with_root(engine: Engine) -> (TestServer, User) {
+    let server = TestServer::start_on(engine).await;
+    let store = Store::open(&server.db.location).await.expect("open store");
+    let created = tokenbatch::seed::add_user(&store, "root", "default", 100)
+        .await
+        .expect("root");
+    store.close().await;
+    let root = User {
+        id: created.id,
+        access_token: created.access_token,
+    };
+    (server, root)
+}
+
+/// The items of a successful page answer.
+fn items(answer: &Value, raw: &str) -> Vec<Value> {
+    assert_eq!(answer["success"], json!(true), "{raw}");
+    answer["data"]["items"].as_array().expect(raw).clone()
+}
+
+async fn roots_lists_name_each_tokens_owner(engine: Engine) {
+    let (server, root) = with_root(engine).await;
+    let (alice, bob) = (server.alice.id, server.bob.id);
+    let owner = |item: &Value| match item["user_id"].as_i64() {
+        Some(id) if id == alice => "alice",
+        Some(id) if id == bob => "bob",
+        _ => panic!("a token of nobody seeded: {item}"),
+    };
+
+    let (_, answer, raw) = server.get(&root, "/api/token/?user_id=*&size=100").await;
+    let everyone = items(&answer, &raw);
+    assert_eq!(
+        answer["data"]["total"],
+        json!(27),
+        "alice's 22 and bob's 5: {raw}"
+    );
+    for item in &everyone {
+        assert_eq!(item["username"], json!(owner(item)), "{item}");
+        let keys: Vec<&String> = item.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys.last().map(|key| key.as_str()),
+            Some("username"),
+            "{item}"
+        );
+    }
+
+    let path = format!("/api/token/search?user_id={bob}&keyword=token%25&size=100");
+    let (_, answer, raw) = server.get(&root, &path).await;
+    let bobs = items(&answer, &raw);
+    let ids: Vec<i64> = bobs
+        .iter()
+        .map(|item| item["id"].as_i64().unwrap())
+        .collect();
+    let mut expected: Vec<i64> = BOB_IDS.to_vec();
+    expected.reverse();
+    assert_eq!(ids, expected, "newest first: {raw}");
+    assert!(
+        bobs.iter().all(|item| item["username"] == json!("bob")),
+        "{raw}"
+    );
+
+    // Root's own list, and anyone's: new-api's token object, no owner named.
+    for (user, path) in [
+        (&root, "/api/token/"),
+        (&server.alice, "/api/token/?size=100"),
+    ] {
+        let (_, answer, raw) = server.get(user, path).await;
+        for item in items(&answer, &raw) {
+            assert!(item.get("username").is_none(), "{path}: {item}");
+        }
+    }
+
+    let mut client = server.grpc().await;
+    let list = |user_id: Option<&str>| pb::ListTokensRequest {
+        page: 1,
+        page_size: 100,
+        filter: Some(pb::TokenFilter {
+            user_id: user_id.map(str::to_owned),
+            ..pb::TokenFilter::default()
+        }),
+    };
+    let page = client
+        .list_tokens(server.grpc_request(&root, list(Some("*"))))
+        .await
+        .expect("listed")
+        .into_inner();
+    assert_eq!(page.total, 27);
+    for token in &page.items {
+        let expected = if token.user_id == alice {
+            "alice"
+        } else {
+            "bob"
+        };
+        assert_eq!(token.owner_username.as_deref(), Some(expected), "{token:?}");
+    }
+    let own = client
+        .list_tokens(server.grpc_request(&root, list(None)))
+        .await
+        .expect("listed")
+        .into_inner();
+    assert!(own.items.iter().all(|token| token.owner_username.is_none()));
+    server.stop().await;
+}
+
+on_every_engine!(roots_lists_name_each_tokens_owner);
