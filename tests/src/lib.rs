@@ -222,3 +222,20 @@ macro_rules! on_every_engine {
         }
     };
 }
+
+/// [`on_every_engine!`] for tests that are plain functions of the engine, running their own runtime (the
+/// property tests: proptest drives a synchronous closure, each case blocking on its own requests).
+#[macro_export]
+macro_rules! on_every_engine_sync {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $test() { super::$test($crate::Engine::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $test() { super::$test($crate::Engine::Postgres) } )*
+        }
+        mod mysql {
+            $( #[test] fn $test() { super::$test($crate::Engine::MySql) } )*
+        }
+    };
+}

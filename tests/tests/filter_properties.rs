@@ -264,7 +264,7 @@ fn cases() -> u32 {
     tokenbatch_testkit::random::proptest_cases(CASES)
 }
 
-fn run(engine: Engine) {
+fn filters_select_what_the_model_selects(engine: Engine) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -312,17 +312,4 @@ fn covered(tally: &Tally) -> Result<(), &'static str> {
     }
 }
 
-#[test]
-fn sqlite_filters_select_what_the_model_selects() {
-    run(Engine::Sqlite);
-}
-
-#[test]
-fn postgres_filters_select_what_the_model_selects() {
-    run(Engine::Postgres);
-}
-
-#[test]
-fn mariadb_filters_select_what_the_model_selects() {
-    run(Engine::MySql);
-}
+tokenbatch_e2e::on_every_engine_sync!(filters_select_what_the_model_selects);

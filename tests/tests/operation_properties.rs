@@ -263,7 +263,7 @@ async fn check(
     Ok(())
 }
 
-fn run(engine: Engine) {
+fn operations_write_what_the_model_computes(engine: Engine) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -308,17 +308,4 @@ fn run(engine: Engine) {
     runtime.block_on(fx.store.close());
 }
 
-#[test]
-fn sqlite_operations_write_what_the_model_computes() {
-    run(Engine::Sqlite);
-}
-
-#[test]
-fn postgres_operations_write_what_the_model_computes() {
-    run(Engine::Postgres);
-}
-
-#[test]
-fn mariadb_operations_write_what_the_model_computes() {
-    run(Engine::MySql);
-}
+tokenbatch_e2e::on_every_engine_sync!(operations_write_what_the_model_computes);

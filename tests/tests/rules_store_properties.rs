@@ -640,21 +640,6 @@ fn run(engine: Engine, schema: Schema) {
 }
 
 #[test]
-fn sqlite_stores_what_the_rules_accept() {
-    run(Engine::Sqlite, Schema::Own);
-}
-
-#[test]
-fn postgres_stores_what_the_rules_accept() {
-    run(Engine::Postgres, Schema::Own);
-}
-
-#[test]
-fn mariadb_stores_what_the_rules_accept() {
-    run(Engine::MySql, Schema::Own);
-}
-
-#[test]
 fn mariadb_with_new_apis_narrow_columns_stores_what_the_rules_accept() {
     run(Engine::MySql, Schema::Gorm("utf8mb4"));
 }
@@ -668,3 +653,9 @@ fn mariadb_with_new_apis_columns_in_utf8mb3_refuses_what_they_cannot_hold() {
 fn mariadb_with_new_apis_columns_in_latin1_refuses_what_they_cannot_hold() {
     run(Engine::MySql, Schema::Gorm("latin1"));
 }
+
+fn stores_what_the_rules_accept(engine: Engine) {
+    run(engine, Schema::Own);
+}
+
+tokenbatch_e2e::on_every_engine_sync!(stores_what_the_rules_accept);
