@@ -8,6 +8,7 @@ import init, {
   rulesVersion,
   validateBody,
   validateField,
+  validateFilter,
 } from "./pkg/tokenbatch_wasm.js";
 import { t, tIn, lang, setLang, initialLang, translateStatic, LANGS } from "./i18n.js";
 import {
@@ -17,24 +18,28 @@ import {
   clearSession,
   loadPendingApply,
   savePendingApply,
+  newIdempotencyKey,
+  outcomeUnknown,
   ApiError,
 } from "./api.js";
-import { setQuotaPerUsd, valueText } from "./format.js";
+import { setQuotaPerUsd, unitsPerUsd, valueText } from "./format.js";
 import { TokenTable } from "./table.js";
+import { FilterPanel, filterQuery } from "./filters.js";
 import { BatchForm } from "./form.js";
-import { ResultView } from "./result.js";
+import { ResultView, planRefusal, PLAN_PAGE_SIZE } from "./result.js";
 import { ConfirmDialog } from "./confirm.js";
 import { pageMessage, labelled } from "./messages.js";
 
 /**
- * @import { BatchAnswer, BodyVerdict, FieldsDescription, FieldVerdict, GroupsAnswer, PendingApply, RulesItem,
- *   Session, StatusAnswer, TokenPageAnswer } from "./types.js"
+ * @import { BatchAnswer, BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, PendingApply,
+ *   PlanPageAnswer, RulesItem, Session, StatusAnswer, TokenPageAnswer } from "./types.js"
  * @import { Rules } from "./form.js"
  */
 
 /**
- * The last successful preview: the body it judged, the server's answer and how many tokens were selected.
- * @typedef {{ body: string, envelope: BatchAnswer, total: number }} Preview
+ * The last successful preview: the body it judged, the server's answer and how many tokens were selected; a
+ * preview of a selection by filter is applied by its plan (`envelope.plan`).
+ * @typedef {{ body: string, envelope: BatchAnswer, total: number, byFilter: boolean }} Preview
  */
 
 /** The page's element with id `id` (index.html has each one). */
@@ -163,6 +168,7 @@ function applyLanguage(tag) {
   state.description = description;
   form.describe(description);
   table.render();
+  filters.relabel();
   renderVerdict(form.verdict);
   result.render();
   confirmDialog.render();
@@ -202,6 +208,7 @@ async function signIn(session, { focus = false } = {}) {
   // A key left by another user's Apply is not this user's to send.
   if (state.pendingApply && state.pendingApply.userId !== session.userId) setPendingApply(null);
   form.setGroups(allowedGroups);
+  filters.setGroups(allowedGroups);
   $("signed-in-as").textContent = t("signedInAs", { id: session.userId });
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
@@ -222,6 +229,7 @@ function signOut() {
   state.preview = null;
   result.clear();
   table.reset();
+  filters.reset();
   form.reset();
   state.previewStale = false;
   $("signed-in-as").textContent = "";
@@ -259,11 +267,11 @@ $("sign-out").addEventListener("click", signOut);
 // ---- the table and the form ------------------------------------------------------------------------------
 
 const table = new TokenTable($("tokens"), {
-  fetchPage: async ({ keyword, token, page, size }) => {
+  fetchPage: async ({ keyword, token, filter, page, size }) => {
     const searching = keyword || token;
     const path = searching ? "/api/token/search" : "/api/token/";
     /** @type {Record<string, string | number>} */
-    const query = searching ? { keyword, token, p: page, size } : { p: page, size };
+    const query = { ...filterQuery(filter), ...(searching ? { keyword, token } : {}), p: page, size };
     return /** @type {TokenPageAnswer} */ (await call(state.session, "GET", path, { query })).data;
   },
   onChange: () => form.validate(),
@@ -271,9 +279,16 @@ const table = new TokenTable($("tokens"), {
   maxIds: 10000,
 });
 
+const filters = new FilterPanel(/** @type {HTMLFormElement} */ ($("filter-form")), {
+  validate: (json) => /** @type {FilterVerdict} */ (JSON.parse(validateFilter(json, lang()))),
+  quotaPerUsd: unitsPerUsd,
+  onChange: (filter) => table.setFilter(filter),
+  now,
+});
+
 const form = new BatchForm($("batch"), {
   rules,
-  getIds: () => table.selectedIds(),
+  getSelection: () => table.selection(),
   onVerdict: renderVerdict,
   wording: (item) => wording(item),
 });
@@ -284,6 +299,11 @@ const result = new ResultView($("result"), {
   wording,
   rejudge: (body) => rules.validateBody(body),
   describeError,
+  planPage: async (planId, p, size) =>
+    /** @type {PlanPageAnswer} */ (
+      await call(state.session, "GET", `/api/token/batch/plans/${encodeURIComponent(planId)}`, { query: { p, size } })
+    ).data.items,
+  previewAgain: () => send(true),
 });
 
 const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("confirm-dialog")), {
@@ -316,12 +336,6 @@ function renderVerdict(verdict) {
 
 // ---- preview and apply -------------------------------------------------------------------------------------
 
-/** 32 hex characters from the browser's CSPRNG (crypto.randomUUID exists only on https and localhost pages). */
-function newIdempotencyKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * The key for applying `body`: the pending one when the same user applies the same body after an attempt that
  * got no definitive answer (the server then answers the first attempt again, or applies the batch if it never
@@ -343,18 +357,6 @@ function setPendingApply(pending) {
   savePendingApply(pending);
 }
 
-/**
- * Whether a failed apply may have been applied all the same: no answer at all, a server error or timeout (HTTP
- * 5xx, 408), or a success status whose body was lost. A refusal (success:false), a 401 or another 4xx is
- * definitive: nothing was written.
- * @param {unknown} error
- */
-function outcomeUnknown(error) {
-  if (!(error instanceof ApiError)) return false;
-  if (error.kind === "network") return true;
-  return error.kind === "http" && (error.status >= 500 || error.status === 408 || error.status < 400);
-}
-
 /** Whether the form may be sent: a form with problems shows all of them (untouched fields too) instead. */
 function ready() {
   if (state.busy || !state.session) return false;
@@ -369,7 +371,7 @@ function confirmApply() {
   const preview = state.preview;
   confirmDialog.open(() => ({
     changed: preview.envelope.data,
-    total: preview.total,
+    total: preview.envelope.plan && preview.byFilter ? preview.envelope.plan.count : preview.total,
     changes: form.chosen().map(({ name, label, value }) => [label, valueText(name, value)]),
     expires: (form.verdict?.warnings ?? []).some((warning) => warning.code === "expired_time.past"),
   }));
@@ -379,35 +381,43 @@ function confirmApply() {
 async function send(dryRun) {
   if (!ready() || (!dryRun && !state.preview)) return;
   const body = form.bodyText();
-  const total = table.selectedIds().length;
+  const selection = table.selection();
+  const byFilter = "filter" in selection;
+  const total = "filter" in selection ? selection.total : selection.ids.length;
+  // A selection by filter is previewed a page at a time and applied by its plan: exactly the tokens previewed,
+  // safe to send again (a second apply of a plan answers the first result).
+  const plan = !dryRun && state.preview?.byFilter ? state.preview.envelope.plan : undefined;
   const epoch = state.epoch;
   /** @type {Record<string, string>} */
-  const query = dryRun ? { validate_only: "true" } : { details: "true" };
+  const query = dryRun ? { validate_only: "true", ...(byFilter ? { size: String(PLAN_PAGE_SIZE) } : {}) } : plan ? {} : { details: "true" };
   const clicked = /** @type {HTMLButtonElement} */ (dryRun ? $("preview") : $("apply"));
   const label = clicked.textContent;
   state.busy = true;
   renderVerdict(form.verdict);
   clicked.textContent = t("working");
   /** @type {Record<string, string>} */
-  const headers = dryRun ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
+  const headers = dryRun || plan ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
+  const sent = plan ? JSON.stringify({ plan_id: plan.plan_id }) : body;
   try {
     const envelope = /** @type {BatchAnswer} */ (
-      await call(state.session, "PUT", "/api/token/batch", { query, body, headers })
+      await call(state.session, "PUT", "/api/token/batch", { query, body: sent, headers })
     );
     if (epoch !== state.epoch) return;
     // An applied batch changed the tokens: the next Apply needs a new preview.
-    state.preview = dryRun ? { body, envelope, total } : null;
+    state.preview = dryRun ? { body, envelope, total, byFilter } : null;
     state.previewStale = false;
-    if (!dryRun) setPendingApply(null);
-    result.show({ dryRun, body, envelope });
+    if (!dryRun && !plan) setPendingApply(null);
+    result.show({ dryRun, body, envelope }, { byPlan: Boolean(plan) });
     if (!dryRun) await table.load();
   } catch (error) {
     if (epoch !== state.epoch) return;
     // An apply that may have been applied keeps its preview and key: Apply again is the safe retry.
     const unknown = !dryRun && outcomeUnknown(error);
     if (!unknown) state.preview = null;
-    if (!dryRun && !unknown) setPendingApply(null);
-    result.show({ dryRun, body, error, unknown });
+    if (!dryRun && !unknown && !plan) setPendingApply(null);
+    // A stale or expired plan is not the form's fault: the hint asks for a new preview, not a changed form.
+    if (planRefusal(error)) state.previewStale = true;
+    result.show({ dryRun, body, error, unknown }, { byPlan: Boolean(plan) });
   } finally {
     state.busy = false;
     clicked.textContent = label;
