@@ -58,6 +58,8 @@ export class TokenTable {
     this.failed = false;
     /** Counts resets (sign-outs): an answer to a request made before the last one is dropped. */
     this.generation = 0;
+    /** Counts loads: only the latest one's answer is shown (a page size change racing a new filter). */
+    this.loads = 0;
     /** The table's element with id `id` (index.html has each one). */
     this.element = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
 
@@ -203,11 +205,12 @@ export class TokenTable {
   async load(page = this.page) {
     const wanted = Math.min(Math.max(1, page), this.pages);
     const generation = this.generation;
+    const load = ++this.loads;
     const busy = this.element("tokens-busy");
     busy.hidden = false;
     try {
       const data = await this.fetchPage({ ...this.search, filter: this.filter, page: wanted, size: this.pageSize });
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || load !== this.loads) return;
       this.rows = data.items;
       this.total = data.total;
       this.page = data.page;
@@ -216,14 +219,14 @@ export class TokenTable {
       for (const token of this.rows) if (this.selected.has(token.id)) this.selected.set(token.id, token);
       this.element("tokens-error").hidden = true;
     } catch (error) {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || load !== this.loads) return;
       this.rows = [];
       this.total = 0;
       this.page = 1;
       this.failed = true;
       this.onError(error, this.element("tokens-error"));
     } finally {
-      if (generation === this.generation) busy.hidden = true;
+      if (generation === this.generation && load === this.loads) busy.hidden = true;
     }
     this.render();
   }
