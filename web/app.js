@@ -407,7 +407,7 @@ async function send(dryRun) {
     state.preview = dryRun ? { body, envelope, total, byFilter } : null;
     state.previewStale = false;
     if (!dryRun && !plan) setPendingApply(null);
-    result.show({ dryRun, body, envelope }, { byPlan: Boolean(plan) });
+    result.show({ dryRun, body, envelope }, { byPlan: Boolean(plan) || (dryRun && byFilter) });
     if (!dryRun) await table.load();
   } catch (error) {
     if (epoch !== state.epoch) return;

@@ -36,7 +36,7 @@ export function planRefusal(error) {
  */
 
 /**
- * An Outcome, the language the page spoke when it came, and whether it applied a plan.
+ * An Outcome, the language the page spoke when it came, and whether it is (or previews) an apply by plan.
  * @typedef {Outcome & { lang: string, byPlan?: boolean }} ResultRecord
  */
 
@@ -97,7 +97,7 @@ export class ResultView {
   }
 
   /**
-   * `byPlan`: an Apply that sent a preview's plan_id.
+   * `byPlan`: an Apply that sent a preview's plan_id, or a preview that Apply will apply by its plan.
    * @param {Outcome} record
    * @param {{ byPlan?: boolean }} [options]
    */
@@ -202,7 +202,8 @@ export class ResultView {
     replayed.hidden = dryRun || envelope.replayed !== true;
     this.element("result-errors").replaceChildren();
     this.fillList("result-warnings", "warning", this.messages(record, envelope.warnings ?? []));
-    const plan = dryRun ? envelope.plan : undefined;
+    // Only a preview that Apply will apply by its plan speaks of the plan (an ids preview is applied as a body).
+    const plan = dryRun && record.byPlan ? envelope.plan : undefined;
     const planLine = this.element("result-plan");
     planLine.hidden = !plan && !record.byPlan;
     planLine.textContent = plan

@@ -368,3 +368,95 @@ test("the table: status badges with their names, quota in USD with units on hove
   assert.ok(!looks.has(await look(exhausted)), "exhausted looks unlike the other three");
   assert.deepEqual(errors, []);
 });
+
+test("an apply by plan whose answer is lost: Apply again sends the same plan_id and gets the first result, nothing written twice", async () => {
+  const { page, context, errors } = await openPage(env);
+  await page.selectOption("#lang", "en");
+  await signIn(page, env.session);
+  await page.fill("#filter-name", "research-2");
+  await applyFilter(page);
+  const ids = sql(env.database, "SELECT id FROM tokens WHERE name LIKE '%research-2%' ORDER BY id").map((row) => row.id);
+  assert.equal(ids.length, 2);
+  assert.equal(await shownTotal(page), 2);
+  await page.click("#select-all-matching");
+
+  // Every apply reaches the real server; the first one's answer is lost on the way back.
+  const applies = [];
+  await context.route("**/api/token/batch?**", async (route) => {
+    const request = route.request();
+    const response = await route.fetch();
+    const envelope = await response.json();
+    const dryRun = new URL(request.url()).searchParams.get("validate_only") === "true";
+    if (!dryRun) applies.push({ body: request.postData(), envelope, replayedHeader: response.headers()["idempotent-replayed"] });
+    if (!dryRun && applies.length === 1) await route.abort("connectionreset");
+    else await route.fulfill({ response, json: envelope });
+  });
+  await page.fill("#value-remain_quota", "2345678");
+  const label = await page.textContent("#preview");
+  await Promise.all([page.waitForRequest((r) => isBatch(r, true)), page.click("#preview")]);
+  await page.waitForFunction((text) => document.querySelector("#preview").textContent === text, label);
+
+  const quotas = () => sql(env.database, `SELECT remain_quota FROM tokens WHERE id IN (${ids}) ORDER BY id`).map((row) => row.remain_quota);
+  await page.click("#apply");
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.click("#confirm-apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "error");
+  assert.match(await page.textContent("#result-summary"), /the batch will not be applied twice/);
+  assert.equal(applies.length, 1);
+  assert.equal(applies[0].envelope.success, true, "the lost answer was a success");
+  assert.deepEqual(quotas(), [2345678, 2345678], "the first attempt was applied");
+
+  // Meanwhile new-api's traffic spends quota (not a column the plan pins); the operator clicks Apply again.
+  sql(env.database, `UPDATE tokens SET remain_quota = 777 WHERE id = ${ids[0]}`);
+  assert.ok(await page.isEnabled("#apply"), "the preview is kept after an unknown outcome");
+  await page.click("#apply");
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.click("#confirm-apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
+  assert.equal(applies.length, 2);
+  assert.equal(applies[1].body, applies[0].body, "the same plan_id again");
+  assert.match(JSON.parse(applies[1].body).plan_id, /^plan_/);
+  assert.equal(applies[1].envelope.replayed, true);
+  assert.equal(applies[1].replayedHeader, "true");
+  assert.ok(await page.isVisible("#result-replayed"));
+  assert.deepEqual(quotas(), [777, 2345678], "nothing written the second time");
+  assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
+});
+
+test("a plan past its expiry is explained as expired, nothing written, and a fresh preview applies", async () => {
+  const { page, errors } = await openPage(env);
+  await page.selectOption("#lang", "en");
+  await signIn(page, env.session);
+  await page.fill("#filter-name", "support-1");
+  await applyFilter(page);
+  const where = "name LIKE '%support-1%'";
+  const selected = count(where);
+  assert.ok(selected > 0);
+  await page.click("#select-all-matching");
+  await fillModels(page, "gpt-4.1-nano");
+  const [response] = await Promise.all([page.waitForResponse((r) => isBatch(r.request(), true)), page.click("#preview")]);
+  const planId = (await response.json()).plan.plan_id;
+  await page.waitForSelector("#result-plan:not([hidden])");
+
+  // The plan's expiry moved into the past, as --plan-ttl-secs would have it an hour later.
+  const rows = sql(env.database, `SELECT COUNT(*) AS n FROM tokenbatch_requests WHERE request_id = '${planId}'`);
+  assert.equal(rows[0].n, 1, "the plan's row");
+  sql(env.database, `UPDATE tokenbatch_requests SET expires_time = 1 WHERE request_id = '${planId}'`);
+
+  await page.click("#apply");
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.click("#confirm-apply");
+  await page.waitForSelector('#result-summary[data-code="plan.expired"]');
+  assert.match(await page.textContent("#result-summary"), /The preview plan has expired/);
+  assert.equal(count(`${where} AND model_limits = 'gpt-4.1-nano'`), 0, "nothing written");
+  assert.ok(await page.isDisabled("#apply"));
+
+  await Promise.all([page.waitForResponse((r) => isBatch(r.request(), true)), page.click("#preview-again")]);
+  await page.waitForSelector("#result-plan:not([hidden])");
+  await page.click("#apply");
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.click("#confirm-apply");
+  await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
+  assert.equal(count(`${where} AND model_limits = 'gpt-4.1-nano'`), selected);
+  assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
+});
