@@ -43,6 +43,8 @@ export class TokenTable {
     this.selected = new Map();
     /** @type {Token[]} */
     this.rows = [];
+    /** id -> name of every row shown since sign-in, for the names in a filter batch's results. @type {Map<number, string>} */
+    this.seen = new Map();
     this.total = 0;
     this.page = 1;
     this.search = { keyword: "", token: "" };
@@ -174,15 +176,19 @@ export class TokenTable {
     return [...this.selected.keys()].sort((a, b) => a - b);
   }
 
-  /** @param {number} id */
+  /**
+   * The name of a token selected or seen in the table (a selection by filter lists no rows of its own).
+   * @param {number} id
+   */
   nameOf(id) {
-    return this.selected.get(id)?.name ?? "";
+    return this.selected.get(id)?.name ?? this.seen.get(id) ?? "";
   }
 
   /** Back to an empty table with no search and nothing selected (sign-out). */
   reset() {
     this.generation += 1;
     this.selected.clear();
+    this.seen.clear();
     this.matching = null;
     this.filter = {};
     this.rows = [];
@@ -212,6 +218,7 @@ export class TokenTable {
       const data = await this.fetchPage({ ...this.search, filter: this.filter, page: wanted, size: this.pageSize });
       if (generation !== this.generation || load !== this.loads) return;
       this.rows = data.items;
+      for (const token of data.items) this.seen.set(token.id, token.name);
       this.total = data.total;
       this.page = data.page;
       this.failed = false;

@@ -230,6 +230,8 @@ test("select all matching sends the filter, previews a plan page by page, and Ap
   assert.equal(new URL(more.url()).searchParams.get("p"), "2");
   await page.waitForFunction(() => document.querySelectorAll("#result-dataset tr[data-id]").length === 70);
   assert.ok(await page.isHidden("#result-more"));
+  // A token the table showed is named in the results (the plan's items carry ids only).
+  assert.equal(await page.textContent('#result-dataset tr[data-id="2070"] td:nth-child(2)'), "planbulk-070");
   assert.deepEqual(sql(env.database, `SELECT DISTINCT model_limits FROM tokens WHERE name LIKE 'planbulk-%'`), [{ model_limits: "" }]);
 
   // Apply: the confirmation counts the plan, the body is the plan id alone.
@@ -459,4 +461,25 @@ test("a plan past its expiry is explained as expired, nothing written, and a fre
   await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
   assert.equal(count(`${where} AND model_limits = 'gpt-4.1-nano'`), selected);
   assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
+});
+
+test("a filter the server refuses: its own message, in the page's language, and an empty table", async () => {
+  const { page, context } = await openPage(env);
+  await signIn(page, env.session);
+  // The rules module and the server judge alike, so only a request altered on the way meets a refusal.
+  await context.route("**/api/token/?**", (route) => {
+    const url = new URL(route.request().url());
+    if (url.searchParams.has("status")) url.searchParams.set("status", "9");
+    return route.continue({ url: url.toString() });
+  });
+  await page.check("#filter-status-1");
+  await page.click("#filter-apply");
+  await page.waitForSelector("#tokens-error:not([hidden])");
+  const server = await api(env.server, env.session, "GET", "/api/token/?status=9&lang=zh-CN");
+  assert.equal(server.envelope.success, false);
+  assert.ok(server.envelope.message.length > 0);
+  const shown = await page.textContent("#tokens-error");
+  assert.ok(shown.includes(server.envelope.message), `${shown} / ${server.envelope.message}`);
+  assert.equal(await page.locator("#token-table tbody tr[data-id]").count(), 0);
+  assert.ok(await page.isDisabled("#select-all-matching"), "nothing to select from a refused filter");
 });
