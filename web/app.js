@@ -17,34 +17,28 @@ import {
   saveSession,
   clearSession,
   loadPendingApply,
-  savePendingApply,
-  newIdempotencyKey,
-  outcomeUnknown,
   ApiError,
 } from "./api.js";
-import { setQuotaPerUsd, unitsPerUsd, valueText } from "./format.js";
+import { setQuotaPerUsd, unitsPerUsd } from "./format.js";
 import { TokenTable } from "./table.js";
 import { FilterPanel, filterQuery } from "./filters.js";
 import { BatchForm } from "./form.js";
-import { ResultView, planRefusal, PLAN_PAGE_SIZE } from "./result.js";
+import { ResultView } from "./result.js";
+import { BatchActions } from "./batch.js";
 import { ConfirmDialog } from "./confirm.js";
 import { pageMessage, labelled } from "./messages.js";
 
 /**
- * @import { BatchAnswer, BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, PendingApply,
- *   PlanPageAnswer, RulesItem, Session, StatusAnswer, TokenPageAnswer } from "./types.js"
+ * @import { BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, PlanPageAnswer, RulesItem,
+ *   Session, StatusAnswer, TokenPageAnswer } from "./types.js"
+ * @import { BatchState } from "./batch.js"
  * @import { Rules } from "./form.js"
- */
-
-/**
- * The last successful preview: the body it judged, the server's answer and how many tokens were selected; a
- * preview of a selection by filter is applied by its plan (`envelope.plan`).
- * @typedef {{ body: string, envelope: BatchAnswer, total: number, byFilter: boolean }} Preview
  */
 
 /** The page's element with id `id` (index.html has each one). */
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
+/** The page's state; Preview and Apply (batch.js) share the part BatchState describes. */
 const state = {
   /** @type {Session | null} */
   session: null,
@@ -64,11 +58,12 @@ const state = {
   /**
    * The Idempotency-Key of the last Apply whose fate is unknown ({ key, body, userId }): sent again when the same
    * user applies the same body, so a batch whose answer was lost is never applied twice, even after a reload.
+   * @type {BatchState["pendingApply"]}
    */
   pendingApply: loadPendingApply(),
   /**
    * The last successful preview ({ body, envelope, total }) while the form still sends that very body.
-   * @type {Preview | null}
+   * @type {BatchState["preview"]}
    */
   preview: null,
   /** Whether a preview was cleared because the form or the selection changed after it. */
@@ -169,7 +164,7 @@ function applyLanguage(tag) {
   form.describe(description);
   table.render();
   filters.relabel();
-  renderVerdict(form.verdict);
+  actions.renderVerdict(form.verdict);
   result.render();
   confirmDialog.render();
 }
@@ -206,7 +201,7 @@ async function signIn(session, { focus = false } = {}) {
   state.allowedGroups = allowedGroups;
   saveSession(session);
   // A key left by another user's Apply is not this user's to send.
-  if (state.pendingApply && state.pendingApply.userId !== session.userId) setPendingApply(null);
+  if (state.pendingApply && state.pendingApply.userId !== session.userId) actions.setPendingApply(null);
   form.setGroups(allowedGroups);
   filters.setGroups(allowedGroups);
   $("signed-in-as").textContent = t("signedInAs", { id: session.userId });
@@ -223,7 +218,7 @@ function signOut() {
   state.epoch += 1;
   confirmDialog.close();
   clearSession();
-  setPendingApply(null);
+  actions.setPendingApply(null);
   state.session = null;
   state.allowedGroups = undefined;
   state.preview = null;
@@ -289,7 +284,7 @@ const filters = new FilterPanel(/** @type {HTMLFormElement} */ ($("filter-form")
 const form = new BatchForm($("batch"), {
   rules,
   getSelection: () => table.selection(),
-  onVerdict: renderVerdict,
+  onVerdict: (verdict) => actions.renderVerdict(verdict),
   wording: (item) => wording(item),
 });
 
@@ -303,131 +298,17 @@ const result = new ResultView($("result"), {
     /** @type {PlanPageAnswer} */ (
       await call(state.session, "GET", `/api/token/batch/plans/${encodeURIComponent(planId)}`, { query: { p, size } })
     ).data.items,
-  previewAgain: () => send(true),
+  previewAgain: () => actions.send(true),
 });
 
 const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("confirm-dialog")), {
-  onConfirm: () => send(false),
+  onConfirm: () => actions.send(false),
 });
 
-/**
- * After every validation: a preview no longer matching the form is dropped (and cleared from the screen);
- * Preview waits while the form shows an error; Apply also needs the preview of exactly this form.
- * @param {BodyVerdict | null} verdict
- */
-function renderVerdict(verdict) {
-  const body = form.bodyText();
-  if (state.preview && state.preview.body !== body) {
-    state.preview = null;
-    state.previewStale = true;
-  }
-  if (result.showsPreviewOtherThan(body)) {
-    result.clear();
-    state.previewStale = true;
-  }
-  const off = state.busy || !state.session;
-  const blocked = Boolean(verdict && !verdict.ok && form.showsErrors);
-  /** @type {HTMLButtonElement} */ ($("preview")).disabled = off || blocked;
-  /** @type {HTMLButtonElement} */ ($("apply")).disabled = off || blocked || !verdict?.ok || !state.preview;
-  show($("form-blocked"), blocked ? t("formBlocked") : "");
-  const needsPreview = !off && !blocked && !state.preview;
-  show($("apply-hint"), needsPreview ? t(state.previewStale ? "previewStale" : "previewFirst") : "");
-}
+const actions = new BatchActions({ state, form, table, result, confirmDialog, element: $, show });
 
-// ---- preview and apply -------------------------------------------------------------------------------------
-
-/**
- * The key for applying `body`: the pending one when the same user applies the same body after an attempt that
- * got no definitive answer (the server then answers the first attempt again, or applies the batch if it never
- * arrived), a new one otherwise. Only called while signed in.
- * @param {string} body
- */
-function idempotencyKeyFor(body) {
-  const userId = /** @type {Session} */ (state.session).userId;
-  const pending = state.pendingApply;
-  if (pending && pending.body === body && pending.userId === userId) return pending.key;
-  const key = newIdempotencyKey();
-  setPendingApply({ key, body, userId });
-  return key;
-}
-
-/** @param {PendingApply | null} pending */
-function setPendingApply(pending) {
-  state.pendingApply = pending;
-  savePendingApply(pending);
-}
-
-/** Whether the form may be sent: a form with problems shows all of them (untouched fields too) instead. */
-function ready() {
-  if (state.busy || !state.session) return false;
-  if (form.validate()?.ok) return true;
-  form.reveal();
-  return false;
-}
-
-/** Apply asks first, with the preview's counts and the values about to be written. */
-function confirmApply() {
-  if (!ready() || !state.preview) return;
-  const preview = state.preview;
-  confirmDialog.open(() => ({
-    changed: preview.envelope.data,
-    total: preview.envelope.plan && preview.byFilter ? preview.envelope.plan.count : preview.total,
-    changes: form.chosen().map(({ name, label, value }) => [label, valueText(name, value)]),
-    expires: (form.verdict?.warnings ?? []).some((warning) => warning.code === "expired_time.past"),
-  }));
-}
-
-/** @param {boolean} dryRun */
-async function send(dryRun) {
-  if (!ready() || (!dryRun && !state.preview)) return;
-  const body = form.bodyText();
-  const selection = table.selection();
-  const byFilter = "filter" in selection;
-  const total = "filter" in selection ? selection.total : selection.ids.length;
-  // A selection by filter is previewed a page at a time and applied by its plan: exactly the tokens previewed,
-  // safe to send again (a second apply of a plan answers the first result).
-  const plan = !dryRun && state.preview?.byFilter ? state.preview.envelope.plan : undefined;
-  const epoch = state.epoch;
-  /** @type {Record<string, string>} */
-  const query = dryRun ? { validate_only: "true", ...(byFilter ? { size: String(PLAN_PAGE_SIZE) } : {}) } : plan ? {} : { details: "true" };
-  const clicked = /** @type {HTMLButtonElement} */ (dryRun ? $("preview") : $("apply"));
-  const label = clicked.textContent;
-  state.busy = true;
-  renderVerdict(form.verdict);
-  clicked.textContent = t("working");
-  /** @type {Record<string, string>} */
-  const headers = dryRun || plan ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
-  const sent = plan ? JSON.stringify({ plan_id: plan.plan_id }) : body;
-  try {
-    const envelope = /** @type {BatchAnswer} */ (
-      await call(state.session, "PUT", "/api/token/batch", { query, body: sent, headers })
-    );
-    if (epoch !== state.epoch) return;
-    // An applied batch changed the tokens: the next Apply needs a new preview.
-    state.preview = dryRun ? { body, envelope, total, byFilter } : null;
-    state.previewStale = false;
-    if (!dryRun && !plan) setPendingApply(null);
-    result.show({ dryRun, body, envelope }, { byPlan: Boolean(plan) || (dryRun && byFilter) });
-    if (!dryRun) await table.load();
-  } catch (error) {
-    if (epoch !== state.epoch) return;
-    // An apply that may have been applied keeps its preview and key: Apply again is the safe retry.
-    const unknown = !dryRun && outcomeUnknown(error);
-    if (!unknown) state.preview = null;
-    if (!dryRun && !unknown && !plan) setPendingApply(null);
-    // A stale or expired plan is not the form's fault: the hint asks for a new preview, not a changed form.
-    if (planRefusal(error)) state.previewStale = true;
-    result.show({ dryRun, body, error, unknown }, { byPlan: Boolean(plan) });
-  } finally {
-    state.busy = false;
-    clicked.textContent = label;
-    renderVerdict(form.validate());
-    if (epoch === state.epoch) $("result-title").focus();
-  }
-}
-
-$("preview").addEventListener("click", () => send(true));
-$("apply").addEventListener("click", confirmApply);
+$("preview").addEventListener("click", () => actions.send(true));
+$("apply").addEventListener("click", () => actions.confirmApply());
 $("batch-form").addEventListener("submit", (event) => event.preventDefault());
 
 // ---- start -------------------------------------------------------------------------------------------------

@@ -167,7 +167,9 @@ export class ResultView {
     summary.setAttribute("role", "alert");
     const items = error instanceof ApiError ? error.envelope?.errors ?? [] : [];
     const refusal = planRefusal(error);
-    const text = refusal ? t(refusal, { message: /** @type {ApiError} */ (error).message }) : this.describeError(error, record.lang);
+    const text = refusal
+      ? t(refusal, { message: /** @type {ApiError} */ (error).message })
+      : this.describeError(error, record.lang);
     summary.textContent = unknown ? `${text} ${t("retrySafe")}` : text;
     summary.dataset.code = refusal && error instanceof ApiError ? error.envelope?.code ?? "" : "";
     this.element("result-replayed").hidden = true;
