@@ -3,8 +3,6 @@
 
 import { t, lang } from "./i18n.js";
 
-/** @import { Token } from "./types.js" */
-
 let quotaPerUsd = 500000;
 
 /**
@@ -75,12 +73,6 @@ export function relativeExpiry(expiry, now) {
   }
   const days = Math.floor((now - expiry) / DAY);
   return days === 0 ? t("badgeExpiredToday") : t("badgeExpiredAgo", { days: units(days) });
-}
-
-/** @param {Token} token */
-export function quotaText(token) {
-  if (token.unlimited_quota) return t("unlimited");
-  return `${units(token.remain_quota)} (${t("usd", { usd: usd(token.remain_quota) })})`;
 }
 
 const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");

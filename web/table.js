@@ -370,7 +370,8 @@ export class TokenTable {
   }
 
   renderPager() {
-    const info = this.searching ? "searchInfo" : "pageInfo";
+    const filtered = Object.keys(this.filter).length > 0;
+    const info = this.searching ? "searchInfo" : filtered ? "filterInfo" : "pageInfo";
     this.element("page-info").textContent = this.failed
       ? ""
       : t(info, { page: this.page, pages: this.pages, total: this.total });

@@ -71,6 +71,7 @@ test("the filter panel narrows the table and its total to what the database hold
   await page.check("#filter-status-3");
   let url = await applyFilter(page);
   assert.equal(url.searchParams.get("status"), "3");
+  assert.match(await page.textContent("#page-info"), /^Filtered: page 1 of 1, 5 tokens match$/);
   assert.equal(await shownTotal(page), count("status = 3"));
   assert.equal(await shownTotal(page), 5);
   const statuses = await page.$$eval("#token-table tbody td[data-status]", (cells) => cells.map((c) => c.dataset.status));
