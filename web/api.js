@@ -135,3 +135,21 @@ export async function call(session, method, path, { query = {}, body, headers: e
   }
   return envelope;
 }
+
+/** 32 hex characters from the browser's CSPRNG (crypto.randomUUID exists only on https and localhost pages). */
+export function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Whether a failed apply may have been applied all the same: no answer at all, a server error or timeout (HTTP
+ * 5xx, 408), or a success status whose body was lost. A refusal (success:false), a 401 or another 4xx is
+ * definitive: nothing was written.
+ * @param {unknown} error
+ */
+export function outcomeUnknown(error) {
+  if (!(error instanceof ApiError)) return false;
+  if (error.kind === "network") return true;
+  return error.kind === "http" && (error.status >= 500 || error.status === 408 || error.status < 400);
+}

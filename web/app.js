@@ -8,6 +8,7 @@ import init, {
   rulesVersion,
   validateBody,
   validateField,
+  validateFilter,
 } from "./pkg/tokenbatch_wasm.js";
 import { t, tIn, lang, setLang, initialLang, translateStatic, LANGS } from "./i18n.js";
 import {
@@ -16,30 +17,28 @@ import {
   saveSession,
   clearSession,
   loadPendingApply,
-  savePendingApply,
   ApiError,
 } from "./api.js";
-import { setQuotaPerUsd, valueText } from "./format.js";
+import { setQuotaPerUsd, unitsPerUsd } from "./format.js";
 import { TokenTable } from "./table.js";
+import { FilterPanel, filterQuery } from "./filters.js";
 import { BatchForm } from "./form.js";
 import { ResultView } from "./result.js";
+import { BatchActions } from "./batch.js";
 import { ConfirmDialog } from "./confirm.js";
 import { pageMessage, labelled } from "./messages.js";
 
 /**
- * @import { BatchAnswer, BodyVerdict, FieldsDescription, FieldVerdict, GroupsAnswer, PendingApply, RulesItem,
+ * @import { BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, PlanPageAnswer, RulesItem,
  *   Session, StatusAnswer, TokenPageAnswer } from "./types.js"
+ * @import { BatchState } from "./batch.js"
  * @import { Rules } from "./form.js"
- */
-
-/**
- * The last successful preview: the body it judged, the server's answer and how many tokens were selected.
- * @typedef {{ body: string, envelope: BatchAnswer, total: number }} Preview
  */
 
 /** The page's element with id `id` (index.html has each one). */
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
+/** The page's state; Preview and Apply (batch.js) share the part BatchState describes. */
 const state = {
   /** @type {Session | null} */
   session: null,
@@ -59,11 +58,12 @@ const state = {
   /**
    * The Idempotency-Key of the last Apply whose fate is unknown ({ key, body, userId }): sent again when the same
    * user applies the same body, so a batch whose answer was lost is never applied twice, even after a reload.
+   * @type {BatchState["pendingApply"]}
    */
   pendingApply: loadPendingApply(),
   /**
    * The last successful preview ({ body, envelope, total }) while the form still sends that very body.
-   * @type {Preview | null}
+   * @type {BatchState["preview"]}
    */
   preview: null,
   /** Whether a preview was cleared because the form or the selection changed after it. */
@@ -163,7 +163,8 @@ function applyLanguage(tag) {
   state.description = description;
   form.describe(description);
   table.render();
-  renderVerdict(form.verdict);
+  filters.relabel();
+  actions.renderVerdict(form.verdict);
   result.render();
   confirmDialog.render();
 }
@@ -200,8 +201,9 @@ async function signIn(session, { focus = false } = {}) {
   state.allowedGroups = allowedGroups;
   saveSession(session);
   // A key left by another user's Apply is not this user's to send.
-  if (state.pendingApply && state.pendingApply.userId !== session.userId) setPendingApply(null);
+  if (state.pendingApply && state.pendingApply.userId !== session.userId) actions.setPendingApply(null);
   form.setGroups(allowedGroups);
+  filters.setGroups(allowedGroups);
   $("signed-in-as").textContent = t("signedInAs", { id: session.userId });
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
@@ -216,12 +218,13 @@ function signOut() {
   state.epoch += 1;
   confirmDialog.close();
   clearSession();
-  setPendingApply(null);
+  actions.setPendingApply(null);
   state.session = null;
   state.allowedGroups = undefined;
   state.preview = null;
   result.clear();
   table.reset();
+  filters.reset();
   form.reset();
   state.previewStale = false;
   $("signed-in-as").textContent = "";
@@ -259,11 +262,11 @@ $("sign-out").addEventListener("click", signOut);
 // ---- the table and the form ------------------------------------------------------------------------------
 
 const table = new TokenTable($("tokens"), {
-  fetchPage: async ({ keyword, token, page, size }) => {
+  fetchPage: async ({ keyword, token, filter, page, size }) => {
     const searching = keyword || token;
     const path = searching ? "/api/token/search" : "/api/token/";
     /** @type {Record<string, string | number>} */
-    const query = searching ? { keyword, token, p: page, size } : { p: page, size };
+    const query = { ...filterQuery(filter), ...(searching ? { keyword, token } : {}), p: page, size };
     return /** @type {TokenPageAnswer} */ (await call(state.session, "GET", path, { query })).data;
   },
   onChange: () => form.validate(),
@@ -271,10 +274,17 @@ const table = new TokenTable($("tokens"), {
   maxIds: 10000,
 });
 
+const filters = new FilterPanel(/** @type {HTMLFormElement} */ ($("filter-form")), {
+  validate: (json) => /** @type {FilterVerdict} */ (JSON.parse(validateFilter(json, lang()))),
+  quotaPerUsd: unitsPerUsd,
+  onChange: (filter) => table.setFilter(filter),
+  now,
+});
+
 const form = new BatchForm($("batch"), {
   rules,
-  getIds: () => table.selectedIds(),
-  onVerdict: renderVerdict,
+  getSelection: () => table.selection(),
+  onVerdict: (verdict) => actions.renderVerdict(verdict),
   wording: (item) => wording(item),
 });
 
@@ -284,140 +294,21 @@ const result = new ResultView($("result"), {
   wording,
   rejudge: (body) => rules.validateBody(body),
   describeError,
+  planPage: async (planId, p, size) =>
+    /** @type {PlanPageAnswer} */ (
+      await call(state.session, "GET", `/api/token/batch/plans/${encodeURIComponent(planId)}`, { query: { p, size } })
+    ).data.items,
+  previewAgain: () => actions.send(true),
 });
 
 const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("confirm-dialog")), {
-  onConfirm: () => send(false),
+  onConfirm: () => actions.send(false),
 });
 
-/**
- * After every validation: a preview no longer matching the form is dropped (and cleared from the screen);
- * Preview waits while the form shows an error; Apply also needs the preview of exactly this form.
- * @param {BodyVerdict | null} verdict
- */
-function renderVerdict(verdict) {
-  const body = form.bodyText();
-  if (state.preview && state.preview.body !== body) {
-    state.preview = null;
-    state.previewStale = true;
-  }
-  if (result.showsPreviewOtherThan(body)) {
-    result.clear();
-    state.previewStale = true;
-  }
-  const off = state.busy || !state.session;
-  const blocked = Boolean(verdict && !verdict.ok && form.showsErrors);
-  /** @type {HTMLButtonElement} */ ($("preview")).disabled = off || blocked;
-  /** @type {HTMLButtonElement} */ ($("apply")).disabled = off || blocked || !verdict?.ok || !state.preview;
-  show($("form-blocked"), blocked ? t("formBlocked") : "");
-  const needsPreview = !off && !blocked && !state.preview;
-  show($("apply-hint"), needsPreview ? t(state.previewStale ? "previewStale" : "previewFirst") : "");
-}
+const actions = new BatchActions({ state, form, table, result, confirmDialog, element: $, show });
 
-// ---- preview and apply -------------------------------------------------------------------------------------
-
-/** 32 hex characters from the browser's CSPRNG (crypto.randomUUID exists only on https and localhost pages). */
-function newIdempotencyKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * The key for applying `body`: the pending one when the same user applies the same body after an attempt that
- * got no definitive answer (the server then answers the first attempt again, or applies the batch if it never
- * arrived), a new one otherwise. Only called while signed in.
- * @param {string} body
- */
-function idempotencyKeyFor(body) {
-  const userId = /** @type {Session} */ (state.session).userId;
-  const pending = state.pendingApply;
-  if (pending && pending.body === body && pending.userId === userId) return pending.key;
-  const key = newIdempotencyKey();
-  setPendingApply({ key, body, userId });
-  return key;
-}
-
-/** @param {PendingApply | null} pending */
-function setPendingApply(pending) {
-  state.pendingApply = pending;
-  savePendingApply(pending);
-}
-
-/**
- * Whether a failed apply may have been applied all the same: no answer at all, a server error or timeout (HTTP
- * 5xx, 408), or a success status whose body was lost. A refusal (success:false), a 401 or another 4xx is
- * definitive: nothing was written.
- * @param {unknown} error
- */
-function outcomeUnknown(error) {
-  if (!(error instanceof ApiError)) return false;
-  if (error.kind === "network") return true;
-  return error.kind === "http" && (error.status >= 500 || error.status === 408 || error.status < 400);
-}
-
-/** Whether the form may be sent: a form with problems shows all of them (untouched fields too) instead. */
-function ready() {
-  if (state.busy || !state.session) return false;
-  if (form.validate()?.ok) return true;
-  form.reveal();
-  return false;
-}
-
-/** Apply asks first, with the preview's counts and the values about to be written. */
-function confirmApply() {
-  if (!ready() || !state.preview) return;
-  const preview = state.preview;
-  confirmDialog.open(() => ({
-    changed: preview.envelope.data,
-    total: preview.total,
-    changes: form.chosen().map(({ name, label, value }) => [label, valueText(name, value)]),
-    expires: (form.verdict?.warnings ?? []).some((warning) => warning.code === "expired_time.past"),
-  }));
-}
-
-/** @param {boolean} dryRun */
-async function send(dryRun) {
-  if (!ready() || (!dryRun && !state.preview)) return;
-  const body = form.bodyText();
-  const total = table.selectedIds().length;
-  const epoch = state.epoch;
-  /** @type {Record<string, string>} */
-  const query = dryRun ? { validate_only: "true" } : { details: "true" };
-  const clicked = /** @type {HTMLButtonElement} */ (dryRun ? $("preview") : $("apply"));
-  const label = clicked.textContent;
-  state.busy = true;
-  renderVerdict(form.verdict);
-  clicked.textContent = t("working");
-  /** @type {Record<string, string>} */
-  const headers = dryRun ? {} : { "Idempotency-Key": idempotencyKeyFor(body) };
-  try {
-    const envelope = /** @type {BatchAnswer} */ (
-      await call(state.session, "PUT", "/api/token/batch", { query, body, headers })
-    );
-    if (epoch !== state.epoch) return;
-    // An applied batch changed the tokens: the next Apply needs a new preview.
-    state.preview = dryRun ? { body, envelope, total } : null;
-    state.previewStale = false;
-    if (!dryRun) setPendingApply(null);
-    result.show({ dryRun, body, envelope });
-    if (!dryRun) await table.load();
-  } catch (error) {
-    if (epoch !== state.epoch) return;
-    // An apply that may have been applied keeps its preview and key: Apply again is the safe retry.
-    const unknown = !dryRun && outcomeUnknown(error);
-    if (!unknown) state.preview = null;
-    if (!dryRun && !unknown) setPendingApply(null);
-    result.show({ dryRun, body, error, unknown });
-  } finally {
-    state.busy = false;
-    clicked.textContent = label;
-    renderVerdict(form.validate());
-    if (epoch === state.epoch) $("result-title").focus();
-  }
-}
-
-$("preview").addEventListener("click", () => send(true));
-$("apply").addEventListener("click", confirmApply);
+$("preview").addEventListener("click", () => actions.send(true));
+$("apply").addEventListener("click", () => actions.confirmApply());
 $("batch-form").addEventListener("submit", (event) => event.preventDefault());
 
 // ---- start -------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import { usd, units, fromDateTimeLocal } from "./format.js";
 import { fieldOf } from "./messages.js";
 
 /**
- * @import { BodyVerdict, FieldDescription, FieldName, FieldsDescription, FieldVerdict, RulesError, RulesItem }
+ * @import { BodyVerdict, FieldDescription, FieldName, FieldsDescription, FieldVerdict, RulesError, RulesItem,
+ *   Selection }
  *   from "./types.js"
  */
 
@@ -60,7 +61,8 @@ const FOUR_DIGIT_YEAR = /^\d{4}-/;
 export class BatchForm {
   /**
    * `rules`: {validateBody(text), validateField(name, json)} returning parsed verdicts, using the current
-   * language, clock and allowed groups. `getIds()`: the selected token ids. `onVerdict(verdict)`: after
+   * language, clock and allowed groups. `getSelection()`: the selected ids, or the filter selecting every
+   * matching token. `onVerdict(verdict)`: after
    * every validation. `wording(item)`: the sentence shown for one of the rules' errors or warnings.
    *
    * A field's messages are shown once its value was edited, every message once the user tried to preview
@@ -68,15 +70,15 @@ export class BatchForm {
    * @param {HTMLElement} root
    * @param {{
    *   rules: Rules,
-   *   getIds: () => number[],
+   *   getSelection: () => Selection,
    *   onVerdict: (verdict: BodyVerdict) => void,
    *   wording: (item: RulesItem) => string,
    * }} options
    */
-  constructor(root, { rules, getIds, onVerdict, wording }) {
+  constructor(root, { rules, getSelection, onVerdict, wording }) {
     this.root = root;
     this.rules = rules;
-    this.getIds = getIds;
+    this.getSelection = getSelection;
     this.onVerdict = onVerdict;
     this.wording = wording;
     /** @type {FieldControls[]} */
@@ -344,7 +346,8 @@ export class BatchForm {
 
   /** The request body exactly as Preview and Apply send it. */
   bodyText() {
-    const parts = [`"ids":${JSON.stringify(this.getIds())}`];
+    const selection = this.getSelection();
+    const parts = ["ids" in selection ? `"ids":${JSON.stringify(selection.ids)}` : `"filter":${JSON.stringify(selection.filter)}`];
     const chosen = this.fields.filter((entry) => entry.use.checked);
     parts.push(`"update_fields":${JSON.stringify(chosen.map((entry) => entry.field.name))}`);
     for (const entry of chosen) {

@@ -3,8 +3,6 @@
 
 import { t, lang } from "./i18n.js";
 
-/** @import { Token } from "./types.js" */
-
 let quotaPerUsd = 500000;
 
 /**
@@ -38,10 +36,43 @@ export function usd(value) {
   return new Intl.NumberFormat(lang(), { maximumFractionDigits: 6 }).format(value / quotaPerUsd);
 }
 
-/** @param {Token} token */
-export function quotaText(token) {
-  if (token.unlimited_quota) return t("unlimited");
-  return `${units(token.remain_quota)} (${t("usd", { usd: usd(token.remain_quota) })})`;
+/** Quota units per USD, as the rules module gave it. */
+export function unitsPerUsd() {
+  return quotaPerUsd;
+}
+
+/**
+ * Quota units as USD with exactly 2 decimals, for the table (the exact units go in a title).
+ * @param {number} value
+ */
+export function usdShort(value) {
+  return new Intl.NumberFormat(lang(), { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(
+    value / quotaPerUsd,
+  );
+}
+
+/**
+ * Local "YYYY-MM-DD HH:mm" for unix seconds, or "" for 0 (new-api's "never").
+ * @param {number} seconds
+ */
+export function timeText(seconds) {
+  return seconds > 0 ? expiryText(seconds) : "";
+}
+
+/**
+ * How far an expiry is from `now` in whole days: "in N days", "expires today", "expired N days ago"; "" for never.
+ * @param {number} expiry unix seconds, -1 never
+ * @param {number} now unix seconds
+ */
+export function relativeExpiry(expiry, now) {
+  if (expiry === -1) return "";
+  const DAY = 86_400;
+  if (expiry > now) {
+    const days = Math.floor((expiry - now) / DAY);
+    return days === 0 ? t("badgeExpiresToday") : t("badgeExpiresIn", { days: units(days) });
+  }
+  const days = Math.floor((now - expiry) / DAY);
+  return days === 0 ? t("badgeExpiredToday") : t("badgeExpiredAgo", { days: units(days) });
 }
 
 const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");

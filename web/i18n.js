@@ -1,9 +1,13 @@
 // @ts-check
 // The page's own words in zh-CN (the default, as new-api's users read Chinese) and English. Field labels,
 // help and every validation message come from the rules module instead, so they match the server's.
+// The operator console's words live in i18n-console.js and are merged in here.
+
+import { CONSOLE_STRINGS } from "./i18n-console.js";
 
 const STRINGS = {
   "zh-CN": {
+    ...CONSOLE_STRINGS["zh-CN"],
     title: "令牌批量修改",
     language: "语言",
     signOut: "退出",
@@ -112,6 +116,7 @@ const STRINGS = {
     listSeparator: "；",
   },
   en: {
+    ...CONSOLE_STRINGS.en,
     title: "Batch token editor",
     language: "Language",
     signOut: "Sign out",

@@ -3,10 +3,30 @@
 // language the page is switched to, and cleared when it no longer matches the form (a preview) or the user.
 
 import { t, lang } from "./i18n.js";
-import { valueText } from "./format.js";
+import { valueText, units, expiryText } from "./format.js";
 import { ApiError } from "./api.js";
 
-/** @import { BatchAnswer, BatchResult, BodyVerdict, FieldError, Notice, RulesItem, TokenValues } from "./types.js" */
+/**
+ * @import { BatchAnswer, BatchResult, BodyVerdict, FieldError, Notice, Plan, RulesItem, TokenValues }
+ *   from "./types.js"
+ * @import { MessageKey } from "./i18n.js"
+ */
+
+/** Rows of a plan's preview fetched at a time (the dry run's first page is as large: `?size=`). */
+export const PLAN_PAGE_SIZE = 50;
+
+/** A plan the server refused to apply, and the page's explanation of it. @type {Record<string, MessageKey>} */
+const PLAN_REFUSALS = { "plan.stale": "planStale", "plan.expired": "planExpired", "plan.not_found": "planNotFound" };
+
+/**
+ * The page's explanation key when `error` is the server refusing a plan (stale, expired, unknown), else null.
+ * @param {unknown} error
+ * @returns {MessageKey | null}
+ */
+export function planRefusal(error) {
+  const code = error instanceof ApiError ? error.envelope?.code : undefined;
+  return code && Object.hasOwn(PLAN_REFUSALS, code) ? PLAN_REFUSALS[code] : null;
+}
 
 /**
  * What the last Preview (`dryRun`) or Apply of `body` ended in: the server's answer, or the failure (`unknown`:
@@ -15,7 +35,10 @@ import { ApiError } from "./api.js";
  *   | { dryRun: boolean, body: string, envelope?: undefined, error: unknown, unknown: boolean }} Outcome
  */
 
-/** An Outcome and the language the page spoke when it came. @typedef {Outcome & { lang: string }} ResultRecord */
+/**
+ * An Outcome, the language the page spoke when it came, and whether it is (or previews) an apply by plan.
+ * @typedef {Outcome & { lang: string, byPlan?: boolean }} ResultRecord
+ */
 
 /**
  * A line of the result's lists: the message's code and the sentence shown.
@@ -42,9 +65,14 @@ export class ResultView {
    *   wording: (item: RulesItem, tag: string) => string,
    *   rejudge: (body: string) => BodyVerdict,
    *   describeError: (error: unknown, tag?: string) => string,
+   *   planPage: (planId: string, page: number, size: number) => Promise<BatchResult[]>,
+   *   previewAgain: () => void,
    * }} options
+   * `planPage(planId, page, size)`: one page of a plan's results. `previewAgain()`: a new preview of the form.
    */
-  constructor(root, { labels, nameOf, wording, rejudge, describeError }) {
+  constructor(root, { labels, nameOf, wording, rejudge, describeError, planPage, previewAgain }) {
+    this.planPage = planPage;
+    this.previewAgain = previewAgain;
     this.root = root;
     this.labels = labels;
     this.nameOf = nameOf;
@@ -68,9 +96,13 @@ export class ResultView {
     return Boolean(this.record?.dryRun) && this.record?.body !== body;
   }
 
-  /** @param {Outcome} record */
-  show(record) {
-    this.record = { ...record, lang: lang() };
+  /**
+   * `byPlan`: an Apply that sent a preview's plan_id, or a preview that Apply will apply by its plan.
+   * @param {Outcome} record
+   * @param {{ byPlan?: boolean }} [options]
+   */
+  show(record, { byPlan = false } = {}) {
+    this.record = { ...record, lang: lang(), byPlan };
     this.render();
   }
 
@@ -81,6 +113,7 @@ export class ResultView {
     this.element("result-summary").className = "";
     for (const id of ["result-errors", "result-warnings", "result-dataset"]) this.element(id).replaceChildren();
     this.element("result-replayed").hidden = true;
+    this.element("result-plan").hidden = true;
   }
 
   /** Draws the record in the page's current language. */
@@ -133,10 +166,24 @@ export class ResultView {
     summary.className = "error";
     summary.setAttribute("role", "alert");
     const items = error instanceof ApiError ? error.envelope?.errors ?? [] : [];
-    const text = this.describeError(error, record.lang);
+    const refusal = planRefusal(error);
+    const text = refusal
+      ? t(refusal, { message: /** @type {ApiError} */ (error).message })
+      : this.describeError(error, record.lang);
     summary.textContent = unknown ? `${text} ${t("retrySafe")}` : text;
+    summary.dataset.code = refusal && error instanceof ApiError ? error.envelope?.code ?? "" : "";
     this.element("result-replayed").hidden = true;
+    this.element("result-plan").hidden = true;
     this.element("result-dataset").replaceChildren();
+    if (refusal) {
+      // The plan cannot be applied any more: the way on is a new preview of the same form and selection.
+      const again = document.createElement("button");
+      again.type = "button";
+      again.id = "preview-again";
+      again.textContent = t("previewAgain");
+      again.addEventListener("click", () => this.previewAgain());
+      this.element("result-dataset").append(again);
+    }
     this.fillList("result-errors", "", this.messages(record, items));
     this.element("result-warnings").replaceChildren();
   }
@@ -157,15 +204,24 @@ export class ResultView {
     replayed.hidden = dryRun || envelope.replayed !== true;
     this.element("result-errors").replaceChildren();
     this.fillList("result-warnings", "warning", this.messages(record, envelope.warnings ?? []));
-    this.renderChanges(envelope.results ?? [], dryRun);
+    // Only a preview that Apply will apply by its plan speaks of the plan (an ids preview is applied as a body).
+    const plan = dryRun && record.byPlan ? envelope.plan : undefined;
+    const planLine = this.element("result-plan");
+    planLine.hidden = !plan && !record.byPlan;
+    planLine.textContent = plan
+      ? t("planSummary", { count: units(plan.count), changed: units(plan.changed), expires: expiryText(plan.expires_at) })
+      : t("planApplied");
+    this.renderChanges(envelope.results ?? [], dryRun, plan);
   }
 
   /**
    * One row per token: outcome and every value that differs, before → after; the first rows, then more on demand.
+   * With a `plan` whose results go on past those answered, "more" reads its next pages from the server.
    * @param {BatchResult[]} results
    * @param {boolean} dryRun
+   * @param {Plan} [plan]
    */
-  renderChanges(results, dryRun) {
+  renderChanges(results, dryRun, plan) {
     const labels = this.labels();
     labels.set("status", t("fieldStatus"));
     const tableElement = document.createElement("table");
@@ -190,12 +246,37 @@ export class ResultView {
     const more = document.createElement("button");
     more.type = "button";
     more.id = "result-more";
+    const fromPlan = Boolean(plan && plan.count > results.length);
     const labelMore = () => {
+      if (fromPlan && plan) {
+        const remaining = plan.count - results.length;
+        more.textContent = t("planMore", { count: units(Math.min(PLAN_PAGE_SIZE, remaining)), remaining: units(remaining) });
+        more.hidden = remaining <= 0;
+        return;
+      }
       const remaining = results.length - shown;
       more.textContent = t("showMoreResults", { count: Math.min(RESULT_ROWS_STEP, remaining), remaining });
       more.hidden = remaining === 0;
     };
-    more.addEventListener("click", () => {
+    more.addEventListener("click", async () => {
+      if (fromPlan && plan) {
+        // The next page of the plan, in steps of the first page's size (the dry run's `size`).
+        more.disabled = true;
+        try {
+          const page = Math.floor(results.length / PLAN_PAGE_SIZE) + 1;
+          const items = await this.planPage(plan.plan_id, page, PLAN_PAGE_SIZE);
+          results.push(...items);
+          appendRows(shown, results.length);
+          shown = results.length;
+          if (items.length === 0) plan = { ...plan, count: results.length };
+        } catch (error) {
+          this.fillList("result-errors", "", [{ code: "plan.page", text: this.describeError(error) }]);
+        } finally {
+          more.disabled = false;
+        }
+        labelMore();
+        return;
+      }
       const next = Math.min(results.length, shown + RESULT_ROWS_STEP);
       appendRows(shown, next);
       shown = next;

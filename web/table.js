@@ -1,37 +1,19 @@
 // @ts-check
-// The token table: new-api's list and search routes page by page, and a selection that survives paging
-// and searching (it holds ids, not rows on screen).
+// The token table: new-api's list and search routes page by page, narrowed by the filter panel, and a
+// selection that survives paging and searching: ids picked one by one, or every token matching the filter
+// (then the selection is the filter itself, one request whatever the count).
 
 import { t } from "./i18n.js";
-import { statusText, quotaText, expiryText } from "./format.js";
+import { units } from "./format.js";
+import { COLUMNS } from "./columns.js";
 
-/** @import { Token, TokenPage } from "./types.js" */
-/** @import { MessageKey } from "./i18n.js" */
+/** @import { Selection, Token, TokenFilter, TokenPage } from "./types.js" */
 
 /**
- * What the table asks for: a page of the list, or of the search when `keyword` or `token` is set.
- * @typedef {{ keyword: string, token: string, page: number, size: number }} PageQuery
+ * What the table asks for: a page of the list, or of the search when `keyword` or `token` is set, narrowed by
+ * the filter panel's `filter`.
+ * @typedef {{ keyword: string, token: string, filter: TokenFilter, page: number, size: number }} PageQuery
  */
-
-/** @type {[MessageKey, (token: Token) => string][]} */
-const COLUMNS = [
-  ["colId", (token) => String(token.id)],
-  ["colName", (token) => token.name],
-  ["colKey", (token) => `sk-${token.key}`],
-  ["colStatus", (token) => statusText(token.status)],
-  ["colGroup", (token) => token.group || t("defaultGroup")],
-  ["colQuota", quotaText],
-  ["colExpiry", (token) => expiryText(token.expired_time)],
-  [
-    "colModels",
-    (token) => {
-      if (!token.model_limits) return token.model_limits_enabled ? t("empty") : "—";
-      const list = token.model_limits.split(",").join(", ");
-      return token.model_limits_enabled ? list : `${list} (${t("notEnforced")})`;
-    },
-  ],
-  ["colIps", (token) => (token.allow_ips ? token.allow_ips.split("\n").join(", ") : t("noRestriction"))],
-];
 
 /** new-api's page size cap; also the page size used to collect a whole result set. */
 const MAX_PAGE_SIZE = 100;
@@ -61,13 +43,25 @@ export class TokenTable {
     this.selected = new Map();
     /** @type {Token[]} */
     this.rows = [];
+    /** id -> name of every row shown since sign-in, for the names in a filter batch's results. @type {Map<number, string>} */
+    this.seen = new Map();
     this.total = 0;
     this.page = 1;
     this.search = { keyword: "", token: "" };
+    /** The filter panel's conditions, sent with every page. @type {TokenFilter} */
+    this.filter = {};
+    /**
+     * Every token matching `filter` is selected (`total` of them when chosen), instead of the ids in `selected`,
+     * which are kept for "pick one by one".
+     * @type {{ filter: TokenFilter, total: number } | null}
+     */
+    this.matching = null;
     /** Whether the last load failed: nothing on screen then answers the current list or search. */
     this.failed = false;
     /** Counts resets (sign-outs): an answer to a request made before the last one is dropped. */
     this.generation = 0;
+    /** Counts loads: only the latest one's answer is shown (a page size change racing a new filter). */
+    this.loads = 0;
     /** The table's element with id `id` (index.html has each one). */
     this.element = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
 
@@ -77,12 +71,14 @@ export class TokenTable {
         keyword: /** @type {HTMLInputElement} */ (this.element("search-keyword")).value.trim(),
         token: /** @type {HTMLInputElement} */ (this.element("search-token")).value.trim(),
       };
+      this.endMatching();
       this.load(1);
     });
     this.element("search-clear").addEventListener("click", () => {
       /** @type {HTMLInputElement} */ (this.element("search-keyword")).value = "";
       /** @type {HTMLInputElement} */ (this.element("search-token")).value = "";
       this.search = { keyword: "", token: "" };
+      this.endMatching();
       this.load(1);
     });
     this.element("page-prev").addEventListener("click", () => this.load(this.page - 1));
@@ -97,7 +93,14 @@ export class TokenTable {
       this.changed();
     });
     this.element("select-all-results").addEventListener("click", () => this.selectAllResults());
+    this.element("select-all-matching").addEventListener("click", () => this.selectAllMatching());
+    this.element("pick-ids").addEventListener("click", () => {
+      this.matching = null;
+      this.renderRows();
+      this.changed();
+    });
     this.element("clear-selection").addEventListener("click", () => {
+      this.matching = null;
       this.selected.clear();
       this.renderRows();
       this.changed();
@@ -116,19 +119,78 @@ export class TokenTable {
     return Math.max(1, Math.ceil(this.total / this.pageSize));
   }
 
+  /**
+   * What a batch selects now: the ids picked, or the filter when every matching token is selected.
+   * @returns {Selection}
+   */
+  selection() {
+    return this.matching ? { ...this.matching } : { ids: this.selectedIds() };
+  }
+
+  /**
+   * The filter "select all matching" would select: the panel's, with the name search as its `name` and the key
+   * search as its `key` (the same new-api patterns); null when both give a name or both a key.
+   * @returns {TokenFilter | null}
+   */
+  matchingFilter() {
+    /** @type {TokenFilter} */
+    const filter = { ...this.filter };
+    if (this.search.keyword) {
+      if (filter.name) return null;
+      filter.name = this.search.keyword;
+    }
+    if (this.search.token) {
+      if (filter.key) return null;
+      filter.key = this.search.token;
+    }
+    return filter;
+  }
+
+  /** Selects every token matching the list as it is shown: the filter, not its ids. */
+  selectAllMatching() {
+    const filter = this.matchingFilter();
+    if (!filter) {
+      this.showNotice(t("matchingSearchConflict"));
+      return;
+    }
+    this.matching = { filter, total: this.total };
+    this.renderRows();
+    this.changed();
+  }
+
+  /**
+   * Narrows the table to `filter` from page 1; a selection by an earlier filter no longer matches what is shown,
+   * so it ends (the ids picked before stay).
+   * @param {TokenFilter} filter
+   */
+  setFilter(filter) {
+    this.filter = filter;
+    if (this.matching) {
+      this.matching = null;
+      this.changed();
+    }
+    return this.load(1);
+  }
+
   selectedIds() {
     return [...this.selected.keys()].sort((a, b) => a - b);
   }
 
-  /** @param {number} id */
+  /**
+   * The name of a token selected or seen in the table (a selection by filter lists no rows of its own).
+   * @param {number} id
+   */
   nameOf(id) {
-    return this.selected.get(id)?.name ?? "";
+    return this.selected.get(id)?.name ?? this.seen.get(id) ?? "";
   }
 
   /** Back to an empty table with no search and nothing selected (sign-out). */
   reset() {
     this.generation += 1;
     this.selected.clear();
+    this.seen.clear();
+    this.matching = null;
+    this.filter = {};
     this.rows = [];
     this.total = 0;
     this.page = 1;
@@ -149,12 +211,14 @@ export class TokenTable {
   async load(page = this.page) {
     const wanted = Math.min(Math.max(1, page), this.pages);
     const generation = this.generation;
+    const load = ++this.loads;
     const busy = this.element("tokens-busy");
     busy.hidden = false;
     try {
-      const data = await this.fetchPage({ ...this.search, page: wanted, size: this.pageSize });
-      if (generation !== this.generation) return;
+      const data = await this.fetchPage({ ...this.search, filter: this.filter, page: wanted, size: this.pageSize });
+      if (generation !== this.generation || load !== this.loads) return;
       this.rows = data.items;
+      for (const token of data.items) this.seen.set(token.id, token.name);
       this.total = data.total;
       this.page = data.page;
       this.failed = false;
@@ -162,14 +226,14 @@ export class TokenTable {
       for (const token of this.rows) if (this.selected.has(token.id)) this.selected.set(token.id, token);
       this.element("tokens-error").hidden = true;
     } catch (error) {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || load !== this.loads) return;
       this.rows = [];
       this.total = 0;
       this.page = 1;
       this.failed = true;
       this.onError(error, this.element("tokens-error"));
     } finally {
-      if (generation === this.generation) busy.hidden = true;
+      if (generation === this.generation && load === this.loads) busy.hidden = true;
     }
     this.render();
   }
@@ -181,6 +245,7 @@ export class TokenTable {
       this.showNotice(t("tooManyToSelect", { max: this.maxIds }));
       return;
     }
+    this.matching = null;
     button.disabled = true;
     button.textContent = t("selectingAll");
     const generation = this.generation;
@@ -194,7 +259,7 @@ export class TokenTable {
         while (!failed && next <= pages) {
           const page = next++;
           try {
-            const data = await this.fetchPage({ ...this.search, page, size: MAX_PAGE_SIZE });
+            const data = await this.fetchPage({ ...this.search, filter: this.filter, page, size: MAX_PAGE_SIZE });
             if (generation !== this.generation) return;
             for (const token of data.items) this.selected.set(token.id, token);
           } catch (error) {
@@ -214,6 +279,13 @@ export class TokenTable {
       if (generation === this.generation) button.disabled = false;
     }
     this.render();
+    this.changed();
+  }
+
+  /** Ends a selection by filter when what the table shows changes (another search). */
+  endMatching() {
+    if (!this.matching) return;
+    this.matching = null;
     this.changed();
   }
 
@@ -238,6 +310,11 @@ export class TokenTable {
 
   renderHead() {
     const row = /** @type {HTMLTableRowElement} */ (this.root.querySelector("thead tr"));
+    while (row.cells.length < COLUMNS.length + 1) {
+      const cell = document.createElement("th");
+      cell.scope = "col";
+      row.append(cell);
+    }
     const cells = row.querySelectorAll("th");
     COLUMNS.forEach(([key], index) => {
       cells[index + 1].textContent = t(key);
@@ -260,7 +337,10 @@ export class TokenTable {
       const checkbox = document.createElement("input");
       checkbox.type = "checkbox";
       checkbox.className = "select-row";
-      checkbox.checked = this.selected.has(token.id);
+      checkbox.checked = Boolean(this.matching) || this.selected.has(token.id);
+      // Selected by the filter: the row is part of it and cannot be left out one by one.
+      checkbox.disabled = Boolean(this.matching);
+      if (this.matching) checkbox.title = t("matchingRow");
       checkbox.setAttribute("aria-label", t("selectRow", { name: token.name }));
       checkbox.addEventListener("change", () => {
         if (checkbox.checked) this.selected.set(token.id, token);
@@ -271,11 +351,11 @@ export class TokenTable {
       });
       checkCell.append(checkbox);
       row.classList.toggle("selected", checkbox.checked);
-      for (const [key, text] of COLUMNS) {
+      const now = Date.now() / 1000;
+      for (const [key, fill] of COLUMNS) {
         const cell = row.insertCell();
-        cell.textContent = text(token);
+        fill(token, cell, now);
         cell.dataset.label = t(key);
-        if (key === "colStatus") cell.dataset.status = String(token.status);
       }
     }
     this.renderPageCheckbox();
@@ -284,13 +364,14 @@ export class TokenTable {
   renderPageCheckbox() {
     const onPage = this.rows.filter((token) => this.selected.has(token.id)).length;
     const box = /** @type {HTMLInputElement} */ (this.element("select-page"));
-    box.checked = this.rows.length > 0 && onPage === this.rows.length;
-    box.indeterminate = onPage > 0 && onPage < this.rows.length;
-    box.disabled = this.rows.length === 0;
+    box.checked = this.rows.length > 0 && (Boolean(this.matching) || onPage === this.rows.length);
+    box.indeterminate = !this.matching && onPage > 0 && onPage < this.rows.length;
+    box.disabled = this.rows.length === 0 || Boolean(this.matching);
   }
 
   renderPager() {
-    const info = this.searching ? "searchInfo" : "pageInfo";
+    const filtered = Object.keys(this.filter).length > 0;
+    const info = this.searching ? "searchInfo" : filtered ? "filterInfo" : "pageInfo";
     this.element("page-info").textContent = this.failed
       ? ""
       : t(info, { page: this.page, pages: this.pages, total: this.total });
@@ -299,10 +380,19 @@ export class TokenTable {
   }
 
   renderSelection() {
-    this.element("selection-count").textContent = t("selectedCount", { count: this.selected.size });
+    const count = this.element("selection-count");
+    count.textContent = this.matching
+      ? t("selectionMatching", { total: units(this.matching.total) })
+      : t("selectedCount", { count: this.selected.size });
+    count.dataset.mode = this.matching ? "filter" : "ids";
     const all = /** @type {HTMLButtonElement} */ (this.element("select-all-results"));
     all.textContent = t("selectAllResults", { total: this.total });
     all.disabled = this.total === 0;
-    /** @type {HTMLButtonElement} */ (this.element("clear-selection")).disabled = this.selected.size === 0;
+    const matching = /** @type {HTMLButtonElement} */ (this.element("select-all-matching"));
+    matching.textContent = t("selectAllMatching", { total: units(this.total) });
+    matching.disabled = this.total === 0 || this.failed;
+    matching.hidden = Boolean(this.matching);
+    this.element("pick-ids").hidden = !this.matching;
+    /** @type {HTMLButtonElement} */ (this.element("clear-selection")).disabled = this.selected.size === 0 && !this.matching;
   }
 }

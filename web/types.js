@@ -149,6 +149,47 @@
  * @property {string} rules_version
  * @property {true} [replayed] Only on the recorded answer to a retry with the same Idempotency-Key.
  * @property {BatchResult[]} [results] With `validate_only` or `details`: one per id, ascending.
+ * @property {Plan} [plan] On a dry run: the plan that applies exactly what it previewed.
+ */
+
+/**
+ * A selection by conditions (docs/SPEC.md §9): every key optional, all combined with AND. The list and search
+ * routes take the same keys as query parameters; a batch takes the object as its `filter`.
+ * @typedef {object} TokenFilter
+ * @property {number[]} [status] 1 enabled, 2 disabled, 3 expired, 4 exhausted.
+ * @property {string} [name] new-api's search pattern (exact unless `%`).
+ * @property {string} [key] new-api's search pattern on the key.
+ * @property {string} [group] A whole entry of the token's group list.
+ * @property {string} [model] A whole entry of the token's model limits.
+ * @property {number} [expires_before] Unix seconds, strict.
+ * @property {number} [expires_after] Unix seconds, inclusive.
+ * @property {boolean} [never_expires]
+ * @property {number} [accessed_before] Unix seconds: unused since.
+ * @property {number} [remain_quota_below]
+ * @property {number} [remain_quota_at_least]
+ * @property {boolean} [unlimited_quota]
+ */
+
+/**
+ * What a dry run keeps to apply later (docs/SPEC.md §10); `applied` only on the plan's own route.
+ * @typedef {object} Plan
+ * @property {string} plan_id
+ * @property {number} count Tokens pinned.
+ * @property {number} changed Of them, those that would change.
+ * @property {number} expires_at Unix seconds.
+ * @property {boolean} [applied]
+ */
+
+/**
+ * GET /api/token/batch/plans/{plan_id}: one page of a plan's per-token results, the plan beside it.
+ * @typedef {{ success: true, message: string, data: { items: BatchResult[], total: number, page: number,
+ *   page_size: number }, plan: Plan }} PlanPageAnswer
+ */
+
+/**
+ * What a batch selects: a list of ids, or every token matching a filter (then `total` is how many matched
+ * when it was chosen, as the table showed it).
+ * @typedef {{ ids: number[] } | { filter: TokenFilter, total: number }} Selection
  */
 
 // ---- what the page keeps ---------------------------------------------------------------------------------
@@ -214,6 +255,16 @@
  * @property {string} field
  * @property {RulesError[]} errors
  * @property {Notice[]} warnings
+ */
+
+/**
+ * validateFilter's verdict on a filter object.
+ * @typedef {object} FilterVerdict
+ * @property {boolean} ok
+ * @property {string} message
+ * @property {string | null} code
+ * @property {RulesError[]} errors
+ * @property {string[]} keys The filter's keys, when it is valid.
  */
 
 /**

@@ -41,6 +41,10 @@ pub static ASSETS: &[Asset] = &[
     asset!("/messages.js", "messages.js", JS),
     asset!("/result.js", "result.js", JS),
     asset!("/confirm.js", "confirm.js", JS),
+    asset!("/filters.js", "filters.js", JS),
+    asset!("/columns.js", "columns.js", JS),
+    asset!("/i18n-console.js", "i18n-console.js", JS),
+    asset!("/batch.js", "batch.js", JS),
     asset!("/pkg/tokenbatch_wasm.js", "pkg/tokenbatch_wasm.js", JS),
     asset!(
         "/pkg/tokenbatch_wasm_bg.wasm",

@@ -1,0 +1,303 @@
+// @ts-check
+// The filter panel: the server's own filter (docs/SPEC.md §9) built from date pickers, checkboxes and amounts,
+// judged by the rules module's validateFilter before it is sent, as query parameters to the list and search
+// routes and as a batch's `filter` when every matching token is selected.
+
+import { t } from "./i18n.js";
+import { labelled } from "./messages.js";
+
+/** @import { TokenFilter, FilterVerdict, RulesError } from "./types.js" */
+/** @import { MessageKey } from "./i18n.js" */
+
+const DAY = 86_400;
+
+/**
+ * What the user typed into "name contains" / "key contains" as new-api's search pattern. Without `%` the text
+ * is wrapped as `%text%` (a substring); with `%` it is the user's own pattern, sent as it is. Nothing else needs
+ * escaping: new-api (and the server, crates/rules/src/search.rs) already escapes `!` and `_` itself, so both
+ * are literal, and it has no escape for `%` (a literal % cannot be searched for). A key's `sk-` is dropped
+ * first, since keys are stored without it.
+ * @param {string} text
+ * @param {{ key?: boolean }} [options]
+ */
+export function searchPattern(text, { key = false } = {}) {
+  let value = text.trim();
+  if (key && value.toLowerCase().startsWith("sk-")) value = value.slice(3);
+  if (!value) return "";
+  return value.includes("%") ? value : `%${value}%`;
+}
+
+/**
+ * Unix seconds of local midnight starting `text` (a date input's "YYYY-MM-DD"), plus `days`; null if invalid.
+ * @param {string} text
+ * @param {number} [days]
+ */
+export function localDayStart(text, days = 0) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return null;
+  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days);
+  const millis = date.getTime();
+  return Number.isFinite(millis) ? Math.floor(millis / 1000) : null;
+}
+
+/**
+ * A filter as the list and search routes take it: one query parameter per key, lists comma-separated.
+ * @param {TokenFilter} filter
+ * @returns {Record<string, string>}
+ */
+export function filterQuery(filter) {
+  /** @type {Record<string, string>} */
+  const query = {};
+  for (const [name, value] of Object.entries(filter)) {
+    query[name] = Array.isArray(value) ? value.join(",") : String(value);
+  }
+  return query;
+}
+
+/** The filter's keys and the control each is entered with, for marking the control a problem is about. */
+const CONTROL_OF = {
+  status: "filter-status-1",
+  name: "filter-name",
+  key: "filter-key",
+  group: "filter-group",
+  model: "filter-model",
+  expires_after: "filter-expires-from",
+  expires_before: "filter-expires-until",
+  never_expires: "filter-never-expires",
+  accessed_before: "filter-unused-since",
+  remain_quota_at_least: "filter-quota-min",
+  remain_quota_below: "filter-quota-max",
+  unlimited_quota: "filter-unlimited",
+};
+
+/** @type {Record<keyof typeof CONTROL_OF, MessageKey>} */
+const LABEL_OF = {
+  status: "filterStatus",
+  name: "filterName",
+  key: "filterKey",
+  group: "filterGroup",
+  model: "filterModel",
+  expires_after: "filterExpiresFrom",
+  expires_before: "filterExpiresUntil",
+  never_expires: "filterNeverExpires",
+  accessed_before: "filterUnusedSince",
+  remain_quota_at_least: "filterQuotaAtLeast",
+  remain_quota_below: "filterQuotaBelow",
+  unlimited_quota: "filterUnlimited",
+};
+
+export class FilterPanel {
+  /**
+   * `validate(json)`: the rules module's verdict on a filter (JSON text) in the page's language.
+   * `quotaPerUsd()`: quota units per USD. `onChange(filter)`: a new valid filter was applied or cleared.
+   * `now()`: unix seconds.
+   * @param {HTMLFormElement} form
+   * @param {{
+   *   validate: (json: string) => FilterVerdict,
+   *   quotaPerUsd: () => number,
+   *   onChange: (filter: TokenFilter) => void,
+   *   now: () => number,
+   * }} options
+   */
+  constructor(form, { validate, quotaPerUsd, onChange, now }) {
+    this.form = form;
+    this.validate = validate;
+    this.quotaPerUsd = quotaPerUsd;
+    this.onChange = onChange;
+    this.now = now;
+    /** The filter the table shows now (the last one applied). @type {TokenFilter} */
+    this.filter = {};
+    /** Problems of the controls as last judged (shown again in a newly chosen language). @type {RulesError[]} */
+    this.problems = [];
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    this.control("filter-clear").addEventListener("click", () => {
+      this.clearControls();
+      this.showProblems([]);
+      this.filter = {};
+      this.onChange({});
+    });
+  }
+
+  /** The panel's element with id `id` (index.html has each one). */
+  control(/** @type {string} */ id) {
+    return /** @type {HTMLInputElement} */ (this.form.querySelector(`#${id}`));
+  }
+
+  /** The text of control `id`, trimmed. */
+  text(/** @type {string} */ id) {
+    return this.control(id).value.trim();
+  }
+
+  /** Whether any condition is applied. */
+  get active() {
+    return Object.keys(this.filter).length > 0;
+  }
+
+  /** @param {string[]} groups the groups the user may use, offered as suggestions */
+  setGroups(groups) {
+    const list = this.control("filter-group-list");
+    list.replaceChildren(
+      ...groups.map((group) => {
+        const option = document.createElement("option");
+        option.value = group;
+        return option;
+      }),
+    );
+  }
+
+  clearControls() {
+    for (const element of this.form.querySelectorAll("input")) {
+      if (element.type === "checkbox") element.checked = false;
+      else element.value = "";
+    }
+    for (const select of this.form.querySelectorAll("select")) select.selectedIndex = 0;
+  }
+
+  /** Back to no filter, without telling anyone (sign-out resets the table itself). */
+  reset() {
+    this.clearControls();
+    this.showProblems([]);
+    this.filter = {};
+  }
+
+  /** Judges the controls; applies the filter when the rules accept it. */
+  submit() {
+    const { filter, problems } = this.read();
+    const verdict = problems.length ? null : this.validate(JSON.stringify(filter));
+    const all = verdict ? verdict.errors : problems;
+    this.showProblems(all);
+    if (all.length) {
+      const first = this.form.querySelector("[aria-invalid=true]");
+      if (first instanceof HTMLElement) first.focus();
+      return;
+    }
+    this.filter = filter;
+    this.onChange(filter);
+  }
+
+  /**
+   * The filter the controls describe, and the problems the rules cannot see (a number or date that is none).
+   * @returns {{ filter: TokenFilter, problems: RulesError[] }}
+   */
+  read() {
+    /** @type {TokenFilter} */
+    const filter = {};
+    /** @type {RulesError[]} */
+    const problems = [];
+    /** @param {keyof typeof LABEL_OF} key @param {MessageKey} message @param {string} [labelKey] */
+    const problem = (key, message, labelKey) =>
+      problems.push({
+        field: `filter.${key}`,
+        code: "filter.input",
+        message: t(message, { label: t(labelKey ? /** @type {MessageKey} */ (labelKey) : LABEL_OF[key]) }),
+      });
+
+    const status = [1, 2, 3, 4].filter((n) => this.control(`filter-status-${n}`).checked);
+    if (status.length) filter.status = status;
+    const name = searchPattern(this.control("filter-name").value);
+    if (name) filter.name = name;
+    const key = searchPattern(this.control("filter-key").value, { key: true });
+    if (key) filter.key = key;
+    const group = this.text("filter-group");
+    if (group) filter.group = group;
+    const model = this.text("filter-model");
+    if (model) filter.model = model;
+
+    const from = this.text("filter-expires-from");
+    if (from) {
+      const seconds = localDayStart(from);
+      if (seconds === null) problem("expires_after", "filterDateInvalid");
+      else filter.expires_after = seconds;
+    }
+    const until = this.text("filter-expires-until");
+    if (until) {
+      const seconds = localDayStart(until, 1);
+      if (seconds === null) problem("expires_before", "filterDateInvalid");
+      else filter.expires_before = seconds;
+    }
+    const within = this.text("filter-expires-within");
+    if (within) {
+      const days = Number(within);
+      if (!Number.isInteger(days) || days < 1) problem("expires_before", "filterDaysInvalid", "filterExpiresWithin");
+      else {
+        // Not expired yet and expiring within the days: the stricter bound wins when a date is given too.
+        const now = Math.floor(this.now());
+        const end = now + days * DAY;
+        filter.expires_after = Math.max(filter.expires_after ?? now, now);
+        filter.expires_before = Math.min(filter.expires_before ?? end, end);
+      }
+    }
+    const never = this.text("filter-never-expires");
+    if (never) filter.never_expires = never === "true";
+    const unused = this.text("filter-unused-since");
+    if (unused) {
+      const seconds = localDayStart(unused);
+      if (seconds === null) problem("accessed_before", "filterDateInvalid");
+      else filter.accessed_before = seconds;
+    }
+    for (const [id, name] of /** @type {const} */ ([
+      ["filter-quota-min", "remain_quota_at_least"],
+      ["filter-quota-max", "remain_quota_below"],
+    ])) {
+      const text = this.text(id);
+      if (!text) continue;
+      const amount = this.quotaUnits(text);
+      if (amount === null) problem(name, "filterNumberInvalid");
+      else filter[name] = amount;
+    }
+    const unlimited = this.text("filter-unlimited");
+    if (unlimited) filter.unlimited_quota = unlimited === "true";
+    return { filter, problems };
+  }
+
+  /**
+   * Quota units for an amount typed in the chosen unit (USD with the rules' rate, or whole units); null when
+   * it is not a number of at least 0.
+   * @param {string} text
+   */
+  quotaUnits(text) {
+    if (!/^\d+(\.\d+)?$/.test(text)) return null;
+    const value = Number(text);
+    if (this.control("filter-quota-unit").value === "units") return Number.isInteger(value) ? value : null;
+    return Math.round(value * this.quotaPerUsd());
+  }
+
+  /**
+   * Lists the problems with the panel's labels in place of the filter's API names and marks their controls.
+   * @param {RulesError[]} problems
+   */
+  showProblems(problems) {
+    this.problems = problems;
+    this.renderProblems();
+  }
+
+  /** Judges the controls again in the page's new language when problems are on screen; applies nothing. */
+  relabel() {
+    if (!this.problems.length) return;
+    const { filter, problems } = this.read();
+    this.showProblems(problems.length ? problems : this.validate(JSON.stringify(filter)).errors);
+  }
+
+  /** Draws the problems in the page's current language (the rules' own sentences stay as they were said). */
+  renderProblems() {
+    for (const id of Object.values(CONTROL_OF)) this.control(id).removeAttribute("aria-invalid");
+    /** @type {Map<string, string>} */
+    const labels = new Map(Object.entries(LABEL_OF).map(([key, label]) => [`filter.${key}`, t(label)]));
+    const list = this.control("filter-errors");
+    list.replaceChildren(
+      ...this.problems.map((problem) => {
+        const key = /** @type {keyof typeof CONTROL_OF} */ (problem.field.replace(/^filter\./, "").split("[")[0]);
+        const id = CONTROL_OF[key];
+        if (id) this.control(id).setAttribute("aria-invalid", "true");
+        const line = document.createElement("li");
+        line.className = "error";
+        line.dataset.code = problem.code;
+        line.textContent = labelled(problem.message, labels);
+        return line;
+      }),
+    );
+  }
+}
