@@ -1,8 +1,12 @@
 //! `GET /api/user/self/groups` answers as new-api's `GetUserGroups`: group name → `{"ratio", "desc"}`, the
-//! ratio from `GroupGroupRatio` for the user's group, else `GroupRatio`, else 1, and `auto` → `"自动"`.
+//! ratio from `GroupGroupRatio` for the user's group, else `GroupRatio`, else 1, and `auto` → `"自动"`; batches
+//! check groups against the same options, kept for `--options-cache-ms`.
+
+use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tokenbatch_e2e::{body, on_every_engine, Engine, TestServer};
+use tokenbatch::serve::ServeOptions;
+use tokenbatch_e2e::{body, on_every_engine, Engine, TestDatabase, TestServer};
 use tokenbatch_store::Store;
 
 async fn new_apis_built_in_groups_with_ratio_and_description(engine: Engine) {
@@ -84,7 +88,52 @@ async fn configured_groups_ratios_and_descriptions(engine: Engine) {
     server.stop().await;
 }
 
+/// Batches read the usable-group options at most `--options-cache-ms` old (crate::group_options): a group
+/// made usable is refused until the kept options expire, then accepted; `GET /api/user/self/groups` always
+/// reads them.
+async fn batches_keep_the_usable_groups_for_the_options_ttl(engine: Engine) {
+    const TTL: Duration = Duration::from_millis(1_500);
+    let db = TestDatabase::create(engine).await;
+    let location = db.location.clone();
+    let options = ServeOptions {
+        options_ttl: Some(TTL),
+        ..ServeOptions::default()
+    };
+    let server = TestServer::start_with(db, &location, options).await;
+    let claude = body(&[1], r#""group":"claude""#, &["group"]);
+    let (_, refused, raw) = server.put_batch(&server.alice, &claude).await;
+    assert_eq!(refused["code"], json!("group.not_allowed"), "{raw}");
+    let kept_since = Instant::now();
+
+    let store = Store::open(&server.db.location).await.expect("open store");
+    let usable = r#"{"default":"默认","claude":"Claude"}"#;
+    store
+        .set_option("UserUsableGroups", usable)
+        .await
+        .expect("option set");
+    store.close().await;
+    let (_, listed, raw) = server.get(&server.alice, "/api/user/self/groups").await;
+    assert!(
+        listed["data"].get("claude").is_some(),
+        "read at once: {raw}"
+    );
+    let (_, still, raw) = server.put_batch(&server.alice, &claude).await;
+    if kept_since.elapsed() < TTL {
+        assert_eq!(still["code"], json!("group.not_allowed"), "kept: {raw}");
+    }
+
+    tokio::time::sleep(TTL.saturating_sub(kept_since.elapsed()) + Duration::from_millis(100)).await;
+    let (_, accepted, raw) = server.put_batch(&server.alice, &claude).await;
+    assert_eq!(
+        accepted["success"],
+        json!(true),
+        "read again after the ttl: {raw}"
+    );
+    server.stop().await;
+}
+
 on_every_engine!(
     new_apis_built_in_groups_with_ratio_and_description,
     configured_groups_ratios_and_descriptions,
+    batches_keep_the_usable_groups_for_the_options_ttl,
 );

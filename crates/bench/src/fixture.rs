@@ -89,7 +89,11 @@ impl Fixture {
                 tokenbatch::serve::start_with(
                     SocketAddr::from(([127, 0, 0, 1], 0)),
                     &serve_location,
-                    ServeOptions::default(),
+                    // As the binary runs by default (`--options-cache-ms`).
+                    ServeOptions {
+                        options_ttl: Some(tokenbatch::group_options::DEFAULT_OPTIONS_TTL),
+                        ..ServeOptions::default()
+                    },
                 )
                 .await
             })

@@ -13,7 +13,7 @@ use tokenbatch_store::{
 
 use crate::auth::{self, Credentials};
 use crate::error::{ApiError, AuthFailure};
-use crate::groups;
+use crate::group_options::GroupOptions;
 use crate::token_cache::{CacheError, TokenCache};
 
 mod outcome;
@@ -34,6 +34,8 @@ pub struct App {
     body_timeout: Duration,
     /// How long a dry run's plan may be applied (docs/SPEC.md §10, `--plan-ttl-secs`).
     plan_ttl: Duration,
+    /// The usable-group options, kept for `--options-cache-ms` (crate::group_options).
+    group_options: Arc<GroupOptions>,
 }
 
 /// How long a client may take to send a request body.
@@ -75,7 +77,14 @@ impl App {
             token_cache: None,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             plan_ttl: DEFAULT_PLAN_TTL,
+            group_options: Arc::new(GroupOptions::new(Duration::ZERO)),
         }
+    }
+
+    /// Keeps the usable-group options for `ttl` instead of reading them for every batch (crate::group_options).
+    pub fn with_options_ttl(mut self, ttl: Duration) -> App {
+        self.group_options = Arc::new(GroupOptions::new(ttl));
+        self
     }
 
     /// How long a dry run's plan may be applied (at least a second).
@@ -126,7 +135,7 @@ impl App {
     pub async fn rules_context(&self, user: &UserRecord) -> Result<Context, ApiError> {
         Ok(Context {
             now: now_unix(),
-            allowed_groups: Some(groups::usable_groups(&self.store, user).await?),
+            allowed_groups: Some(self.group_options.usable_groups(&self.store, user).await?),
             column_limits: self.store.column_limits().to_vec(),
         })
     }

@@ -24,6 +24,7 @@ async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>
         limits: args.limits.limits(),
         database: args.database.limits(),
         plan_ttl: Some(args.plan_ttl()),
+        options_ttl: Some(args.options_ttl()),
         ..serve_options(&args.cache)?
     };
     let server = serve::start_with(args.listen, &location, options).await?;
@@ -90,6 +91,7 @@ async fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.serve {
         let options = ServeOptions {
             database: args.database.limits(),
+            options_ttl: Some(crate::group_options::DEFAULT_OPTIONS_TTL),
             ..serve_options(&args.cache)?
         };
         let server = serve::start_with(args.listen, &location, options).await?;

@@ -195,11 +195,20 @@ pub struct ServeArgs {
     /// kept in the database at least this long and at least 24 hours, like an Idempotency-Key.
     #[arg(long, env = "TOKENBATCH_PLAN_TTL_SECS", default_value_t = 3600)]
     pub plan_ttl_secs: u64,
+    /// Milliseconds the usable-group options (`UserUsableGroups`, the special usable groups) are kept between
+    /// batches instead of read for each; 0 reads them every time. new-api's own nodes re-read their options
+    /// every SYNC_FREQUENCY seconds (docs/operations.md).
+    #[arg(long, env = "TOKENBATCH_OPTIONS_CACHE_MS", default_value_t = crate::group_options::DEFAULT_OPTIONS_TTL.as_millis() as u64)]
+    pub options_cache_ms: u64,
 }
 
 impl ServeArgs {
     pub fn plan_ttl(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.plan_ttl_secs.max(1))
+    }
+
+    pub fn options_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.options_cache_ms)
     }
 }
 

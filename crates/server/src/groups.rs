@@ -26,15 +26,6 @@ pub const SPECIAL_USABLE_GROUPS_OPTION: &str = "group_ratio_setting.group_specia
 pub const GROUP_RATIO_OPTION: &str = "GroupRatio";
 pub const GROUP_GROUP_RATIO_OPTION: &str = "GroupGroupRatio";
 
-pub async fn usable_groups(store: &Store, user: &UserRecord) -> Result<Vec<String>, ApiError> {
-    // One round trip for both options: every batch asks.
-    let options = store
-        .options(&[USABLE_GROUPS_OPTION, SPECIAL_USABLE_GROUPS_OPTION])
-        .await?;
-    let (usable, special) = (options[0].as_deref(), options[1].as_deref());
-    Ok(resolve(usable, special, &user.group))
-}
-
 /// `GET /api/user/self/groups`'s `data`: every usable group → `{"ratio", "desc"}`, in [`resolve`]'s order.
 pub async fn usable_groups_described(
     store: &Store,

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod cors;
 pub mod error;
 pub mod failure_log;
+pub mod group_options;
 pub mod groups;
 pub mod grpc;
 pub mod grpc_errors;

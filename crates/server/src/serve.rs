@@ -157,6 +157,9 @@ pub struct ServeOptions {
     pub database: tokenbatch_store::DatabaseLimits,
     /// How long a dry run's plan may be applied; [`crate::app::DEFAULT_PLAN_TTL`] when None.
     pub plan_ttl: Option<Duration>,
+    /// How long the usable-group options are kept (crate::group_options); None (the tests' default) reads
+    /// them for every batch. The binary keeps them for `--options-cache-ms`.
+    pub options_ttl: Option<Duration>,
 }
 
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
@@ -181,7 +184,8 @@ pub async fn start_with(
     let (shutdown, shutdown_requested) = oneshot::channel::<()>();
     let mut app = App::new(store.clone())
         .with_body_timeout(options.limits.body_timeout)
-        .with_plan_ttl(options.plan_ttl.unwrap_or(crate::app::DEFAULT_PLAN_TTL));
+        .with_plan_ttl(options.plan_ttl.unwrap_or(crate::app::DEFAULT_PLAN_TTL))
+        .with_options_ttl(options.options_ttl.unwrap_or(Duration::ZERO));
     if let Some(cache) = options.token_cache {
         if !cache.has_secret() {
             tracing::warn!(
