@@ -1,6 +1,7 @@
 //! Root's lists and searches over other users' tokens (docs/SPEC.md §13), on every engine: with `user_id`
 //! (an id or `*`) each token comes with its owner's username, over HTTP (`username`, after new-api's keys)
-//! and gRPC (`Token.owner_username`); without it, and for everyone else, the token object stays new-api's.
+//! and gRPC (`Token.owner_username`); without it, and for everyone else, the token object stays new-api's. A
+//! disabled root is refused like any disabled user.
 
 use serde_json::{json, Value};
 use tokenbatch_e2e::{on_every_engine, Engine, TestServer, User, BOB_IDS};
@@ -112,4 +113,44 @@ async fn roots_lists_name_each_tokens_owner(engine: Engine) {
     server.stop().await;
 }
 
-on_every_engine!(roots_lists_name_each_tokens_owner);
+/// A disabled root is refused like any disabled user (new-api's `AUTH_USER_DISABLED`), over HTTP and gRPC, and
+/// learns nothing of other users' tokens.
+async fn a_disabled_root_sees_nothing(engine: Engine) {
+    let (server, root) = with_root(engine).await;
+    server
+        .execute(&format!(
+            "UPDATE users SET status = 2 WHERE id = {}",
+            root.id
+        ))
+        .await;
+    for path in [
+        "/api/token/?user_id=*",
+        "/api/token/search?user_id=*&keyword=token%25",
+    ] {
+        let (status, answer, raw) = server.get(&root, path).await;
+        assert_eq!(status, 401, "{path}: {raw}");
+        assert_eq!(answer["code"], json!("AUTH_USER_DISABLED"), "{path}: {raw}");
+        assert!(!raw.contains("\"items\""), "{path}: {raw}");
+    }
+    let request = pb::ListTokensRequest {
+        page: 1,
+        page_size: 10,
+        filter: Some(pb::TokenFilter {
+            user_id: Some("*".into()),
+            ..pb::TokenFilter::default()
+        }),
+    };
+    let refused = server
+        .grpc()
+        .await
+        .list_tokens(server.grpc_request(&root, request))
+        .await
+        .expect_err("a disabled root is refused");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    server.stop().await;
+}
+
+on_every_engine!(
+    roots_lists_name_each_tokens_owner,
+    a_disabled_root_sees_nothing
+);
