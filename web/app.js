@@ -169,6 +169,7 @@ function applyLanguage(tag) {
   actions.renderVerdict(form.verdict);
   result.render();
   confirmDialog.render();
+  exporter.relabel();
 }
 
 // ---- the rules module and the server's version -------------------------------------------------------

@@ -185,6 +185,8 @@ export class Exporter {
     this.element = element;
     /** The running export's cancel flag; null when none runs. @type {{ cancelled: boolean } | null} */
     this.running = null;
+    /** The status line shown, in the page's language. @type {(() => string) | null} */
+    this.shown = null;
     element("export-selection").addEventListener("click", () => this.exportSelection());
     element("export-result").addEventListener("click", () => this.exportResult());
     element("export-cancel").addEventListener("click", () => {
@@ -192,18 +194,28 @@ export class Exporter {
     });
   }
 
-  /** @param {string} text @param {boolean} [cancellable] */
+  /**
+   * Shows the export's status line, `text()` in the page's language (again after a language switch); null hides it.
+   * @param {(() => string) | null} text
+   * @param {boolean} [cancellable]
+   */
   status(text, cancellable = false) {
+    this.shown = text;
     this.element("export-progress").hidden = !text;
-    this.element("export-status").textContent = text;
+    this.element("export-status").textContent = text ? text() : "";
     this.element("export-cancel").hidden = !cancellable;
+  }
+
+  /** The status line in the page's new language. */
+  relabel() {
+    if (this.shown) this.element("export-status").textContent = this.shown();
   }
 
   /** Forgets a running export (sign-out) and its status line. */
   reset() {
     if (this.running) this.running.cancelled = true;
     this.running = null;
-    this.status("");
+    this.status(null);
   }
 
   /**
@@ -219,12 +231,13 @@ export class Exporter {
     for (const button of buttons) button.disabled = true;
     try {
       const rows = await collect(run);
-      if (run.cancelled) return this.status(this.running === run ? t("exportCancelled") : "");
-      if (!rows) return this.status(t("exportNothing"));
+      if (run.cancelled) return this.status(this.running === run ? () => t("exportCancelled") : null);
+      if (!rows) return this.status(() => t("exportNothing"));
       download(name, toCsv(rows));
-      this.status(t("exportDone", { count: rows.length - 1 }));
+      this.status(() => t("exportDone", { count: rows.length - 1 }));
     } catch (error) {
-      if (!run.cancelled) this.status(t("exportFailed", { error: this.describeError(error) }));
+      const message = this.describeError(error);
+      if (!run.cancelled) this.status(() => t("exportFailed", { error: message }));
     } finally {
       if (this.running === run) this.running = null;
       for (const button of buttons) button.disabled = false;
@@ -254,7 +267,8 @@ export class Exporter {
     const tokens = new Map();
     let total = expected;
     for (let page = 1; !run.cancelled; page += 1) {
-      this.status(t("exportProgress", { done: tokens.size, total }), true);
+      const done = tokens.size;
+      this.status(() => t("exportProgress", { done, total }), true);
       const answer = await this.fetchPage({ keyword: "", token: "", filter, page, size: EXPORT_PAGE_SIZE });
       total = answer.total;
       for (const token of answer.items) tokens.set(token.id, token);
@@ -273,7 +287,8 @@ export class Exporter {
       const plan = record.dryRun && record.byPlan ? record.envelope.plan : undefined;
       // A plan's preview answered its first page: the rest is read from the plan's route.
       while (plan && results.length < plan.count && !run.cancelled) {
-        this.status(t("exportProgress", { done: results.length, total: plan.count }), true);
+        const done = results.length;
+        this.status(() => t("exportProgress", { done, total: plan.count }), true);
         const items = await this.planPage(plan.plan_id, Math.floor(results.length / PLAN_PAGE_SIZE) + 1, PLAN_PAGE_SIZE);
         if (items.length === 0) break;
         const known = new Set(results.map((item) => item.id));

@@ -213,6 +213,10 @@ test("CSV of a selection by filter reads every matching page, 100 at a time, wit
   await page.waitForFunction(() => /已取消/.test(document.querySelector("#export-status").textContent));
   assert.equal(downloads, 0);
   await page.unrouteAll();
+  // The status line follows a language switch.
+  await page.selectOption("#lang", "en");
+  assert.equal(await page.textContent("#export-status"), "Export cancelled.");
+  await page.selectOption("#lang", "zh-CN");
 
   lists.length = 0;
   const { text } = await downloadOf(page, "#export-selection");
