@@ -261,3 +261,36 @@ test("CSV of the last preview: before and after per token, quota in units and US
   assert.deepEqual(errors, []);
   await page.context().close();
 });
+
+test("CSV of a plan's preview holds every pinned token, the pages past the first read from the plan's route", async () => {
+  const { page, errors } = await openPage(env);
+  await page.selectOption("#lang", "en");
+  await signIn(page, env.session);
+  await page.fill("#filter-group", "csvbulk");
+  await page.click("#filter-apply");
+  await page.waitForFunction(() => /130/.test(document.querySelector("#select-all-matching").textContent));
+  await page.click("#select-all-matching");
+  await page.fill("#value-remain_quota", "750000");
+  await preview(page);
+  await page.waitForSelector("#result-plan:not([hidden])");
+  assert.ok((await page.locator("#result-dataset tbody tr").count()) < BULK.count, "the preview shows its first page only");
+  /** @type {string[]} */
+  const planPages = [];
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith("/api/token/batch/plans/")) planPages.push(url.searchParams.get("p") ?? "");
+  });
+  const { text } = await downloadOf(page, "#export-result");
+  assertNoFullKey(text);
+  const rows = parseCsv(text);
+  assert.equal(rows.length, 1 + BULK.count);
+  assert.deepEqual(new Set(rows.slice(1).map((row) => Number(row[0]))).size, BULK.count);
+  assert.deepEqual(planPages, ["2", "3"]);
+  // Names as the page knows them (the rows the table showed), as on the result's own table.
+  const shownId = await page.getAttribute("#token-table tbody tr[data-id]", "data-id");
+  const row = rows.find((r) => r[0] === shownId);
+  assert.match(row[1], /^csvbulk-\d{3}$/);
+  assert.deepEqual(row.slice(3, 7), ["500000", "1", "750000", "1.5"]);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
