@@ -26,12 +26,14 @@ import { BatchForm } from "./form.js";
 import { ResultView } from "./result.js";
 import { BatchActions } from "./batch.js";
 import { ConfirmDialog } from "./confirm.js";
+import { Exporter } from "./export.js";
 import { pageMessage, labelled } from "./messages.js";
 
 /**
  * @import { BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, PlanPageAnswer, RulesItem,
  *   Session, StatusAnswer, TokenPageAnswer } from "./types.js"
  * @import { BatchState } from "./batch.js"
+ * @import { PageQuery } from "./table.js"
  * @import { Rules } from "./form.js"
  */
 
@@ -167,6 +169,7 @@ function applyLanguage(tag) {
   actions.renderVerdict(form.verdict);
   result.render();
   confirmDialog.render();
+  exporter.relabel();
 }
 
 // ---- the rules module and the server's version -------------------------------------------------------
@@ -223,6 +226,7 @@ function signOut() {
   state.allowedGroups = undefined;
   state.preview = null;
   result.clear();
+  exporter.reset();
   table.reset();
   filters.reset();
   form.reset();
@@ -261,14 +265,25 @@ $("sign-out").addEventListener("click", signOut);
 
 // ---- the table and the form ------------------------------------------------------------------------------
 
-const table = new TokenTable($("tokens"), {
-  fetchPage: async ({ keyword, token, filter, page, size }) => {
-    const searching = keyword || token;
-    const path = searching ? "/api/token/search" : "/api/token/";
-    /** @type {Record<string, string | number>} */
-    const query = { ...filterQuery(filter), ...(searching ? { keyword, token } : {}), p: page, size };
-    return /** @type {TokenPageAnswer} */ (await call(state.session, "GET", path, { query })).data;
-  },
+/** One page of the list, or of the search when a keyword or key is given, narrowed by `filter`. @param {PageQuery} query */
+async function fetchPage({ keyword, token, filter, page, size }) {
+  const searching = keyword || token;
+  const path = searching ? "/api/token/search" : "/api/token/";
+  /** @type {Record<string, string | number>} */
+  const query = { ...filterQuery(filter), ...(searching ? { keyword, token } : {}), p: page, size };
+  return /** @type {TokenPageAnswer} */ (await call(state.session, "GET", path, { query })).data;
+}
+
+/** One page of a plan's per-token results. @param {string} planId @param {number} p @param {number} size */
+async function planPage(planId, p, size) {
+  return /** @type {PlanPageAnswer} */ (
+    await call(state.session, "GET", `/api/token/batch/plans/${encodeURIComponent(planId)}`, { query: { p, size } })
+  ).data.items;
+}
+
+// The table's root is the workspace: its selection count sits in the sticky bulk bar below the form.
+const table = new TokenTable($("workspace"), {
+  fetchPage,
   onChange: () => form.validate(),
   onError: showError,
   maxIds: 10000,
@@ -294,10 +309,7 @@ const result = new ResultView($("result"), {
   wording,
   rejudge: (body) => rules.validateBody(body),
   describeError,
-  planPage: async (planId, p, size) =>
-    /** @type {PlanPageAnswer} */ (
-      await call(state.session, "GET", `/api/token/batch/plans/${encodeURIComponent(planId)}`, { query: { p, size } })
-    ).data.items,
+  planPage,
   previewAgain: () => actions.send(true),
 });
 
@@ -306,6 +318,16 @@ const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("con
 });
 
 const actions = new BatchActions({ state, form, table, result, confirmDialog, element: $, show });
+
+const exporter = new Exporter({
+  table,
+  result,
+  fetchPage,
+  planPage,
+  labels: () => form.labels(),
+  describeError: (error) => describeError(error),
+  element: $,
+});
 
 $("preview").addEventListener("click", () => actions.send(true));
 $("apply").addEventListener("click", () => actions.confirmApply());

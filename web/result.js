@@ -121,6 +121,8 @@ export class ResultView {
     const record = this.record;
     if (!record) return;
     this.root.hidden = false;
+    // Only an answer has per-token results to export.
+    this.element("export-result").hidden = !record.envelope;
     if (record.envelope) this.renderAnswer(record);
     else this.renderFailure(record);
   }

@@ -25,6 +25,8 @@ export class TokenTable {
    * `fetchPage({keyword, token, page, size})` resolves to new-api's page object
    * `{items, total, page, page_size}`; `onChange()` runs whenever the selection changes. `onError(error,
    * element)`: shows a failed load in `element`. `maxIds`: the most ids one batch takes.
+   * `root`: the element holding the table, its search, pager and selection bar, and the selection count (the
+   * page's workspace, whose sticky bulk-action bar shows the count beside Preview and Apply).
    * @param {HTMLElement} root
    * @param {{
    *   fetchPage: (query: PageQuery) => Promise<TokenPage>,
@@ -309,7 +311,7 @@ export class TokenTable {
   }
 
   renderHead() {
-    const row = /** @type {HTMLTableRowElement} */ (this.root.querySelector("thead tr"));
+    const row = /** @type {HTMLTableRowElement} */ (this.root.querySelector("#token-table thead tr"));
     while (row.cells.length < COLUMNS.length + 1) {
       const cell = document.createElement("th");
       cell.scope = "col";
@@ -322,7 +324,7 @@ export class TokenTable {
   }
 
   renderRows() {
-    const body = /** @type {HTMLTableSectionElement} */ (this.root.querySelector("tbody"));
+    const body = /** @type {HTMLTableSectionElement} */ (this.root.querySelector("#token-table tbody"));
     body.replaceChildren();
     if (this.rows.length === 0) {
       const row = body.insertRow();

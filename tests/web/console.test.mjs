@@ -458,7 +458,8 @@ test("a plan past its expiry is explained as expired, nothing written, and a fre
   await page.waitForSelector("#result-plan:not([hidden])");
   await page.click("#apply");
   await page.waitForSelector("#confirm-dialog[open]");
-  await page.click("#confirm-apply");
+  // The preview's summary is already "success": wait for the apply's own answer, not the class.
+  await Promise.all([page.waitForResponse((r) => isBatch(r.request(), false)), page.click("#confirm-apply")]);
   await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
   assert.equal(count(`${where} AND model_limits = 'gpt-4.1-nano'`), selected);
   assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);

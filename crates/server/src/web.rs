@@ -45,6 +45,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("/columns.js", "columns.js", JS),
     asset!("/i18n-console.js", "i18n-console.js", JS),
     asset!("/batch.js", "batch.js", JS),
+    asset!("/export.js", "export.js", JS),
     asset!("/pkg/tokenbatch_wasm.js", "pkg/tokenbatch_wasm.js", JS),
     asset!(
         "/pkg/tokenbatch_wasm_bg.wasm",

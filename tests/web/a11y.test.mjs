@@ -1,0 +1,95 @@
+// An accessibility audit of every screen state with axe-core (a pinned devDependency, injected into the page),
+// at 1366×900 and at 390×844: signed out, signed in with the table and filter panel, the form with its errors
+// shown, a preview, the confirmation dialog. No serious or critical violation is allowed; each state is also
+// saved as a screenshot in target/web-screenshots/ for a person to look at.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO, openPage, setUp, signIn, searchByName, preview } from "./harness.mjs";
+
+/** axe-core's browser build, evaluated in the page (the page's CSP refuses an inline script tag, rightly). */
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+export const SCREENSHOTS = join(REPO, "target", "web-screenshots");
+
+let env;
+
+before(async () => {
+  env = await setUp();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+after(async () => {
+  await env?.tearDown();
+});
+
+/**
+ * axe-core's serious and critical violations on the page as it is now: rule, impact, help and the targets.
+ * @returns {Promise<{ id: string, impact: string, help: string, targets: string[] }[]>}
+ */
+async function audit(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore: axe is the script just injected
+    const results = await window.axe.run(document, { resultTypes: ["violations"] });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((node) => node.target.join(" ")),
+    }));
+  });
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+for (const viewport of [
+  { width: 1366, height: 900 },
+  { width: 390, height: 844 },
+]) {
+  const size = `${viewport.width}x${viewport.height}`;
+  test(`axe-core finds no serious or critical violation in any screen state at ${size}; screenshots saved`, async () => {
+    const { page, errors } = await openPage(env, { viewport });
+    /** @type {string[]} */
+    const found = [];
+    const state = async (name) => {
+      const path = join(SCREENSHOTS, `${name}-${size}.png`);
+      await page.screenshot({ path, fullPage: false });
+      console.log(`screenshot: ${path}`);
+      for (const v of await audit(page)) {
+        found.push(`${name}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(", ")}`);
+      }
+    };
+
+    await state("signed-out");
+
+    await signIn(page, env.session);
+    await state("table-and-filters");
+
+    // The form with its errors: an attempt to preview an empty form, then a ticked field without a value.
+    await page.click("#preview");
+    await page.waitForSelector("#form-summary li.error");
+    await page.check("#use-remain_quota");
+    await page.waitForSelector("#messages-remain_quota li.error");
+    await page.locator("#batch").scrollIntoViewIfNeeded();
+    await state("form-errors");
+
+    await searchByName(page, "research-04");
+    await page.locator("#token-table tbody input.select-row").first().check();
+    await page.fill("#value-remain_quota", "5000");
+    await preview(page);
+    await page.waitForSelector("#result:not([hidden])");
+    await state("preview");
+
+    await page.click("#apply");
+    await page.waitForSelector("#confirm-dialog[open]");
+    await state("confirm-dialog");
+    await page.click("#confirm-cancel");
+
+    if (found.length) console.log(found.join("\n"));
+    assert.deepEqual(found, [], "serious or critical accessibility violations");
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+}
