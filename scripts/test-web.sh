@@ -38,4 +38,4 @@ step "the page end to end in Chromium against the real server"
 cargo build -p tokenbatch --locked
 TOKENBATCH_BIN="${CARGO_TARGET_DIR:-target}/debug/tokenbatch" \
   node --test --test-concurrency=1 tests/web/
-echo "screenshots: target/web-artifacts/"
+echo "screenshots: target/web-artifacts/ (page tests), target/web-screenshots/ (every screen at 1366x900 and 390x844, a11y.test.mjs)"
