@@ -142,9 +142,8 @@ macro_rules! check_plan {
 
 /// Marks the plan applied and records the result for a second apply, in the apply's transaction: its changes
 /// when the apply answers them (`full_states`), else its counts (changed, unchanged), all a replay of it
-/// answers. Another
-/// transaction that marked it first (possible only for a plan pinning no token, whose apply locks no row)
-/// makes this one a conflict: it is rolled back and run again, and then replays.
+/// answers. Another transaction that marked it first (possible only for a plan pinning no token, whose apply
+/// locks no row) makes this one a conflict: it is rolled back and run again, and then replays.
 macro_rules! record_plan {
     ($tx:expr, $d:expr, $plan:expr, $stored:expr, $changes:expr, $counts:expr) => {{
         let stored: &$crate::plans::StoredPlan = $stored;
