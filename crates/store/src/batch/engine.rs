@@ -248,6 +248,17 @@ macro_rules! counted_batch {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {};
 }
 
+/// The digest of a preview's pins (crate::plans::digest), on SQLite only: its counted apply is the one that
+/// checks it; the other engines read and lock the pinned rows in every apply anyway.
+macro_rules! pins_digest {
+    (Sqlite, $rows:expr, $owner:expr) => {
+        Some($crate::plans::digest::of_rows($rows, $owner))
+    };
+    ($engine:ident, $rows:expr, $owner:expr) => {
+        None
+    };
+}
+
 /// One batch inside an open transaction: lock and read the rows in id order, then either replay an earlier
 /// batch with the same request id or plan, or compute every change and write each distinct change with one
 /// UPDATE per chunk (a dry run instead keeps what it read as a plan, when asked). Errors are database errors
@@ -278,9 +289,9 @@ macro_rules! batch_in_transaction {
             let (pins, pins_digest) = match plan.plan {
                 Some($crate::plans::PlanStep::Create(_)) => (
                     $crate::plans::pins_of(&rows, plan.user_id),
-                    $crate::plans::digest::of_rows(&rows, plan.user_id),
+                    pins_digest!($engine, &rows, plan.user_id),
                 ),
-                _ => (Vec::new(), 0),
+                _ => (Vec::new(), None),
             };
             let changes = match $crate::batch::compute_changes(plan, rows) {
                 Ok(changes) => changes,

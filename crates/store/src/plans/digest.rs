@@ -13,7 +13,7 @@
 use sha2::{Digest, Sha256};
 use tokenbatch_rules::Value;
 
-use super::pins::FINGERPRINTED;
+use super::pins::{pinned_rows, FINGERPRINTED};
 use crate::batch::LockedRow;
 use crate::dialect::Dialect;
 use crate::json_text;
@@ -34,13 +34,12 @@ pub(crate) fn sqlite_aggregate() -> String {
     format!("json_group_array(json_array({}))", values.join(", "))
 }
 
-/// What [`sqlite_aggregate`] makes of `rows` when they are exactly the rows it aggregates: the live rows
-/// of `owner`, ascending by id, as the preview pins them.
+/// What [`sqlite_aggregate`] makes of `rows` when they are exactly the rows it aggregates: the rows the
+/// preview pins ([`pinned_rows`]).
 pub(crate) fn rendering(rows: &[LockedRow], owner: i64) -> String {
     let mut out = String::with_capacity(rows.len() * 64 + 2);
     out.push('[');
-    let pinned = rows.iter().filter(|row| row.user_id == owner && row.live);
-    for (index, row) in pinned.enumerate() {
+    for (index, row) in pinned_rows(rows, owner).enumerate() {
         if index > 0 {
             out.push(',');
         }

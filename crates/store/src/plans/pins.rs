@@ -61,10 +61,16 @@ pub(crate) fn fingerprint(state: &TokenState) -> u128 {
     u128::from_be_bytes(first)
 }
 
-/// The pins of the rows a dry run read: every owned, live row (a batch with any other is refused anyway).
-pub(crate) fn pins_of(rows: &[LockedRow], user_id: i64) -> Vec<PinnedToken> {
+/// The rows a dry run pins: every live row of `owner`, in the rows' (ascending id) order (a batch with any
+/// other is refused anyway).
+pub(crate) fn pinned_rows(rows: &[LockedRow], owner: i64) -> impl Iterator<Item = &LockedRow> {
     rows.iter()
-        .filter(|row| row.user_id == user_id && row.live)
+        .filter(move |row| row.user_id == owner && row.live)
+}
+
+/// The pins of the rows a dry run read ([`pinned_rows`]).
+pub(crate) fn pins_of(rows: &[LockedRow], user_id: i64) -> Vec<PinnedToken> {
+    pinned_rows(rows, user_id)
         .map(|row| PinnedToken {
             id: row.id,
             owner: row.user_id,

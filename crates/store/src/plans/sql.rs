@@ -22,14 +22,18 @@ pub(crate) const PART_RESULT: i64 = 2;
 const CHUNK_ITEMS: usize = 1_000;
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// What a plan's row holds in the request-id table's `fingerprint`: this prefix, then the digest of its pins
-/// ([`super::digest`]) as 32 hex digits. No request's fingerprint (64 hex digits) equals it, so a batch that
-/// names a plan's id as its request id is refused as a reused id. Plans stored before the digest hold the
-/// prefix alone, and are checked token by token.
+/// What a plan's row holds in the request-id table's `fingerprint`: this prefix, then on SQLite the digest of
+/// its pins ([`super::digest`]) as 32 hex digits. No request's fingerprint (64 hex digits) equals it, so a
+/// batch that names a plan's id as its request id is refused as a reused id. The prefix alone (PostgreSQL,
+/// MySQL, and SQLite plans stored before the digest): the apply checks the pins token by token.
 const PLAN_FINGERPRINT: &str = "plan";
 
-pub(crate) fn plan_fingerprint(digest: u128) -> String {
-    format!("{PLAN_FINGERPRINT}:{digest:032x}")
+/// The plan row's `fingerprint`: with the pins' digest on SQLite, the only engine whose apply uses it.
+pub(crate) fn plan_fingerprint(digest: Option<u128>) -> String {
+    match digest {
+        Some(digest) => format!("{PLAN_FINGERPRINT}:{digest:032x}"),
+        None => PLAN_FINGERPRINT.to_owned(),
+    }
 }
 
 /// The digest of a plan's pins, from its row's `fingerprint`; None for a plan stored without it.
