@@ -54,36 +54,23 @@ export function filterQuery(filter) {
   return query;
 }
 
-/** The filter's keys and the control each is entered with, for marking the control a problem is about. */
-const CONTROL_OF = {
-  status: "filter-status-1",
-  name: "filter-name",
-  key: "filter-key",
-  group: "filter-group",
-  model: "filter-model",
-  expires_after: "filter-expires-from",
-  expires_before: "filter-expires-until",
-  never_expires: "filter-never-expires",
-  accessed_before: "filter-unused-since",
-  remain_quota_at_least: "filter-quota-min",
-  remain_quota_below: "filter-quota-max",
-  unlimited_quota: "filter-unlimited",
-};
-
-/** @type {Record<keyof typeof CONTROL_OF, MessageKey>} */
-const LABEL_OF = {
-  status: "filterStatus",
-  name: "filterName",
-  key: "filterKey",
-  group: "filterGroup",
-  model: "filterModel",
-  expires_after: "filterExpiresFrom",
-  expires_before: "filterExpiresUntil",
-  never_expires: "filterNeverExpires",
-  accessed_before: "filterUnusedSince",
-  remain_quota_at_least: "filterQuotaAtLeast",
-  remain_quota_below: "filterQuotaBelow",
-  unlimited_quota: "filterUnlimited",
+/**
+ * Each filter key: the control it is entered with (marked when a problem is about it) and its label.
+ * @type {Record<string, { control: string, label: MessageKey }>}
+ */
+const KEYS = {
+  status: { control: "filter-status-1", label: "filterStatus" },
+  name: { control: "filter-name", label: "filterName" },
+  key: { control: "filter-key", label: "filterKey" },
+  group: { control: "filter-group", label: "filterGroup" },
+  model: { control: "filter-model", label: "filterModel" },
+  expires_after: { control: "filter-expires-from", label: "filterExpiresFrom" },
+  expires_before: { control: "filter-expires-until", label: "filterExpiresUntil" },
+  never_expires: { control: "filter-never-expires", label: "filterNeverExpires" },
+  accessed_before: { control: "filter-unused-since", label: "filterUnusedSince" },
+  remain_quota_at_least: { control: "filter-quota-min", label: "filterQuotaAtLeast" },
+  remain_quota_below: { control: "filter-quota-max", label: "filterQuotaBelow" },
+  unlimited_quota: { control: "filter-unlimited", label: "filterUnlimited" },
 };
 
 export class FilterPanel {
@@ -187,12 +174,12 @@ export class FilterPanel {
     const filter = {};
     /** @type {RulesError[]} */
     const problems = [];
-    /** @param {keyof typeof LABEL_OF} key @param {MessageKey} message @param {string} [labelKey] */
+    /** @param {string} key @param {MessageKey} message @param {string} [labelKey] */
     const problem = (key, message, labelKey) =>
       problems.push({
         field: `filter.${key}`,
         code: "filter.input",
-        message: t(message, { label: t(labelKey ? /** @type {MessageKey} */ (labelKey) : LABEL_OF[key]) }),
+        message: t(message, { label: t(labelKey ? /** @type {MessageKey} */ (labelKey) : KEYS[key].label) }),
       });
 
     const status = [1, 2, 3, 4].filter((n) => this.control(`filter-status-${n}`).checked);
@@ -283,14 +270,14 @@ export class FilterPanel {
 
   /** Draws the problems in the page's current language (the rules' own sentences stay as they were said). */
   renderProblems() {
-    for (const id of Object.values(CONTROL_OF)) this.control(id).removeAttribute("aria-invalid");
+    for (const { control } of Object.values(KEYS)) this.control(control).removeAttribute("aria-invalid");
     /** @type {Map<string, string>} */
-    const labels = new Map(Object.entries(LABEL_OF).map(([key, label]) => [`filter.${key}`, t(label)]));
+    const labels = new Map(Object.entries(KEYS).map(([key, { label }]) => [`filter.${key}`, t(label)]));
     const list = this.control("filter-errors");
     list.replaceChildren(
       ...this.problems.map((problem) => {
-        const key = /** @type {keyof typeof CONTROL_OF} */ (problem.field.replace(/^filter\./, "").split("[")[0]);
-        const id = CONTROL_OF[key];
+        const key = problem.field.replace(/^filter\./, "").split("[")[0];
+        const id = KEYS[key]?.control;
         if (id) this.control(id).setAttribute("aria-invalid", "true");
         const line = document.createElement("li");
         line.className = "error";
