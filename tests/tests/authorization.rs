@@ -81,7 +81,7 @@ fn identities(server: &TestServer, alice: &User) -> Vec<Identity> {
 }
 
 /// Every HTTP route with a request that would succeed for alice, `plan_id` being a plan of hers (applied by
-/// the first accepted identity, then answered as a replay).
+/// the first accepted identity, then answered as a replay; its first batch is change set 1 of the history).
 fn http_routes(plan_id: &str) -> Vec<(&'static str, String, Option<String>)> {
     vec![
         (
@@ -95,6 +95,9 @@ fn http_routes(plan_id: &str) -> Vec<(&'static str, String, Option<String>)> {
             Some(json!({ "plan_id": plan_id }).to_string()),
         ),
         ("GET", format!("/api/token/batch/plans/{plan_id}"), None),
+        // The history: change set 1 is the first accepted identity's batch just above.
+        ("GET", "/api/token/batch/changes?p=1&size=5".into(), None),
+        ("GET", "/api/token/batch/changes/1".into(), None),
         ("GET", "/api/token/?p=1&size=5".into(), None),
         ("GET", "/api/token/search?keyword=token-1".into(), None),
         ("GET", "/api/token/1".into(), None),

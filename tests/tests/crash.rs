@@ -1,6 +1,7 @@
 //! Crash atomicity: the real binary is killed with SIGKILL at random moments while it applies batches of
 //! 1 000–10 000 tokens. After every kill and restart each batch is either wholly applied or not at all, the
-//! database is sound, and the service answers again.
+//! database is sound, the history agrees with the tokens (a change set and a row per token exactly when the
+//! batch was applied), and the service answers again.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -42,9 +43,18 @@ async fn start(env: &[(&str, String)]) -> (Child, String) {
     (child, address)
 }
 
-/// How many tokens hold batch `marker`'s values, counted per column in one statement so that both counts come
-/// from the same snapshot: two statements could straddle a commit that lands between them.
-async fn rows_with_marker<'e, E>(executor: E, marker: i64, postgres: bool) -> (i64, i64)
+/// What holds batch `marker`'s values: tokens, counted per column, and the history's rows of its tokens and
+/// change sets (docs/SPEC.md §12). One statement, so that every count comes from the same snapshot: two
+/// statements could straddle a commit that lands between them.
+#[derive(Debug)]
+struct Marked {
+    by_quota: i64,
+    by_models: i64,
+    history_tokens: i64,
+    change_sets: i64,
+}
+
+async fn rows_with_marker<'e, E>(executor: E, marker: i64, postgres: bool) -> Marked
 where
     E: sqlx::Executor<'e>,
     for<'r> i64: sqlx::Decode<'r, E::Database> + sqlx::Type<E::Database>,
@@ -52,12 +62,22 @@ where
     usize: sqlx::ColumnIndex<<E::Database as sqlx::Database>::Row>,
 {
     let cast = if postgres { "BIGINT" } else { "INTEGER" };
+    // The marker's model_limits as the recorded request (JSON) spells it, quotes included ("m12", never
+    // "m123"); the recorded tokens hold it in a column of its own.
+    let recorded = format!("'%\"m{marker}\"%'");
     let counts = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN remain_quota = {marker} THEN 1 ELSE 0 END), 0) AS {cast}), \
-         CAST(COALESCE(SUM(CASE WHEN model_limits = 'm{marker}' THEN 1 ELSE 0 END), 0) AS {cast}) FROM tokens"
+         CAST(COALESCE(SUM(CASE WHEN model_limits = 'm{marker}' THEN 1 ELSE 0 END), 0) AS {cast}), \
+         (SELECT CAST(COUNT(*) AS {cast}) FROM tokenbatch_change_tokens WHERE after_model_limits = 'm{marker}'), \
+         (SELECT CAST(COUNT(*) AS {cast}) FROM tokenbatch_changes WHERE request LIKE {recorded}) FROM tokens"
     );
     let row = sqlx::query(&counts).fetch_one(executor).await.unwrap();
-    (row.get(0), row.get(1))
+    Marked {
+        by_quota: row.get(0),
+        by_models: row.get(1),
+        history_tokens: row.get(2),
+        change_sets: row.get(3),
+    }
 }
 
 /// A batch writing `marker` to tokens `first..first + size`.
@@ -110,7 +130,7 @@ async fn kill_during_batches<F, Fut>(
 ) -> (u64, u64)
 where
     F: Fn(i64) -> Fut,
-    Fut: std::future::Future<Output = (i64, i64)>,
+    Fut: std::future::Future<Output = Marked>,
 {
     // Kills spread over the time a batch takes land before, during and after commits, whatever the build
     // and the machine's speed.
@@ -131,10 +151,17 @@ where
         child.kill().await.expect("SIGKILL");
         let _ = in_flight.await;
 
-        let (by_quota, by_models) = count_marker(marker).await;
+        let marked = count_marker(marker).await;
+        let (by_quota, by_models) = (marked.by_quota, marked.by_models);
         assert_eq!(
             by_quota, by_models,
             "kill {kill}: a row holds half of batch {marker}"
+        );
+        // The history agrees with the tokens: one change set and a row per token exactly when applied.
+        assert_eq!(
+            (marked.history_tokens, marked.change_sets),
+            (by_quota, i64::from(by_quota > 0)),
+            "kill {kill}: the history of batch {marker} disagrees with the tokens: {marked:?}"
         );
         assert!(
             by_quota == 0 || by_quota == size,

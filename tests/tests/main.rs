@@ -25,6 +25,8 @@ mod full_disk;
 mod fuzz_regressions;
 mod grpc;
 mod grpc_operations;
+mod history;
+mod history_retention;
 mod http_batch;
 mod idempotency;
 mod limits;

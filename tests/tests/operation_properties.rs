@@ -234,6 +234,7 @@ async fn check(
         full_states: !counted,
         request: None,
         plan: None,
+        history: None,
     };
     let result = fx.store.apply_batch(&plan).await;
     let mut refused: BTreeMap<TokenOutcome, usize> = BTreeMap::new();

@@ -63,6 +63,8 @@ impl Database {
             ("tokenbatch_requests", "fingerprint"),
             ("tokenbatch_requests", "applied_time"),
             ("tokenbatch_plan_items", "items"),
+            ("tokenbatch_changes", "request"),
+            ("tokenbatch_change_tokens", "after_model_limits"),
         ];
         let mut counts = Vec::new();
         for (table, column) in expected {

@@ -474,6 +474,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
                 full_states: body.len().is_multiple_of(2),
                 request: None,
                 plan: None,
+                history: None,
             };
             match fx.store.apply_batch(&plan).await {
                 Ok(applied) => {

@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use tokenbatch_rules::filter::{FilterProblem, TokenFilter, MAX_FILTER_MATCHES};
 use tokenbatch_rules::{Context, Lang, ParsedBody, Problem, ValidBatch, Value, Violation};
 use tokenbatch_store::{
-    AppliedBatch, BatchChange, BatchPlan, PlanStep, RequestKey, Store, UserRecord,
+    AppliedBatch, BatchChange, BatchPlan, ChangeSource, HistoryEntry, PlanStep, RequestKey, Store,
+    UserRecord,
 };
 
 use crate::auth::{self, Credentials};
@@ -16,9 +17,11 @@ use crate::error::{ApiError, AuthFailure};
 use crate::group_options::GroupOptions;
 use crate::token_cache::{CacheError, TokenCache};
 
+mod history;
 mod outcome;
 mod plans;
 mod tokens;
+pub use history::{ChangeDetail, ChangeList, MAX_HISTORY_PAGE_SIZE};
 pub use outcome::{BatchOptions, BatchOutcome, Notice, ServiceWarning};
 pub use plans::{PlanResults, DEFAULT_PLAN_TTL, MAX_PLAN_PAGE_SIZE, PREVIEW_RESULTS};
 pub use tokens::TokenPage;
@@ -180,6 +183,7 @@ impl App {
             validate_only,
             details,
             request_id,
+            source,
         } = options;
         let validate_only = validate_only || request.dry_run();
         let context = self.rules_context(user).await?;
@@ -210,6 +214,7 @@ impl App {
             Some(_) => fingerprint(&batch),
         };
         let new_plan = validate_only.then(|| self.new_plan(&batch, context.now));
+        let recorded = (!validate_only).then(|| batch.stored_request_json());
         let plan = BatchPlan {
             user_id: user.id,
             batch: &batch,
@@ -223,6 +228,9 @@ impl App {
                 fingerprint: &fingerprint,
             }),
             plan: new_plan.as_ref().map(PlanStep::Create),
+            history: recorded
+                .as_deref()
+                .map(|request| HistoryEntry { source, request }),
         };
         let outcome = self.execute(user, &batch, &plan).await?;
         Ok(BatchOutcome {

@@ -25,6 +25,7 @@ async fn serve_command(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>
         database: args.database.limits(),
         plan_ttl: Some(args.plan_ttl()),
         options_ttl: Some(args.options_ttl()),
+        history_days: Some(args.history_days),
         ..serve_options(&args.cache)?
     };
     let server = serve::start_with(args.listen, &location, options).await?;

@@ -200,6 +200,10 @@ pub struct ServeArgs {
     /// every SYNC_FREQUENCY seconds (docs/operations.md).
     #[arg(long, env = "TOKENBATCH_OPTIONS_CACHE_MS", default_value_t = crate::group_options::DEFAULT_OPTIONS_TTL.as_millis() as u64)]
     pub options_cache_ms: u64,
+    /// Days the history of applied batches is kept (docs/api.md, "History"); older change sets are purged
+    /// in the background, in small chunks. 0 keeps it forever.
+    #[arg(long, env = "TOKENBATCH_HISTORY_DAYS", default_value_t = crate::retention::DEFAULT_HISTORY_DAYS)]
+    pub history_days: u32,
 }
 
 impl ServeArgs {

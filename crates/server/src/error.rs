@@ -41,6 +41,10 @@ pub enum ApiError {
     /// `count` of the plan's `total` tokens changed since the preview; nothing was written.
     #[error("{count} of the plan's {total} tokens changed since the preview")]
     PlanStale { count: usize, total: usize },
+    /// No such change set among those the caller made or whose tokens include the caller's (an unknown id
+    /// and another user's change set alike).
+    #[error("change set not found")]
+    ChangeNotFound,
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -114,6 +118,7 @@ impl ApiError {
             ApiError::PlanNotFound => "plan.not_found",
             ApiError::PlanExpired { .. } => "plan.expired",
             ApiError::PlanStale { .. } => "plan.stale",
+            ApiError::ChangeNotFound => "change.not_found",
             ApiError::Unavailable(StoreError::Full(_)) => "database.full",
             ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => "database.outcome_unknown",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -199,6 +204,10 @@ impl ApiError {
                  请重新预览"
                     .to_owned()
             }
+            ApiError::ChangeNotFound if en => {
+                "no such change set among those you made or that changed your tokens".to_owned()
+            }
+            ApiError::ChangeNotFound => "没有找到该修改记录（只能查看您自己提交的，或修改过您的令牌的记录）".to_owned(),
             ApiError::PlanExpired { expires_at } if en => format!(
                 "plan_id: the plan expired at {} ({expires_at}); nothing was changed. Preview again, then apply \
                  the new plan",

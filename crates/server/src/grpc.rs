@@ -70,6 +70,7 @@ impl TokenService for GrpcService {
             // The full answer lists every token's values before and after.
             details: full,
             request_id: RequestId::parse(&request.request_id).map_err(|e| e.into_status(lang))?,
+            source: tokenbatch_store::ChangeSource::Grpc,
         };
         let outcome = match plan_to_apply(&request).map_err(|e| e.into_status(lang))? {
             Some(plan_id) => self.app.apply_plan(&user, plan_id, options).await,

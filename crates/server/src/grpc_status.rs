@@ -46,9 +46,10 @@ impl IntoStatus for ApiError {
                 Code::InvalidArgument
             }
             ApiError::InsufficientPrivilege { .. } => Code::PermissionDenied,
-            ApiError::TokensNotFound { .. } | ApiError::TokenNotFound | ApiError::PlanNotFound => {
-                Code::NotFound
-            }
+            ApiError::TokensNotFound { .. }
+            | ApiError::TokenNotFound
+            | ApiError::PlanNotFound
+            | ApiError::ChangeNotFound => Code::NotFound,
             // Optimistic concurrency: what the plan previewed changed since (AIP-154's etag mismatch).
             ApiError::PlanStale { .. } => Code::Aborted,
             ApiError::PlanExpired { .. } => Code::FailedPrecondition,

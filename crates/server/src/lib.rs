@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod request_id;
+pub mod retention;
 pub mod seed;
 pub mod serve;
 pub mod token_cache;

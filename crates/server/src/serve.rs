@@ -47,6 +47,7 @@ pub struct RunningServer {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     health_monitor: JoinHandle<()>,
+    purger: Option<JoinHandle<()>>,
     health: HealthReporter,
 }
 
@@ -59,6 +60,9 @@ impl RunningServer {
     /// Health turns NOT_SERVING first, so that load balancers and watching clients move away.
     pub async fn stop(mut self) -> Result<(), ServeError> {
         self.health_monitor.abort();
+        if let Some(purger) = &self.purger {
+            purger.abort();
+        }
         health::report_shutting_down(&self.health).await;
         let _ = self.shutdown.send(());
         let result = match tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await {
@@ -160,6 +164,8 @@ pub struct ServeOptions {
     /// How long the usable-group options are kept (crate::group_options); None (the tests' default) reads
     /// them for every batch. The binary keeps them for `--options-cache-ms`.
     pub options_ttl: Option<Duration>,
+    /// Days the history is kept (`--history-days`; 0 forever); when None, no purge runs (tests, the bench).
+    pub history_days: Option<u32>,
 }
 
 /// Opens the database, binds `listen` and serves in the background; the returned address is the bound one.
@@ -200,6 +206,9 @@ pub async fn start_with(
     let service = router(app, health.clone(), &options.cors)?
         .layer(axum::middleware::from_fn_with_state(in_flight, shed_load));
     let health_monitor = health::spawn_monitor(store.clone(), health.clone());
+    let purger = options
+        .history_days
+        .and_then(|days| crate::retention::spawn_purger(store.clone(), days));
     if options.limits.max_connections <= options.limits.max_in_flight {
         tracing::warn!(
             max_connections = options.limits.max_connections,
@@ -224,6 +233,7 @@ pub async fn start_with(
         shutdown,
         task,
         health_monitor,
+        purger,
         health,
     })
 }

@@ -18,7 +18,10 @@ use crate::{AppliedBatch, BatchChange, StoreError};
 mod engine;
 #[macro_use]
 mod plan_steps;
+#[macro_use]
+mod history_steps;
 mod counted;
+mod counted_history;
 mod plan;
 mod retry;
 mod rows;

@@ -273,6 +273,7 @@ mod store_tests {
                 fingerprint,
             }),
             plan: None,
+            history: None,
         };
         let now = 1_800_000_000;
         let first = store
@@ -303,6 +304,7 @@ mod store_tests {
                         fingerprint: "f500",
                     }),
                     plan: None,
+                    history: None,
                 };
                 store.apply_batch(&plan).await
             }));

@@ -191,15 +191,17 @@ mod tests {
                     "tokens",
                     "options",
                     "tokenbatch_requests",
-                    "tokenbatch_plan_items"
+                    "tokenbatch_plan_items",
+                    "tokenbatch_changes",
+                    "tokenbatch_change_tokens"
                 ],
                 "{d:?}"
             );
             let indexes: Vec<usize> = tables.iter().map(|table| table.statements.len()).collect();
             let expected = match d {
                 // MySQL declares its indexes inside CREATE TABLE.
-                Dialect::MySql => [1, 1, 1, 1, 1],
-                _ => [4, 5, 1, 2, 2],
+                Dialect::MySql => [1, 1, 1, 1, 1, 1, 1],
+                _ => [4, 5, 1, 2, 2, 3, 1],
             };
             assert_eq!(indexes, expected, "{d:?}");
             let columns: Vec<(String, String)> = addable_columns(d)
@@ -214,6 +216,10 @@ mod tests {
             let tokens = &tables[1].statements[0];
             for field in Field::ALL {
                 assert!(tokens.contains(&d.quote(field.name())), "{d:?} {field:?}");
+            }
+            let history = &tables[6].statements[0];
+            for column in crate::history::values::value_columns(d) {
+                assert!(history.contains(&column), "{d:?} {column}");
             }
         }
         let statement = addable_columns(Dialect::MySql).remove(0).statement;

@@ -1,7 +1,7 @@
 //! What a batch answers: its outcome, the options it ran with, and the service's own warnings.
 
 use tokenbatch_rules::{FieldSet, Lang, Warning};
-use tokenbatch_store::{BatchChange, PlanSummary};
+use tokenbatch_store::{BatchChange, ChangeSource, PlanSummary};
 
 #[cfg(doc)]
 use super::{App, PREVIEW_RESULTS};
@@ -82,6 +82,8 @@ pub struct BatchOptions {
     pub details: bool,
     /// A client-chosen id making the batch idempotent (gRPC `request_id`, HTTP `Idempotency-Key`).
     pub request_id: Option<RequestId>,
+    /// The face the batch came through, as its history records it (a plan's apply records `plan`).
+    pub source: ChangeSource,
 }
 
 impl BatchOutcome {

@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use tokenbatch_rules::{ValidBatch, MAX_IDS};
-use tokenbatch_store::{BatchChange, BatchPlan, NewPlan, PlanStep, PlanSummary, UserRecord};
+use tokenbatch_store::{
+    BatchChange, BatchPlan, ChangeSource, HistoryEntry, NewPlan, PlanStep, PlanSummary, UserRecord,
+};
 
 use super::{spawned, App, BatchOptions, BatchOutcome, PageRequest};
 use crate::error::ApiError;
@@ -97,6 +99,7 @@ impl App {
         let batch = tokenbatch_rules::check_parsed(parsed, &context)
             .map_err(ApiError::Invalid)?
             .with_selected_ids(stored.ids());
+        let recorded = batch.stored_request_json();
         let plan = BatchPlan {
             user_id: user.id,
             batch: &batch,
@@ -106,6 +109,10 @@ impl App {
             full_states: options.details,
             request: None,
             plan: Some(PlanStep::Apply(&stored)),
+            history: Some(HistoryEntry {
+                source: ChangeSource::Plan,
+                request: &recorded,
+            }),
         };
         self.execute(user, &batch, &plan).await
     }

@@ -63,6 +63,7 @@ pub(super) async fn batch_update(
         validate_only,
         details,
         request_id: idempotency_key(&parts.headers).map_err(|error| refuse(error.into()))?,
+        source: tokenbatch_store::ChangeSource::Http,
     };
     let outcome = app
         .batch_update(&caller.user, request, options)

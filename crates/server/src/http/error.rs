@@ -50,7 +50,7 @@ impl HttpFailure {
                 ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 // A plan is a resource of its own: not there, gone by age, or in conflict with what
                 // changed since it was made (docs/api.md, "Plans").
-                ApiError::PlanNotFound => StatusCode::NOT_FOUND,
+                ApiError::PlanNotFound | ApiError::ChangeNotFound => StatusCode::NOT_FOUND,
                 ApiError::PlanExpired { .. } => StatusCode::GONE,
                 ApiError::PlanStale { .. } => StatusCode::CONFLICT,
                 ApiError::Invalid(_)

@@ -3,6 +3,7 @@
 //! answer error.rs renders.
 
 mod batch;
+mod changes;
 pub mod error;
 pub mod extractor;
 mod plans;
@@ -22,6 +23,8 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/api/token/batch", put(batch::batch_update))
         .route("/api/token/batch/plans/{plan_id}", get(plans::plan_results))
+        .route("/api/token/batch/changes", get(changes::list_changes))
+        .route("/api/token/batch/changes/{id}", get(changes::change_detail))
         .route("/api/token/", get(tokens::list_tokens))
         .route("/api/token", get(tokens::list_tokens))
         .route("/api/token/search", get(tokens::search_tokens))

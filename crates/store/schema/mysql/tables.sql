@@ -46,3 +46,27 @@ CREATE TABLE IF NOT EXISTS `tokenbatch_plan_items` (`user_id` bigint NOT NULL,
   `expires_time` bigint NOT NULL, `items` longtext NOT NULL,
   PRIMARY KEY (`user_id`, `request_id`, `part`, `first_index`),
   INDEX `idx_tokenbatch_plan_items_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4;
+
+-- tokenbatch's own: the history (crate::history, SPEC §12). One row per applied batch that changed a token:
+-- the acting user, the source, the normalized request (keys masked), the counts; reverts/reverted_by link a
+-- revert with the change set it reverts.
+CREATE TABLE IF NOT EXISTS `tokenbatch_changes` (`id` bigint AUTO_INCREMENT PRIMARY KEY,
+  `user_id` bigint NOT NULL, `created_time` bigint NOT NULL, `source` varchar(16) NOT NULL,
+  `request` longtext NOT NULL, `changed` bigint NOT NULL, `unchanged` bigint NOT NULL, `reverts` bigint,
+  `reverted_by` bigint, INDEX `idx_tokenbatch_changes_user_id` (`user_id`, `id`),
+  INDEX `idx_tokenbatch_changes_created_time` (`created_time`)) DEFAULT CHARSET=utf8mb4;
+
+-- tokenbatch's own: each changed token of a change set, its values before and after in typed columns
+-- (crate::history::values: the status, every writable field, the auto-only settings; NULL where the batch
+-- did not write it), never its key.
+CREATE TABLE IF NOT EXISTS `tokenbatch_change_tokens` (`change_id` bigint NOT NULL,
+  `token_id` bigint NOT NULL, `owner_id` bigint NOT NULL,
+  `before_status` bigint, `before_group` longtext, `before_expired_time` bigint,
+  `before_remain_quota` bigint, `before_unlimited_quota` bigint, `before_model_limits` longtext,
+  `before_model_limits_enabled` bigint, `before_allow_ips` longtext, `before_mj_image_mode` longtext,
+  `before_mj_custom_proxy` longtext, `before_cross_group_retry` bigint, `before_auto_groups` longtext,
+  `after_status` bigint, `after_group` longtext, `after_expired_time` bigint, `after_remain_quota` bigint,
+  `after_unlimited_quota` bigint, `after_model_limits` longtext, `after_model_limits_enabled` bigint,
+  `after_allow_ips` longtext, `after_mj_image_mode` longtext, `after_mj_custom_proxy` longtext,
+  `after_cross_group_retry` bigint, `after_auto_groups` longtext,
+  PRIMARY KEY (`change_id`, `token_id`)) DEFAULT CHARSET=utf8mb4;

@@ -46,3 +46,28 @@ CREATE TABLE IF NOT EXISTS "tokenbatch_plan_items" ("user_id" bigint NOT NULL,
   "item_count" bigint NOT NULL, "created_time" bigint NOT NULL, "expires_time" bigint NOT NULL,
   "items" text NOT NULL, PRIMARY KEY ("user_id", "request_id", "part", "first_index"));
 CREATE INDEX IF NOT EXISTS "idx_tokenbatch_plan_items_created_time" ON "tokenbatch_plan_items"("created_time");
+
+-- tokenbatch's own: the history (crate::history, SPEC §12). One row per applied batch that changed a token:
+-- the acting user, the source, the normalized request (keys masked), the counts; reverts/reverted_by link a
+-- revert with the change set it reverts.
+CREATE TABLE IF NOT EXISTS "tokenbatch_changes" ("id" bigserial PRIMARY KEY,
+  "user_id" bigint NOT NULL, "created_time" bigint NOT NULL, "source" varchar(16) NOT NULL,
+  "request" text NOT NULL, "changed" bigint NOT NULL, "unchanged" bigint NOT NULL, "reverts" bigint,
+  "reverted_by" bigint);
+CREATE INDEX IF NOT EXISTS "idx_tokenbatch_changes_user_id" ON "tokenbatch_changes"("user_id", "id");
+CREATE INDEX IF NOT EXISTS "idx_tokenbatch_changes_created_time" ON "tokenbatch_changes"("created_time");
+
+-- tokenbatch's own: each changed token of a change set, its values before and after in typed columns
+-- (crate::history::values: the status, every writable field, the auto-only settings; NULL where the batch
+-- did not write it), never its key.
+CREATE TABLE IF NOT EXISTS "tokenbatch_change_tokens" ("change_id" bigint NOT NULL,
+  "token_id" bigint NOT NULL, "owner_id" bigint NOT NULL,
+  "before_status" bigint, "before_group" text, "before_expired_time" bigint, "before_remain_quota" bigint,
+  "before_unlimited_quota" bigint, "before_model_limits" text, "before_model_limits_enabled" bigint,
+  "before_allow_ips" text, "before_mj_image_mode" text, "before_mj_custom_proxy" text,
+  "before_cross_group_retry" bigint, "before_auto_groups" text, "after_status" bigint, "after_group" text,
+  "after_expired_time" bigint, "after_remain_quota" bigint, "after_unlimited_quota" bigint,
+  "after_model_limits" text, "after_model_limits_enabled" bigint, "after_allow_ips" text,
+  "after_mj_image_mode" text, "after_mj_custom_proxy" text, "after_cross_group_retry" bigint,
+  "after_auto_groups" text,
+  PRIMARY KEY ("change_id", "token_id"));

@@ -180,6 +180,37 @@ pub(super) fn sqlite_counted_update_statement(
     clear_auto: bool,
     now: i64,
 ) -> String {
+    let write = counted_write(batch, clear_auto, now);
+    let d = Dialect::Sqlite;
+    let mut assignments: Vec<String> = write
+        .values
+        .iter()
+        .map(|(field, _, after)| format!("{} = {after}", d.quote(field.name())))
+        .collect();
+    assignments.push(format!("status = {}", write.status.1));
+    if clear_auto {
+        assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
+    }
+    format!(
+        "UPDATE tokens SET {} WHERE id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
+         AND deleted_at IS NULL AND ({})",
+        assignments.join(", "),
+        write.differences,
+        ids = batch.fields().len() + 1,
+        user = batch.fields().len() + 2,
+    )
+}
+
+/// What the counted UPDATE writes, as SQL over the row being written: per written field its current value
+/// and its value after, the status (current, after), and the condition under which a row changes (some
+/// value differs). Placeholders as [`sqlite_counted_update_statement`]'s.
+pub(super) struct CountedWrite {
+    pub(super) values: Vec<(Field, String, String)>,
+    pub(super) status: (String, String),
+    pub(super) differences: String,
+}
+
+pub(super) fn counted_write(batch: &ValidBatch, clear_auto: bool, now: i64) -> CountedWrite {
     let d = Dialect::Sqlite;
     let fields = batch.fields();
     let sql = AfterSql {
@@ -213,27 +244,22 @@ pub(super) fn sqlite_counted_update_statement(
         (None, true) => status.clone(),
         (None, false) => format!("CASE {} ELSE {status} END", arms.join(" ")),
     };
-    let mut assignments: Vec<String> = Vec::new();
+    let mut values = Vec::new();
     let mut differences: Vec<String> = Vec::new();
     for field in fields.iter() {
-        let value = sql.after(field);
-        assignments.push(format!("{} = {value}", d.quote(field.name())));
-        differences.push(format!("{} IS NOT {value}", sql.current(field)));
+        let (current, after) = (sql.current(field), sql.after(field));
+        differences.push(format!("{current} IS NOT {after}"));
+        values.push((field, current, after));
     }
-    assignments.push(format!("status = {next_status}"));
     differences.push(format!("{status} IS NOT {next_status}"));
     if clear_auto {
-        assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
         differences.push(format!("{} = 1", auto_settings_column(d, "")));
     }
-    format!(
-        "UPDATE tokens SET {} WHERE id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
-         AND deleted_at IS NULL AND ({})",
-        assignments.join(", "),
-        differences.join(" OR "),
-        ids = fields.len() + 1,
-        user = fields.len() + 2,
-    )
+    CountedWrite {
+        values,
+        status: (status, next_status),
+        differences: differences.join(" OR "),
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +362,7 @@ mod tests {
                                 full_states,
                                 request: None,
                                 plan: None,
+                                history: None,
                             };
                             let applied = store.apply_batch(&plan).await.unwrap();
                             assert_eq!(applied.changes.is_empty(), !full_states);

@@ -224,9 +224,28 @@ macro_rules! counted_batch {
                     $crate::StoreError::OutOfBounds(refused),
                 ));
             }
+            let clear_auto = $crate::batch::clears_auto_settings($plan);
+            // The history's rows first, from the rows as they still are (see counted_history.rs).
+            let history = match $plan.history {
+                Some(entry) => {
+                    let d = $crate::dialect::Dialect::Sqlite;
+                    let change_id = insert_change!(Sqlite, $tx, d, $plan, entry, 0, 0);
+                    let sql = $crate::batch::counted_history::sqlite_counted_history_statement(
+                        $plan.batch,
+                        clear_auto,
+                        $plan.now,
+                    );
+                    let query = bind_operands!(sqlx::query(&sql), $plan)
+                        .bind(&ids)
+                        .bind($plan.user_id)
+                        .bind(change_id);
+                    Some((change_id, query.execute(&mut *$tx).await?.rows_affected()))
+                }
+                None => None,
+            };
             let sql = $crate::batch::counted::sqlite_counted_update_statement(
                 $plan.batch,
-                $crate::batch::clears_auto_settings($plan),
+                clear_auto,
                 $plan.now,
             );
             let query = bind_operands!(sqlx::query(&sql), $plan)
@@ -234,6 +253,23 @@ macro_rules! counted_batch {
                 .bind($plan.user_id);
             let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;
             let unchanged = owned - changed.min(owned);
+            if let Some((change_id, recorded)) = history {
+                if recorded != changed as u64 {
+                    return Err($crate::StoreError::Data(format!(
+                        "recorded {recorded} tokens in the history where {changed} changed"
+                    )));
+                }
+                let sql = match changed {
+                    0 => $crate::history::sql::SQLITE_DELETE_CHANGE,
+                    _ => $crate::history::sql::SQLITE_SET_COUNTS,
+                };
+                let mut query = sqlx::query(sql);
+                if changed > 0 {
+                    let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+                    query = query.bind(as_i64(changed)).bind(as_i64(unchanged));
+                }
+                query.bind(change_id).execute(&mut *$tx).await?;
+            }
             if let Some((stored, _)) = applying {
                 record_plan!($tx, $d, $plan, stored, &[], (changed, unchanged));
             }
@@ -302,6 +338,7 @@ macro_rules! batch_in_transaction {
                     create_plan!($tx, d, plan, new, (&pins, pins_digest), &changes);
                 }
             } else {
+                record_history!($engine, $tx, d, plan, &changes);
                 write_changes!($engine, $tx, d, plan, &changes);
                 if let Some(request) = request {
                     record_request!($tx, d, plan, request, &changes);

@@ -2,6 +2,7 @@
 
 use tokenbatch_rules::{FieldSet, Patch, ValidBatch};
 
+use crate::history::HistoryEntry;
 use crate::plans::PlanStep;
 use crate::requests::RequestKey;
 
@@ -30,6 +31,9 @@ pub struct BatchPlan<'a> {
     /// a stored plan, whose pinned ids must be the batch's ids. The apply refuses as a whole when a pinned
     /// token changed since the preview, and answers the recorded result once the plan is applied.
     pub plan: Option<PlanStep<'a>>,
+    /// Records the batch in the history (docs/SPEC.md §12, [`crate::history`]) when it is applied and
+    /// changes at least one token: never for a dry run, a replay or a refusal.
+    pub history: Option<HistoryEntry<'a>>,
 }
 
 impl<'a> BatchPlan<'a> {

@@ -189,6 +189,7 @@ mod tests {
             full_states: true,
             request: None,
             plan: None,
+            history: None,
         };
         let applied = store.apply_batch(&plan).await.unwrap();
         assert_eq!(applied.changes[0].before, state);

@@ -6,6 +6,7 @@ use tokenbatch_rules::ValidBatch;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::dialect::Dialect;
+use crate::history::{ChangeSource, HistoryEntry};
 use crate::plans::{NewPlan, PlanStep, StoredPlan};
 use crate::requests::RequestKey;
 use crate::{AppliedBatch, StoreError};
@@ -39,6 +40,8 @@ struct WriteJob {
     /// Request id and fingerprint.
     request: Option<(String, String)>,
     plan: Option<OwnedPlanStep>,
+    /// The history's source and request.
+    history: Option<(ChangeSource, String)>,
     reply: oneshot::Sender<Result<AppliedBatch, StoreError>>,
 }
 
@@ -81,6 +84,10 @@ impl WriteJob {
                     fingerprint,
                 }),
             plan: self.plan.as_ref().map(OwnedPlanStep::step),
+            history: self.history.as_ref().map(|(source, request)| HistoryEntry {
+                source: *source,
+                request,
+            }),
         }
     }
 }
@@ -106,6 +113,9 @@ impl SqliteWriter {
                 .request
                 .map(|key| (key.request_id.to_owned(), key.fingerprint.to_owned())),
             plan: plan.plan.map(OwnedPlanStep::new),
+            history: plan
+                .history
+                .map(|entry| (entry.source, entry.request.to_owned())),
             reply,
         };
         let stopped = || StoreError::Unavailable(sqlx::Error::WorkerCrashed);
@@ -262,6 +272,7 @@ mod tests {
                     full_states: batch.rem_euclid(3) == 0,
                     request: None,
                     plan: None,
+                    history: None,
                 };
                 (batch, store.apply_batch(&plan).await)
             }));

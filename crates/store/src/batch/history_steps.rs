@@ -1,0 +1,152 @@
+//! The history steps of a batch (docs/SPEC.md §12, [`crate::history`]), as macros instantiated once per
+//! engine inside [`batch_in_transaction!`]'s open transaction, before the batch writes: the change set and
+//! its tokens commit with the tokens or not at all.
+
+/// Inserts a change set and evaluates to its id.
+macro_rules! insert_change {
+    (MySql, $tx:expr, $d:expr, $plan:expr, $entry:expr, $changed:expr, $unchanged:expr) => {{
+        let done = insert_change!(@query, $d, $plan, $entry, $changed, $unchanged)
+            .execute(&mut *$tx)
+            .await?;
+        i64::try_from(done.last_insert_id()).unwrap_or(i64::MAX)
+    }};
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $entry:expr, $changed:expr, $unchanged:expr) => {{
+        let row = insert_change!(@query, $d, $plan, $entry, $changed, $unchanged)
+            .fetch_one(&mut *$tx)
+            .await?;
+        row.try_get::<i64, _>(0)?
+    }};
+    (@query, $d:expr, $plan:expr, $entry:expr, $changed:expr, $unchanged:expr) => {{
+        let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+        sqlx::query(&$crate::history::sql::insert_change_statement($d))
+            .bind($plan.user_id)
+            .bind($plan.now)
+            .bind($entry.source.as_str())
+            .bind($entry.request)
+            .bind(as_i64($changed))
+            .bind(as_i64($unchanged))
+    }};
+}
+
+/// Binds one recorded value ([`crate::history::values::Stored`]) of `kind`: NULL typed as its column.
+macro_rules! bind_stored {
+    ($query:expr, $kind:expr, $value:expr) => {{
+        use $crate::history::values::{Kind, Stored};
+        match ($value, $kind) {
+            (Stored::Integer(integer), _) => $query.bind(*integer),
+            (Stored::Text(text), _) => $query.bind(text.as_str()),
+            (Stored::Null, Kind::Text) => $query.bind(None::<&str>),
+            (Stored::Null, _) => $query.bind(None::<i64>),
+        }
+    }};
+}
+
+/// Inserts the rows of one change set's tokens ([`crate::history::values::TokenRow`]), set-based.
+macro_rules! insert_change_tokens {
+    (Sqlite, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
+        let rows: Vec<$crate::history::values::TokenRow> = $rows;
+        sqlx::query(&$crate::history::sql::insert_tokens_statement(
+            $d,
+            rows.len(),
+        ))
+        .bind($change_id)
+        .bind($crate::history::values::rows_json(&rows))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+    (Postgres, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
+        use $crate::history::values::{Kind, Recorded, Stored};
+        let rows: Vec<$crate::history::values::TokenRow> = $rows;
+        let kinds: Vec<Kind> = Recorded::all()
+            .chain(Recorded::all())
+            .map(Recorded::kind)
+            .collect();
+        let ids: Vec<i64> = rows.iter().map(|row| row.token_id).collect();
+        let owners: Vec<i64> = rows.iter().map(|row| row.owner_id).collect();
+        let sql = $crate::history::sql::insert_tokens_statement($d, rows.len());
+        let mut query = sqlx::query(&sql).bind($change_id).bind(ids).bind(owners);
+        for (column, kind) in kinds.iter().enumerate() {
+            let values = rows.iter().map(|row| &row.values[column]);
+            query = match kind {
+                Kind::Text => query.bind(
+                    values
+                        .map(|value| match value {
+                            Stored::Text(text) => Some(text.clone()),
+                            _ => None,
+                        })
+                        .collect::<Vec<Option<String>>>(),
+                ),
+                Kind::Integer | Kind::Boolean => query.bind(
+                    values
+                        .map(|value| match value {
+                            Stored::Integer(integer) => Some(*integer),
+                            _ => None,
+                        })
+                        .collect::<Vec<Option<i64>>>(),
+                ),
+            };
+        }
+        query.execute(&mut *$tx).await?;
+    }};
+    (MySql, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
+        use $crate::history::values::{Kind, Recorded};
+        let rows: Vec<$crate::history::values::TokenRow> = $rows;
+        let kinds: Vec<Kind> = Recorded::all()
+            .chain(Recorded::all())
+            .map(Recorded::kind)
+            .collect();
+        for chunk in rows.chunks($crate::history::sql::MYSQL_ROWS_PER_INSERT) {
+            let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query.bind($change_id).bind(row.token_id).bind(row.owner_id);
+                for (value, kind) in row.values.iter().zip(&kinds) {
+                    query = bind_stored!(query, *kind, value);
+                }
+            }
+            query.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Records an applied batch that changes at least one token, from its computed changes, before they are
+/// written: the auto-only settings it clears are read from the rows as they still are.
+macro_rules! record_history {
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
+        let changes: &[$crate::BatchChange] = $changes;
+        let changed = changes.iter().filter(|change| change.changed()).count();
+        if let (Some(entry), true) = ($plan.history, changed > 0) {
+            let clearing: Vec<i64> = changes
+                .iter()
+                .filter(|change| change.cleared_auto_settings)
+                .map(|change| change.id)
+                .collect();
+            let mut cleared = std::collections::HashMap::new();
+            for chunk in clearing.chunks($d.id_chunk()) {
+                let sql = $crate::history::sql::auto_settings_statement($d, chunk.len());
+                let query = bind_ids!($engine, sqlx::query(&sql), chunk);
+                for row in query.fetch_all(&mut *$tx).await? {
+                    let id: i64 = row.try_get(0)?;
+                    let retry: i64 = row.try_get(1)?;
+                    cleared.insert(id, (retry != 0, row.try_get::<String, _>(2)?));
+                }
+            }
+            let change_id = insert_change!(
+                $engine,
+                $tx,
+                $d,
+                $plan,
+                entry,
+                changed,
+                changes.len() - changed
+            );
+            let rows = $crate::history::values::token_rows(
+                $plan.user_id,
+                $plan.fields(),
+                changes,
+                &cleared,
+            );
+            insert_change_tokens!($engine, $tx, $d, change_id, rows);
+        }
+    }};
+}

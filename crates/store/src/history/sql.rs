@@ -1,0 +1,213 @@
+//! The history's statements ([`crate::history`]), with `?` placeholders rewritten per engine.
+
+use sqlx::Row;
+
+use crate::dialect::Dialect;
+use crate::history::values::{self, Kind, Recorded, Stored};
+use crate::history::{ChangeSet, ChangedToken};
+use crate::StoreError;
+
+pub(crate) const CHANGES: &str = "tokenbatch_changes";
+pub(crate) const TOKENS: &str = "tokenbatch_change_tokens";
+
+const CHANGE_COLUMNS: &str = "id, user_id, created_time, source, request, changed, unchanged";
+
+/// The change sets a user sees: those they made, bound as the user. Until root may edit other users' tokens
+/// (docs/SPEC.md §13), every token of a change set is its maker's own.
+const VISIBLE: &str = "user_id = ?";
+
+/// On SQLite a token row's id is its change set's id times this plus its place in the batch (a batch names
+/// at most 100 000 tokens): a change set's rows are one range of the table's own B-tree, in token order.
+pub(crate) const SQLITE_ROWS_PER_CHANGE: i64 = 1 << 20;
+
+/// A new change set, bound as user, time, source, request, changed, unchanged; SQLite and PostgreSQL answer
+/// its id, MySQL gives it as the last insert id.
+pub(crate) fn insert_change_statement(d: Dialect) -> String {
+    let returning = match d {
+        Dialect::Sqlite | Dialect::Postgres => " RETURNING id",
+        Dialect::MySql => "",
+    };
+    d.sql(&format!(
+        "INSERT INTO {CHANGES} (user_id, created_time, source, request, changed, unchanged) \
+         VALUES (?, ?, ?, ?, ?, ?){returning}"
+    ))
+}
+
+/// The key columns and the value columns ([`values::value_columns`]) of a token row.
+fn token_columns(d: Dialect) -> String {
+    let mut columns = vec!["change_id".to_owned(), "token_id".into(), "owner_id".into()];
+    columns.extend(values::value_columns(d));
+    columns.join(", ")
+}
+
+/// The changed tokens' rows ([`values::TokenRow`]), set-based: on SQLite one JSON array of `[token_id,
+/// owner_id, values…]` (bound after the change id); on PostgreSQL one array per column; on MySQL `rows` rows
+/// of placeholders.
+pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
+    let columns = token_columns(d);
+    let values = 2 * Recorded::count();
+    match d {
+        Dialect::Sqlite => {
+            let extracted: Vec<String> = (0..values + 2)
+                .map(|index| format!("json_extract(value, '$[{index}]')"))
+                .collect();
+            format!(
+                "INSERT INTO {TOKENS} (id, {columns}) SELECT ?1 * {SQLITE_ROWS_PER_CHANGE} + key, ?1, {} \
+                 FROM json_each(?2)",
+                extracted.join(", ")
+            )
+        }
+        Dialect::Postgres => {
+            let mut arrays = vec!["$2::bigint[]".to_owned(), "$3::bigint[]".to_owned()];
+            let kinds = Recorded::all().chain(Recorded::all()).map(Recorded::kind);
+            for (index, kind) in kinds.enumerate() {
+                let array = match kind {
+                    Kind::Text => "text[]",
+                    Kind::Integer | Kind::Boolean => "bigint[]",
+                };
+                arrays.push(format!("${}::{array}", index + 4));
+            }
+            format!(
+                "INSERT INTO {TOKENS} ({columns}) SELECT $1, t.* FROM UNNEST({}) AS t",
+                arrays.join(", ")
+            )
+        }
+        Dialect::MySql => {
+            let row = format!("({})", vec!["?"; values + 3].join(", "));
+            format!(
+                "INSERT INTO {TOKENS} ({columns}) VALUES {}",
+                vec![row; rows].join(", ")
+            )
+        }
+    }
+}
+
+/// Rows of MySQL's multi-row INSERT: 1 000 rows of 27 placeholders, well within its 65 535.
+pub(crate) const MYSQL_ROWS_PER_INSERT: usize = 1_000;
+
+/// The counts of a change set SQLite's counted batch recorded before it knew them: changed, unchanged, id.
+pub(crate) const SQLITE_SET_COUNTS: &str =
+    "UPDATE tokenbatch_changes SET changed = ?, unchanged = ? WHERE id = ?";
+
+/// A change set SQLite's counted batch recorded and that changed nothing after all.
+pub(crate) const SQLITE_DELETE_CHANGE: &str = "DELETE FROM tokenbatch_changes WHERE id = ?";
+
+/// The auto-only settings of the tokens a batch clears them on, read before it writes: id, 0/1, text.
+pub(crate) fn auto_settings_statement(d: Dialect, count: usize) -> String {
+    d.sql(&format!(
+        "SELECT {id}, {retry}, {groups} FROM tokens WHERE {filter}",
+        id = d.integer("id", 0),
+        retry = d.boolean("cross_group_retry"),
+        groups = d.text("auto_groups"),
+        filter = d.id_filter(count),
+    ))
+}
+
+pub(crate) fn count_statement(d: Dialect) -> String {
+    d.sql(&format!("SELECT COUNT(*) FROM {CHANGES} WHERE {VISIBLE}"))
+}
+
+pub(crate) fn list_statement(d: Dialect) -> String {
+    d.sql(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM {CHANGES} WHERE {VISIBLE} ORDER BY id DESC LIMIT ? OFFSET ?"
+    ))
+}
+
+pub(crate) fn find_statement(d: Dialect) -> String {
+    d.sql(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM {CHANGES} WHERE id = ?"
+    ))
+}
+
+/// How many times [`token_count_statement`] and [`token_page_statement`] bind the change set's id first.
+pub(crate) fn change_binds(d: Dialect) -> usize {
+    match d {
+        Dialect::Sqlite => 2,
+        Dialect::Postgres | Dialect::MySql => 1,
+    }
+}
+
+/// The tokens of a change set, bound as its id ([`change_binds`] times), then (unless `everyone`) the
+/// owner. SQLite reads the change set's rowid range ([`SQLITE_ROWS_PER_CHANGE`]).
+fn token_condition(d: Dialect, everyone: bool) -> String {
+    let change = match d {
+        Dialect::Sqlite => format!(
+            "id >= ? * {SQLITE_ROWS_PER_CHANGE} AND id < (? + 1) * {SQLITE_ROWS_PER_CHANGE}"
+        ),
+        Dialect::Postgres | Dialect::MySql => "change_id = ?".to_owned(),
+    };
+    match everyone {
+        true => change,
+        false => format!("{change} AND owner_id = ?"),
+    }
+}
+
+pub(crate) fn token_count_statement(d: Dialect, everyone: bool) -> String {
+    d.sql(&format!(
+        "SELECT COUNT(*) FROM {TOKENS} WHERE {}",
+        token_condition(d, everyone)
+    ))
+}
+
+pub(crate) fn token_page_statement(d: Dialect, everyone: bool) -> String {
+    d.sql(&format!(
+        "SELECT token_id, owner_id, {} FROM {TOKENS} WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
+        values::value_columns(d).join(", "),
+        token_condition(d, everyone),
+        order = match d {
+            Dialect::Sqlite => "id",
+            Dialect::Postgres | Dialect::MySql => "token_id",
+        }
+    ))
+}
+
+fn count(value: i64) -> usize {
+    usize::try_from(value).unwrap_or(0)
+}
+
+pub(crate) fn change_from_row<R: Row>(row: &R) -> Result<ChangeSet, StoreError>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(ChangeSet {
+        id: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        created_time: row.try_get(2)?,
+        source: row.try_get(3)?,
+        request: row.try_get(4)?,
+        changed: count(row.try_get(5)?),
+        unchanged: count(row.try_get(6)?),
+    })
+}
+
+pub(crate) fn token_from_row<R: Row>(row: &R) -> Result<ChangedToken, StoreError>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let mut stored = Vec::with_capacity(2 * Recorded::count());
+    let kinds = Recorded::all().chain(Recorded::all()).map(Recorded::kind);
+    for (index, kind) in kinds.enumerate() {
+        let column = index + 2;
+        stored.push(match kind {
+            Kind::Text => match row.try_get::<Option<String>, _>(column)? {
+                Some(text) => Stored::Text(text),
+                None => Stored::Null,
+            },
+            Kind::Integer | Kind::Boolean => match row.try_get::<Option<i64>, _>(column)? {
+                Some(integer) => Stored::Integer(integer),
+                None => Stored::Null,
+            },
+        });
+    }
+    let (before, after) = stored.split_at(Recorded::count());
+    Ok(ChangedToken {
+        token_id: row.try_get(0)?,
+        owner_id: row.try_get(1)?,
+        before: values::values_json(before),
+        after: values::values_json(after),
+    })
+}
