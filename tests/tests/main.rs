@@ -27,6 +27,7 @@ mod grpc;
 mod grpc_operations;
 mod history;
 mod history_retention;
+mod history_revert;
 mod http_batch;
 mod idempotency;
 mod limits;

@@ -139,6 +139,13 @@ impl TokenState {
         after
     }
 
+    /// The status a token with these values gets when its status was `status` and `fields` were just
+    /// written (new-api's rules, as a batch applies them): a revert restores a status, then lets it follow
+    /// the restored values (docs/SPEC.md §12).
+    pub fn status_following(&self, status: i64, fields: FieldSet, now: i64) -> i64 {
+        next_status(status, self, fields, now)
+    }
+
     pub fn is_expired_at(&self, now: i64) -> bool {
         self.expired_time != -1 && self.expired_time <= now
     }

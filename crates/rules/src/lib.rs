@@ -16,6 +16,7 @@ mod parsed;
 pub mod plan;
 mod plan_messages;
 mod problem;
+pub mod revert;
 mod search;
 pub mod time;
 

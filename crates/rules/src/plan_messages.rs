@@ -14,6 +14,8 @@ pub enum OptionKey {
     DryRun,
     Lang,
     PlanId,
+    /// A revert's `strict` (docs/SPEC.md §12).
+    Strict,
 }
 
 impl OptionKey {
@@ -23,6 +25,7 @@ impl OptionKey {
             OptionKey::DryRun => "dry_run",
             OptionKey::Lang => "lang",
             OptionKey::PlanId => "plan_id",
+            OptionKey::Strict => "strict",
         }
     }
 }
@@ -51,6 +54,7 @@ impl PlanProblem {
                 OptionKey::DryRun => "dry_run.type",
                 OptionKey::Lang => "lang.invalid",
                 OptionKey::PlanId => "plan_id.type",
+                OptionKey::Strict => "strict.type",
             },
         }
     }
@@ -72,7 +76,9 @@ impl PlanProblem {
             }
             PlanProblem::OptionType { key, value } => {
                 let (zh, en_text) = match key {
-                    OptionKey::DryRun => ("布尔值 true 或 false", "a JSON boolean true or false"),
+                    OptionKey::DryRun | OptionKey::Strict => {
+                        ("布尔值 true 或 false", "a JSON boolean true or false")
+                    }
                     OptionKey::Lang => ("\"zh-CN\" 或 \"en\"", "\"zh-CN\" or \"en\""),
                     OptionKey::PlanId => ("预览返回的 plan_id 字符串", "the plan_id string a preview answered"),
                 };

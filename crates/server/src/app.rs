@@ -8,8 +8,7 @@ use sha2::{Digest, Sha256};
 use tokenbatch_rules::filter::{FilterProblem, TokenFilter, MAX_FILTER_MATCHES};
 use tokenbatch_rules::{Context, Lang, ParsedBody, Problem, ValidBatch, Value, Violation};
 use tokenbatch_store::{
-    AppliedBatch, BatchChange, BatchPlan, ChangeSource, HistoryEntry, PlanStep, RequestKey, Store,
-    UserRecord,
+    AppliedBatch, BatchChange, BatchPlan, HistoryEntry, PlanStep, RequestKey, Store, UserRecord,
 };
 
 use crate::auth::{self, Credentials};
@@ -20,10 +19,12 @@ use crate::token_cache::{CacheError, TokenCache};
 mod history;
 mod outcome;
 mod plans;
+mod revert;
 mod tokens;
 pub use history::{ChangeDetail, ChangeList, MAX_HISTORY_PAGE_SIZE};
 pub use outcome::{BatchOptions, BatchOutcome, Notice, ServiceWarning};
 pub use plans::{PlanResults, DEFAULT_PLAN_TTL, MAX_PLAN_PAGE_SIZE, PREVIEW_RESULTS};
+pub use revert::RevertResult;
 pub use tokens::TokenPage;
 
 /// new-api caps page sizes at 100.
@@ -362,12 +363,12 @@ impl App {
     }
 }
 
-/// Runs a batch in a task of its own (see [`App::batch_update`]).
-async fn spawned(
-    batch: impl std::future::Future<Output = Result<BatchOutcome, ApiError>> + Send + 'static,
-) -> Result<BatchOutcome, ApiError> {
-    tokio::spawn(batch).await.unwrap_or_else(|failure| {
-        let reason = format!("the batch task failed: {failure}");
+/// Runs a batch (or a revert) in a task of its own (see [`App::batch_update`]).
+async fn spawned<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::spawn(work).await.unwrap_or_else(|failure| {
+        let reason = format!("the task failed: {failure}");
         Err(ApiError::Internal(tokenbatch_store::StoreError::Data(
             reason,
         )))

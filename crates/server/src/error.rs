@@ -45,6 +45,12 @@ pub enum ApiError {
     /// and another user's change set alike).
     #[error("change set not found")]
     ChangeNotFound,
+    /// The change set was reverted already, by change set `revert_id` (docs/SPEC.md §12).
+    #[error("change set already reverted by {revert_id}")]
+    ChangeAlreadyReverted { revert_id: i64 },
+    /// A strict revert would skip `skipped` tokens; nothing was written.
+    #[error("{skipped} tokens changed since the change set")]
+    RevertConflict { skipped: usize },
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -119,6 +125,8 @@ impl ApiError {
             ApiError::PlanExpired { .. } => "plan.expired",
             ApiError::PlanStale { .. } => "plan.stale",
             ApiError::ChangeNotFound => "change.not_found",
+            ApiError::ChangeAlreadyReverted { .. } => "change.already_reverted",
+            ApiError::RevertConflict { .. } => "revert.conflict",
             ApiError::Unavailable(StoreError::Full(_)) => "database.full",
             ApiError::Unavailable(StoreError::OutcomeUnknown(_)) => "database.outcome_unknown",
             ApiError::Unavailable(_) => "database.unavailable",
@@ -208,6 +216,22 @@ impl ApiError {
                 "no such change set among those you made or that changed your tokens".to_owned()
             }
             ApiError::ChangeNotFound => "没有找到该修改记录（只能查看您自己提交的，或修改过您的令牌的记录）".to_owned(),
+            ApiError::ChangeAlreadyReverted { revert_id } if en => format!(
+                "this change set was already reverted by change set {revert_id}; nothing was changed. To redo \
+                 it, revert change set {revert_id}"
+            ),
+            ApiError::ChangeAlreadyReverted { revert_id } => format!(
+                "该修改记录已被修改记录 {revert_id} 撤销，未做任何修改；如需重做，请撤销修改记录 {revert_id}"
+            ),
+            ApiError::RevertConflict { skipped } if en => format!(
+                "strict: {skipped} of the change set's tokens were changed since, deleted or moved to another \
+                 owner, so nothing was reverted; nothing was changed. Revert without strict to restore the \
+                 others"
+            ),
+            ApiError::RevertConflict { skipped } => format!(
+                "strict：该修改记录中有 {skipped} 个令牌此后已被修改、删除或转给其他用户，整个撤销未执行，未做任何修改；\
+                 不使用 strict 撤销可恢复其余令牌"
+            ),
             ApiError::PlanExpired { expires_at } if en => format!(
                 "plan_id: the plan expired at {} ({expires_at}); nothing was changed. Preview again, then apply \
                  the new plan",
@@ -237,6 +261,11 @@ impl From<StoreError> for ApiError {
             StoreError::RequestIdReused => ApiError::RequestIdReused,
             StoreError::PlanNotFound => ApiError::PlanNotFound,
             StoreError::PlanStale { count, total } => ApiError::PlanStale { count, total },
+            StoreError::ChangeNotFound => ApiError::ChangeNotFound,
+            StoreError::ChangeAlreadyReverted { revert_id } => {
+                ApiError::ChangeAlreadyReverted { revert_id }
+            }
+            StoreError::RevertConflict { skipped } => ApiError::RevertConflict { skipped },
             // The request's fault, not the server's: the column cannot hold that character.
             StoreError::NotInCharset {
                 field,

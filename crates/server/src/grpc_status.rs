@@ -51,7 +51,8 @@ impl IntoStatus for ApiError {
             | ApiError::PlanNotFound
             | ApiError::ChangeNotFound => Code::NotFound,
             // Optimistic concurrency: what the plan previewed changed since (AIP-154's etag mismatch).
-            ApiError::PlanStale { .. } => Code::Aborted,
+            ApiError::PlanStale { .. } | ApiError::RevertConflict { .. } => Code::Aborted,
+            ApiError::ChangeAlreadyReverted { .. } => Code::FailedPrecondition,
             ApiError::PlanExpired { .. } => Code::FailedPrecondition,
             ApiError::Unavailable(_) => Code::Unavailable,
             ApiError::Internal(_) => Code::Internal,

@@ -20,12 +20,15 @@ mod engine;
 mod plan_steps;
 #[macro_use]
 mod history_steps;
+#[macro_use]
+mod revert_steps;
 mod counted;
 mod counted_history;
 mod plan;
 mod retry;
+mod revert;
 mod rows;
-mod sql;
+pub(crate) mod sql;
 mod writer;
 
 pub use plan::BatchPlan;

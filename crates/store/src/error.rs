@@ -37,6 +37,16 @@ pub enum StoreError {
     /// written.
     #[error("{count} of the plan's {total} tokens changed since the preview")]
     PlanStale { count: usize, total: usize },
+    /// No change set with that id was made by the caller (an unknown id and another user's alike).
+    #[error("no such change set")]
+    ChangeNotFound,
+    /// The change set was reverted already, by change set `revert_id`; nothing was written.
+    #[error("the change set was already reverted by change set {revert_id}")]
+    ChangeAlreadyReverted { revert_id: i64 },
+    /// A strict revert would skip `skipped` tokens (changed since, deleted, another owner); nothing was
+    /// written.
+    #[error("{skipped} tokens changed since the change set")]
+    RevertConflict { skipped: usize },
     /// The connection failed, or the operation's deadline passed, while the batch's COMMIT was on its way: the
     /// batch may or may not have been applied (all of it or none of it). Only a retry with the same request
     /// id, or a look at the tokens, tells.
@@ -66,7 +76,10 @@ impl StoreError {
             | StoreError::OutOfBounds(_)
             | StoreError::RequestIdReused
             | StoreError::PlanNotFound
-            | StoreError::PlanStale { .. } => false,
+            | StoreError::PlanStale { .. }
+            | StoreError::ChangeNotFound
+            | StoreError::ChangeAlreadyReverted { .. }
+            | StoreError::RevertConflict { .. } => false,
         }
     }
 }

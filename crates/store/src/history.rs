@@ -8,6 +8,7 @@
 //! (new-api's side effect of writing a group other than `auto`).
 
 pub(crate) mod purge;
+pub(crate) mod revert;
 pub(crate) mod sql;
 pub(crate) mod values;
 
@@ -22,6 +23,8 @@ pub enum ChangeSource {
     Grpc,
     /// The apply of a stored plan (docs/SPEC.md §10), whichever face applied it.
     Plan,
+    /// The revert of an earlier change set (its `reverts`).
+    Revert,
 }
 
 impl ChangeSource {
@@ -30,6 +33,7 @@ impl ChangeSource {
             ChangeSource::Http => "http",
             ChangeSource::Grpc => "grpc",
             ChangeSource::Plan => "plan",
+            ChangeSource::Revert => "revert",
         }
     }
 }
@@ -54,6 +58,10 @@ pub struct ChangeSet {
     pub request: String,
     pub changed: usize,
     pub unchanged: usize,
+    /// The change set this one reverts (source `revert`).
+    pub reverts: Option<i64>,
+    /// The change set that reverted this one.
+    pub reverted_by: Option<i64>,
 }
 
 /// One changed token of a change set; `before` and `after` are JSON objects.

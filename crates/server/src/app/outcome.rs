@@ -17,6 +17,15 @@ pub enum ServiceWarning {
 }
 
 impl ServiceWarning {
+    /// The warning as answers list it.
+    pub fn notice(self, lang: Lang) -> Notice {
+        Notice {
+            field: "cache".to_owned(),
+            code: self.code(),
+            message: self.message(lang).to_owned(),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             ServiceWarning::CacheNotInvalidated => "cache.not_invalidated",
@@ -102,11 +111,10 @@ impl BatchOutcome {
             code: warning.code(),
             message: warning.message(lang),
         });
-        let service = self.service_warnings.iter().map(|warning| Notice {
-            field: "cache".to_owned(),
-            code: warning.code(),
-            message: warning.message(lang).to_owned(),
-        });
+        let service = self
+            .service_warnings
+            .iter()
+            .map(|warning| warning.notice(lang));
         rules.chain(service).collect()
     }
 }

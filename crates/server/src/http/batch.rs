@@ -89,7 +89,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<RequestId>, ApiError> {
 
 /// Reads the body up to the size limit and within the time limit, refusing early when the client announces
 /// more than the limit: a client that dribbles its body cannot hold a connection and a buffer forever.
-async fn read_body(
+pub(super) async fn read_body(
     headers: &HeaderMap,
     body: Body,
     timeout: std::time::Duration,
@@ -195,7 +195,7 @@ pub(super) struct ResultJson<'a> {
 
 /// A token's values in a batch answer, one member per row of the field table after the status. Borrowed:
 /// a 10 000-token answer would otherwise copy every text of every state before printing it.
-struct StateJson<'a>(&'a TokenState);
+pub(super) struct StateJson<'a>(pub(super) &'a TokenState);
 
 macro_rules! state_json {
     ($($variant:ident $name:ident: $type:ty = $null:expr,)*) => {

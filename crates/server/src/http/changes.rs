@@ -4,16 +4,22 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::Json;
 use serde_json::{json, Value};
 use tokenbatch_store::{ChangeSet, ChangedToken};
 
-use crate::app::App;
+use crate::app::{App, RevertResult};
 use crate::error::ApiError;
-use crate::http::error::HttpError;
-use crate::http::extractor::Caller;
+use crate::http::batch::{read_body, ResultJson};
+use crate::http::error::{HttpError, HttpFailure};
+use crate::http::extractor::{Caller, Language};
 use crate::http::tokens::{page_request, success};
+
+/// An id that is no number names no change set: the same answer as an unknown one.
+fn change_id_of(text: &str) -> Result<i64, ApiError> {
+    text.trim().parse().map_err(|_| ApiError::ChangeNotFound)
+}
 
 /// Recorded JSON as JSON; text that is not (never written so) is answered as the text it is.
 fn parsed(text: &str) -> Value {
@@ -29,6 +35,8 @@ fn change_json(change: &ChangeSet) -> Value {
         "request": parsed(&change.request),
         "changed": change.changed,
         "unchanged": change.unchanged,
+        "reverts": change.reverts,
+        "reverted_by": change.reverted_by,
     })
 }
 
@@ -67,11 +75,7 @@ pub(super) async fn change_detail(
     Query(query): Query<HashMap<String, String>>,
     caller: Caller,
 ) -> Result<Json<Value>, HttpError> {
-    // An id that is no number names no change set: the same answer as an unknown one.
-    let change_id: i64 = change_id
-        .trim()
-        .parse()
-        .map_err(|_| caller.refuse(ApiError::ChangeNotFound))?;
+    let change_id = change_id_of(&change_id).map_err(|error| caller.refuse(error))?;
     let detail = app
         .change_detail(&caller.user, change_id, page_request(&query))
         .await
@@ -88,4 +92,67 @@ pub(super) async fn change_detail(
         },
         "change": change_json(&detail.change),
     })))
+}
+
+/// `POST /api/token/batch/changes/{id}/revert`, body optional `{"dry_run", "strict", "lang"}` (docs/SPEC.md
+/// §12): new-api's envelope, `data` the number of tokens restored (or, in a dry run, to restore), with the
+/// revert's own change set, the tokens skipped and why, and each restored token before and after.
+pub(super) async fn revert_change(
+    State(app): State<App>,
+    Path(change_id): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, HttpError> {
+    let (mut parts, body) = request.into_parts();
+    let Ok(Language(lang)) = Language::from_request_parts(&mut parts, &app).await;
+    let body = read_body(&parts.headers, body, app.body_timeout())
+        .await
+        .map_err(|failure| HttpError::new(failure, lang))?;
+    let options = tokenbatch_rules::revert::read_revert_body_bytes(&body);
+    let lang = options
+        .as_ref()
+        .ok()
+        .and_then(|options| options.lang)
+        .unwrap_or(lang);
+    let caller = Caller::from_request_parts(&mut parts, &app)
+        .await
+        .map_err(|error| error.in_lang(lang))?;
+    let refuse = |failure: HttpFailure| HttpError::new(failure, lang);
+    let options = options.map_err(|violations| refuse(ApiError::Invalid(violations).into()))?;
+    let change_id = change_id_of(&change_id).map_err(|error| refuse(error.into()))?;
+    let result = app
+        .revert_change(&caller.user, change_id, options.dry_run, options.strict)
+        .await
+        .map_err(|error| refuse(error.into()))?;
+    Ok(Json(revert_json(&result, lang)))
+}
+
+fn revert_json(result: &RevertResult, lang: tokenbatch_rules::Lang) -> Value {
+    let outcome = &result.outcome;
+    let warnings: Vec<_> = result
+        .warnings
+        .iter()
+        .map(|warning| warning.notice(lang))
+        .collect();
+    let message: Vec<&str> = warnings
+        .iter()
+        .map(|notice| notice.message.as_str())
+        .collect();
+    let skipped: Vec<Value> = outcome
+        .skipped
+        .iter()
+        .map(|token| json!({ "id": token.token_id, "reason": token.reason.as_str() }))
+        .collect();
+    let results: Vec<ResultJson<'_>> = outcome.changes.iter().map(ResultJson::new).collect();
+    json!({
+        "success": true,
+        "message": message.join(" "),
+        "data": outcome.changes.len(),
+        "dry_run": result.dry_run,
+        "change_id": outcome.change_id,
+        "revert_id": outcome.revert_id,
+        "unchanged": outcome.unchanged,
+        "skipped": skipped,
+        "warnings": warnings,
+        "results": results,
+    })
 }

@@ -52,7 +52,9 @@ impl HttpFailure {
                 // changed since it was made (docs/api.md, "Plans").
                 ApiError::PlanNotFound | ApiError::ChangeNotFound => StatusCode::NOT_FOUND,
                 ApiError::PlanExpired { .. } => StatusCode::GONE,
-                ApiError::PlanStale { .. } => StatusCode::CONFLICT,
+                ApiError::PlanStale { .. }
+                | ApiError::ChangeAlreadyReverted { .. }
+                | ApiError::RevertConflict { .. } => StatusCode::CONFLICT,
                 ApiError::Invalid(_)
                 | ApiError::InvalidSearch { .. }
                 | ApiError::TokensNotFound { .. }

@@ -10,7 +10,7 @@ mod plans;
 mod tokens;
 
 use axum::extract::State;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokenbatch_rules::RULES_VERSION;
@@ -25,6 +25,10 @@ pub fn router(app: App) -> Router {
         .route("/api/token/batch/plans/{plan_id}", get(plans::plan_results))
         .route("/api/token/batch/changes", get(changes::list_changes))
         .route("/api/token/batch/changes/{id}", get(changes::change_detail))
+        .route(
+            "/api/token/batch/changes/{id}/revert",
+            post(changes::revert_change),
+        )
         .route("/api/token/", get(tokens::list_tokens))
         .route("/api/token", get(tokens::list_tokens))
         .route("/api/token/search", get(tokens::search_tokens))

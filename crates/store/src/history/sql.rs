@@ -3,14 +3,15 @@
 use sqlx::Row;
 
 use crate::dialect::Dialect;
-use crate::history::values::{self, Kind, Recorded, Stored};
+use crate::history::values::{self, Kind, Recorded, Stored, TokenRow};
 use crate::history::{ChangeSet, ChangedToken};
 use crate::StoreError;
 
 pub(crate) const CHANGES: &str = "tokenbatch_changes";
 pub(crate) const TOKENS: &str = "tokenbatch_change_tokens";
 
-const CHANGE_COLUMNS: &str = "id, user_id, created_time, source, request, changed, unchanged";
+const CHANGE_COLUMNS: &str =
+    "id, user_id, created_time, source, request, changed, unchanged, reverts, reverted_by";
 
 /// The change sets a user sees: those they made, bound as the user. Until root may edit other users' tokens
 /// (docs/SPEC.md §13), every token of a change set is its maker's own.
@@ -161,6 +162,63 @@ pub(crate) fn token_page_statement(d: Dialect, everyone: bool) -> String {
     ))
 }
 
+/// The change set a revert is about, locked: its maker and the revert that already undid it, if any.
+pub(crate) fn lock_change_statement(d: Dialect) -> String {
+    d.sql(&format!(
+        "SELECT user_id, reverted_by FROM {CHANGES} WHERE id = ?{}",
+        d.lock_rows()
+    ))
+}
+
+/// Every recorded token of a change set, typed ([`token_row_from_row`]), in token order; bound as the change
+/// set's id ([`change_binds`] times).
+pub(crate) fn recorded_rows_statement(d: Dialect) -> String {
+    d.sql(&format!(
+        "SELECT token_id, owner_id, {} FROM {TOKENS} WHERE {} ORDER BY token_id",
+        values::value_columns(d).join(", "),
+        token_condition(d, true),
+    ))
+}
+
+/// The tokens whose `remain_quota` a change set after the bound one recorded: a revert then restores their
+/// quota only where it still equals the recorded after value, instead of undoing the delta.
+pub(crate) fn quota_recorded_later_statement(d: Dialect) -> String {
+    let later = match d {
+        Dialect::Sqlite => format!("id >= (? + 1) * {SQLITE_ROWS_PER_CHANGE}"),
+        Dialect::Postgres | Dialect::MySql => "change_id > ?".to_owned(),
+    };
+    d.sql(&format!(
+        "SELECT DISTINCT token_id FROM {TOKENS} WHERE {later} AND {} IS NOT NULL",
+        d.quote("after_remain_quota")
+    ))
+}
+
+/// Links a revert's change set (first bound) to the one it reverts (second bound), both ways.
+pub(crate) fn mark_reverted_statements(d: Dialect) -> [String; 2] {
+    [
+        d.sql(&format!("UPDATE {CHANGES} SET reverts = ? WHERE id = ?")),
+        d.sql(&format!(
+            "UPDATE {CHANGES} SET reverted_by = ? WHERE id = ?"
+        )),
+    ]
+}
+
+/// The UPDATE restoring one write group of a revert: each recorded column that is not NULL in `values`
+/// ([`Recorded::all`] order) set to a bound value, in that order, then the ids.
+pub(crate) fn restore_statement(d: Dialect, values: &[Stored], count: usize) -> String {
+    let assignments: Vec<String> = Recorded::all()
+        .zip(values)
+        .filter(|(_, value)| **value != Stored::Null)
+        .map(|(recorded, _)| format!("{} = ?", d.quote(recorded.name())))
+        .collect();
+    d.sql(&format!(
+        "UPDATE {} SET {} WHERE {}",
+        d.tokens_by_primary_key(),
+        assignments.join(", "),
+        d.id_filter(count)
+    ))
+}
+
 fn count(value: i64) -> usize {
     usize::try_from(value).unwrap_or(0)
 }
@@ -168,6 +226,7 @@ fn count(value: i64) -> usize {
 pub(crate) fn change_from_row<R: Row>(row: &R) -> Result<ChangeSet, StoreError>
 where
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
@@ -179,20 +238,23 @@ where
         request: row.try_get(4)?,
         changed: count(row.try_get(5)?),
         unchanged: count(row.try_get(6)?),
+        reverts: row.try_get(7)?,
+        reverted_by: row.try_get(8)?,
     })
 }
 
-pub(crate) fn token_from_row<R: Row>(row: &R) -> Result<ChangedToken, StoreError>
+/// A row of [`token_page_statement`] or [`recorded_rows_statement`], typed.
+pub(crate) fn token_row_from_row<R: Row>(row: &R) -> Result<TokenRow, StoreError>
 where
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
-    let mut stored = Vec::with_capacity(2 * Recorded::count());
+    let mut values = Vec::with_capacity(2 * Recorded::count());
     let kinds = Recorded::all().chain(Recorded::all()).map(Recorded::kind);
     for (index, kind) in kinds.enumerate() {
         let column = index + 2;
-        stored.push(match kind {
+        values.push(match kind {
             Kind::Text => match row.try_get::<Option<String>, _>(column)? {
                 Some(text) => Stored::Text(text),
                 None => Stored::Null,
@@ -203,10 +265,24 @@ where
             },
         });
     }
-    let (before, after) = stored.split_at(Recorded::count());
-    Ok(ChangedToken {
+    Ok(TokenRow {
         token_id: row.try_get(0)?,
         owner_id: row.try_get(1)?,
+        values,
+    })
+}
+
+pub(crate) fn token_from_row<R: Row>(row: &R) -> Result<ChangedToken, StoreError>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let row = token_row_from_row(row)?;
+    let (before, after) = row.values.split_at(Recorded::count());
+    Ok(ChangedToken {
+        token_id: row.token_id,
+        owner_id: row.owner_id,
         before: values::values_json(before),
         after: values::values_json(after),
     })

@@ -80,7 +80,7 @@ pub(crate) fn value_columns(d: Dialect) -> Vec<String> {
 }
 
 /// One recorded value as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Stored {
     /// Not recorded: the batch did not write it.
     Null,

@@ -1,0 +1,161 @@
+//! The revert of a change set (docs/SPEC.md §12, `crate::history::revert`) as a macro instantiated once per
+//! engine, on the batch path's own pieces: rows read and locked through the primary key in id order (the
+//! batch's `select_statement`), the history recorded with `insert_change!` and `insert_change_tokens!` in
+//! the same transaction as the write, and one UPDATE per write group and chunk. It expands inside an
+//! `async` context holding an open transaction.
+
+/// Binds one restored value of `recorded`'s kind: booleans as booleans (PostgreSQL's columns are `boolean`).
+macro_rules! bind_restored {
+    ($query:expr, $recorded:expr, $value:expr) => {{
+        use $crate::history::values::{Kind, Stored};
+        match ($value, $recorded.kind()) {
+            (Stored::Integer(integer), Kind::Boolean) => $query.bind(*integer != 0),
+            (Stored::Integer(integer), _) => $query.bind(*integer),
+            (Stored::Text(text), _) => $query.bind(text.as_str()),
+            // NULL columns are not assigned (history::sql::restore_statement): never bound.
+            (Stored::Null, _) => $query,
+        }
+    }};
+}
+
+/// The whole revert inside an open transaction: `InTransaction`-like, it evaluates to
+/// `Result<Result<RevertOutcome, StoreError>, StoreError>`: the outer error a database error, the inner one
+/// a refusal (unknown change set, already reverted, conflict under `strict`) that wrote nothing.
+macro_rules! revert_in_transaction {
+    ($engine:ident, $tx:expr, $d:expr, $revert:expr) => {
+        async {
+            use std::collections::{HashMap, HashSet};
+            use $crate::history::revert::{self, Current, RevertOutcome};
+            use $crate::history::sql as history_sql;
+            let revert: &$crate::history::revert::RevertRequest = $revert;
+            let d = $d;
+            let found = sqlx::query(&history_sql::lock_change_statement(d))
+                .bind(revert.change_id)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            let Some(found) = found else {
+                return Ok(Err($crate::StoreError::ChangeNotFound));
+            };
+            if found.try_get::<i64, _>(0)? != revert.user_id {
+                return Ok(Err($crate::StoreError::ChangeNotFound));
+            }
+            if let Some(revert_id) = found.try_get::<Option<i64>, _>(1)? {
+                return Ok(Err($crate::StoreError::ChangeAlreadyReverted { revert_id }));
+            }
+            let recorded_sql = history_sql::recorded_rows_statement(d);
+            let mut recorded_rows = sqlx::query(&recorded_sql);
+            for _ in 0..history_sql::change_binds(d) {
+                recorded_rows = recorded_rows.bind(revert.change_id);
+            }
+            let mut recorded = Vec::new();
+            for row in recorded_rows.fetch_all(&mut *$tx).await? {
+                recorded.push(history_sql::token_row_from_row(&row)?);
+            }
+            let ids: Vec<i64> = recorded.iter().map(|row| row.token_id).collect();
+            let mut current: HashMap<i64, Current> = HashMap::with_capacity(ids.len());
+            for chunk in ids.chunks(d.id_chunk()) {
+                let sql = $crate::batch::sql::select_statement(
+                    d,
+                    chunk.len(),
+                    !revert.dry_run,
+                    revert.keys,
+                );
+                let query = bind_ids!($engine, sqlx::query(&sql), chunk);
+                for row in query.fetch_all(&mut *$tx).await? {
+                    let row = $crate::batch::LockedRow::from_row(&row)?;
+                    let auto = (false, String::new());
+                    current.insert(row.id, Current { row, auto });
+                }
+                let sql = history_sql::auto_settings_statement(d, chunk.len());
+                let query = bind_ids!($engine, sqlx::query(&sql), chunk);
+                for row in query.fetch_all(&mut *$tx).await? {
+                    let id: i64 = row.try_get(0)?;
+                    if let Some(token) = current.get_mut(&id) {
+                        token.auto = (row.try_get::<i64, _>(1)? != 0, row.try_get::<String, _>(2)?);
+                    }
+                }
+            }
+            let mut quota_later = HashSet::new();
+            if revert::records_quota(&recorded) {
+                let sql = history_sql::quota_recorded_later_statement(d);
+                let rows = sqlx::query(&sql)
+                    .bind(revert.change_id)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                for row in rows {
+                    quota_later.insert(row.try_get::<i64, _>(0)?);
+                }
+            }
+            let computed = revert::compute(&recorded, &current, &quota_later, revert.now);
+            if revert.strict && !computed.skipped.is_empty() {
+                return Ok(Err($crate::StoreError::RevertConflict {
+                    skipped: computed.skipped.len(),
+                }));
+            }
+            let mut revert_id = None;
+            if !revert.dry_run && !computed.restored.is_empty() {
+                for (values, ids) in revert::write_groups(&computed.restored) {
+                    for chunk in ids.chunks(d.id_chunk()) {
+                        let sql = history_sql::restore_statement(d, &values, chunk.len());
+                        let mut query = sqlx::query(&sql);
+                        for (recorded, value) in
+                            $crate::history::values::Recorded::all().zip(&values)
+                        {
+                            query = bind_restored!(query, recorded, value);
+                        }
+                        let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
+                        if done.rows_affected() != chunk.len() as u64 {
+                            return Err($crate::StoreError::Data(format!(
+                                "restored {} rows where {} were locked",
+                                done.rows_affected(),
+                                chunk.len()
+                            )));
+                        }
+                    }
+                }
+                let request = format!(
+                    r#"{{"revert":{},"strict":{}}}"#,
+                    revert.change_id, revert.strict
+                );
+                let entry = $crate::history::HistoryEntry {
+                    source: $crate::history::ChangeSource::Revert,
+                    request: &request,
+                };
+                let changed = computed.restored.len();
+                let unchanged = computed.unchanged + computed.skipped.len();
+                let id = insert_change!($engine, $tx, d, revert, entry, changed, unchanged);
+                insert_change_tokens!(
+                    $engine,
+                    $tx,
+                    d,
+                    id,
+                    revert::history_rows(&computed.restored)
+                );
+                let [reverts, reverted_by] = history_sql::mark_reverted_statements(d);
+                sqlx::query(&reverts)
+                    .bind(revert.change_id)
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                sqlx::query(&reverted_by)
+                    .bind(id)
+                    .bind(revert.change_id)
+                    .execute(&mut *$tx)
+                    .await?;
+                revert_id = Some(id);
+            }
+            Ok::<_, $crate::StoreError>(Ok(RevertOutcome {
+                change_id: revert.change_id,
+                revert_id,
+                changes: computed
+                    .restored
+                    .into_iter()
+                    .map(|token| token.change)
+                    .collect(),
+                unchanged: computed.unchanged,
+                skipped: computed.skipped,
+            }))
+        }
+        .await
+    };
+}

@@ -1,0 +1,278 @@
+//! Revert (docs/SPEC.md §12) on every engine, compared with snapshots of the tokens read with plain SQL: a
+//! revert restores exactly the values before, a revert of the revert the values after; a second revert of
+//! the same change set answers `change.already_reverted`; new-api's traffic meanwhile is kept (the quota's
+//! delta undone on the current value, a status set on use not counted as a change); tokens changed since,
+//! deleted or moved to another owner are skipped with their reason, and `strict` refuses the whole revert;
+//! a dry run and every refusal write nothing; only the user who made a change set reverts it.
+
+use serde_json::{json, Value};
+use tokenbatch_e2e::{body, on_every_engine, send, Engine, TestServer, User};
+
+async fn put_ok(server: &TestServer, user: &User, text: &str) -> Value {
+    let (status, answer, raw) = server.put_batch(user, text).await;
+    assert_eq!((status, &answer["success"]), (200, &json!(true)), "{raw}");
+    answer
+}
+
+/// `POST /api/token/batch/changes/{id}/revert` as `user` with `body`.
+async fn revert(server: &TestServer, user: &User, id: i64, body: &str) -> (u16, Value, String) {
+    let request = server
+        .http
+        .post(format!(
+            "{}/api/token/batch/changes/{id}/revert",
+            server.base_url
+        ))
+        .header("Authorization", user.access_token.clone())
+        .header("New-Api-User", user.id.to_string())
+        .body(body.to_owned());
+    send(request).await
+}
+
+async fn revert_ok(server: &TestServer, user: &User, id: i64, body: &str) -> Value {
+    let (status, answer, raw) = revert(server, user, id, body).await;
+    assert_eq!((status, &answer["success"]), (200, &json!(true)), "{raw}");
+    answer
+}
+
+/// The newest change set the user sees, as the list answers it.
+async fn newest_change(server: &TestServer, user: &User) -> Value {
+    let (status, list, raw) = server
+        .get(user, "/api/token/batch/changes?p=1&size=1")
+        .await;
+    assert_eq!(status, 200, "{raw}");
+    list["data"]["items"][0].clone()
+}
+
+/// Token 1's auto-only settings hold `retry` and `groups` (1 when they do).
+async fn auto_settings_are(server: &TestServer, retry: bool, groups: &str) -> bool {
+    let sql = format!(
+        "SELECT COUNT(*) FROM tokens WHERE id = 1 AND cross_group_retry = {} AND auto_groups = '{groups}'",
+        if retry { "TRUE" } else { "FALSE" }
+    );
+    server.db.integer(&sql).await == 1
+}
+
+async fn a_revert_restores_and_its_revert_redoes(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    let group = match engine {
+        Engine::MySql => "`group`",
+        Engine::Sqlite | Engine::Postgres => "\"group\"",
+    };
+    let settings = "cross_group_retry = TRUE, auto_groups = '[\"vip\"]'";
+    server
+        .execute(&format!(
+            "UPDATE tokens SET {group} = 'auto', {settings} WHERE id = 1"
+        ))
+        .await;
+    assert!(auto_settings_are(&server, true, "[\"vip\"]").await);
+    let ids = [1, 2, 3, 4, 5, 6];
+    let before = server.snapshot().await;
+    let text = json!({
+        "ids": ids,
+        "update_fields": ["group", "expired_time", "model_limits", "remain_quota"],
+        "group": "vip",
+        "expired_time": 1_900_000_000,
+        "model_limits": {"add": "gpt-4.1"},
+        "remain_quota": {"add": 1000},
+    })
+    .to_string();
+    put_ok(&server, alice, &text).await;
+    let after = server.snapshot().await;
+    assert_ne!(before, after);
+    assert!(auto_settings_are(&server, false, "").await);
+    let change = newest_change(&server, alice).await;
+    let change_id = change["id"].as_i64().unwrap();
+
+    // A dry run answers what would be restored and writes nothing.
+    let preview = revert_ok(&server, alice, change_id, r#"{"dry_run": true}"#).await;
+    assert_eq!(
+        (&preview["data"], &preview["dry_run"], &preview["revert_id"]),
+        (&json!(6), &json!(true), &Value::Null),
+        "{preview}"
+    );
+    assert_eq!(
+        preview["results"][1]["after"]["group"],
+        json!(before[1].1.group),
+        "{preview}"
+    );
+    assert_eq!(server.snapshot().await, after);
+    assert_eq!(newest_change(&server, alice).await["id"], json!(change_id));
+
+    let done = revert_ok(&server, alice, change_id, "").await;
+    assert_eq!(
+        (&done["data"], &done["skipped"]),
+        (&json!(6), &json!([])),
+        "{done}"
+    );
+    let revert_id = done["revert_id"].as_i64().expect("the revert's change set");
+    assert_eq!(
+        server.snapshot().await,
+        before,
+        "every value as before the batch"
+    );
+    assert!(auto_settings_are(&server, true, "[\"vip\"]").await);
+    let recorded = newest_change(&server, alice).await;
+    assert_eq!(
+        (&recorded["id"], &recorded["source"], &recorded["reverts"]),
+        (&json!(revert_id), &json!("revert"), &json!(change_id)),
+        "{recorded}"
+    );
+    let path = format!("/api/token/batch/changes/{change_id}");
+    let (_, original, raw) = server.get(alice, &path).await;
+    assert_eq!(original["change"]["reverted_by"], json!(revert_id), "{raw}");
+
+    // Once only: the second revert names the revert, and writes nothing.
+    let (status, again, raw) = revert(&server, alice, change_id, "").await;
+    assert_eq!(
+        (status, &again["success"], &again["code"]),
+        (409, &json!(false), &json!("change.already_reverted")),
+        "{raw}"
+    );
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains(&revert_id.to_string()),
+        "{raw}"
+    );
+    assert_eq!(server.snapshot().await, before);
+
+    // To redo, revert the revert: the values after the batch again.
+    revert_ok(&server, alice, revert_id, "").await;
+    assert_eq!(server.snapshot().await, after);
+    assert!(auto_settings_are(&server, false, "").await);
+    server.stop().await;
+}
+
+async fn traffic_is_kept_and_changed_tokens_are_skipped(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let (alice, bob) = (&server.alice, &server.bob);
+    server
+        .execute(
+            "UPDATE tokens SET remain_quota = 1000, status = 1, expired_time = -1 WHERE id <= 5",
+        )
+        .await;
+    put_ok(
+        &server,
+        alice,
+        &body(
+            &[1, 2, 3, 4, 5],
+            r#""remain_quota":5000"#,
+            &["remain_quota"],
+        ),
+    )
+    .await;
+    let change_id = newest_change(&server, alice).await["id"].as_i64().unwrap();
+    // new-api's traffic: token 1 spends 300, token 2 everything (and is marked exhausted on use).
+    server
+        .execute("UPDATE tokens SET remain_quota = remain_quota - 300, used_quota = used_quota + 300 WHERE id = 1")
+        .await;
+    server
+        .execute("UPDATE tokens SET remain_quota = 0, status = 4 WHERE id = 2")
+        .await;
+    // Token 3 changed by a later batch, token 4 deleted, token 5 given to bob.
+    put_ok(
+        &server,
+        alice,
+        &body(&[3], r#""remain_quota":42"#, &["remain_quota"]),
+    )
+    .await;
+    server
+        .execute("UPDATE tokens SET deleted_at = CURRENT_TIMESTAMP WHERE id = 4")
+        .await;
+    server
+        .execute(&format!(
+            "UPDATE tokens SET user_id = {} WHERE id = 5",
+            bob.id
+        ))
+        .await;
+
+    // Nobody but the user who made it reverts it, and an unknown id is the same answer.
+    for (user, id) in [(bob, change_id), (alice, 999_999)] {
+        let (status, answer, raw) = revert(&server, user, id, "").await;
+        assert_eq!(
+            (status, &answer["code"]),
+            (404, &json!("change.not_found")),
+            "{raw}"
+        );
+    }
+    let snapshot = server.snapshot().await;
+    let (status, refused, raw) = revert(&server, alice, change_id, r#"{"strict": true}"#).await;
+    assert_eq!(
+        (status, &refused["code"]),
+        (409, &json!("revert.conflict")),
+        "{raw}"
+    );
+    assert!(refused["message"].as_str().unwrap().contains('3'), "{raw}");
+    let (status, refused, raw) = revert(&server, alice, change_id, r#"{"strict": "yes"}"#).await;
+    assert_eq!(
+        (status, &refused["success"], &refused["code"]),
+        (200, &json!(false), &json!("strict.type")),
+        "{raw}"
+    );
+    assert_eq!(server.snapshot().await, snapshot, "refusals write nothing");
+
+    let done = revert_ok(&server, alice, change_id, r#"{"strict": false}"#).await;
+    // Token 2 had nothing left to take back: unchanged, no write.
+    assert_eq!((&done["data"], &done["unchanged"]), (&json!(1), &json!(1)), "{done}");
+    assert_eq!(
+        done["skipped"],
+        json!([
+            {"id": 3, "reason": "changed_since"},
+            {"id": 4, "reason": "deleted"},
+            {"id": 5, "reason": "owner_changed"},
+        ]),
+        "{done}"
+    );
+    // The batch's +4000 undone on what is left: 4700 - 4000; token 2 stays at 0, still exhausted.
+    let (one, two) = (server.row(1).await, server.row(2).await);
+    assert_eq!((one.remain_quota, one.status), (700, 1));
+    assert_eq!((two.remain_quota, two.status), (0, 4));
+    assert_eq!(server.row(3).await.remain_quota, 42);
+    server.stop().await;
+}
+
+async fn the_status_is_restored_then_follows_the_values(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let alice = &server.alice;
+    // Token 1 enabled, token 2 expired since 2020.
+    server
+        .execute("UPDATE tokens SET status = 1, expired_time = -1, remain_quota = 100 WHERE id = 1")
+        .await;
+    server
+        .execute("UPDATE tokens SET status = 3, expired_time = 1577836800, remain_quota = 100 WHERE id = 2")
+        .await;
+    let disable =
+        json!({"ids": [1], "update_fields": ["status"], "status": "disabled"}).to_string();
+    put_ok(&server, alice, &disable).await;
+    let disabled = newest_change(&server, alice).await["id"].as_i64().unwrap();
+    put_ok(
+        &server,
+        alice,
+        &body(&[2], r#""expired_time":4102444800"#, &["expired_time"]),
+    )
+    .await;
+    let extended = newest_change(&server, alice).await["id"].as_i64().unwrap();
+    assert_eq!(
+        (server.row(1).await.status, server.row(2).await.status),
+        (2, 1)
+    );
+
+    revert_ok(&server, alice, disabled, "").await;
+    revert_ok(&server, alice, extended, "").await;
+    let (one, two) = (server.row(1).await, server.row(2).await);
+    assert_eq!(one.status, 1, "enabled again");
+    assert_eq!(
+        (two.expired_time, two.status),
+        (1_577_836_800, 3),
+        "expired again"
+    );
+    server.stop().await;
+}
+
+on_every_engine!(
+    a_revert_restores_and_its_revert_redoes,
+    traffic_is_kept_and_changed_tokens_are_skipped,
+    the_status_is_restored_then_follows_the_values,
+);
