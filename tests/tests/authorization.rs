@@ -98,6 +98,12 @@ fn http_routes(plan_id: &str) -> Vec<(&'static str, String, Option<String>)> {
         // The history: change set 1 is the first accepted identity's batch just above.
         ("GET", "/api/token/batch/changes?p=1&size=5".into(), None),
         ("GET", "/api/token/batch/changes/1".into(), None),
+        // A dry run of its revert: answered, nothing written, so every accepted identity gets the same.
+        (
+            "POST",
+            "/api/token/batch/changes/1/revert".into(),
+            Some(r#"{"dry_run": true}"#.into()),
+        ),
         ("GET", "/api/token/?p=1&size=5".into(), None),
         ("GET", "/api/token/search?keyword=token-1".into(), None),
         ("GET", "/api/token/1".into(), None),
@@ -116,6 +122,10 @@ async fn call_http(
         "PUT" => server
             .http
             .put(url)
+            .body(payload.clone().unwrap_or_default()),
+        "POST" => server
+            .http
+            .post(url)
             .body(payload.clone().unwrap_or_default()),
         _ => server.http.get(url),
     };
@@ -205,6 +215,46 @@ async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Co
             code(
                 client
                     .get_token(metadata(who, pb::GetTokenRequest { id: 1 }))
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
+            "ListChanges",
+            code(
+                client
+                    .list_changes(metadata(who, pb::ListChangesRequest::default()))
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
+            "GetChange",
+            code(
+                client
+                    .get_change(metadata(
+                        who,
+                        pb::GetChangeRequest {
+                            id: 1,
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .map(drop),
+            ),
+        ),
+        (
+            "RevertChange",
+            code(
+                client
+                    .revert_change(metadata(
+                        who,
+                        pb::RevertChangeRequest {
+                            id: 1,
+                            dry_run: true,
+                            strict: false,
+                        },
+                    ))
                     .await
                     .map(drop),
             ),

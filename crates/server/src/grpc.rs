@@ -10,8 +10,11 @@ use tokenbatch_store::{BatchChange, PlanSummary, TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
-use crate::app::{mask_key, pick_lang, App, BatchOptions, BatchOutcome, PageRequest, TokenPage};
+use crate::app::{
+    mask_key, pick_lang, App, BatchOptions, BatchOutcome, Notice, PageRequest, TokenPage,
+};
 use crate::auth::Credentials;
+use crate::grpc_history;
 use crate::grpc_status::{IntoStatus, ViewInvalid};
 use crate::request_id::RequestId;
 
@@ -107,6 +110,34 @@ impl TokenService for GrpcService {
         }))
     }
 
+    async fn list_changes(
+        &self,
+        request: Request<pb::ListChangesRequest>,
+    ) -> Result<Response<pb::ChangePage>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let page = grpc_history::list_changes(&self.app, &user, lang, request.into_inner()).await?;
+        Ok(Response::new(page))
+    }
+
+    async fn get_change(
+        &self,
+        request: Request<pb::GetChangeRequest>,
+    ) -> Result<Response<pb::ChangeDetail>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let detail = grpc_history::get_change(&self.app, &user, lang, request.into_inner()).await?;
+        Ok(Response::new(detail))
+    }
+
+    async fn revert_change(
+        &self,
+        request: Request<pb::RevertChangeRequest>,
+    ) -> Result<Response<pb::RevertChangeResponse>, Status> {
+        let (user, lang) = self.caller(request.metadata()).await?;
+        let reverted =
+            grpc_history::revert_change(&self.app, &user, lang, request.into_inner()).await?;
+        Ok(Response::new(reverted))
+    }
+
     async fn list_tokens(
         &self,
         request: Request<pb::ListTokensRequest>,
@@ -178,7 +209,7 @@ fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUp
     }
 }
 
-fn token_result(change: &BatchChange) -> pb::TokenResult {
+pub(crate) fn token_result(change: &BatchChange) -> pb::TokenResult {
     pb::TokenResult {
         id: change.id,
         outcome: if change.changed() {
@@ -202,8 +233,11 @@ fn plan_message(plan: &PlanSummary) -> pb::Plan {
 }
 
 fn notices(outcome: &BatchOutcome, lang: Lang) -> Vec<pb::Notice> {
-    outcome
-        .notices(lang)
+    notice_messages(outcome.notices(lang))
+}
+
+pub(crate) fn notice_messages(notices: Vec<Notice>) -> Vec<pb::Notice> {
+    notices
         .into_iter()
         .map(|notice| pb::Notice {
             field: notice.field,

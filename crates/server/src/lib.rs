@@ -14,6 +14,7 @@ pub mod groups;
 pub mod grpc;
 pub mod grpc_errors;
 pub mod grpc_filter;
+pub mod grpc_history;
 pub mod grpc_request;
 pub mod grpc_status;
 pub mod health;
