@@ -600,7 +600,7 @@ async fn openapi_is_served_and_every_documented_operation_is_routed() {
             "DELETE {path} is not an operation"
         );
     }
-    assert_eq!(checked, 14);
+    assert_eq!(checked, 15);
     server.stop().await;
 }
 

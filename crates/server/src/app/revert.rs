@@ -37,6 +37,16 @@ impl App {
         // In a task of its own, like a batch: a client that goes away does not cut the transaction short.
         let store = self.store.clone();
         let outcome = spawned(async move { Ok(store.revert_change(&request).await?) }).await?;
+        tracing::info!(
+            user_id = user.id,
+            change_id,
+            revert_id = outcome.revert_id,
+            restored = outcome.changes.len(),
+            unchanged = outcome.unchanged,
+            skipped = outcome.skipped.len(),
+            dry_run,
+            "revert"
+        );
         let warnings = match dry_run {
             true => Vec::new(),
             false => self.invalidate_cache(user, &outcome.changes).await,
