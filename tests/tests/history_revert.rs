@@ -79,12 +79,24 @@ async fn a_revert_restores_and_its_revert_redoes(engine: Engine) {
         "remain_quota": {"add": 1000},
     })
     .to_string();
-    put_ok(&server, alice, &text).await;
+    let applied = put_ok(&server, alice, &text).await;
     let after = server.snapshot().await;
     assert_ne!(before, after);
     assert!(auto_settings_are(&server, false, "").await);
     let change = newest_change(&server, alice).await;
     let change_id = change["id"].as_i64().unwrap();
+    assert_eq!(
+        applied["change_id"],
+        json!(change_id),
+        "the batch names its change set"
+    );
+    // A batch that changes nothing records nothing, and names no change set.
+    let again = put_ok(&server, alice, &body(&[1], r#""group":"vip""#, &["group"])).await;
+    assert_eq!(
+        (&again["data"], again.get("change_id")),
+        (&json!(0), None),
+        "{again}"
+    );
 
     // A dry run answers what would be restored and writes nothing.
     let preview = revert_ok(&server, alice, change_id, r#"{"dry_run": true}"#).await;
@@ -292,6 +304,33 @@ async fn the_history_over_grpc(engine: Engine) {
     )
     .await;
     let mut client = server.grpc().await;
+    let message = pb::BatchUpdateTokensRequest {
+        ids: vec![3],
+        patch: Some(pb::TokenPatch {
+            remain_quota: Some(9),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["remain_quota".into()],
+        }),
+        ..Default::default()
+    };
+    let applied = client
+        .batch_update_tokens(server.grpc_request(alice, message))
+        .await
+        .expect("a gRPC batch")
+        .into_inner();
+    let grpc_change = applied.change_id.expect("the batch names its change set");
+    let revert_grpc = pb::RevertChangeRequest {
+        id: grpc_change,
+        ..Default::default()
+    };
+    let reverted = client
+        .revert_change(server.grpc_request(alice, revert_grpc))
+        .await
+        .expect("its revert")
+        .into_inner();
+    assert_eq!(reverted.restored, 1);
     let list = client
         .list_changes(server.grpc_request(
             alice,
@@ -303,8 +342,8 @@ async fn the_history_over_grpc(engine: Engine) {
         .await
         .expect("ListChanges")
         .into_inner();
-    assert_eq!((list.total, list.items.len()), (1, 1));
-    let change = &list.items[0];
+    assert_eq!((list.total, list.items.len()), (3, 3));
+    let change = &list.items[2];
     assert_eq!(
         (
             change.user_id,

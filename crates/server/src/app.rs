@@ -207,6 +207,7 @@ impl App {
                     validate_only,
                     replayed: false,
                     plan: None,
+                    change_id: None,
                 });
             }
         }
@@ -254,6 +255,7 @@ impl App {
             changed,
             unchanged,
             replayed,
+            change_id,
         } = self.store.apply_batch(plan).await?;
         // A replay wrote nothing now; the first run already dropped the cached copies.
         let service_warnings = match validate_only || replayed {
@@ -273,6 +275,7 @@ impl App {
             validate_only,
             replayed,
             plan: None,
+            change_id,
         };
         if replayed {
             tracing::info!(

@@ -206,6 +206,7 @@ fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUp
         rules_version: RULES_VERSION.to_owned(),
         replayed: outcome.replayed,
         plan: outcome.plan.as_ref().map(plan_message),
+        change_id: outcome.change_id,
     }
 }
 

@@ -16,6 +16,9 @@ pub struct AppliedBatch {
     /// The changes are those recorded by an earlier batch with the same request id; nothing was written
     /// now, and the keys are empty.
     pub replayed: bool,
+    /// The change set recording the batch in the history (docs/SPEC.md §12): None for a dry run, a replay,
+    /// a batch that changed nothing, or one applied without history.
+    pub change_id: Option<i64>,
 }
 
 impl AppliedBatch {
@@ -26,6 +29,7 @@ impl AppliedBatch {
             changed,
             changes,
             replayed,
+            change_id: None,
         }
     }
 }

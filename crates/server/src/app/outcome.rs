@@ -79,6 +79,9 @@ pub struct BatchOutcome {
     pub replayed: bool,
     /// The plan a dry run made (docs/SPEC.md §10): every dry run has one; nothing else does.
     pub plan: Option<PlanSummary>,
+    /// The change set recording the batch (docs/SPEC.md §12), to read or revert it; None when nothing was
+    /// recorded (a dry run, a replay, a batch that changed nothing).
+    pub change_id: Option<i64>,
 }
 
 /// How to run a batch, besides its body.

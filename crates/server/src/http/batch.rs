@@ -159,6 +159,9 @@ struct BatchEnvelope<'a> {
     /// The plan a dry run kept, to apply with `{"plan_id"}` (docs/SPEC.md §10).
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<PlanJson>,
+    /// The change set recording an applied batch in the history, to read or revert it (docs/SPEC.md §12).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change_id: Option<i64>,
 }
 
 /// A plan as the answers show it; `applied` only where a plan is read back.
@@ -243,6 +246,7 @@ impl<'a> BatchEnvelope<'a> {
                 first.map(ResultJson::new).collect()
             }),
             plan: outcome.plan.as_ref().map(|plan| PlanJson::new(plan, false)),
+            change_id: outcome.change_id,
         }
     }
 }

@@ -253,6 +253,7 @@ macro_rules! counted_batch {
                 .bind($plan.user_id);
             let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;
             let unchanged = owned - changed.min(owned);
+            let mut recorded_change = None;
             if let Some((change_id, recorded)) = history {
                 if recorded != changed as u64 {
                     return Err($crate::StoreError::Data(format!(
@@ -269,6 +270,7 @@ macro_rules! counted_batch {
                     query = query.bind(as_i64(changed)).bind(as_i64(unchanged));
                 }
                 query.bind(change_id).execute(&mut *$tx).await?;
+                recorded_change = (changed > 0).then_some(change_id);
             }
             if let Some((stored, _)) = applying {
                 record_plan!($tx, $d, $plan, stored, &[], (changed, unchanged));
@@ -278,6 +280,7 @@ macro_rules! counted_batch {
                 changed,
                 unchanged,
                 replayed: false,
+                change_id: recorded_change,
             }));
         }
     };
@@ -329,6 +332,7 @@ macro_rules! batch_in_transaction {
                 ),
                 _ => (Vec::new(), None),
             };
+            let mut change_id = None;
             let changes = match $crate::batch::compute_changes(plan, rows) {
                 Ok(changes) => changes,
                 Err(refused) => return Ok($crate::batch::InTransaction::Refused(refused)),
@@ -338,7 +342,7 @@ macro_rules! batch_in_transaction {
                     create_plan!($tx, d, plan, new, (&pins, pins_digest), &changes);
                 }
             } else {
-                record_history!($engine, $tx, d, plan, &changes);
+                change_id = record_history!($engine, $tx, d, plan, &changes);
                 write_changes!($engine, $tx, d, plan, &changes);
                 if let Some(request) = request {
                     record_request!($tx, d, plan, request, &changes);
@@ -348,9 +352,9 @@ macro_rules! batch_in_transaction {
                     record_plan!($tx, d, plan, stored, &changes, (changed, changes.len() - changed));
                 }
             }
-            Ok::<$crate::batch::InTransaction, $crate::StoreError>($crate::batch::InTransaction::Done($crate::AppliedBatch::from_changes(
-                changes, false,
-            )))
+            let mut applied = $crate::AppliedBatch::from_changes(changes, false);
+            applied.change_id = change_id;
+            Ok::<$crate::batch::InTransaction, $crate::StoreError>($crate::batch::InTransaction::Done(applied))
         }
         .await
     };

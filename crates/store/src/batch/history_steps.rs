@@ -110,43 +110,48 @@ macro_rules! insert_change_tokens {
 }
 
 /// Records an applied batch that changes at least one token, from its computed changes, before they are
-/// written: the auto-only settings it clears are read from the rows as they still are.
+/// written: the auto-only settings it clears are read from the rows as they still are. Evaluates to the
+/// change set's id, None when nothing was recorded.
 macro_rules! record_history {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
         let changes: &[$crate::BatchChange] = $changes;
         let changed = changes.iter().filter(|change| change.changed()).count();
-        if let (Some(entry), true) = ($plan.history, changed > 0) {
-            let clearing: Vec<i64> = changes
-                .iter()
-                .filter(|change| change.cleared_auto_settings)
-                .map(|change| change.id)
-                .collect();
-            let mut cleared = std::collections::HashMap::new();
-            for chunk in clearing.chunks($d.id_chunk()) {
-                let sql = $crate::history::sql::auto_settings_statement($d, chunk.len());
-                let query = bind_ids!($engine, sqlx::query(&sql), chunk);
-                for row in query.fetch_all(&mut *$tx).await? {
-                    let id: i64 = row.try_get(0)?;
-                    let retry: i64 = row.try_get(1)?;
-                    cleared.insert(id, (retry != 0, row.try_get::<String, _>(2)?));
+        match ($plan.history, changed > 0) {
+            (Some(entry), true) => {
+                let clearing: Vec<i64> = changes
+                    .iter()
+                    .filter(|change| change.cleared_auto_settings)
+                    .map(|change| change.id)
+                    .collect();
+                let mut cleared = std::collections::HashMap::new();
+                for chunk in clearing.chunks($d.id_chunk()) {
+                    let sql = $crate::history::sql::auto_settings_statement($d, chunk.len());
+                    let query = bind_ids!($engine, sqlx::query(&sql), chunk);
+                    for row in query.fetch_all(&mut *$tx).await? {
+                        let id: i64 = row.try_get(0)?;
+                        let retry: i64 = row.try_get(1)?;
+                        cleared.insert(id, (retry != 0, row.try_get::<String, _>(2)?));
+                    }
                 }
+                let change_id = insert_change!(
+                    $engine,
+                    $tx,
+                    $d,
+                    $plan,
+                    entry,
+                    changed,
+                    changes.len() - changed
+                );
+                let rows = $crate::history::values::token_rows(
+                    $plan.user_id,
+                    $plan.fields(),
+                    changes,
+                    &cleared,
+                );
+                insert_change_tokens!($engine, $tx, $d, change_id, rows);
+                Some(change_id)
             }
-            let change_id = insert_change!(
-                $engine,
-                $tx,
-                $d,
-                $plan,
-                entry,
-                changed,
-                changes.len() - changed
-            );
-            let rows = $crate::history::values::token_rows(
-                $plan.user_id,
-                $plan.fields(),
-                changes,
-                &cleared,
-            );
-            insert_change_tokens!($engine, $tx, $d, change_id, rows);
+            _ => None,
         }
     }};
 }

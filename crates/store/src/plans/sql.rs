@@ -212,6 +212,7 @@ pub(crate) fn recorded_result(chunks: &[String]) -> Result<crate::AppliedBatch, 
                 changed,
                 unchanged,
                 replayed: true,
+                change_id: None,
             });
         }
     }
