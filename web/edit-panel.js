@@ -86,8 +86,6 @@ export class EditPanel {
     if (remaining.some((entry) => entry.field.name === chosen)) this.picker.value = chosen;
     this.pickerRow.hidden = remaining.length === 0;
     this.allAdded.hidden = remaining.length > 0;
-    // A removed field's button is gone: focus goes to the picker rather than to the page's top.
-    if (this.isOpen() && (document.activeElement === document.body || !document.activeElement)) this.picker.focus();
     this.summary.textContent = picked.length
       ? t("editSummary", { fields: picked.map((entry) => entry.field.label).join(t("listSeparator")) })
       : t("editNone");

@@ -5,9 +5,9 @@
 
 import { t } from "./i18n.js";
 import { valueText } from "./format.js";
-import { fieldOf } from "./messages.js";
-import { buildAbsolute, relabelAbsolute, absoluteJson, renderGutter, make } from "./field-controls.js";
-import { buildOperations, relabelOperations, operationJson, operationText, modeOf, quotaJson, quotaWorth } from "./operations.js";
+import { buildAbsolute, relabelAbsolute, absoluteJson, make } from "./field-controls.js";
+import { showVerdict } from "./form-verdict.js";
+import { buildOperations, relabelOperations, operationJson, operationText, modeOf, quotaJson } from "./operations.js";
 
 /**
  * @import { BodyVerdict, FieldDescription, FieldName, FieldsDescription, FieldVerdict, RulesError, RulesItem,
@@ -40,11 +40,6 @@ import { buildOperations, relabelOperations, operationJson, operationText, modeO
  *   picked: boolean,
  *   dirty: boolean,
  * }} FieldControls
- */
-
-/**
- * A body-level problem listed under the form; `warning` marks a warning.
- * @typedef {RulesItem & { warning?: boolean }} SummaryItem
  */
 
 /**
@@ -190,6 +185,8 @@ export class BatchForm {
     this.clear(entry);
     this.onFieldsChange();
     this.validate();
+    // Its Remove button is gone with it: focus goes to the picker that offers the field again.
+    /** @type {HTMLElement | null} */ (this.root.querySelector("#add-field"))?.focus();
   }
 
   /** @param {string} name */
@@ -370,108 +367,7 @@ export class BatchForm {
    * @returns {BodyVerdict | null}
    */
   validate() {
-    if (this.fields.length === 0) return null;
-    /** @type {Map<FieldName, Set<string>>} */
-    const shown = new Map(this.fields.map((entry) => [entry.field.name, new Set()]));
-    /** @type {SummaryItem[]} */
-    const summary = [];
-    let showsErrors = false;
-    for (const entry of this.fields) {
-      entry.messages.replaceChildren();
-      entry.input.removeAttribute("aria-invalid");
-      for (const { input } of entry.ops?.inputs.values() ?? []) input.removeAttribute("aria-invalid");
-      this.showHints(entry);
-      if (entry.gutter) renderGutter(entry.gutter, entry.input, []);
-    }
-    const visible = (/** @type {FieldControls} */ entry) => entry.dirty || this.revealed;
-    /**
-     * @param {FieldControls} entry
-     * @param {"error" | "warning"} kind
-     * @param {RulesItem} item
-     */
-    const say = (entry, kind, item) => {
-      if (!visible(entry)) return;
-      const message = this.wording(item);
-      const seen = /** @type {Set<string>} */ (shown.get(entry.field.name));
-      if (seen.has(message)) return;
-      seen.add(message);
-      const line = make("li", { className: kind, textContent: message });
-      line.dataset.code = item.code;
-      entry.messages.append(line);
-      if (kind === "error") {
-        this.target(entry).setAttribute("aria-invalid", "true");
-        showsErrors = true;
-      }
-    };
-    /** @type {Map<FieldControls, number[]>} */
-    const badLines = new Map();
-    const noteLine = (/** @type {FieldControls} */ entry, /** @type {RulesError} */ item) => {
-      if (item.line && visible(entry) && modeOf(entry.ops) === "set") badLines.set(entry, [...(badLines.get(entry) ?? []), item.line]);
-    };
-
-    for (const entry of this.fields.filter((candidate) => candidate.picked)) {
-      const value = this.jsonValue(entry);
-      if (value === null) continue;
-      const verdict = this.rules.validateField(entry.field.name, value);
-      for (const error of verdict.errors) {
-        say(entry, "error", error);
-        noteLine(entry, error);
-      }
-      for (const warning of verdict.warnings) say(entry, "warning", warning);
-    }
-
-    const verdict = this.rules.validateBody(this.bodyText());
-    const entryFor = (/** @type {string} */ path) =>
-      this.fields.find((entry) => entry.field.name === fieldOf(path) && entry.picked);
-    for (const error of verdict.errors) {
-      const entry = entryFor(error.field);
-      if (entry) {
-        say(entry, "error", error);
-        noteLine(entry, error);
-      } else {
-        summary.push(error);
-      }
-    }
-    for (const warning of verdict.warnings) {
-      const entry = entryFor(warning.field);
-      if (entry) say(entry, "warning", warning);
-      else summary.push({ ...warning, warning: true });
-    }
-    for (const [entry, lines] of badLines) if (entry.gutter) renderGutter(entry.gutter, entry.input, lines);
-
-    // Problems of the body as a whole (nothing selected, no field picked) wait for an attempt to preview or apply.
-    const list = /** @type {HTMLElement} */ (this.root.querySelector("#form-summary"));
-    list.replaceChildren();
-    for (const item of this.revealed ? summary : []) {
-      const line = make("li", { className: item.warning ? "warning" : "error", textContent: this.wording(item) });
-      line.dataset.code = item.code;
-      list.append(line);
-      if (!item.warning) showsErrors = true;
-    }
-    this.showsErrors = showsErrors;
-    this.verdict = verdict;
-    this.onVerdict(verdict);
-    return verdict;
-  }
-
-  /**
-   * Derived readings beside a value: a quota amount in the other unit, the UTC form of an expiry.
-   * @param {FieldControls} entry
-   */
-  showHints(entry) {
-    const { field, input } = entry;
-    if (entry.worth) {
-      const text = input.value.trim();
-      entry.worth.textContent = text ? quotaWorth(this.quotaJson(entry, text)) : "";
-    }
-    if (entry.utc) {
-      const value = modeOf(entry.ops) === "set" ? this.jsonValue(entry) : null;
-      const seconds = value === null ? NaN : Number(value);
-      entry.utc.textContent =
-        Number.isInteger(seconds) && seconds !== field.never
-          ? t("expiryUtc", { utc: this.rules.formatUtc(seconds) })
-          : "";
-    }
+    return showVerdict(this);
   }
 
   /**

@@ -1,7 +1,8 @@
 // An accessibility audit of every screen state with axe-core (a pinned devDependency, injected into the page),
 // at 1366×900 and at 390×844: signed out, signed in with the table and filter panel, the form with its errors
-// shown, a preview, the confirmation dialog, the Edit panel with its operations and closed again. No serious or critical violation is allowed; each state is also
-// saved as a screenshot in target/web-screenshots/ for a person to look at.
+// shown, a preview, the confirmation dialog, the Edit panel with its operations, and closed again. No serious
+// or critical violation is allowed; each state is also saved as a screenshot in target/web-screenshots/ for a
+// person to look at.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -38,6 +38,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("/format.js", "format.js", JS),
     asset!("/table.js", "table.js", JS),
     asset!("/form.js", "form.js", JS),
+    asset!("/form-verdict.js", "form-verdict.js", JS),
     asset!("/field-controls.js", "field-controls.js", JS),
     asset!("/operations.js", "operations.js", JS),
     asset!("/edit-panel.js", "edit-panel.js", JS),
