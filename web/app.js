@@ -1,6 +1,6 @@
 // @ts-check
-// The batch-edit page: sign in, find and select tokens, fill the batch form (judged live by the server's own
-// rules compiled to WebAssembly), preview the dry run, apply.
+// The batch-edit page: sign in, find and select tokens, pick the fields to change in the Edit panel (judged live
+// by the server's own rules compiled to WebAssembly), preview the dry run, apply.
 
 import init, {
   describeFields,
@@ -23,6 +23,7 @@ import { setQuotaPerUsd, unitsPerUsd } from "./format.js";
 import { TokenTable } from "./table.js";
 import { FilterPanel, filterQuery } from "./filters.js";
 import { BatchForm } from "./form.js";
+import { EditPanel } from "./edit-panel.js";
 import { ResultView } from "./result.js";
 import { BatchActions } from "./batch.js";
 import { ConfirmDialog } from "./confirm.js";
@@ -103,6 +104,7 @@ function labelsFor(tag) {
   if (!labelCache.has(tag)) {
     /** @type {Map<string, string>} */
     const labels = new Map(describe(tag).fields.map((field) => [field.name, field.label]));
+    labels.set("status", tIn(tag, "statusField"));
     labels.set("ids", tIn(tag, "selectionName"));
     labels.set("update_fields", tIn(tag, "fieldsName"));
     labelCache.set(tag, labels);
@@ -164,6 +166,7 @@ function applyLanguage(tag) {
   const description = describe(lang());
   state.description = description;
   form.describe(description);
+  editPanel.render();
   table.render();
   filters.relabel();
   actions.renderVerdict(form.verdict);
@@ -229,6 +232,7 @@ function signOut() {
   exporter.reset();
   table.reset();
   filters.reset();
+  editPanel.reset();
   form.reset();
   state.previewStale = false;
   $("signed-in-as").textContent = "";
@@ -281,7 +285,7 @@ async function planPage(planId, p, size) {
   ).data.items;
 }
 
-// The table's root is the workspace: its selection count sits in the sticky bulk bar below the form.
+// The table's root is the workspace: its selection count sits in the sticky bulk bar.
 const table = new TokenTable($("workspace"), {
   fetchPage,
   onChange: () => form.validate(),
@@ -302,6 +306,8 @@ const form = new BatchForm($("batch"), {
   onVerdict: (verdict) => actions.renderVerdict(verdict),
   wording: (item) => wording(item),
 });
+
+const editPanel = new EditPanel({ form, element: $ });
 
 const result = new ResultView($("result"), {
   labels: () => form.labels(),

@@ -7,7 +7,6 @@
 
 import { t } from "./i18n.js";
 import { call, newIdempotencyKey, outcomeUnknown, savePendingApply } from "./api.js";
-import { valueText } from "./format.js";
 import { planRefusal, PLAN_PAGE_SIZE } from "./result.js";
 
 /**
@@ -120,7 +119,7 @@ export class BatchActions {
     this.confirmDialog.open(() => ({
       changed: preview.envelope.data,
       total: preview.envelope.plan && preview.byFilter ? preview.envelope.plan.count : preview.total,
-      changes: this.form.chosen().map(({ name, label, value }) => [label, valueText(name, value)]),
+      changes: this.form.chosen().map(({ label, text }) => [label, text]),
       expires: (this.form.verdict?.warnings ?? []).some((warning) => warning.code === "expired_time.past"),
     }));
   }

@@ -4,10 +4,12 @@
 // The operator console's words live in i18n-console.js and are merged in here.
 
 import { CONSOLE_STRINGS } from "./i18n-console.js";
+import { EDIT_STRINGS } from "./i18n-edit.js";
 
 const STRINGS = {
   "zh-CN": {
     ...CONSOLE_STRINGS["zh-CN"],
+    ...EDIT_STRINGS["zh-CN"],
     title: "令牌批量修改",
     language: "语言",
     signOut: "退出",
@@ -64,8 +66,6 @@ const STRINGS = {
     clearSelection: "清除选择",
     tooManyToSelect: "结果超过 {max} 个，一次最多修改 {max} 个令牌：请缩小搜索范围。",
     formTitle: "批量修改",
-    formHelp: "勾选要修改的字段，只有勾选的字段会写入（update_fields）。输入时即按服务器的规则校验。",
-    updateField: "修改“{label}”",
     neverExpires: "永不过期",
     expiryUtc: "即 {utc}",
     usd: "≈ {usd} 美元",
@@ -102,8 +102,8 @@ const STRINGS = {
     selectionName: "所选令牌",
     fieldsName: "要修改的字段",
     needSelection: "请先在上方的表格中至少选择一个令牌。",
-    needField: "请至少勾选一个要修改的字段。",
-    needValue: "请填写“{label}”的值，或取消勾选该字段。",
+    needField: "请至少添加一个要修改的字段。",
+    needValue: "请填写“{label}”的值，或移除该字段。",
     dateInvalid: "请输入有效的日期和时间：年份为 4 位数，最大为 9999（最晚 9999-12-31 23:59）。",
     previewFirst: "应用前请先预览：只有与当前表单完全一致的预览之后才能应用。",
     previewStale: "表单或所选令牌已更改，之前的预览已清除：请重新预览。",
@@ -117,6 +117,7 @@ const STRINGS = {
   },
   en: {
     ...CONSOLE_STRINGS.en,
+    ...EDIT_STRINGS.en,
     title: "Batch token editor",
     language: "Language",
     signOut: "Sign out",
@@ -173,8 +174,6 @@ const STRINGS = {
     clearSelection: "Clear selection",
     tooManyToSelect: "More than {max} results; a batch changes at most {max} tokens: narrow the search.",
     formTitle: "Batch edit",
-    formHelp: "Tick the fields to change: only ticked fields are written (update_fields). Every input is checked by the server's own rules as you type.",
-    updateField: "Change “{label}”",
     neverExpires: "Never expires",
     expiryUtc: "that is {utc}",
     usd: "≈ {usd} USD",
@@ -211,8 +210,8 @@ const STRINGS = {
     selectionName: "selected tokens",
     fieldsName: "fields to change",
     needSelection: "Select at least one token in the table above.",
-    needField: "Tick at least one field to change.",
-    needValue: "Enter a value for “{label}”, or untick that field.",
+    needField: "Add at least one field to change.",
+    needValue: "Enter a value for “{label}”, or remove that field.",
     dateInvalid: "Enter a valid date and time: a 4-digit year, at most 9999 (9999-12-31 23:59 at the latest).",
     previewFirst: "Preview before applying: Apply needs a preview of exactly the form as it is now.",
     previewStale: "The form or the selection changed, so the earlier preview was cleared: preview again.",

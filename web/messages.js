@@ -36,6 +36,10 @@ export function pageMessage(item, labels) {
   if (code === "ids.empty") return t("needSelection");
   if (code === "update_fields.empty") return t("needField");
   if (DATE_CODES.has(code)) return t("dateInvalid");
+  // An extension is typed in days or hours, an amount maybe in USD: the rules' seconds and units are not what
+  // the user typed.
+  if (code === "expired_time.operation_range" || code === "expired_time.operation_type") return t("extendInvalid");
+  if (code === "remain_quota.operation_type") return t("amountInvalid");
   const label = labels.get(field);
   if (code === `${field}.missing` && label !== undefined) {
     return t(field === "expired_time" ? "dateInvalid" : "needValue", { label });

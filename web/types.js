@@ -46,7 +46,7 @@
 /**
  * A field a batch can write (openapi `FieldName`).
  * @typedef {"group" | "expired_time" | "remain_quota" | "unlimited_quota" | "model_limits"
- *   | "model_limits_enabled" | "allow_ips" | "mj_image_mode" | "mj_custom_proxy"} FieldName
+ *   | "model_limits_enabled" | "allow_ips" | "mj_image_mode" | "mj_custom_proxy" | "status"} FieldName
  */
 
 /** 1 enabled, 2 disabled, 3 expired, 4 exhausted; another number is shown as it is. @typedef {number} TokenStatus */
@@ -269,7 +269,8 @@
 
 /**
  * How a field is entered on the form.
- * @typedef {"comma_list" | "line_list" | "choice" | "integer" | "unix_seconds" | "toggle" | "url"} EntryKind
+ * @typedef {"comma_list" | "line_list" | "choice" | "integer" | "unix_seconds" | "toggle" | "url" | "status"}
+ *   EntryKind ("status" is the page's own: the writable status, enabled or disabled)
  */
 
 /**

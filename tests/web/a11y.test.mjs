@@ -1,14 +1,15 @@
 // An accessibility audit of every screen state with axe-core (a pinned devDependency, injected into the page),
 // at 1366×900 and at 390×844: signed out, signed in with the table and filter panel, the form with its errors
-// shown, a preview, the confirmation dialog. No serious or critical violation is allowed; each state is also
-// saved as a screenshot in target/web-screenshots/ for a person to look at.
+// shown, a preview, the confirmation dialog, the Edit panel with its operations, and closed again. No serious
+// or critical violation is allowed; each state is also saved as a screenshot in target/web-screenshots/ for a
+// person to look at.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, openPage, setUp, signIn, searchByName, preview } from "./harness.mjs";
+import { REPO, openPage, setUp, signIn, searchByName, preview, editField } from "./harness.mjs";
 
 /** axe-core's browser build, evaluated in the page (the page's CSP refuses an inline script tag, rightly). */
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -70,13 +71,14 @@ for (const viewport of [
     // The form with its errors: an attempt to preview an empty form, then a ticked field without a value.
     await page.click("#preview");
     await page.waitForSelector("#form-summary li.error");
-    await page.check("#use-remain_quota");
+    await editField(page, "remain_quota");
     await page.waitForSelector("#messages-remain_quota li.error");
     await page.locator("#batch").scrollIntoViewIfNeeded();
     await state("form-errors");
 
     await searchByName(page, "research-04");
     await page.locator("#token-table tbody input.select-row").first().check();
+    await editField(page, "remain_quota");
     await page.fill("#value-remain_quota", "5000");
     await preview(page);
     await page.waitForSelector("#result:not([hidden])");
@@ -86,6 +88,22 @@ for (const viewport of [
     await page.waitForSelector("#confirm-dialog[open]");
     await state("confirm-dialog");
     await page.click("#confirm-cancel");
+
+    // The Edit panel with operations: quota added in USD, an expiry extension refused, groups edited, status.
+    await page.selectOption("#mode-remain_quota", "add");
+    await page.selectOption("#unit-remain_quota", "usd");
+    await editField(page, "expired_time");
+    await page.selectOption("#mode-expired_time", "extend");
+    await page.fill("#extend-expired_time", "0");
+    await page.waitForSelector("#messages-expired_time li.error");
+    await editField(page, "group");
+    await page.selectOption("#mode-group", "edit");
+    await editField(page, "status");
+    await state("edit-operations");
+    // Escape closes it; what was entered stays, named in the bar.
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#batch", { state: "hidden" });
+    await state("edit-closed");
 
     if (found.length) console.log(found.join("\n"));
     assert.deepEqual(found, [], "serious or critical accessibility violations");

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, api, openPage, setUp, signIn, sql, isBatch } from "./harness.mjs";
+import { ARTIFACTS, api, openPage, setUp, signIn, sql, isBatch, editField, isPicked } from "./harness.mjs";
 
 let env;
 
@@ -178,8 +178,9 @@ test("name search is a substring by default; a % typed by the user goes through 
 
 /** Ticks the model limits field with `models`. */
 async function fillModels(page, models) {
+  await editField(page, "model_limits");
   await page.fill("#value-model_limits", models);
-  assert.ok(await page.isChecked("#use-model_limits"));
+  assert.ok(await isPicked(page, "model_limits"));
 }
 
 /** The batch calls the page sends from now on, with their bodies and headers. */
@@ -394,6 +395,7 @@ test("an apply by plan whose answer is lost: Apply again sends the same plan_id 
     if (!dryRun && applies.length === 1) await route.abort("connectionreset");
     else await route.fulfill({ response, json: envelope });
   });
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "2345678");
   const label = await page.textContent("#preview");
   await Promise.all([page.waitForRequest((r) => isBatch(r, true)), page.click("#preview")]);

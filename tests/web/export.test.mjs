@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { openPage, setUp, signIn, sql, searchByName, preview } from "./harness.mjs";
+import { openPage, setUp, signIn, sql, searchByName, preview, editField } from "./harness.mjs";
 
 let env;
 
@@ -241,6 +241,7 @@ test("CSV of the last preview: before and after per token, quota in units and US
   await signIn(page, env.session);
   await searchByName(page, "%xcsv%");
   await page.check("#select-page");
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "1000000");
   await preview(page);
   assert.ok(await page.isVisible("#export-result"));
@@ -270,6 +271,7 @@ test("CSV of a plan's preview holds every pinned token, the pages past the first
   await page.click("#filter-apply");
   await page.waitForFunction(() => /130/.test(document.querySelector("#select-all-matching").textContent));
   await page.click("#select-all-matching");
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "750000");
   await preview(page);
   await page.waitForSelector("#result-plan:not([hidden])");

@@ -187,6 +187,20 @@ export async function searchByName(page, keyword) {
   await page.waitForSelector("#tokens-busy", { state: "hidden" });
 }
 
+/** Opens the Edit panel when it is closed, and adds field `name` to it when it is not there yet. */
+export async function editField(page, name) {
+  if (await page.isHidden("#batch")) await page.click("#edit-open");
+  if (await page.isHidden(`#field-${name}`)) {
+    await page.selectOption("#add-field", name);
+    await page.click("#add-field-button");
+  }
+}
+
+/** Whether field `name` is on the Edit panel (picked, so written by the next Preview / Apply). */
+export async function isPicked(page, name) {
+  return page.locator(`#field-${name}`).evaluate((box) => !box.hidden);
+}
+
 /** The texts shown beside a field, by kind ("error" or "warning"). */
 export async function fieldMessages(page, field, kind = "error") {
   return page.locator(`#messages-${field} li.${kind}`).allTextContents();

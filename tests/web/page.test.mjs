@@ -3,19 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  ARTIFACTS,
-  api,
-  applyConfirmed,
-  fieldMessages,
-  openPage,
-  preview,
-  previewAndApply,
-  searchByName,
-  setUp,
-  signIn,
-  sql,
-} from "./harness.mjs";
+import { ARTIFACTS, api, applyConfirmed, fieldMessages, openPage, preview, previewAndApply, searchByName, setUp, signIn, sql, editField, isPicked } from "./harness.mjs";
 
 let env;
 
@@ -69,10 +57,13 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   assert.equal(await page.locator("#token-table tbody input.select-row:checked").count(), 4);
 
   // Invalid values, typed as a person would.
+  await editField(page, "group");
   await page.fill("#value-group", "vip,svip");
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "1000000");
+  await editField(page, "allow_ips");
   await page.fill("#value-allow_ips", "10.0.0.1\n10.0.0.300");
-  assert.ok(await page.isChecked("#use-group"), "typing ticks the field");
+  assert.ok(await isPicked(page, "group"), "the added field is on the panel");
   const groupErrors = await fieldMessages(page, "group");
   const ipErrors = await fieldMessages(page, "allow_ips");
   assert.equal(groupErrors.length, 1);
@@ -99,7 +90,9 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   assert.match(ipErrors[0], /第 2 行/);
 
   // Fixed: no messages, the buttons come alive.
+  await editField(page, "group");
   await page.fill("#value-group", "vip");
+  await editField(page, "allow_ips");
   await page.fill("#value-allow_ips", "10.0.0.1\n10.0.0.0/8");
   assert.deepEqual(await fieldMessages(page, "group"), []);
   assert.deepEqual(await fieldMessages(page, "allow_ips"), []);
@@ -157,7 +150,9 @@ test("English: the page and the rules speak English, word for word as the server
   assert.equal(await page.textContent("#sign-out"), "Sign out");
   await searchByName(page, "mobile-02");
   await page.check("#token-table tbody input.select-row");
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "1.5");
+  await editField(page, "model_limits");
   await page.fill("#value-model_limits", "gpt-4o,,gpt-4o-mini");
   const quotaErrors = await fieldMessages(page, "remain_quota");
   const modelErrors = await fieldMessages(page, "model_limits");
@@ -181,6 +176,7 @@ test("an expiry in the past is allowed with the server's warning; never expires 
   await signIn(page, env.session);
   await searchByName(page, "support-05");
   await page.check("#token-table tbody input.select-row");
+  await editField(page, "expired_time");
   await page.fill("#value-expired_time", "2020-01-02T03:04");
   const warnings = await fieldMessages(page, "expired_time", "warning");
   assert.equal(warnings.length, 1);
@@ -210,6 +206,7 @@ test("errors from the network and from the server are shown and the form is kept
   await signIn(page, env.session);
   await searchByName(page, "partner-06");
   await page.check("#token-table tbody input.select-row");
+  await editField(page, "model_limits");
   await page.fill("#value-model_limits", "gpt-4o");
   const before = sql(env.database, "SELECT model_limits FROM tokens WHERE id = 845")[0];
   await preview(page);
@@ -220,7 +217,7 @@ test("errors from the network and from the server are shown and the form is kept
   assert.equal(await page.getAttribute("#result-summary", "class"), "error");
   assert.match(await page.textContent("#result-summary"), /无法连接服务器/);
   assert.equal(await page.inputValue("#value-model_limits"), "gpt-4o");
-  assert.ok(await page.isChecked("#use-model_limits"));
+  assert.ok(await isPicked(page, "model_limits"));
   assert.deepEqual(sql(env.database, "SELECT model_limits FROM tokens WHERE id = 845")[0], before);
   await page.unroute("**/api/token/batch**");
 
@@ -273,6 +270,7 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
   });
 
   // A preview carries no key.
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "1234567");
   await page.click("#preview");
   await page.waitForSelector("#result-dataset tr[data-id]");
@@ -324,6 +322,7 @@ test("Apply again after a lost answer sends the same Idempotency-Key: the first 
   await page.selectOption("#lang", "zh-CN");
 
   // Another body is another batch: a new key, applied for real.
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "2345678");
   await previewAndApply(page);
   assert.equal(sent.length, 3);
@@ -359,6 +358,7 @@ test("a reload after a lost answer keeps the pending Idempotency-Key: the same b
   const selectAndFill = async () => {
     await searchByName(page, "research-04");
     await page.check("#token-table tbody input.select-row");
+    await editField(page, "remain_quota");
     await page.fill("#value-remain_quota", "3456789");
   };
 
@@ -471,16 +471,41 @@ test("every control has a label, the form works from the keyboard, and a narrow 
   );
   assert.deepEqual(unlabelled, []);
 
-  // Keyboard only: tick a field with Space, type, pick a choice with the arrow keys.
-  await page.focus("#use-mj_image_mode");
-  await page.keyboard.press("Space");
-  assert.ok(await page.isChecked("#use-mj_image_mode"));
-  await page.focus("#value-mj_image_mode");
+  // Keyboard only: open the Edit panel (focus moves to its picker), add a field with the arrow keys and Enter,
+  // pick a choice with the arrow keys, type.
+  const focused = () => page.evaluate(() => document.activeElement.id);
+  await page.focus("#edit-open");
+  await page.keyboard.press("Enter");
+  assert.equal(await focused(), "add-field");
+  const addByKeyboard = async (name) => {
+    while ((await page.inputValue("#add-field")) !== name) await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), "add-field-button");
+    await page.keyboard.press("Enter");
+  };
+  await addByKeyboard("mj_image_mode");
+  assert.ok(await isPicked(page, "mj_image_mode"));
+  assert.equal(await focused(), "value-mj_image_mode", "the added field's control has the focus");
   await page.keyboard.press("ArrowDown");
   assert.equal(await page.inputValue("#value-mj_image_mode"), "proxy");
-  await page.focus("#value-mj_custom_proxy");
+  await page.focus("#add-field");
+  await addByKeyboard("mj_custom_proxy");
+  assert.equal(await focused(), "value-mj_custom_proxy");
   await page.keyboard.type("ftp://images.example");
   assert.equal((await fieldMessages(page, "mj_custom_proxy")).length, 1);
+
+  // Every field on the panel, in every mode: still every control labelled.
+  for (const name of ["group", "expired_time", "remain_quota", "unlimited_quota", "model_limits", "model_limits_enabled", "allow_ips", "status"]) {
+    await editField(page, name);
+  }
+  for (const name of ["expired_time", "model_limits"]) await page.selectOption(`#mode-${name}`, { index: 1 });
+  const unlabelledOnPanel = await page.evaluate(() =>
+    [...document.querySelectorAll("#batch input, #batch select, #batch textarea, #batch button")]
+      .filter((element) => !element.closest("[hidden]"))
+      .filter((element) => !(/** @type {HTMLInputElement} */ (element).labels?.length || element.getAttribute("aria-label") || (element.tagName === "BUTTON" && element.textContent.trim())))
+      .map((element) => element.id || element.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unlabelledOnPanel, []);
 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
@@ -517,6 +542,7 @@ test("the largest batch from the page: 10 001 results cannot be selected, 10 000
     });
     t.diagnostic(`selecting 10 000 results (100 pages): ${Date.now() - started} ms`);
 
+    await editField(page, "remain_quota");
     await page.fill("#value-remain_quota", "4242");
     started = Date.now();
     await previewAndApply(page);

@@ -5,19 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  ARTIFACTS,
-  api,
-  applyConfirmed,
-  fieldMessages,
-  isBatch,
-  openPage,
-  preview,
-  searchByName,
-  setUp,
-  signIn,
-  sql,
-} from "./harness.mjs";
+import { ARTIFACTS, api, applyConfirmed, fieldMessages, isBatch, openPage, preview, searchByName, setUp, signIn, sql, editField, isPicked } from "./harness.mjs";
 
 let env;
 /** A second user of the same gateway, owning tokens 950 and 951 only. */
@@ -62,6 +50,7 @@ test("sign-out forgets the user: another user signs in to an empty selection, fo
   await signIn(page, env.session);
   await searchByName(page, "web%");
   for (const box of (await page.locator("#token-table tbody input.select-row").all()).slice(0, 3)) await box.check();
+  await editField(page, "group");
   await page.fill("#value-group", "vip");
   await preview(page);
   assert.ok(await page.isVisible("#result"));
@@ -83,7 +72,7 @@ test("sign-out forgets the user: another user signs in to an empty selection, fo
   assert.match(await page.textContent("#selection-count"), /已选择 0 个令牌/);
   assert.equal(await page.inputValue("#search-keyword"), "");
   assert.equal(await page.inputValue("#value-group"), "");
-  assert.ok(!(await page.isChecked("#use-group")), "no field ticked");
+  assert.ok(!(await isPicked(page, "group")), "no field ticked");
   assert.ok(await page.isHidden("#result"), "the first user's result is gone");
   assert.equal(await page.locator("#batch li.error, #batch li.warning").count(), 0);
   assert.deepEqual(
@@ -93,6 +82,7 @@ test("sign-out forgets the user: another user signs in to an empty selection, fo
 
   // The second user's own batch goes through.
   await page.check('#token-table tbody tr[data-id="951"] input.select-row');
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "1000");
   await preview(page);
   assert.equal(await page.getAttribute("#result-summary", "class"), "success");
@@ -109,6 +99,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   await searchByName(page, "web%");
   await page.click("#select-all-results");
   await page.waitForFunction(() => /\b9\b/.test(document.querySelector("#selection-count").textContent));
+  await editField(page, "group");
   await page.fill("#value-group", "vip");
   assert.ok(await page.isDisabled("#apply"), "no Apply without a preview");
   assert.match(await page.textContent("#apply-hint"), /预览/);
@@ -118,12 +109,13 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   assert.ok(await page.isEnabled("#apply"));
 
   // Another value: the preview on screen is not this form's any more.
+  await editField(page, "remain_quota");
   await page.fill("#value-remain_quota", "5000");
   assert.ok(await page.isHidden("#result"), "the old preview is cleared");
   assert.ok(await page.isDisabled("#apply"));
   assert.match(await page.textContent("#apply-hint"), /已更改/);
   // Back to the previewed form: still a preview to make (nothing tells the page the tokens are unchanged).
-  await page.uncheck("#use-remain_quota");
+  await page.click("#unpick-remain_quota");
   assert.ok(await page.isDisabled("#apply"));
 
   // Another selection clears it too.
@@ -166,7 +158,8 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   assert.ok(await page.isDisabled("#apply"));
 
   // A past expiry: the summary says the tokens will expire.
-  await page.uncheck("#use-group");
+  await page.click("#unpick-group");
+  await editField(page, "expired_time");
   await page.fill("#value-expired_time", "2020-01-02T03:04");
   await preview(page);
   await page.click("#apply");
@@ -192,6 +185,7 @@ test("a year past 9999 in the expiry picker is a date problem, in dates and labe
   await page.check("#token-table tbody input.select-row");
   // Typed into the picker (month, day, year, hour, minute, AM/PM segments here): its year segment takes six
   // digits unless the input's max says 9999; no message speaks of JSON.
+  await editField(page, "expired_time");
   await page.click("#value-expired_time", { position: { x: 12, y: 10 } });
   await page.keyboard.type("0102202600304A");
   const typed = await page.inputValue("#value-expired_time");
@@ -199,6 +193,7 @@ test("a year past 9999 in the expiry picker is a date problem, in dates and labe
   for (const message of await fieldMessages(page, "expired_time")) assert.doesNotMatch(message, /expired_time|JSON|整数/);
 
   // A value set otherwise (a browser whose picker ignores max) with a year of 5 digits: a date message.
+  await editField(page, "expired_time");
   await page.fill("#value-expired_time", "20260-01-02T03:04");
   let messages = await fieldMessages(page, "expired_time");
   assert.equal(messages.length, 1);
@@ -215,6 +210,7 @@ test("a year past 9999 in the expiry picker is a date problem, in dates and labe
   assert.doesNotMatch(messages[0], /expired_time|JSON|integer|milliseconds/);
 
   // 9999 itself is a date the rules take.
+  await editField(page, "expired_time");
   await page.fill("#value-expired_time", "9999-12-31T23:00");
   assert.deepEqual(await fieldMessages(page, "expired_time"), []);
   assert.ok(await page.isEnabled("#preview"));
@@ -233,7 +229,7 @@ test("no error before the user does anything: an attempt to preview shows what i
   await page.click("#preview");
   assert.deepEqual(await page.locator("#form-summary li.error").allTextContents(), [
     "请先在上方的表格中至少选择一个令牌。",
-    "请至少勾选一个要修改的字段。",
+    "请至少添加一个要修改的字段。",
   ]);
   assert.equal(await page.evaluate(() => document.activeElement.id), "form-summary");
   assert.equal(sent.previews, 0);
@@ -242,8 +238,8 @@ test("no error before the user does anything: an attempt to preview shows what i
   // A ticked field without a value says so once the user tries.
   await searchByName(page, "research-04");
   await page.check("#token-table tbody input.select-row");
-  await page.check("#use-remain_quota");
-  assert.deepEqual(await fieldMessages(page, "remain_quota"), ["请填写“剩余额度”的值，或取消勾选该字段。"]);
+  await editField(page, "remain_quota");
+  assert.deepEqual(await fieldMessages(page, "remain_quota"), ["请填写“剩余额度”的值，或移除该字段。"]);
 });
 
 test("messages use the form's labels and dates, not API names and unix seconds", async () => {
@@ -253,6 +249,7 @@ test("messages use the form's labels and dates, not API names and unix seconds",
   await page.check("#token-table tbody input.select-row");
 
   // Labels, not API names; the rules' wording otherwise.
+  await editField(page, "allow_ips");
   await page.fill("#value-allow_ips", "10.0.0.1\n10.0.0.300");
   const [ips] = await fieldMessages(page, "allow_ips");
   const [{ id }] = sql(env.database, "SELECT id FROM tokens WHERE name = 'research-04'");
@@ -261,10 +258,12 @@ test("messages use the form's labels and dates, not API names and unix seconds",
   const serverIps = server.envelope.errors.find((error) => error.field === "allow_ips").message;
   assert.match(serverIps, /^allow_ips /);
   assert.equal(ips, serverIps.replace(/^allow_ips /, "“IP 白名单”"));
+  await editField(page, "allow_ips");
   await page.fill("#value-allow_ips", "");
-  await page.uncheck("#use-allow_ips");
+  await page.click("#unpick-allow_ips");
 
   // Dates, not unix seconds.
+  await editField(page, "expired_time");
   await page.fill("#value-expired_time", "2020-01-02T03:04");
   const [past] = await fieldMessages(page, "expired_time", "warning");
   const seconds = await page.evaluate(() => Math.floor(new Date("2020-01-02T03:04").getTime() / 1000));
@@ -316,6 +315,7 @@ test("the result section follows a language switch", async () => {
   await signIn(page, env.session);
   await searchByName(page, "mobile-02");
   await page.check("#token-table tbody input.select-row");
+  await editField(page, "expired_time");
   await page.fill("#value-expired_time", "2020-01-02T03:04");
   await preview(page);
   assert.match(await page.textContent("#result-summary"), /试运行/);
