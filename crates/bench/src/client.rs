@@ -132,9 +132,32 @@ impl HttpConnection {
         body: Bytes,
         expect_changed: usize,
     ) -> Result<Answer, BoxError> {
+        let path = format!("/api/token/batch{query}");
+        self.send("PUT", &path, body, expect_changed).await
+    }
+
+    /// `POST /api/token/batch/changes/{change_id}/revert` with an empty body, checked as [`Self::put_batch`]
+    /// does (`data` is the number of tokens restored).
+    pub async fn revert(
+        &mut self,
+        change_id: i64,
+        expect_restored: usize,
+    ) -> Result<Answer, BoxError> {
+        let path = format!("/api/token/batch/changes/{change_id}/revert");
+        self.send("POST", &path, Bytes::new(), expect_restored)
+            .await
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Bytes,
+        expect_changed: usize,
+    ) -> Result<Answer, BoxError> {
         let request = hyper::Request::builder()
-            .method("PUT")
-            .uri(format!("/api/token/batch{query}"))
+            .method(method)
+            .uri(path)
             .header("host", &self.authority)
             .header("authorization", &self.authorization)
             .header("new-api-user", &self.user_id)
@@ -158,6 +181,8 @@ pub struct Answer {
     /// How many per-token results the answer holds, when it holds them.
     pub results: Option<Count>,
     pub plan: Option<PlanAnswer>,
+    /// The change set an applied batch was recorded as (docs/api.md, "History").
+    pub change_id: Option<i64>,
 }
 
 /// The `plan` of a dry run's answer (docs/api.md, "Plans").

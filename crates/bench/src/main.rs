@@ -24,6 +24,7 @@ mod plan;
 mod quota_add;
 mod ratios;
 mod report;
+mod revert;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +92,8 @@ enum Figure {
     QuotaAdd,
     /// §14: a 10 000-token batch previewed, then applied by its plan, against the floor's plain UPDATE.
     Plan,
+    /// §14: the revert of a 10 000-token change set against the floor's plain UPDATE.
+    Revert,
 }
 
 fn main() -> ExitCode {
@@ -155,6 +158,7 @@ async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
         Figure::Throughput,
         Figure::QuotaAdd,
         Figure::Plan,
+        Figure::Revert,
     ];
     for (engine, url) in engines {
         if !load_figures.iter().any(|figure| wanted(cli, *figure)) {
@@ -321,6 +325,12 @@ async fn measure_engine(
             // and compactly and the preview answers a first page (docs/BENCHMARKS.md, figure 9).
             guarded: true,
         });
+    }
+    if wanted(cli, Figure::Revert) {
+        // The bar's 10 000 tokens in --quick too, as the plan figure: fixed costs weigh too much at 2 000.
+        let figure = revert::revert(fx, 10_000, rounds, next).await?;
+        revert::print(&figure);
+        ratios.push(figure.target());
     }
     if wanted(cli, Figure::Throughput) {
         let seconds = cli.seconds.unwrap_or(if cli.quick { 2.0 } else { 10.0 });
