@@ -11,7 +11,7 @@ use crate::client::{batch_body, plan_body, HttpConnection, Values};
 use crate::figures::{fastest, ids, median, Rounds};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::plain::PlainSql;
-use crate::report::ms;
+use crate::report::print_timings;
 
 /// The preview's first page of per-token results.
 const FIRST_PAGE: usize = 100;
@@ -117,18 +117,15 @@ pub fn print(figure: &Plan) {
         figure.tokens,
         figure.both.len()
     );
-    for (name, samples) in [
-        ("preview (?dry_run=true&size=100)", &figure.preview),
-        ("apply ({\"plan_id\"})", &figure.apply),
-        ("preview + apply", &figure.both),
-        ("the floor's plain UPDATE, same tokens", &figure.sql),
-    ] {
-        println!(
-            "  {name:<38} median {}  min {}",
-            ms(median(samples)),
-            ms(fastest(samples))
-        );
-    }
+    print_timings(
+        38,
+        &[
+            ("preview (?dry_run=true&size=100)", &figure.preview),
+            ("apply ({\"plan_id\"})", &figure.apply),
+            ("preview + apply", &figure.both),
+            ("the floor's plain UPDATE, same tokens", &figure.sql),
+        ],
+    );
     println!(
         "  ratio {:.2}× of the medians (target ≤ 2.5×); {:.2}× of the fastest runs; preview {:.2}×, apply {:.2}×",
         figure.ratio(),

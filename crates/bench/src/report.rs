@@ -9,6 +9,17 @@ pub(crate) fn ms(duration: Duration) -> String {
     format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }
 
+/// One line per `(name, samples)`: the samples' median and fastest, names padded to `width`.
+pub(crate) fn print_timings(width: usize, rows: &[(&str, &[Duration])]) {
+    for (name, samples) in rows {
+        println!(
+            "  {name:<width$} median {}  min {}",
+            ms(median(samples)),
+            ms(fastest(samples))
+        );
+    }
+}
+
 pub(crate) fn print_floor(floor: &Floor) {
     println!(
         "(1) floor, {}: one {}-token batch of 3 fields, {} runs each, taking turns",

@@ -11,7 +11,7 @@ use crate::figures::{fastest, ids, median, Rounds};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::plain::PlainSql;
 use crate::ratios::Ratio;
-use crate::report::ms;
+use crate::report::print_timings;
 
 pub struct Revert {
     pub engine: Engine,
@@ -104,16 +104,13 @@ pub fn print(figure: &Revert) {
         figure.tokens,
         figure.revert.len()
     );
-    for (name, samples) in [
-        ("revert (POST …/changes/{id}/revert)", &figure.revert),
-        ("the floor's plain UPDATE, same tokens", &figure.sql),
-    ] {
-        println!(
-            "  {name:<38} median {}  min {}",
-            ms(median(samples)),
-            ms(fastest(samples))
-        );
-    }
+    print_timings(
+        38,
+        &[
+            ("revert (POST …/changes/{id}/revert)", &figure.revert),
+            ("the floor's plain UPDATE, same tokens", &figure.sql),
+        ],
+    );
     println!(
         "  ratio {:.2}× of the medians (target ≤ 2×); {:.2}× of the fastest runs",
         figure.ratio(),

@@ -61,15 +61,15 @@ pub(crate) fn utf8_body(bytes: &[u8]) -> Result<&str, Vec<Violation>> {
     })
 }
 
-/// Reads the body. Err only when nothing can be read (too large, empty, not JSON, not an object);
-/// otherwise the input holds every value that could be read and `reported` the shape violations.
-pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
+/// The body's text (any BOM stripped) and its JSON object; None when the text is blank. Err when it is too
+/// large, not JSON or not an object. Shared by every JSON body the service reads (a batch, a revert).
+pub(crate) fn parse_object(text: &str) -> Result<Option<(&str, Node<'_>)>, Vec<Violation>> {
     if text.len() > MAX_BODY_BYTES {
         return Err(body_error(Problem::BodyTooLarge));
     }
     let text = json::strip_bom(text);
     if json::is_blank(text) {
-        return Err(body_error(Problem::BodyEmpty));
+        return Ok(None);
     }
     let root = json::parse(text).map_err(|error| {
         body_error(Problem::InvalidJson {
@@ -78,11 +78,29 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
             reason: error.kind,
         })
     })?;
-    let Value::Object(members) = &root.value else {
-        return Err(body_error(Problem::NotObject {
+    match root.value {
+        Value::Object(_) => Ok(Some((text, root))),
+        _ => Err(body_error(Problem::NotObject {
             value: describe(&root, text),
-        }));
+        })),
+    }
+}
+
+/// The members of an object node ([`parse_object`] answers only objects); none for any other value.
+pub(crate) fn members<'t, 'a>(node: &'t Node<'a>) -> &'t [(Cow<'a, str>, Node<'a>)] {
+    match &node.value {
+        Value::Object(members) => members,
+        _ => &[],
+    }
+}
+
+/// Reads the body. Err only when nothing can be read (too large, empty, not JSON, not an object);
+/// otherwise the input holds every value that could be read and `reported` the shape violations.
+pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
+    let Some((text, root)) = parse_object(text)? else {
+        return Err(body_error(Problem::BodyEmpty));
     };
+    let members = members(&root);
 
     let mut reported = Reported::default();
     let members = sort_members(members, &mut reported.violations);

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::body::describe;
-use crate::json::{self, Value};
+use crate::body::{describe, members, parse_object};
+use crate::json::Value;
 use crate::problem::quote;
-use crate::{Lang, OptionKey, PlanProblem, Problem, Violation, MAX_BODY_BYTES};
+use crate::{Lang, OptionKey, PlanProblem, Problem, Violation};
 
 /// What a revert's body asks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -25,30 +25,13 @@ pub fn read_revert_body_bytes(bytes: &[u8]) -> Result<RevertOptions, Vec<Violati
 
 /// Reads a revert's body; an empty body asks for the defaults (apply, not strict).
 pub fn read_revert_body(text: &str) -> Result<RevertOptions, Vec<Violation>> {
-    let body_error = |problem| vec![Violation::new("body", problem)];
-    if text.len() > MAX_BODY_BYTES {
-        return Err(body_error(Problem::BodyTooLarge));
-    }
-    let text = json::strip_bom(text);
-    if json::is_blank(text) {
+    let Some((text, root)) = parse_object(text)? else {
         return Ok(RevertOptions::default());
-    }
-    let root = json::parse(text).map_err(|error| {
-        body_error(Problem::InvalidJson {
-            line: error.line,
-            column: error.column,
-            reason: error.kind,
-        })
-    })?;
-    let Value::Object(members) = &root.value else {
-        return Err(body_error(Problem::NotObject {
-            value: describe(&root, text),
-        }));
     };
     let mut options = RevertOptions::default();
     let mut violations = Vec::new();
     let mut seen = BTreeSet::new();
-    for (key, node) in members {
+    for (key, node) in members(&root) {
         let key = key.as_ref();
         if !seen.insert(key) {
             let problem = Problem::DuplicateKey { key: quote(key) };
