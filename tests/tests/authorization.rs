@@ -252,7 +252,7 @@ async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Co
                         pb::RevertChangeRequest {
                             id: 1,
                             dry_run: true,
-                            strict: false,
+                            ..Default::default()
                         },
                     ))
                     .await

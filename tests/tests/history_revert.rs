@@ -18,10 +18,26 @@ async fn put_ok(server: &TestServer, user: &User, text: &str) -> Value {
 
 /// `POST /api/token/batch/changes/{id}/revert` as `user` with `body`.
 async fn revert(server: &TestServer, user: &User, id: i64, body: &str) -> (u16, Value, String) {
+    revert_with(server, user, &id.to_string(), body).await
+}
+
+/// The same with `id_and_query` after `changes/` (e.g. `12/revert?details=true` without its `/revert`).
+async fn revert_with(
+    server: &TestServer,
+    user: &User,
+    id_and_query: &str,
+    body: &str,
+) -> (u16, Value, String) {
+    let (id, query) = id_and_query.split_once('?').unwrap_or((id_and_query, ""));
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
     let request = server
         .http
         .post(format!(
-            "{}/api/token/batch/changes/{id}/revert",
+            "{}/api/token/batch/changes/{id}/revert{query}",
             server.base_url
         ))
         .header("Authorization", user.access_token.clone())
@@ -115,6 +131,11 @@ async fn a_revert_restores_and_its_revert_redoes(engine: Engine) {
 
     let done = revert_ok(&server, alice, change_id, "").await;
     assert_eq!(
+        done.get("results"),
+        None,
+        "results only in a dry run or with details: {done}"
+    );
+    assert_eq!(
         (&done["data"], &done["skipped"]),
         (&json!(6), &json!([])),
         "{done}"
@@ -152,8 +173,11 @@ async fn a_revert_restores_and_its_revert_redoes(engine: Engine) {
     );
     assert_eq!(server.snapshot().await, before);
 
-    // To redo, revert the revert: the values after the batch again.
-    revert_ok(&server, alice, revert_id, "").await;
+    // To redo, revert the revert: the values after the batch again; `details` answers each token.
+    let (status, redone, raw) =
+        revert_with(&server, alice, &format!("{revert_id}?details=true"), "").await;
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(redone["results"].as_array().map(Vec::len), Some(6), "{raw}");
     assert_eq!(server.snapshot().await, after);
     assert!(auto_settings_are(&server, false, "").await);
     server.stop().await;
@@ -321,8 +345,10 @@ async fn the_history_over_grpc(engine: Engine) {
         .expect("a gRPC batch")
         .into_inner();
     let grpc_change = applied.change_id.expect("the batch names its change set");
+    // The counts view answers no per-token results.
     let revert_grpc = pb::RevertChangeRequest {
         id: grpc_change,
+        view: pb::BatchResultView::Counts as i32,
         ..Default::default()
     };
     let reverted = client
@@ -330,7 +356,7 @@ async fn the_history_over_grpc(engine: Engine) {
         .await
         .expect("its revert")
         .into_inner();
-    assert_eq!(reverted.restored, 1);
+    assert_eq!((reverted.restored, reverted.results.len()), (1, 0));
     let list = client
         .list_changes(server.grpc_request(
             alice,
@@ -380,6 +406,7 @@ async fn the_history_over_grpc(engine: Engine) {
         id: change.id,
         dry_run,
         strict,
+        ..Default::default()
     };
     let status = client
         .revert_change(server.grpc_request(bob, revert(false, false)))

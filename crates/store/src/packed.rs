@@ -56,6 +56,15 @@ impl<'a> PackedReader<'a> {
     }
 
     /// A JSON integer that fits an i64 (no fraction, no exponent: SQLite writes integer columns so).
+    /// Consumes a JSON `null` if one is next.
+    pub(crate) fn null(&mut self) -> bool {
+        let found = self.text.as_bytes()[self.at..].starts_with(b"null");
+        if found {
+            self.at += 4;
+        }
+        found
+    }
+
     pub(crate) fn integer(&mut self) -> Result<i64, StoreError> {
         let bytes = self.text.as_bytes();
         let start = self.at;

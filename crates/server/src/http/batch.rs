@@ -133,7 +133,7 @@ fn first_page(query: &HashMap<String, String>, validate_only: bool) -> usize {
     }
 }
 
-fn flag(query: &HashMap<String, String>, name: &str) -> bool {
+pub(super) fn flag(query: &HashMap<String, String>, name: &str) -> bool {
     query
         .get(name)
         .is_some_and(|value| matches!(value.as_str(), "" | "1" | "true" | "yes"))

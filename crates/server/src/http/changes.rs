@@ -11,7 +11,7 @@ use tokenbatch_store::{ChangeSet, ChangedToken};
 
 use crate::app::{App, RevertResult};
 use crate::error::ApiError;
-use crate::http::batch::{read_body, ResultJson};
+use crate::http::batch::{flag, read_body, ResultJson};
 use crate::http::error::{HttpError, HttpFailure};
 use crate::http::extractor::{Caller, Language};
 use crate::http::tokens::{page_request, success};
@@ -100,6 +100,7 @@ pub(super) async fn change_detail(
 pub(super) async fn revert_change(
     State(app): State<App>,
     Path(change_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     request: Request,
 ) -> Result<Json<Value>, HttpError> {
     let (mut parts, body) = request.into_parts();
@@ -123,10 +124,13 @@ pub(super) async fn revert_change(
         .revert_change(&caller.user, change_id, options.dry_run, options.strict)
         .await
         .map_err(|error| refuse(error.into()))?;
-    Ok(Json(revert_json(&result, lang)))
+    // A dry run shows what it would restore; a revert answers its per-token results only when asked, as a
+    // batch does (a 10 000-token revert would otherwise answer megabytes).
+    let details = options.dry_run || flag(&query, "details");
+    Ok(Json(revert_json(&result, details, lang)))
 }
 
-fn revert_json(result: &RevertResult, lang: tokenbatch_rules::Lang) -> Value {
+fn revert_json(result: &RevertResult, details: bool, lang: tokenbatch_rules::Lang) -> Value {
     let outcome = &result.outcome;
     let warnings: Vec<_> = result
         .warnings
@@ -142,8 +146,7 @@ fn revert_json(result: &RevertResult, lang: tokenbatch_rules::Lang) -> Value {
         .iter()
         .map(|token| json!({ "id": token.token_id, "reason": token.reason.as_str() }))
         .collect();
-    let results: Vec<ResultJson<'_>> = outcome.changes.iter().map(ResultJson::new).collect();
-    json!({
+    let mut answer = json!({
         "success": true,
         "message": message.join(" "),
         "data": outcome.changes.len(),
@@ -153,6 +156,10 @@ fn revert_json(result: &RevertResult, lang: tokenbatch_rules::Lang) -> Value {
         "unchanged": outcome.unchanged,
         "skipped": skipped,
         "warnings": warnings,
-        "results": results,
-    })
+    });
+    if details {
+        let results: Vec<ResultJson<'_>> = outcome.changes.iter().map(ResultJson::new).collect();
+        answer["results"] = json!(results);
+    }
+    answer
 }

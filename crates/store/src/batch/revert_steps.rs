@@ -18,6 +18,57 @@ macro_rules! bind_restored {
     }};
 }
 
+/// Every recorded token of change set `$change_id`, in token order ([`crate::history::values::TokenRow`]):
+/// on SQLite packed into one JSON value, elsewhere row by row.
+macro_rules! recorded_rows {
+    (Sqlite, $tx:expr, $d:expr, $change_id:expr) => {{
+        let sql = $crate::history::sql::sqlite_packed_rows_statement();
+        let query = sqlx::query(&sql).bind($change_id).bind($change_id);
+        let packed: String = query.fetch_one(&mut *$tx).await?.try_get(0)?;
+        $crate::history::sql::unpack_token_rows(&packed)?
+    }};
+    ($engine:ident, $tx:expr, $d:expr, $change_id:expr) => {{
+        let sql = $crate::history::sql::recorded_rows_statement($d);
+        let mut query = sqlx::query(&sql);
+        for _ in 0..$crate::history::sql::change_binds($d) {
+            query = query.bind($change_id);
+        }
+        let mut rows = Vec::new();
+        for row in query.fetch_all(&mut *$tx).await? {
+            rows.push($crate::history::sql::token_row_from_row(&row)?);
+        }
+        rows
+    }};
+}
+
+/// The tokens `$ids` as they are now, every column, locked in id order on PostgreSQL and MySQL (unless a dry
+/// run); on SQLite packed into one JSON value, as the batch reads them.
+macro_rules! current_rows {
+    (Sqlite, $tx:expr, $d:expr, $ids:expr, $revert:expr) => {{
+        let all = tokenbatch_rules::FieldSet::all();
+        let sql = $crate::batch::rows::sqlite_select_statement($revert.keys, true, all);
+        let query = bind_ids!(Sqlite, sqlx::query(&sql), $ids);
+        let packed: String = query.fetch_one(&mut *$tx).await?.try_get(0)?;
+        $crate::batch::rows::unpack_sqlite_rows(&packed)?
+    }};
+    ($engine:ident, $tx:expr, $d:expr, $ids:expr, $revert:expr) => {{
+        let mut rows = Vec::with_capacity($ids.len());
+        for chunk in $ids.chunks($d.id_chunk()) {
+            let sql = $crate::batch::sql::select_statement(
+                $d,
+                chunk.len(),
+                !$revert.dry_run,
+                $revert.keys,
+            );
+            let query = bind_ids!($engine, sqlx::query(&sql), chunk);
+            for row in query.fetch_all(&mut *$tx).await? {
+                rows.push($crate::batch::LockedRow::from_row(&row)?);
+            }
+        }
+        rows
+    }};
+}
+
 /// The whole revert inside an open transaction: `InTransaction`-like, it evaluates to
 /// `Result<Result<RevertOutcome, StoreError>, StoreError>`: the outer error a database error, the inner one
 /// a refusal (unknown change set, already reverted, conflict under `strict`) that wrote nothing.
@@ -42,36 +93,23 @@ macro_rules! revert_in_transaction {
             if let Some(revert_id) = found.try_get::<Option<i64>, _>(1)? {
                 return Ok(Err($crate::StoreError::ChangeAlreadyReverted { revert_id }));
             }
-            let recorded_sql = history_sql::recorded_rows_statement(d);
-            let mut recorded_rows = sqlx::query(&recorded_sql);
-            for _ in 0..history_sql::change_binds(d) {
-                recorded_rows = recorded_rows.bind(revert.change_id);
-            }
-            let mut recorded = Vec::new();
-            for row in recorded_rows.fetch_all(&mut *$tx).await? {
-                recorded.push(history_sql::token_row_from_row(&row)?);
-            }
+            let recorded = recorded_rows!($engine, $tx, d, revert.change_id);
             let ids: Vec<i64> = recorded.iter().map(|row| row.token_id).collect();
             let mut current: HashMap<i64, Current> = HashMap::with_capacity(ids.len());
-            for chunk in ids.chunks(d.id_chunk()) {
-                let sql = $crate::batch::sql::select_statement(
-                    d,
-                    chunk.len(),
-                    !revert.dry_run,
-                    revert.keys,
-                );
-                let query = bind_ids!($engine, sqlx::query(&sql), chunk);
-                for row in query.fetch_all(&mut *$tx).await? {
-                    let row = $crate::batch::LockedRow::from_row(&row)?;
-                    let auto = (false, String::new());
-                    current.insert(row.id, Current { row, auto });
-                }
-                let sql = history_sql::auto_settings_statement(d, chunk.len());
-                let query = bind_ids!($engine, sqlx::query(&sql), chunk);
-                for row in query.fetch_all(&mut *$tx).await? {
-                    let id: i64 = row.try_get(0)?;
-                    if let Some(token) = current.get_mut(&id) {
-                        token.auto = (row.try_get::<i64, _>(1)? != 0, row.try_get::<String, _>(2)?);
+            for row in current_rows!($engine, $tx, d, &ids, revert) {
+                let auto = (false, String::new());
+                current.insert(row.id, Current { row, auto });
+            }
+            // The auto-only settings are compared and restored only where the change set recorded them.
+            if revert::records_auto_settings(&recorded) {
+                for chunk in ids.chunks(d.id_chunk()) {
+                    let sql = history_sql::auto_settings_statement(d, chunk.len());
+                    let query = bind_ids!($engine, sqlx::query(&sql), chunk);
+                    for row in query.fetch_all(&mut *$tx).await? {
+                        let id: i64 = row.try_get(0)?;
+                        if let Some(token) = current.get_mut(&id) {
+                            token.auto = (row.try_get::<i64, _>(1)? != 0, row.try_get::<String, _>(2)?);
+                        }
                     }
                 }
             }

@@ -110,6 +110,15 @@ pub(crate) fn records_quota(rows: &[TokenRow]) -> bool {
         .any(|row| row.values[Recorded::count() + index] != Stored::Null)
 }
 
+/// Whether the change set recorded the auto-only settings of any token (a group written over `auto`).
+pub(crate) fn records_auto_settings(rows: &[TokenRow]) -> bool {
+    let index = Recorded::all()
+        .position(|value| value == Recorded::CrossGroupRetry)
+        .unwrap_or(0);
+    rows.iter()
+        .any(|row| row.values[Recorded::count() + index] != Stored::Null)
+}
+
 fn quota_index() -> usize {
     Recorded::all()
         .position(|value| value == Recorded::Field(Field::RemainQuota))
