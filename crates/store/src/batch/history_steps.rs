@@ -44,15 +44,27 @@ macro_rules! bind_stored {
 /// Inserts the rows of one change set's tokens ([`crate::history::values::TokenRow`]), set-based.
 macro_rules! insert_change_tokens {
     (Sqlite, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
+        use $crate::history::values::{Kind, Recorded};
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
-        sqlx::query(&$crate::history::sql::insert_tokens_statement(
-            $d,
-            rows.len(),
-        ))
-        .bind($change_id)
-        .bind($crate::history::values::rows_json(&rows))
-        .execute(&mut *$tx)
-        .await?;
+        let kinds: Vec<Kind> = Recorded::all()
+            .chain(Recorded::all())
+            .map(Recorded::kind)
+            .collect();
+        let first = $change_id * $crate::history::sql::SQLITE_ROWS_PER_CHANGE;
+        for (index, chunk) in rows.chunks($crate::history::sql::ROWS_PER_INSERT).enumerate() {
+            let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
+            let mut query = sqlx::query(&sql);
+            let offset = index * $crate::history::sql::ROWS_PER_INSERT;
+            for (place, row) in chunk.iter().enumerate() {
+                // The rowid: the change set's range, then the row's place in the batch (token order).
+                let id = first + i64::try_from(offset + place).unwrap_or(i64::MAX);
+                query = query.bind(id).bind($change_id).bind(row.token_id).bind(row.owner_id);
+                for (value, kind) in row.values.iter().zip(&kinds) {
+                    query = bind_stored!(query, *kind, value);
+                }
+            }
+            query.execute(&mut *$tx).await?;
+        }
     }};
     (Postgres, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
         use $crate::history::values::{Kind, Recorded, Stored};
@@ -95,7 +107,7 @@ macro_rules! insert_change_tokens {
             .chain(Recorded::all())
             .map(Recorded::kind)
             .collect();
-        for chunk in rows.chunks($crate::history::sql::MYSQL_ROWS_PER_INSERT) {
+        for chunk in rows.chunks($crate::history::sql::ROWS_PER_INSERT) {
             let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
             let mut query = sqlx::query(&sql);
             for row in chunk {

@@ -41,21 +41,20 @@ fn token_columns(d: Dialect) -> String {
     columns.join(", ")
 }
 
-/// The changed tokens' rows ([`values::TokenRow`]), set-based: on SQLite one JSON array of `[token_id,
-/// owner_id, values…]` (bound after the change id); on PostgreSQL one array per column; on MySQL `rows` rows
-/// of placeholders.
+/// The changed tokens' rows ([`values::TokenRow`]), set-based: on PostgreSQL one array per column; on MySQL
+/// and SQLite `rows` rows of placeholders (SQLite's each starting with the row's id).
 pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
     let columns = token_columns(d);
     let values = 2 * Recorded::count();
     match d {
+        // Rows of bound values, each with its rowid (see SQLITE_ROWS_PER_CHANGE) first: unpacking one JSON
+        // array per row with `json_extract` parsed each row's text once per column (95 ms for 10 000 rows
+        // of 28 values, against 8 ms for the counted path's INSERT … SELECT).
         Dialect::Sqlite => {
-            let extracted: Vec<String> = (0..values + 2)
-                .map(|index| format!("json_extract(value, '$[{index}]')"))
-                .collect();
+            let row = format!("({})", vec!["?"; values + 4].join(", "));
             format!(
-                "INSERT INTO {TOKENS} (id, {columns}) SELECT ?1 * {SQLITE_ROWS_PER_CHANGE} + key, ?1, {} \
-                 FROM json_each(?2)",
-                extracted.join(", ")
+                "INSERT INTO {TOKENS} (id, {columns}) VALUES {}",
+                vec![row; rows].join(", ")
             )
         }
         Dialect::Postgres => {
@@ -83,8 +82,9 @@ pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
     }
 }
 
-/// Rows of MySQL's multi-row INSERT: 1 000 rows of 27 placeholders, well within its 65 535.
-pub(crate) const MYSQL_ROWS_PER_INSERT: usize = 1_000;
+/// Rows of a multi-row INSERT on MySQL and SQLite: 1 000 rows of at most 30 placeholders, within MySQL's
+/// 65 535 and SQLite's 32 766.
+pub(crate) const ROWS_PER_INSERT: usize = 1_000;
 
 /// The counts of a change set SQLite's counted batch recorded before it knew them: changed, unchanged, id.
 pub(crate) const SQLITE_SET_COUNTS: &str =

@@ -8,10 +8,9 @@
 //! ([`values_json`]).
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use tokenbatch_rules::apply::TokenState;
-use tokenbatch_rules::{write_json_string, Field, FieldSet, Value};
+use tokenbatch_rules::{Field, FieldSet, Value};
 
 use crate::change::BatchChange;
 use crate::dialect::Dialect;
@@ -155,9 +154,12 @@ pub(crate) fn token_rows(
         .collect()
 }
 
-/// `rows` as one JSON array of arrays `[token_id, owner_id, values…]`, for SQLite's `json_each`: written
-/// directly, not through `serde_json::Value`s (10 000 rows of 26 values each).
+/// `rows` as one JSON array of arrays `[token_id, owner_id, values…]`: the layout SQLite packs a change set's
+/// rows in for a revert (`sql::sqlite_packed_rows_statement`), written here to test reading it back.
+#[cfg(test)]
 pub(crate) fn rows_json(rows: &[TokenRow]) -> String {
+    use std::fmt::Write as _;
+    use tokenbatch_rules::write_json_string;
     let mut out = String::with_capacity(rows.len() * 64 + 2);
     out.push('[');
     for (index, row) in rows.iter().enumerate() {
