@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 use tokenbatch_e2e::{on_every_engine, Engine, TestServer, User, BOB_IDS};
 use tokenbatch_proto::token_v1 as pb;
-use tokenbatch_store::Store;
+use tokenbatch_store::{BatchPlan, Owners, Store, StoreError};
 use tonic::Code;
 
 use crate::history::{change_sets, change_tokens};
@@ -356,7 +356,52 @@ async fn a_plan_across_users_applies_and_goes_stale_on_an_owner_change(engine: E
     server.stop().await;
 }
 
+/// The store writes only tokens of the owners the caller checked, judged on the rows it has locked: a token
+/// whose owner is not among them counts as not found and the batch writes nothing, so a token given to
+/// another user between the groups' check and the write is never written unchecked.
+async fn owners_are_checked_on_the_locked_rows(engine: Engine) {
+    let server = TestServer::start_on(engine).await;
+    let (alice, bob) = (server.alice.id, server.bob.id);
+    let store = Store::open(&server.db.location).await.expect("store");
+    let text = r#"{"ids": [1, 900], "scope": "all_users", "update_fields": ["remain_quota"], "remain_quota": 3}"#;
+    let batch = tokenbatch_rules::check_body(text, &tokenbatch_rules::Context::default()).unwrap();
+    let plan = |user_id, owners| BatchPlan {
+        user_id,
+        owners,
+        batch: &batch,
+        now: 1_800_000_000,
+        dry_run: false,
+        keys: false,
+        full_states: false,
+        request: None,
+        plan: None,
+        history: None,
+    };
+    let before = server.snapshot().await;
+    let (only_bob, only_alice) = ([bob], [alice]);
+    for (user_id, owners) in [
+        (bob, Owners::Among(&only_bob)),
+        (alice, Owners::Caller),
+        (4_242, Owners::Among(&only_alice)),
+    ] {
+        match store.apply_batch(&plan(user_id, owners)).await {
+            Err(StoreError::TokensNotFound { missing: 1 }) => {}
+            other => panic!("{owners:?}: {other:?}"),
+        }
+        assert_eq!(server.snapshot().await, before, "{owners:?}");
+    }
+    let owners = [alice, bob];
+    let applied = store
+        .apply_batch(&plan(4_242, Owners::Among(&owners)))
+        .await
+        .unwrap();
+    assert_eq!(applied.changed, 2);
+    store.close().await;
+    server.stop().await;
+}
+
 on_every_engine!(
+    owners_are_checked_on_the_locked_rows,
     roots_batches_reach_other_users_only_when_asked,
     roots_batches_over_grpc,
     groups_are_checked_per_owner,
