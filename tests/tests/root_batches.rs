@@ -118,7 +118,7 @@ async fn roots_batches_reach_other_users_only_when_asked(engine: Engine) {
         for selection in [
             format!(r#""filter": {{"user_id": {own}}}, "expected_count": 22"#),
             format!(r#""filter": {{"user_id": "*"}}, "expected_count": {EVERY_TOKEN}"#),
-            format!(r#""ids": [1], "scope": "all_users""#),
+            r#""ids": [1], "scope": "all_users""#.to_owned(),
             r#""ids": [1], "scope": "mine""#.to_owned(),
         ] {
             let text = quota_body(&selection, 9);
@@ -128,10 +128,8 @@ async fn roots_batches_reach_other_users_only_when_asked(engine: Engine) {
         }
     }
     // A dry run is refused alike: it would reveal other users' tokens.
-    let dry = format!(
-        r#"{{"dry_run": true, "ids": [900], "scope": "all_users", "update_fields": ["remain_quota"], "remain_quota": 1}}"#
-    );
-    refused_with(&server, &admin, &dry, "AUTH_INSUFFICIENT_PRIVILEGE").await;
+    let dry = r#"{"dry_run": true, "ids": [900], "scope": "all_users", "update_fields": ["remain_quota"], "remain_quota": 1}"#;
+    refused_with(&server, &admin, dry, "AUTH_INSUFFICIENT_PRIVILEGE").await;
     server.stop().await;
 }
 
