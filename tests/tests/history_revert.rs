@@ -17,7 +17,12 @@ async fn put_ok(server: &TestServer, user: &User, text: &str) -> Value {
 }
 
 /// `POST /api/token/batch/changes/{id}/revert` as `user` with `body`.
-async fn revert(server: &TestServer, user: &User, id: i64, body: &str) -> (u16, Value, String) {
+pub(crate) async fn revert(
+    server: &TestServer,
+    user: &User,
+    id: i64,
+    body: &str,
+) -> (u16, Value, String) {
     revert_with(server, user, &id.to_string(), body).await
 }
 

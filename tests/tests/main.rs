@@ -41,6 +41,7 @@ mod plan_processes;
 mod plans;
 mod redis_cache;
 mod replicas;
+mod root_batches;
 mod root_lists;
 mod rules_store_properties;
 mod search_patterns;

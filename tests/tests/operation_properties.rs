@@ -227,6 +227,7 @@ async fn check(
         .map_err(|violations| TestCaseError::fail(format!("{body}: {violations:?}")))?;
     let plan = BatchPlan {
         user_id: fx.user_id,
+        owners: tokenbatch_store::Owners::Caller,
         batch: &valid,
         now: NOW,
         dry_run: false,

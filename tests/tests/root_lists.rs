@@ -9,18 +9,23 @@ use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_store::Store;
 
 /// A root user (new-api's role 100) beside alice and bob.
-async fn with_root(engine: Engine) -> (TestServer, User) {
+pub(crate) async fn with_root(engine: Engine) -> (TestServer, User) {
     let server = TestServer::start_on(engine).await;
+    let root = add_user(&server, "root", "default", 100).await;
+    (server, root)
+}
+
+/// Adds a user of `role` (1 common, 10 admin, 100 root) in user group `group`, owning no token.
+pub(crate) async fn add_user(server: &TestServer, name: &str, group: &str, role: i64) -> User {
     let store = Store::open(&server.db.location).await.expect("open store");
-    let created = tokenbatch::seed::add_user(&store, "root", "default", 100)
+    let created = tokenbatch::seed::add_user(&store, name, group, role)
         .await
-        .expect("root");
+        .expect(name);
     store.close().await;
-    let root = User {
+    User {
         id: created.id,
         access_token: created.access_token,
-    };
-    (server, root)
+    }
 }
 
 /// The items of a successful page answer.

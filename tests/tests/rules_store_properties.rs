@@ -466,6 +466,7 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
             tally.accepted += 1;
             let plan = BatchPlan {
                 user_id: fx.user.id,
+                owners: tokenbatch_store::Owners::Caller,
                 batch: &batch,
                 now,
                 dry_run: false,

@@ -35,6 +35,8 @@ pub(crate) struct Reported {
     pub fields: FieldSet,
     /// `status` present with a value that could not be read.
     pub status: bool,
+    /// `scope` present with a value that is not a string.
+    pub scope: bool,
 }
 
 pub(crate) struct Read {
@@ -153,6 +155,15 @@ pub(crate) fn read_body(text: &str) -> Result<Read, Vec<Violation>> {
             }
         }
     }
+    if let Some(node) = members.scope {
+        match crate::scope::read_scope(node, text) {
+            Ok(scope) => input.scope = Some(scope),
+            Err(problem) => {
+                out.push(Violation::new("scope", Problem::Scope(problem)));
+                reported.scope = true;
+            }
+        }
+    }
     if let Some(node) = members.status {
         match crate::operation::read_status(node, text) {
             Ok(status) => input.status = Some(status),
@@ -176,6 +187,7 @@ struct Members<'t, 'a> {
     expected_count: Option<&'t Node<'a>>,
     update_fields: Option<&'t Node<'a>>,
     status: Option<&'t Node<'a>>,
+    scope: Option<&'t Node<'a>>,
     fields: [Option<&'t Node<'a>>; Field::ALL.len()],
     /// `dry_run`, `lang`, `plan_id`.
     options: OptionNodes<'t, 'a>,
@@ -195,6 +207,7 @@ fn sort_members<'t, 'a>(
         expected_count: None,
         update_fields: None,
         status: None,
+        scope: None,
         fields: [None; Field::ALL.len()],
         options: OptionNodes::default(),
         extra: Vec::new(),
@@ -220,6 +233,7 @@ fn sort_members<'t, 'a>(
             "expected_count" => sorted.expected_count = Some(node),
             "update_fields" => sorted.update_fields = Some(node),
             STATUS_KEY => sorted.status = Some(node),
+            "scope" => sorted.scope = Some(node),
             name => match Field::from_name(name) {
                 Some(field) => sorted.fields[field as usize] = Some(node),
                 None => problems.push(|| clip(key), || Problem::UnknownField { key: quote(key) }),

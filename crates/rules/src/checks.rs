@@ -104,6 +104,14 @@ pub(crate) fn check(
         }
         (true, None) | (false, _) => None,
     };
+    let all_users = match crate::scope::check_scope(input.scope.as_deref(), input.filter.is_some())
+    {
+        Ok(all_users) => all_users,
+        Err(problem) => {
+            violations.push(Violation::new("scope", Problem::Scope(problem)));
+            false
+        }
+    };
     if proxy_conflicts_with_mode(&values) {
         let problem = Problem::MjCustomProxyModeConflict;
         violations.push(Violation::new(Field::MjCustomProxy.name(), problem));
@@ -128,6 +136,7 @@ pub(crate) fn check(
             ops,
             status,
             column_limits: ctx.column_limits.clone(),
+            all_users,
         });
     }
     Err(by_rank(violations))

@@ -17,6 +17,7 @@ pub mod plan;
 mod plan_messages;
 mod problem;
 pub mod revert;
+pub mod scope;
 mod search;
 pub mod time;
 
@@ -197,6 +198,8 @@ pub struct BatchInput {
     pub status: Option<i64>,
     /// `update_fields` names `status`.
     pub update_status: bool,
+    /// Root's `scope` as sent (docs/SPEC.md §13): `"all_users"` lets an `ids` batch reach every user's tokens.
+    pub scope: Option<String>,
 }
 
 /// What the server and page know that the rules need.
@@ -237,9 +240,21 @@ pub struct ValidBatch {
     pub(crate) ops: operation::Operations,
     pub(crate) status: Option<i64>,
     pub(crate) column_limits: Vec<(Field, usize)>,
+    pub(crate) all_users: bool,
 }
 
 impl ValidBatch {
+    /// The batch reaches other users' tokens (docs/SPEC.md §13): an `ids` batch with `"scope": "all_users"`
+    /// or a filter naming `user_id`. Only root may send either: the server's check.
+    pub fn crosses_users(&self) -> bool {
+        self.all_users || self.filter.as_ref().is_some_and(|f| f.user_id.is_some())
+    }
+
+    /// An `ids` batch with `"scope": "all_users"`.
+    pub fn all_users(&self) -> bool {
+        self.all_users
+    }
+
     /// The fields written by an operation (§11) rather than an absolute value; their [`ValidBatch::values`]
     /// are None.
     pub fn ops(&self) -> &operation::Operations {

@@ -28,6 +28,9 @@ impl ValidBatch {
             None => {
                 let ids: Vec<String> = self.ids.iter().map(i64::to_string).collect();
                 out.push_str(&format!("\"ids\":[{}]", ids.join(",")));
+                if self.all_users {
+                    out.push_str(&format!(",\"scope\":\"{}\"", crate::scope::ALL_USERS));
+                }
             }
         }
         out.push_str(",\"update_fields\":[");

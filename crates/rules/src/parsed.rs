@@ -50,6 +50,21 @@ impl ParsedBody {
         self.options.dry_run
     }
 
+    /// The parameter by which the request names other users (docs/SPEC.md §13), if any: `scope` (of any
+    /// value) or the filter's `user_id`. Only root may: the server refuses anyone else before the rules
+    /// speak, so that nothing is revealed.
+    pub fn other_users_parameter(&self) -> Option<&'static str> {
+        if self.input.scope.is_some() || self.reported.scope {
+            return Some("scope");
+        }
+        let user_id = self
+            .input
+            .filter
+            .as_ref()
+            .is_some_and(|f| f.user_id.is_some());
+        user_id.then_some("user_id")
+    }
+
     /// The body's `lang`, which wins over the query's and over `Accept-Language`.
     pub fn lang(&self) -> Option<Lang> {
         self.options.lang

@@ -129,6 +129,8 @@ pub enum Problem {
     /// `plan.exclusive`, `plan.not_a_batch`, `plan_id.type`, `dry_run.type`, `lang.invalid`: the catalogue of
     /// the plan body keys (plan_messages.rs).
     Plan(PlanProblem),
+    /// `scope.invalid` and the per-owner `group.not_allowed` of root's batches across users (scope.rs).
+    Scope(crate::scope::ScopeProblem),
 }
 
 const ID_EXAMPLE: &str = "\"ids\": [873, 869]";
@@ -182,6 +184,7 @@ impl Problem {
             Filter(problem) => problem.code(),
             Operation(problem) => problem.code(),
             Plan(problem) => problem.code(),
+            Scope(problem) => problem.code(),
         }
     }
 
@@ -204,7 +207,7 @@ pub(crate) enum Kind {
 
 fn valid_keys() -> String {
     format!(
-        "ids, filter, expected_count, update_fields, {}, dry_run, lang, plan_id",
+        "ids, filter, expected_count, scope, update_fields, {}, dry_run, lang, plan_id",
         FieldSet::all().names()
     )
 }

@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use tokenbatch_rules::filter::{FilterProblem, TokenFilter, MAX_FILTER_MATCHES};
 use tokenbatch_rules::{Context, Lang, ParsedBody, Problem, ValidBatch, Value, Violation};
 use tokenbatch_store::{
-    AppliedBatch, BatchChange, BatchPlan, HistoryEntry, PlanStep, RequestKey, Store, UserRecord,
+    AppliedBatch, BatchChange, BatchPlan, HistoryEntry, Owners, PlanStep, RequestKey, Store,
+    UserRecord,
 };
 
 use crate::auth::{self, Credentials};
@@ -18,6 +19,7 @@ use crate::token_cache::{CacheError, TokenCache};
 
 mod history;
 mod outcome;
+mod owners;
 mod plans;
 mod revert;
 mod tokens;
@@ -144,6 +146,19 @@ impl App {
         })
     }
 
+    /// The rules' context of a request: the caller's, or for root's batch across users (`across`) one that
+    /// checks no group, since the groups are then checked per owner ([`App::check_owners`]).
+    async fn batch_context(&self, user: &UserRecord, across: bool) -> Result<Context, ApiError> {
+        match across {
+            false => self.rules_context(user).await,
+            true => Ok(Context {
+                now: now_unix(),
+                allowed_groups: None,
+                column_limits: self.store.column_limits().to_vec(),
+            }),
+        }
+    }
+
     /// Checks a read request against every rule and applies it to the caller's tokens, all or nothing. A dry
     /// run (the options' or the body's `dry_run`) keeps what it read as a plan; a body naming a plan applies
     /// it ([`App::apply_plan`]).
@@ -187,7 +202,8 @@ impl App {
             source,
         } = options;
         let validate_only = validate_only || request.dry_run();
-        let context = self.rules_context(user).await?;
+        let across = owners::check_other_users(user, &request)?;
+        let context = self.batch_context(user, across).await?;
         let mut batch: ValidBatch =
             tokenbatch_rules::check_parsed(request, &context).map_err(ApiError::Invalid)?;
         if let Some(filter) = batch.filter().cloned() {
@@ -215,10 +231,15 @@ impl App {
             None => String::new(),
             Some(_) => fingerprint(&batch),
         };
+        let owners = match batch.crosses_users() {
+            true => Some(self.check_owners(&batch).await?),
+            false => None,
+        };
         let new_plan = validate_only.then(|| self.new_plan(&batch, context.now));
         let recorded = (!validate_only).then(|| batch.stored_request_json());
         let plan = BatchPlan {
             user_id: user.id,
+            owners: owners.as_deref().map_or(Owners::Caller, Owners::Among),
             batch: &batch,
             now: context.now,
             dry_run: validate_only,
@@ -301,7 +322,8 @@ impl App {
     /// Pins the tokens a batch's filter selects now (docs/SPEC.md §9), after the count guard: a filter batch
     /// is applied only with an `expected_count` equal to what the filter selects at that moment, so a
     /// mistyped filter never rewrites a whole account. A dry run needs no count. The batch then runs as a
-    /// batch of those ids, locks, ownership check and all.
+    /// batch of those ids, locks, ownership check and all. Root's `filter.user_id` (already allowed by
+    /// [`owners::check_other_users`]) selects another user's or every user's tokens.
     async fn select_by_filter(
         &self,
         user: &UserRecord,
@@ -313,10 +335,6 @@ impl App {
         let refuse = |path: &str, problem: FilterProblem| {
             ApiError::Invalid(vec![Violation::new(path, Problem::Filter(problem))])
         };
-        if filter.user_id.is_some() {
-            check_scope(user, filter)?;
-            return Err(refuse("filter.user_id", FilterProblem::UserIdUnsupported));
-        }
         if keyed {
             return Err(refuse("request_id", FilterProblem::RequestIdWithFilter));
         }
@@ -407,6 +425,10 @@ fn fingerprint(batch: &ValidBatch) -> String {
     if !batch.ops().is_empty() || batch.status().is_some() {
         hasher.update(b"\nrequest=");
         hasher.update(batch.request_json());
+    }
+    // Root's ids batch across users (docs/SPEC.md §13) is another request than the same ids owner-only.
+    if batch.all_users() {
+        hasher.update(b"\nscope=all_users");
     }
     hasher
         .finalize()

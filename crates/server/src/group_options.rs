@@ -10,6 +10,7 @@
 //! is well inside that. The user's own row is never kept (a revoked access token or a disabled user must be
 //! refused at once), and `GET /api/user/self/groups` reads its four options every time.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,24 @@ impl GroupOptions {
             kept.special.as_deref(),
             &user.group,
         ))
+    }
+
+    /// The groups the users of each of `user_groups` may put on tokens, by user group: the options read once
+    /// for all of them, each distinct user group resolved once (root's batches across users, docs/SPEC.md
+    /// §13, check every owner's).
+    pub async fn usable_groups_by_user_group<'g>(
+        &self,
+        store: &Store,
+        user_groups: impl IntoIterator<Item = &'g str>,
+    ) -> Result<HashMap<&'g str, Vec<String>>, ApiError> {
+        let kept = self.read(store).await?;
+        let mut usable = HashMap::new();
+        for user_group in user_groups {
+            usable.entry(user_group).or_insert_with(|| {
+                resolve(kept.usable.as_deref(), kept.special.as_deref(), user_group)
+            });
+        }
+        Ok(usable)
     }
 
     async fn read(&self, store: &Store) -> Result<Kept, ApiError> {

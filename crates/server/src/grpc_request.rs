@@ -31,6 +31,7 @@ pub fn parsed_request(request: &pb::BatchUpdateTokensRequest) -> Result<ParsedBo
         patch: patch_from_proto(patch),
         filter,
         expected_count: request.expected_count,
+        scope: request.scope.clone(),
         ..BatchInput::default()
     };
     Ok(ParsedBody::typed(input, names.as_deref()))
@@ -86,6 +87,7 @@ pub fn plan_to_apply(request: &pb::BatchUpdateTokensRequest) -> Result<Option<&s
         ("validate_only", request.validate_only),
         ("filter", request.filter.is_some()),
         ("expected_count", request.expected_count.is_some()),
+        ("scope", request.scope.is_some()),
     ];
     let extra: Vec<&str> = set
         .iter()

@@ -31,7 +31,7 @@ mod rows;
 pub(crate) mod sql;
 mod writer;
 
-pub use plan::BatchPlan;
+pub use plan::{BatchPlan, Owners};
 pub(crate) use writer::SqliteWriter;
 
 pub(crate) use rows::LockedRow;
@@ -70,7 +70,7 @@ fn compute_changes(
     let mut refused: BTreeMap<TokenOutcome, usize> = BTreeMap::new();
     let writes_group = plan.fields().contains(Field::Group);
     for row in rows {
-        if !(row.user_id == plan.user_id && row.live) {
+        if !(plan.owns(row.user_id) && row.live) {
             continue;
         }
         match row.state.edit(plan.batch, plan.now) {

@@ -96,9 +96,11 @@ impl Store {
         with_connection!(self, |conn| {
             let total: i64 = sqlx::query_scalar(&count_sql)
                 .bind(user_id)
+                .bind(user_id)
                 .fetch_one(&mut *conn)
                 .await?;
             let rows = sqlx::query(&list_sql)
+                .bind(user_id)
                 .bind(user_id)
                 .bind(as_i64(limit))
                 .bind(as_i64(offset))

@@ -263,6 +263,7 @@ mod store_tests {
         let (first_values, other_values) = (valid(&ids, quota(500)), valid(&ids, quota(9)));
         let plan = |batch, fingerprint, request_id: Option<&'static str>, now| BatchPlan {
             user_id,
+            owners: crate::Owners::Caller,
             batch,
             now,
             dry_run: false,
@@ -294,6 +295,7 @@ mod store_tests {
             retries.push(tokio::spawn(async move {
                 let plan = BatchPlan {
                     user_id,
+                    owners: crate::Owners::Caller,
                     batch: &valid_batch,
                     now: now + 60,
                     dry_run: false,

@@ -193,15 +193,16 @@ mod tests {
                     "tokenbatch_requests",
                     "tokenbatch_plan_items",
                     "tokenbatch_changes",
-                    "tokenbatch_change_tokens"
+                    "tokenbatch_change_tokens",
+                    "tokenbatch_change_owners"
                 ],
                 "{d:?}"
             );
             let indexes: Vec<usize> = tables.iter().map(|table| table.statements.len()).collect();
             let expected = match d {
                 // MySQL declares its indexes inside CREATE TABLE.
-                Dialect::MySql => [1, 1, 1, 1, 1, 1, 1],
-                _ => [4, 5, 1, 2, 2, 3, 1],
+                Dialect::MySql => [1, 1, 1, 1, 1, 1, 1, 1],
+                _ => [4, 5, 1, 2, 2, 3, 1, 1],
             };
             assert_eq!(indexes, expected, "{d:?}");
             let columns: Vec<(String, String)> = addable_columns(d)

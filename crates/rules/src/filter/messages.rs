@@ -46,8 +46,6 @@ pub enum FilterProblem {
     ExpectedCountType { value: String },
     /// `expected_count.without_filter`: `expected_count` only applies to a filter.
     ExpectedCountWithoutFilter,
-    /// `filter.user_id_unsupported`: root's batches across users (docs/SPEC.md §13) are not built yet.
-    UserIdUnsupported,
     /// `request_id.with_filter`: a retried batch by filter could select other tokens; not supported yet.
     RequestIdWithFilter,
 }
@@ -71,7 +69,6 @@ impl FilterProblem {
             Ambiguous => "selection.ambiguous",
             ExpectedCountType { .. } => "expected_count.type",
             ExpectedCountWithoutFilter => "expected_count.without_filter",
-            UserIdUnsupported => "filter.user_id_unsupported",
             RequestIdWithFilter => "request_id.with_filter",
         }
     }
@@ -137,7 +134,6 @@ impl FilterProblem {
                 "expected_count 必须是非负整数（JSON 数字，不带引号），而收到的是 {value}。"
             ),
             ExpectedCountWithoutFilter => "expected_count 只用于按 filter 选择令牌：按 ids 修改时请去掉它。".into(),
-            UserIdUnsupported => "filter.user_id：按筛选条件批量修改其他用户的令牌尚未支持（列表和搜索已支持 user_id），未做任何修改。".into(),
             RequestIdWithFilter => "按 filter 修改时暂不支持 request_id（Idempotency-Key）：重试时筛选结果可能已不同；请用 expected_count 防止重复执行，未做任何修改。".into(),
         }
     }
@@ -196,7 +192,6 @@ impl FilterProblem {
                 "expected_count must be a non-negative integer (a JSON number, no quotes), but it is {value}."
             ),
             ExpectedCountWithoutFilter => "expected_count only applies when tokens are selected by filter: remove it from a batch by ids.".into(),
-            UserIdUnsupported => "filter.user_id: batches over other users' tokens by filter are not available yet (list and search take user_id); nothing was changed.".into(),
             RequestIdWithFilter => "request_id (Idempotency-Key) cannot be combined with a filter yet: a retry could select other tokens. expected_count guards against running twice; nothing was changed.".into(),
         }
     }

@@ -182,6 +182,7 @@ impl Problem {
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy sets a proxy address while mj_image_mode is set to \"origin\" in the same request: the proxy only applies in \"proxy\" mode, so use \"proxy\" or clear the proxy address.".into(),
             Filter(problem) => problem.message(Lang::En),
+            Scope(problem) => problem.message(Lang::En),
             Operation(problem) => problem.message(Lang::En),
             Plan(problem) => problem.message(Lang::En),
         }

@@ -169,6 +169,7 @@ impl Problem {
             ),
             MjCustomProxyModeConflict => "mj_custom_proxy 设置了代理地址，但同一请求把 mj_image_mode 设为 \"origin\"：代理地址只在 \"proxy\" 模式下生效，请改用 \"proxy\" 或清空代理地址。".into(),
             Filter(problem) => problem.message(Lang::ZhCn),
+            Scope(problem) => problem.message(Lang::ZhCn),
             Operation(problem) => problem.message(Lang::ZhCn),
             Plan(problem) => problem.message(Lang::ZhCn),
         }

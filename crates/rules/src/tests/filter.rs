@@ -235,7 +235,6 @@ fn every_filter_problem_has_both_languages() {
             value: "\"3\"".into(),
         },
         FilterProblem::ExpectedCountWithoutFilter,
-        FilterProblem::UserIdUnsupported,
         FilterProblem::RequestIdWithFilter,
     ];
     for problem in problems {

@@ -179,6 +179,7 @@ fn samples() -> Vec<(&'static str, Problem)> {
         ("mj_custom_proxy", MjCustomProxyModeConflict),
     ];
     samples.extend(plan_samples());
+    samples.extend(scope_samples());
     for field in Field::ALL {
         samples.push((field.name(), FieldMissing { field }));
         samples.push((
@@ -190,6 +191,28 @@ fn samples() -> Vec<(&'static str, Problem)> {
         ));
     }
     samples
+}
+
+/// Root's scope (scope.rs): `scope.invalid` twice (a bad value, beside a filter) and the per-owner
+/// `group.not_allowed`.
+fn scope_samples() -> Vec<(&'static str, Problem)> {
+    use crate::scope::ScopeProblem;
+    vec![
+        (
+            "scope",
+            Problem::Scope(ScopeProblem::Invalid {
+                value: "\"mine\"".into(),
+            }),
+        ),
+        ("scope", Problem::Scope(ScopeProblem::WithFilter)),
+        (
+            "group",
+            Problem::Scope(ScopeProblem::NotAllowedForOwners {
+                name: "\"vip\"".into(),
+                users: vec!["#2 alice".into(), "#3 bob".into()],
+            }),
+        ),
+    ]
 }
 
 /// The plan body keys' catalogue (plan_messages.rs), one sample of every variant and key.
@@ -261,8 +284,9 @@ fn codes_are_distinct_and_well_formed() {
         );
         seen.insert(code);
     }
-    // Two samples each of InvalidJson, IdsInvalid, UpdateFieldsMissing, UpdateFieldsType, AllowIpsInvalid.
-    assert_eq!(seen.len(), samples().len() - 5);
+    // Two samples each of InvalidJson, IdsInvalid, UpdateFieldsMissing, UpdateFieldsType, AllowIpsInvalid,
+    // scope.invalid; group.not_allowed for the caller and for other owners.
+    assert_eq!(seen.len(), samples().len() - 7);
 }
 
 #[test]
@@ -340,7 +364,7 @@ fn selected_messages_read_as_specified() {
     );
     assert_eq!(
         unknown,
-        "Unknown field \"foo\": valid fields are ids, filter, expected_count, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy, dry_run, lang, plan_id."
+        "Unknown field \"foo\": valid fields are ids, filter, expected_count, scope, update_fields, group, expired_time, remain_quota, unlimited_quota, model_limits, model_limits_enabled, allow_ips, mj_image_mode, mj_custom_proxy, dry_run, lang, plan_id."
     );
     let wrong = message(
         "unlimited_quota",

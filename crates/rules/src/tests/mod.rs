@@ -12,6 +12,7 @@ mod messages;
 mod operation;
 mod plan;
 mod robustness;
+mod scope;
 mod search;
 
 use crate::{check_body, check_field, Context, Violation};

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use tokenbatch_rules::{ValidBatch, MAX_IDS};
 use tokenbatch_store::{
-    BatchChange, BatchPlan, ChangeSource, HistoryEntry, NewPlan, PlanStep, PlanSummary, UserRecord,
+    BatchChange, BatchPlan, ChangeSource, HistoryEntry, NewPlan, Owners, PlanStep, PlanSummary,
+    UserRecord,
 };
 
 use super::{spawned, App, BatchOptions, BatchOutcome, PageRequest};
@@ -82,26 +83,34 @@ impl App {
             .find_plan(user.id, plan_id)
             .await?
             .ok_or(ApiError::PlanNotFound)?;
-        let context = self.rules_context(user).await?;
         // An applied plan answers its result whenever asked while it is kept; only an unused one expires.
-        if !stored.summary.applied && context.now > stored.summary.expires_at {
+        let now = super::now_unix();
+        if !stored.summary.applied && now > stored.summary.expires_at {
             return Err(ApiError::PlanExpired {
                 expires_at: stored.summary.expires_at,
             });
         }
-        // The stored request goes through the rules again, with the caller's groups as they are now.
+        // The stored request goes through the rules again, with the caller's groups as they are now (root's
+        // across users: root must still be root, and each owner's groups are checked as they are now).
         let unreadable = |reason: String| {
             let reason = format!("plan {plan_id}: stored request unreadable: {reason}");
             ApiError::Internal(tokenbatch_store::StoreError::Data(reason))
         };
         let parsed = tokenbatch_rules::read_body(&stored.request)
             .map_err(|violations| unreadable(format!("{violations:?}")))?;
+        let across = super::owners::check_other_users(user, &parsed)?;
+        let context = self.batch_context(user, across).await?;
         let batch = tokenbatch_rules::check_parsed(parsed, &context)
             .map_err(ApiError::Invalid)?
             .with_selected_ids(stored.ids());
+        let owners = match batch.crosses_users() {
+            true => Some(self.check_owners(&batch).await?),
+            false => None,
+        };
         let recorded = batch.stored_request_json();
         let plan = BatchPlan {
             user_id: user.id,
+            owners: owners.as_deref().map_or(Owners::Caller, Owners::Among),
             batch: &batch,
             now: context.now,
             dry_run: false,

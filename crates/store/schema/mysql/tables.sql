@@ -70,3 +70,8 @@ CREATE TABLE IF NOT EXISTS `tokenbatch_change_tokens` (`change_id` bigint NOT NU
   `after_allow_ips` longtext, `after_mj_image_mode` longtext, `after_mj_custom_proxy` longtext,
   `after_cross_group_retry` bigint, `after_auto_groups` longtext,
   PRIMARY KEY (`change_id`, `token_id`)) DEFAULT CHARSET=utf8mb4;
+
+-- tokenbatch's own: per change set, each owner of its tokens other than its acting user (root's batches
+-- across users, SPEC §13), so that owners find those change sets in their list through the primary key.
+CREATE TABLE IF NOT EXISTS `tokenbatch_change_owners` (`owner_id` bigint NOT NULL,
+  `change_id` bigint NOT NULL, PRIMARY KEY (`owner_id`, `change_id`)) DEFAULT CHARSET=utf8mb4;

@@ -73,3 +73,8 @@ CREATE TABLE IF NOT EXISTS "tokenbatch_change_tokens" ("id" integer PRIMARY KEY,
   "after_model_limits" text, "after_model_limits_enabled" bigint, "after_allow_ips" text,
   "after_mj_image_mode" text, "after_mj_custom_proxy" text, "after_cross_group_retry" bigint,
   "after_auto_groups" text);
+
+-- tokenbatch's own: per change set, each owner of its tokens other than its acting user (root's batches
+-- across users, SPEC §13), so that owners find those change sets in their list through the primary key.
+CREATE TABLE IF NOT EXISTS "tokenbatch_change_owners" ("owner_id" bigint NOT NULL,
+  "change_id" bigint NOT NULL, PRIMARY KEY ("owner_id", "change_id"));

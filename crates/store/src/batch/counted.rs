@@ -355,6 +355,7 @@ mod tests {
                             reset().await;
                             let plan = BatchPlan {
                                 user_id,
+                                owners: crate::Owners::Caller,
                                 batch: &valid_batch,
                                 now: NOW,
                                 dry_run: false,

@@ -175,7 +175,9 @@ macro_rules! counted_batch {
                 },
                 Some($crate::plans::PlanStep::Create(_)) => break 'counted,
             };
-            if $plan.dry_run
+            // Root's batches across users read their rows: the count below binds one owner.
+            if $plan.owners != $crate::batch::Owners::Caller
+                || $plan.dry_run
                 || $plan.full_states
                 || $plan.keys
                 || $plan.request.is_some()
@@ -288,12 +290,18 @@ macro_rules! counted_batch {
 }
 
 /// The digest of a preview's pins (crate::plans::digest), on SQLite only: its counted apply is the one that
-/// checks it; the other engines read and lock the pinned rows in every apply anyway.
+/// checks it; the other engines read and lock the pinned rows in every apply anyway. Root's plans across
+/// users have none: their apply reads its rows (see counted_batch!).
 macro_rules! pins_digest {
-    (Sqlite, $rows:expr, $owner:expr) => {
-        Some($crate::plans::digest::of_rows($rows, $owner))
+    (Sqlite, $rows:expr, $plan:expr) => {
+        match $plan.owners {
+            $crate::batch::Owners::Caller => {
+                Some($crate::plans::digest::of_rows($rows, $plan.user_id))
+            }
+            $crate::batch::Owners::Among(_) => None,
+        }
     };
-    ($engine:ident, $rows:expr, $owner:expr) => {
+    ($engine:ident, $rows:expr, $plan:expr) => {
         None
     };
 }
@@ -327,10 +335,17 @@ macro_rules! batch_in_transaction {
             }
             let (pins, pins_digest) = match plan.plan {
                 Some($crate::plans::PlanStep::Create(_)) => (
-                    $crate::plans::pins_of(&rows, plan.user_id),
-                    pins_digest!($engine, &rows, plan.user_id),
+                    $crate::plans::pins_of(&rows, |owner| plan.owns(owner)),
+                    pins_digest!($engine, &rows, plan),
                 ),
                 _ => (Vec::new(), None),
+            };
+            // Each token's owner, for the history: root's batches across users write several owners' tokens.
+            let owners: Option<std::collections::HashMap<i64, i64>> = match plan.owners {
+                $crate::batch::Owners::Caller => None,
+                $crate::batch::Owners::Among(_) => {
+                    Some(rows.iter().map(|row| (row.id, row.user_id)).collect())
+                }
             };
             let mut change_id = None;
             let changes = match $crate::batch::compute_changes(plan, rows) {
@@ -342,7 +357,7 @@ macro_rules! batch_in_transaction {
                     create_plan!($tx, d, plan, new, (&pins, pins_digest), &changes);
                 }
             } else {
-                change_id = record_history!($engine, $tx, d, plan, &changes);
+                change_id = record_history!($engine, $tx, d, plan, &changes, owners.as_ref());
                 write_changes!($engine, $tx, d, plan, &changes);
                 if let Some(request) = request {
                     record_request!($tx, d, plan, request, &changes);

@@ -41,9 +41,31 @@ macro_rules! bind_stored {
     }};
 }
 
-/// Inserts the rows of one change set's tokens ([`crate::history::values::TokenRow`]), set-based.
+/// Inserts the rows of one change set's tokens ([`crate::history::values::TokenRow`]), set-based, and one
+/// row per owner other than the acting user `$acting` (crate::history::sql::OWNERS), by which those owners
+/// find the change set in their list.
 macro_rules! insert_change_tokens {
-    (Sqlite, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
+    ($engine:ident, $tx:expr, $d:expr, $change_id:expr, $acting:expr, $rows:expr) => {{
+        let rows: Vec<$crate::history::values::TokenRow> = $rows;
+        let acting: i64 = $acting;
+        let mut others: Vec<i64> = rows
+            .iter()
+            .map(|row| row.owner_id)
+            .filter(|owner| *owner != acting)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        for chunk in others.chunks($crate::history::sql::OWNER_ROWS_PER_INSERT) {
+            let sql = $crate::history::sql::insert_owners_statement($d, chunk.len());
+            let mut query = sqlx::query(&sql);
+            for owner in chunk {
+                query = query.bind($change_id).bind(*owner);
+            }
+            query.execute(&mut *$tx).await?;
+        }
+        insert_change_tokens!(@rows $engine, $tx, $d, $change_id, rows);
+    }};
+    (@rows Sqlite, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
         use $crate::history::values::{Kind, Recorded};
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
         let kinds: Vec<Kind> = Recorded::all()
@@ -66,7 +88,7 @@ macro_rules! insert_change_tokens {
             query.execute(&mut *$tx).await?;
         }
     }};
-    (Postgres, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
+    (@rows Postgres, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
         use $crate::history::values::{Kind, Recorded, Stored};
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
         let kinds: Vec<Kind> = Recorded::all()
@@ -100,7 +122,7 @@ macro_rules! insert_change_tokens {
         }
         query.execute(&mut *$tx).await?;
     }};
-    (MySql, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
+    (@rows MySql, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
         use $crate::history::values::{Kind, Recorded};
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
         let kinds: Vec<Kind> = Recorded::all()
@@ -122,10 +144,12 @@ macro_rules! insert_change_tokens {
 }
 
 /// Records an applied batch that changes at least one token, from its computed changes, before they are
-/// written: the auto-only settings it clears are read from the rows as they still are. Evaluates to the
-/// change set's id, None when nothing was recorded.
+/// written: the auto-only settings it clears are read from the rows as they still are. `$owners` maps each
+/// token to its owner when they are not all the acting user's (root's batches across users). Evaluates to
+/// the change set's id, None when nothing was recorded.
 macro_rules! record_history {
-    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr, $owners:expr) => {{
+        let owners: Option<&std::collections::HashMap<i64, i64>> = $owners;
         let changes: &[$crate::BatchChange] = $changes;
         let changed = changes.iter().filter(|change| change.changed()).count();
         match ($plan.history, changed > 0) {
@@ -154,13 +178,18 @@ macro_rules! record_history {
                     changed,
                     changes.len() - changed
                 );
+                let owner_of = |token: i64| {
+                    owners
+                        .and_then(|owners| owners.get(&token).copied())
+                        .unwrap_or($plan.user_id)
+                };
                 let rows = $crate::history::values::token_rows(
-                    $plan.user_id,
+                    owner_of,
                     $plan.fields(),
                     changes,
                     &cleared,
                 );
-                insert_change_tokens!($engine, $tx, $d, change_id, rows);
+                insert_change_tokens!($engine, $tx, $d, change_id, $plan.user_id, rows);
                 Some(change_id)
             }
             _ => None,

@@ -6,10 +6,24 @@ use crate::history::HistoryEntry;
 use crate::plans::PlanStep;
 use crate::requests::RequestKey;
 
+/// Whose tokens a batch may write (docs/SPEC.md §13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owners<'a> {
+    /// The acting user's own tokens only: every batch but root's across users.
+    Caller,
+    /// Root's batch across users: tokens owned by one of these users (ascending), the distinct owners whose
+    /// groups the caller checked. A row owned by anyone else when it is locked counts as not found, so a
+    /// token given to another user between that check and the write is never written unchecked.
+    Among(&'a [i64]),
+}
+
 /// A validated batch to apply for one user.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchPlan<'a> {
+    /// The acting user: the plan's, the request id's and the history's user.
     pub user_id: i64,
+    /// Whose tokens the batch may write.
+    pub owners: Owners<'a>,
     /// What to write to which tokens. Only the rules build a [`ValidBatch`], so its ids are distinct and
     /// ascending (the order rows are locked in) and every field it writes has its value.
     pub batch: &'a ValidBatch,
@@ -40,6 +54,14 @@ impl<'a> BatchPlan<'a> {
     /// Whether the batch's transaction is committed: it writes tokens, or (a dry run) keeps a plan.
     pub(crate) fn writes(&self) -> bool {
         !self.dry_run || matches!(self.plan, Some(PlanStep::Create(_)))
+    }
+
+    /// Whether the batch may write a token owned by `owner`.
+    pub(crate) fn owns(&self, owner: i64) -> bool {
+        match self.owners {
+            Owners::Caller => owner == self.user_id,
+            Owners::Among(owners) => owners.binary_search(&owner).is_ok(),
+        }
     }
 
     pub(crate) fn ids(&self) -> &'a [i64] {

@@ -167,6 +167,7 @@ macro_rules! revert_in_transaction {
                     $tx,
                     d,
                     id,
+                    revert.user_id,
                     revert::history_rows(&computed.restored)
                 );
                 let [reverts, reverted_by] = history_sql::mark_reverted_statements(d);

@@ -182,6 +182,7 @@ mod tests {
         let valid_batch = valid(&[7], values);
         let plan = BatchPlan {
             user_id,
+            owners: crate::Owners::Caller,
             batch: &valid_batch,
             now: 1_800_000_000,
             dry_run: true,

@@ -11,7 +11,7 @@ use crate::plans::{NewPlan, PlanStep, StoredPlan};
 use crate::requests::RequestKey;
 use crate::{AppliedBatch, StoreError};
 
-use super::{BatchPlan, InTransaction};
+use super::{BatchPlan, InTransaction, Owners};
 
 /// SQLite's writer: every batch that writes goes through one task, which runs the batches waiting at that
 /// moment in one `BEGIN IMMEDIATE` transaction, one after the other, and answers each once that transaction
@@ -31,6 +31,8 @@ const MAX_GROUP_IDS: usize = 20_000;
 /// A batch handed to the writer, with everything it borrows copied.
 struct WriteJob {
     user_id: i64,
+    /// [`Owners::Among`]'s owners; None for [`Owners::Caller`].
+    owners: Option<Vec<i64>>,
     batch: ValidBatch,
     now: i64,
     /// A dry run that keeps a plan (the writer runs no other dry run).
@@ -71,6 +73,10 @@ impl WriteJob {
     fn plan(&self) -> BatchPlan<'_> {
         BatchPlan {
             user_id: self.user_id,
+            owners: match &self.owners {
+                None => Owners::Caller,
+                Some(owners) => Owners::Among(owners),
+            },
             batch: &self.batch,
             now: self.now,
             dry_run: self.dry_run,
@@ -104,6 +110,10 @@ impl SqliteWriter {
         let (reply, answer) = oneshot::channel();
         let job = WriteJob {
             user_id: plan.user_id,
+            owners: match plan.owners {
+                Owners::Caller => None,
+                Owners::Among(owners) => Some(owners.to_vec()),
+            },
             batch: plan.batch.clone(),
             now: plan.now,
             dry_run: plan.dry_run,
@@ -265,6 +275,7 @@ mod tests {
                 let valid_batch = valid(&ids, values);
                 let plan = BatchPlan {
                     user_id,
+                    owners: crate::Owners::Caller,
                     batch: &valid_batch,
                     now: 1_800_000_000,
                     dry_run: false,

@@ -8,7 +8,7 @@
 //! token row behind.
 
 use crate::dialect::Dialect;
-use crate::history::sql::{CHANGES, SQLITE_ROWS_PER_CHANGE, TOKENS};
+use crate::history::sql::{CHANGES, OWNERS, SQLITE_ROWS_PER_CHANGE, TOKENS};
 use crate::session::with_connection;
 use crate::{Store, StoreError};
 
@@ -61,15 +61,21 @@ fn delete_change_statement(d: Dialect) -> String {
     d.sql(&format!("DELETE FROM {CHANGES} WHERE id = ?"))
 }
 
+/// The change set's owners ([`OWNERS`]): as few as the owners of its tokens, deleted at once.
+fn delete_owners_statement(d: Dialect) -> String {
+    d.sql(&format!("DELETE FROM {OWNERS} WHERE change_id = ?"))
+}
+
 impl Store {
     /// Deletes every change set created before `cutoff` (unix seconds) with its tokens, at most `chunk` rows
     /// a statement, until none is left; answers what it deleted.
     pub async fn purge_history(&self, cutoff: i64, chunk: usize) -> Result<Purged, StoreError> {
         let d = self.dialect();
-        let (oldest, tokens, any_token, change) = (
+        let (oldest, tokens, any_token, owners, change) = (
             oldest_statement(d),
             delete_tokens_statement(d),
             any_token_statement(d),
+            delete_owners_statement(d),
             delete_change_statement(d),
         );
         let chunk = i64::try_from(chunk.max(1)).unwrap_or(i64::MAX);
@@ -112,6 +118,10 @@ impl Store {
                 }
                 tokio::task::yield_now().await;
             }
+            with_connection!(self, |conn| {
+                let query = sqlx::query(&owners).bind(change_id);
+                Ok::<_, StoreError>(query.execute(&mut *conn).await?.rows_affected())
+            })?;
             let deleted = with_connection!(self, |conn| {
                 Ok::<_, StoreError>(
                     sqlx::query(&change)

@@ -9,13 +9,31 @@ use crate::StoreError;
 
 pub(crate) const CHANGES: &str = "tokenbatch_changes";
 pub(crate) const TOKENS: &str = "tokenbatch_change_tokens";
+/// Per change set, each owner of its tokens other than its acting user (root's batches across users,
+/// docs/SPEC.md §13): how an owner's list finds the change sets others made to their tokens through its
+/// primary key (owner, change set), without reading the token rows. A batch of the acting user's own tokens
+/// writes none.
+pub(crate) const OWNERS: &str = "tokenbatch_change_owners";
 
 const CHANGE_COLUMNS: &str =
     "id, user_id, created_time, source, request, changed, unchanged, reverts, reverted_by";
 
-/// The change sets a user sees: those they made, bound as the user. Until root may edit other users' tokens
-/// (docs/SPEC.md §13), every token of a change set is its maker's own.
-const VISIBLE: &str = "user_id = ?";
+/// The change sets a user sees: those they made, and those that touched their tokens ([`OWNERS`]); bound as
+/// the user twice.
+fn visible() -> String {
+    format!("(user_id = ? OR id IN (SELECT change_id FROM {OWNERS} WHERE owner_id = ?))")
+}
+
+/// Rows of one INSERT into [`OWNERS`]: two placeholders each.
+pub(crate) const OWNER_ROWS_PER_INSERT: usize = 1_000;
+
+/// `rows` owners of one change set, bound as (change id, owner) per row.
+pub(crate) fn insert_owners_statement(d: Dialect, rows: usize) -> String {
+    d.sql(&format!(
+        "INSERT INTO {OWNERS} (change_id, owner_id) VALUES {}",
+        vec!["(?, ?)"; rows].join(", ")
+    ))
+}
 
 /// On SQLite a token row's id is its change set's id times this plus its place in the batch (a batch names
 /// at most 100 000 tokens): a change set's rows are one range of the table's own B-tree, in token order.
@@ -105,12 +123,16 @@ pub(crate) fn auto_settings_statement(d: Dialect, count: usize) -> String {
 }
 
 pub(crate) fn count_statement(d: Dialect) -> String {
-    d.sql(&format!("SELECT COUNT(*) FROM {CHANGES} WHERE {VISIBLE}"))
+    d.sql(&format!(
+        "SELECT COUNT(*) FROM {CHANGES} WHERE {}",
+        visible()
+    ))
 }
 
 pub(crate) fn list_statement(d: Dialect) -> String {
     d.sql(&format!(
-        "SELECT {CHANGE_COLUMNS} FROM {CHANGES} WHERE {VISIBLE} ORDER BY id DESC LIMIT ? OFFSET ?"
+        "SELECT {CHANGE_COLUMNS} FROM {CHANGES} WHERE {} ORDER BY id DESC LIMIT ? OFFSET ?",
+        visible()
     ))
 }
 

@@ -126,10 +126,10 @@ fn stored_values(
     }
 }
 
-/// The rows of the changed tokens, all owned by `owner_id`; `cleared` holds the auto-only settings before
+/// The rows of the changed tokens, each owned by `owner_of(token id)`; `cleared` holds the auto-only settings before
 /// the batch of every change that cleared them, by token id (after: false and '').
 pub(crate) fn token_rows(
-    owner_id: i64,
+    owner_of: impl Fn(i64) -> i64,
     fields: FieldSet,
     changes: &[BatchChange],
     cleared: &HashMap<i64, AutoSettings>,
@@ -147,7 +147,7 @@ pub(crate) fn token_rows(
             stored_values(&change.after, fields, after_auto, &mut values);
             TokenRow {
                 token_id: change.id,
-                owner_id,
+                owner_id: owner_of(change.id),
                 values,
             }
         })

@@ -39,7 +39,7 @@ pub(crate) fn sqlite_aggregate() -> String {
 pub(crate) fn rendering(rows: &[LockedRow], owner: i64) -> String {
     let mut out = String::with_capacity(rows.len() * 64 + 2);
     out.push('[');
-    for (index, row) in pinned_rows(rows, owner).enumerate() {
+    for (index, row) in pinned_rows(rows, |user| user == owner).enumerate() {
         if index > 0 {
             out.push(',');
         }

@@ -61,16 +61,18 @@ pub(crate) fn fingerprint(state: &TokenState) -> u128 {
     u128::from_be_bytes(first)
 }
 
-/// The rows a dry run pins: every live row of `owner`, in the rows' (ascending id) order (a batch with any
-/// other is refused anyway).
-pub(crate) fn pinned_rows(rows: &[LockedRow], owner: i64) -> impl Iterator<Item = &LockedRow> {
-    rows.iter()
-        .filter(move |row| row.user_id == owner && row.live)
+/// The rows a dry run pins: every live row of an owner the batch may write (`owns`), in the rows' (ascending
+/// id) order (a batch with any other is refused anyway).
+pub(crate) fn pinned_rows(
+    rows: &[LockedRow],
+    owns: impl Fn(i64) -> bool,
+) -> impl Iterator<Item = &LockedRow> {
+    rows.iter().filter(move |row| owns(row.user_id) && row.live)
 }
 
 /// The pins of the rows a dry run read ([`pinned_rows`]).
-pub(crate) fn pins_of(rows: &[LockedRow], user_id: i64) -> Vec<PinnedToken> {
-    pinned_rows(rows, user_id)
+pub(crate) fn pins_of(rows: &[LockedRow], owns: impl Fn(i64) -> bool) -> Vec<PinnedToken> {
+    pinned_rows(rows, owns)
         .map(|row| PinnedToken {
             id: row.id,
             owner: row.user_id,
@@ -174,7 +176,7 @@ mod tests {
                 row(2, 7, true, state.clone()),
                 row(3, 7, true, state.clone()),
             ],
-            7,
+            |owner| owner == 7,
         );
         assert_eq!(pinned.len(), 3);
         let used = TokenState {
