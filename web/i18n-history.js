@@ -112,7 +112,7 @@ export const HISTORY_STRINGS = {
     revertPreview: "Preview revert",
     revertApply: "Revert…",
     revertDialogTitle: "Revert this batch?",
-    revertConfirmText: "Revert change set #{id}: {restored} tokens get their values from before it back, {skipped} are skipped.",
+    revertConfirmText: "Revert change set #{id}: restore {restored} tokens to their values from before it, skip {skipped}.",
     revertConfirmSkipped: "{count} tokens changed since this batch, were deleted or belong to another user now: they stay as they are.",
     revertConfirm: "Revert",
     revertPreviewSummary: "Dry run: reverting would restore {restored} tokens, {unchanged} already hold their earlier values, {skipped} would be skipped. Nothing was written.",

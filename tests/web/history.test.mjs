@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, editField, openPage, previewAndApply, searchByName, setUp, signIn, sql } from "./harness.mjs";
+import { ARTIFACTS, editField, openPage, preview, previewAndApply, selectedByName, setUp, signIn, sql } from "./harness.mjs";
 
 let env;
 const DAY = 86_400;
@@ -50,15 +50,8 @@ const changeCount = () => sql(env.database, "SELECT COUNT(*) AS n FROM tokenbatc
 const quotaText = (units) =>
   `${new Intl.NumberFormat("en").format(units)} (≈ ${new Intl.NumberFormat("en", { maximumFractionDigits: 6 }).format(units / 500_000)} USD)`;
 
-/** Signed in (English) with the tokens whose name matches `pattern` all selected. */
-async function selected(pattern, options) {
-  const opened = await openPage(env, options);
-  await opened.page.selectOption("#lang", "en");
-  await signIn(opened.page, env.session);
-  await searchByName(opened.page, pattern);
-  for (const box of await opened.page.locator("#token-table tbody input.select-row").all()) await box.check();
-  return opened;
-}
+/** A new page, signed in (English), with the tokens whose name matches `pattern` all selected. */
+const selected = (pattern, options) => selectedByName(env, pattern, options);
 
 /** The History view with its list read (the header's switch). */
 async function openHistory(page) {
@@ -81,18 +74,20 @@ async function openChange(page, id) {
   await page.waitForSelector("#history-busy", { state: "hidden" });
 }
 
-/** Clicks `button` (Preview revert, Revert…, Undo) and waits until its outcome `box` shows. */
+/** Clicks `button` (Preview revert, Revert…, Undo) and waits until its outcome `box` shows a new outcome. */
 async function revertOutcome(page, button, box, { confirm = false } = {}) {
+  // The outcome on screen now is marked: drawing the next one replaces it.
+  await page.evaluate((selector) => document.querySelector(`${selector} p.revert-summary`)?.setAttribute("data-old", ""), box);
   await page.click(button);
   if (confirm) {
     await page.waitForSelector("#revert-dialog[open]");
     const text = await page.textContent("#revert-text");
     const warning = (await page.isVisible("#revert-skipped")) ? await page.textContent("#revert-skipped") : "";
     await page.click("#revert-confirm");
-    await page.waitForSelector(`${box} p.revert-summary[data-code="revert.done"]`);
+    await page.waitForSelector(`${box} p.revert-summary[data-code="revert.done"]:not([data-old])`);
     return { text, warning };
   }
-  await page.waitForSelector(`${box} p.revert-summary`);
+  await page.waitForSelector(`${box} p.revert-summary:not([data-old])`);
   return {};
 }
 
@@ -150,7 +145,7 @@ test("an Apply is listed in words with its count; its tokens' before → after a
 
   // Revert, after a confirmation naming the counts: the database holds the values from before the apply again.
   const { text, warning } = await revertOutcome(page, "#revert-apply", "#revert-outcome", { confirm: true });
-  assert.equal(text, `Revert change set #${id}: 3 tokens get their values from before it back, 0 are skipped.`);
+  assert.equal(text, `Revert change set #${id}: restore 3 tokens to their values from before it, skip 0.`);
   assert.equal(warning, "");
   assert.deepEqual(rows("hi-%"), before, "the revert restored every value");
   const revertId = newestChange();
@@ -211,7 +206,7 @@ test("a token changed since the batch is skipped and explained; strict refuses t
   assert.match(await page.textContent("#revert-outcome p.revert-summary"), /would restore 2 tokens, 0 already hold their earlier values, 1 would be skipped/);
   assert.deepEqual(rows("hi-%"), changedSince, "a preview writes nothing");
   const { text, warning } = await revertOutcome(page, "#revert-apply", "#revert-outcome", { confirm: true });
-  assert.equal(text, `Revert change set #${id}: 2 tokens get their values from before it back, 1 are skipped.`);
+  assert.equal(text, `Revert change set #${id}: restore 2 tokens to their values from before it, skip 1.`);
   assert.match(warning, /^1 tokens changed since this batch/);
   assert.equal(await page.textContent('#revert-outcome li[data-id="3202"]'), "Token #3202: changed since this batch");
   const after = rows("hi-%");
@@ -234,7 +229,7 @@ test("Undo beside an Apply's result: the revert previewed, confirmed and written
   assert.ok(await page.isVisible("#undo"), "Undo is offered after an Apply");
 
   const { text } = await revertOutcome(page, "#undo", "#undo-outcome", { confirm: true });
-  assert.equal(text, `Revert change set #${id}: 2 tokens get their values from before it back, 0 are skipped.`);
+  assert.equal(text, `Revert change set #${id}: restore 2 tokens to their values from before it, skip 0.`);
   assert.deepEqual(rows("un-%"), before, "undone in the database");
   assert.ok(await page.isHidden("#undo"), "undone once");
   // The table was read again: it shows the restored expiry.
@@ -253,8 +248,8 @@ test("Undo beside an Apply's result: the revert previewed, confirmed and written
   // A preview offers no Undo.
   await page.click("#view-tokens");
   await page.fill("#extend-expired_time", "2");
-  await page.click("#preview");
-  await page.waitForSelector("#result-summary.success");
+  await preview(page);
+  assert.match(await page.textContent("#result-summary"), /^Dry run/);
   assert.ok(await page.isHidden("#undo-box"));
   assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
   await page.context().close();
