@@ -26,9 +26,10 @@ import { BatchForm } from "./form.js";
 import { EditPanel } from "./edit-panel.js";
 import { ResultView } from "./result.js";
 import { BatchActions } from "./batch.js";
-import { ConfirmDialog } from "./confirm.js";
+import { ConfirmDialog, applyTexts } from "./confirm.js";
 import { Exporter } from "./export.js";
 import { pageMessage, labelled } from "./messages.js";
+import { Views } from "./views.js";
 
 /**
  * @import { BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, PlanPageAnswer, RulesItem,
@@ -173,6 +174,7 @@ function applyLanguage(tag) {
   result.render();
   confirmDialog.render();
   exporter.relabel();
+  views.relabel();
 }
 
 // ---- the rules module and the server's version -------------------------------------------------------
@@ -214,6 +216,7 @@ async function signIn(session, { focus = false } = {}) {
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
   $("sign-out").hidden = false;
+  views.signedIn(true);
   if (focus) $("tokens-title").focus();
   await table.load(1);
   form.validate();
@@ -237,6 +240,7 @@ function signOut() {
   state.previewStale = false;
   $("signed-in-as").textContent = "";
   show($("sign-in-error"), "");
+  views.signedIn(false);
   $("workspace").hidden = true;
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
@@ -321,9 +325,19 @@ const result = new ResultView($("result"), {
 
 const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("confirm-dialog")), {
   onConfirm: () => actions.send(false),
+  texts: applyTexts,
 });
 
-const actions = new BatchActions({ state, form, table, result, confirmDialog, element: $, show });
+const views = new Views({
+  element: $,
+  session: () => state.session,
+  labels: () => labelsFor(lang()),
+  describeError: (error) => describeError(error),
+  onReverted: () => table.load(),
+});
+
+const onOutcome = (/** @type {boolean} */ applied, /** @type {number | null} */ id) => views.outcome(applied, id);
+const actions = new BatchActions({ state, form, table, result, confirmDialog, element: $, show, onOutcome });
 
 const exporter = new Exporter({
   table,

@@ -45,9 +45,12 @@ export class BatchActions {
    *   confirmDialog: ConfirmDialog,
    *   element: (id: string) => HTMLElement,
    *   show: (element: HTMLElement, text: string) => void,
+   *   onOutcome?: (applied: boolean, changeId: number | null) => void,
    * }} options
+   * `onOutcome(applied, changeId)`: a Preview or Apply ended; `changeId`, an applied batch's change set.
    */
-  constructor({ state, form, table, result, confirmDialog, element, show }) {
+  constructor({ state, form, table, result, confirmDialog, element, show, onOutcome = () => {} }) {
+    this.onOutcome = onOutcome;
     this.state = state;
     this.form = form;
     this.table = table;
@@ -159,6 +162,7 @@ export class BatchActions {
       this.state.previewStale = false;
       if (!dryRun && !plan) this.setPendingApply(null);
       this.result.show({ dryRun, body, envelope }, { byPlan: Boolean(plan) || (dryRun && byFilter) });
+      this.onOutcome(!dryRun, dryRun ? null : envelope.change_id ?? null);
       if (!dryRun) await this.table.load();
     } catch (error) {
       if (epoch !== this.state.epoch) return;
@@ -169,6 +173,7 @@ export class BatchActions {
       // A stale or expired plan is not the form's fault: the hint asks for a new preview, not a changed form.
       if (planRefusal(error)) this.state.previewStale = true;
       this.result.show({ dryRun, body, error, unknown }, { byPlan: Boolean(plan) });
+      this.onOutcome(unknown, null);
     } finally {
       this.state.busy = false;
       clicked.textContent = label;

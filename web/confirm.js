@@ -1,7 +1,8 @@
 // @ts-check
-// Apply asks first: a modal <dialog> saying what the preview found ("2 398 of 3 000 tokens will change:
-// Group → vip"), and that the tokens will expire at once when the expiry is in the past. Escape or Cancel
-// closes it without sending anything.
+// Writes ask first: a modal <dialog> saying what is about to happen. Apply's says what the preview found
+// ("2 398 of 3 000 tokens will change: Group → vip") and that the tokens will expire at once when the expiry is
+// in the past; a revert's names how many tokens it restores and skips (history.js). Escape or Cancel closes it
+// without sending anything.
 
 import { t } from "./i18n.js";
 import { units } from "./format.js";
@@ -12,21 +13,45 @@ import { units } from "./format.js";
  * @typedef {{ changed: number, total: number, changes: [string, string][], expires: boolean }} ApplySummary
  */
 
+/**
+ * Apply's dialog texts: the summary, and the note that the tokens expire at once ("" when they do not).
+ * @param {ApplySummary} summary
+ * @returns {[string, string]}
+ */
+export function applyTexts({ changed, total, changes, expires }) {
+  return [
+    t("confirmSummary", {
+      changed: units(changed),
+      total: units(total),
+      changes: changes.map(([label, value]) => `${label} → ${value}`).join(t("listSeparator")),
+    }),
+    expires ? t("confirmExpires") : "",
+  ];
+}
+
+/** The parts of a confirmation dialog. @typedef {"text" | "warning" | "cancel" | "confirm"} Part */
+
+/** @type {Record<Part, string>} */
+const APPLY_IDS = { text: "confirm-text", warning: "confirm-expires", cancel: "confirm-cancel", confirm: "confirm-apply" };
+
+/** @template [S=ApplySummary] */
 export class ConfirmDialog {
   /**
-   * `onConfirm()`: runs once the user chose to apply.
+   * `onConfirm()`: runs once the user chose to go on. `texts(summary)`: the dialog's main text and its warning
+   * ("" for none). `ids`: the ids of the dialog's parts (Apply's dialog by default).
    * @param {HTMLDialogElement} dialog
-   * @param {{ onConfirm: () => void }} callbacks
+   * @param {{ onConfirm: () => void, texts: (summary: S) => [string, string], ids?: Record<Part, string> }} options
    */
-  constructor(dialog, { onConfirm }) {
+  constructor(dialog, { onConfirm, texts, ids = APPLY_IDS }) {
     this.dialog = dialog;
     this.onConfirm = onConfirm;
-    /** @type {(() => ApplySummary) | null} */
+    this.texts = texts;
+    /** @type {(() => S) | null} */
     this.summary = null;
-    /** The dialog's element with id `id` (index.html has each one). */
-    this.element = (/** @type {string} */ id) => /** @type {HTMLElement} */ (dialog.querySelector(`#${id}`));
-    this.element("confirm-cancel").addEventListener("click", () => dialog.close("cancel"));
-    this.element("confirm-apply").addEventListener("click", () => dialog.close("apply"));
+    /** The dialog's part `name` (index.html has each one). */
+    this.element = (/** @type {Part} */ name) => /** @type {HTMLElement} */ (dialog.querySelector(`#${ids[name]}`));
+    this.element("cancel").addEventListener("click", () => dialog.close("cancel"));
+    this.element("confirm").addEventListener("click", () => dialog.close("apply"));
     dialog.addEventListener("close", () => {
       const confirmed = dialog.returnValue === "apply";
       dialog.returnValue = "";
@@ -36,16 +61,16 @@ export class ConfirmDialog {
   }
 
   /**
-   * `summary()` gives, in the page's current language, `{ changed, total, changes: [[label, value]], expires }`:
-   * asked again when the language changes while the dialog is open.
-   * @param {() => ApplySummary} summary
+   * `summary()` gives what the dialog tells, in the page's current language: asked again when the language
+   * changes while the dialog is open.
+   * @param {() => S} summary
    */
   open(summary) {
     this.summary = summary;
     this.render();
     this.dialog.returnValue = "";
     this.dialog.showModal();
-    this.element("confirm-cancel").focus();
+    this.element("cancel").focus();
   }
 
   close() {
@@ -54,14 +79,10 @@ export class ConfirmDialog {
 
   render() {
     if (!this.summary) return;
-    const { changed, total, changes, expires } = this.summary();
-    this.element("confirm-text").textContent = t("confirmSummary", {
-      changed: units(changed),
-      total: units(total),
-      changes: changes.map(([label, value]) => `${label} → ${value}`).join(t("listSeparator")),
-    });
-    const note = this.element("confirm-expires");
-    note.textContent = expires ? t("confirmExpires") : "";
-    note.hidden = !expires;
+    const [text, warning] = this.texts(this.summary());
+    this.element("text").textContent = text;
+    const note = this.element("warning");
+    note.textContent = warning;
+    note.hidden = !warning;
   }
 }

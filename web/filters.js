@@ -58,7 +58,7 @@ export function filterQuery(filter) {
  * Each filter key: the control it is entered with (marked when a problem is about it) and its label.
  * @type {Record<string, { control: string, label: MessageKey }>}
  */
-const KEYS = {
+export const FILTER_KEYS = {
   status: { control: "filter-status-1", label: "filterStatus" },
   name: { control: "filter-name", label: "filterName" },
   key: { control: "filter-key", label: "filterKey" },
@@ -179,7 +179,7 @@ export class FilterPanel {
       problems.push({
         field: `filter.${key}`,
         code: "filter.input",
-        message: t(message, { label: t(labelKey ? /** @type {MessageKey} */ (labelKey) : KEYS[key].label) }),
+        message: t(message, { label: t(labelKey ? /** @type {MessageKey} */ (labelKey) : FILTER_KEYS[key].label) }),
       });
 
     const status = [1, 2, 3, 4].filter((n) => this.control(`filter-status-${n}`).checked);
@@ -270,14 +270,14 @@ export class FilterPanel {
 
   /** Draws the problems in the page's current language (the rules' own sentences stay as they were said). */
   renderProblems() {
-    for (const { control } of Object.values(KEYS)) this.control(control).removeAttribute("aria-invalid");
+    for (const { control } of Object.values(FILTER_KEYS)) this.control(control).removeAttribute("aria-invalid");
     /** @type {Map<string, string>} */
-    const labels = new Map(Object.entries(KEYS).map(([key, { label }]) => [`filter.${key}`, t(label)]));
+    const labels = new Map(Object.entries(FILTER_KEYS).map(([key, { label }]) => [`filter.${key}`, t(label)]));
     const list = this.control("filter-errors");
     list.replaceChildren(
       ...this.problems.map((problem) => {
         const key = problem.field.replace(/^filter\./, "").split("[")[0];
-        const id = KEYS[key]?.control;
+        const id = FILTER_KEYS[key]?.control;
         if (id) this.control(id).setAttribute("aria-invalid", "true");
         const line = document.createElement("li");
         line.className = "error";

@@ -52,6 +52,17 @@ export function usdShort(value) {
 }
 
 /**
+ * Quota units as USD with at least 2 decimals and as many as it takes (up to 6, a unit is $0.000002), for
+ * a value read in a sentence ("add $1.50").
+ * @param {number} value
+ */
+export function usdExact(value) {
+  return new Intl.NumberFormat(lang(), { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(
+    value / quotaPerUsd,
+  );
+}
+
+/**
  * Local "YYYY-MM-DD HH:mm" for unix seconds, or "" for 0 (new-api's "never").
  * @param {number} seconds
  */

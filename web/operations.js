@@ -206,19 +206,33 @@ export function operationJson(name, controls, amountJson, amountText) {
  * @param {Record<string, unknown>} operation The parsed operation object.
  */
 export function operationText(name, controls, operation) {
+  const unit = controls.extendUnit?.value === "hours" ? "hours" : "days";
+  return operationWords(name, operation, { extendUnit: unit, extendText: controls.inputs.get("extend")?.input.value.trim() });
+}
+
+/**
+ * An operation object (docs/SPEC.md §11) in words, from the object alone (the history's requests): an extension
+ * in days when it is whole days, in hours otherwise, unless `extendUnit` says which (with `extendText`, the
+ * count as typed); `wordsOf(name, value)` writes a quota amount or a list's entries (valueText by default).
+ * @param {FieldName} name
+ * @param {Record<string, unknown>} operation
+ * @param {{ extendUnit?: "days" | "hours", extendText?: string, wordsOf?: (name: FieldName, value: string | number) => string }} [options]
+ */
+export function operationWords(name, operation, { extendUnit, extendText, wordsOf = valueText } = {}) {
   if ("extend" in operation) {
-    const text = controls.inputs.get("extend")?.input.value.trim() ?? "";
-    const key = controls.extendUnit?.value === "hours" ? "opHours" : "opDays";
-    return t("opExtendText", { value: t(key, { count: text }) });
+    const seconds = Number(operation.extend);
+    const unit = extendUnit ?? (seconds % SECONDS.days === 0 ? "days" : "hours");
+    const count = extendText ?? units(seconds / SECONDS[unit]);
+    return t("opExtendText", { value: t(unit === "hours" ? "opHours" : "opDays", { count }) });
   }
   if (name === "remain_quota") {
     const [key, amount] = Object.entries(operation)[0] ?? ["add", 0];
-    return t(key === "subtract" ? "opSubtractText" : "opAddText", { value: valueText(name, Number(amount)) });
+    return t(key === "subtract" ? "opSubtractText" : "opAddText", { value: wordsOf(name, Number(amount)) });
   }
   const words = { add: "opAddPart", remove: "opRemovePart", prepend: "opPrependPart" };
   return Object.entries(operation)
     .map(([key, value]) =>
-      t(/** @type {"opAddPart"} */ (words[/** @type {keyof typeof words} */ (key)]), { value: valueText(name, String(value)) }),
+      t(/** @type {"opAddPart"} */ (words[/** @type {keyof typeof words} */ (key)]), { value: wordsOf(name, String(value)) }),
     )
     .join(t("listSeparator"));
 }

@@ -7,7 +7,7 @@ import { valueText, units, expiryText } from "./format.js";
 import { ApiError } from "./api.js";
 
 /**
- * @import { BatchAnswer, BatchResult, BodyVerdict, FieldError, Notice, Plan, RulesItem, TokenValues }
+ * @import { BatchAnswer, BatchResult, BodyVerdict, FieldError, Notice, Plan, RulesItem }
  *   from "./types.js"
  * @import { MessageKey } from "./i18n.js"
  */
@@ -304,25 +304,44 @@ export class ResultView {
     const updated = item.outcome === "updated";
     row.insertCell().textContent = t(updated ? (dryRun ? "outcomeWillUpdate" : "outcomeUpdated") : "outcomeUnchanged");
     const changes = row.insertCell();
-    const list = document.createElement("ul");
-    list.className = "diff";
-    for (const [field, before] of Object.entries(item.before)) {
-      const after = item.after[/** @type {keyof TokenValues} */ (field)];
-      if (before === after) continue;
-      const line = document.createElement("li");
-      line.dataset.field = field;
-      const name = document.createElement("span");
-      name.className = "diff-field";
-      name.textContent = `${labels.get(field) ?? field}: `;
-      const was = document.createElement("del");
-      was.textContent = valueText(field, before);
-      const arrow = document.createTextNode(" → ");
-      const became = document.createElement("ins");
-      became.textContent = valueText(field, after);
-      line.append(name, was, arrow, became);
-      list.append(line);
-    }
+    const list = diffList(item.before, item.after, labels);
     if (list.children.length === 0) changes.textContent = t("noChanges");
     else changes.append(list);
   }
+}
+
+/**
+ * A token's values before → after as a list, one line (`data-field`) per value that differs: the label, the
+ * old value struck (`del`), the new one (`ins`). `all`: the values that did not change are listed too, plainly,
+ * and the changed lines marked `changed` (the history's recorded columns).
+ * @param {Record<string, unknown>} before
+ * @param {Record<string, unknown>} after
+ * @param {Map<string, string>} labels
+ * @param {{ all?: boolean }} [options]
+ */
+export function diffList(before, after, labels, { all = false } = {}) {
+  const list = document.createElement("ul");
+  list.className = "diff";
+  for (const [field, was] of Object.entries(before)) {
+    const now = after[field];
+    const value = (/** @type {unknown} */ v) => valueText(field, /** @type {string | number | boolean | null} */ (v));
+    if (was === now && !all) continue;
+    const line = document.createElement("li");
+    line.dataset.field = field;
+    const name = document.createElement("span");
+    name.className = "diff-field";
+    name.textContent = `${labels.get(field) ?? field}: `;
+    if (was === now) {
+      line.append(name, value(now));
+    } else {
+      if (all) line.className = "changed";
+      const old = document.createElement("del");
+      old.textContent = value(was);
+      const became = document.createElement("ins");
+      became.textContent = value(now);
+      line.append(name, old, " → ", became);
+    }
+    list.append(line);
+  }
+  return list;
 }

@@ -150,6 +150,7 @@
  * @property {true} [replayed] Only on the recorded answer to a retry with the same Idempotency-Key.
  * @property {BatchResult[]} [results] With `validate_only` or `details`: one per id, ascending.
  * @property {Plan} [plan] On a dry run: the plan that applies exactly what it previewed.
+ * @property {number} [change_id] On an applied batch: the change set that records it (absent when none was).
  */
 
 /**
@@ -184,6 +185,62 @@
  * GET /api/token/batch/plans/{plan_id}: one page of a plan's per-token results, the plan beside it.
  * @typedef {{ success: true, message: string, data: { items: BatchResult[], total: number, page: number,
  *   page_size: number }, plan: Plan }} PlanPageAnswer
+ */
+
+// ---- history and revert (docs/SPEC.md §12) -----------------------------------------------------------------
+
+/**
+ * A recorded request: a batch's normalized body (`ids` or `filter`, `update_fields`, each field's value or
+ * operation object, `status` 1 or 2), or a revert's `{ revert, strict }`.
+ * @typedef {{ revert: number, strict: boolean } | ({ ids?: number[], filter?: Record<string, unknown>,
+ *   update_fields?: string[] } & Record<string, unknown>)} ChangeRequest
+ */
+
+/**
+ * One change set of GET /api/token/batch/changes.
+ * @typedef {object} ChangeSet
+ * @property {number} id
+ * @property {number} user_id
+ * @property {number} created_time Unix seconds.
+ * @property {"http" | "grpc" | "plan" | "revert"} source
+ * @property {ChangeRequest} request
+ * @property {number} changed
+ * @property {number} unchanged
+ * @property {number | null} reverts The change set a revert reverted.
+ * @property {number | null} reverted_by The revert of this change set.
+ */
+
+/**
+ * A recorded token of a change set: only the columns the batch recorded, before and after.
+ * @typedef {{ id: number, owner_id: number, before: Record<string, unknown>, after: Record<string, unknown> }}
+ *   ChangedToken
+ */
+
+/** new-api's page object. @template T @typedef {{ items: T[], total: number, page: number, page_size: number }} Page */
+
+/** GET /api/token/batch/changes. @typedef {{ success: true, message: string, data: Page<ChangeSet> }} ChangesAnswer */
+
+/**
+ * GET /api/token/batch/changes/{id}: a page of its tokens and the change set.
+ * @typedef {{ success: true, message: string, data: Page<ChangedToken>, change: ChangeSet }} ChangeAnswer
+ */
+
+/** Why a revert leaves a token as it is. @typedef {"changed_since" | "deleted" | "owner_changed"} SkipReason */
+
+/**
+ * POST /api/token/batch/changes/{id}/revert: `data` the tokens restored (would be, in a dry run); `results`
+ * each one's values now (`before`) and restored (`after`).
+ * @typedef {object} RevertAnswer
+ * @property {true} success
+ * @property {string} message
+ * @property {number} data
+ * @property {boolean} dry_run
+ * @property {number} change_id
+ * @property {number | null} revert_id The revert's own change set (null in a dry run or when nothing was restored).
+ * @property {number} unchanged
+ * @property {{ id: number, reason: SkipReason }[]} skipped
+ * @property {Notice[]} warnings
+ * @property {BatchResult[]} results
  */
 
 /**

@@ -1,6 +1,7 @@
 // An accessibility audit of every screen state with axe-core (a pinned devDependency, injected into the page),
 // at 1366×900 and at 390×844: signed out, signed in with the table and filter panel, the form with its errors
-// shown, a preview, the confirmation dialog, the Edit panel with its operations, and closed again. No serious
+// shown, a preview, the confirmation dialog, the Edit panel with its operations, and closed again; the History
+// panel's list, a change set opened, a revert previewed and its confirmation. No serious
 // or critical violation is allowed; each state is also saved as a screenshot in target/web-screenshots/ for a
 // person to look at.
 
@@ -9,7 +10,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, openPage, setUp, signIn, searchByName, preview, editField } from "./harness.mjs";
+import { REPO, api, openPage, setUp, signIn, searchByName, preview, editField } from "./harness.mjs";
 
 /** axe-core's browser build, evaluated in the page (the page's CSP refuses an inline script tag, rightly). */
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -104,6 +105,27 @@ for (const viewport of [
     await page.keyboard.press("Escape");
     await page.waitForSelector("#batch", { state: "hidden" });
     await state("edit-closed");
+
+    // The History panel: the list, a change set opened with its tokens, a revert previewed with a token
+    // skipped, the revert's confirmation. (A batch applied and one of its tokens changed since, through the API.)
+    const body = { ids: [840, 841], update_fields: ["remain_quota", "model_limits"], remain_quota: { add: 1000 }, model_limits: { add: "a11y-model" } };
+    await api(env.server, env.session, "PUT", "/api/token/batch", JSON.stringify(body));
+    await api(env.server, env.session, "PUT", "/api/token/batch", JSON.stringify({ ids: [841], update_fields: ["model_limits"], model_limits: "" }));
+    await page.click("#view-history");
+    await page.waitForSelector("#history-table tbody tr[data-change]");
+    await state("history-list");
+    await page.click("#history-table tbody tr:nth-child(2) button.open-change");
+    await page.waitForSelector("#change-tokens tbody tr[data-id]");
+    await state("history-change");
+    await page.click("#revert-preview");
+    await page.waitForSelector("#revert-outcome p.revert-summary");
+    await page.locator("#revert-outcome").scrollIntoViewIfNeeded();
+    await state("history-revert-preview");
+    await page.click("#revert-apply");
+    await page.waitForSelector("#revert-dialog[open]");
+    await state("history-revert-dialog");
+    await page.click("#revert-cancel");
+    await page.waitForSelector("#revert-dialog", { state: "hidden" });
 
     if (found.length) console.log(found.join("\n"));
     assert.deepEqual(found, [], "serious or critical accessibility violations");

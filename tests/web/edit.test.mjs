@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, applyConfirmed, editField, isBatch, openPage, preview, searchByName, setUp, signIn, sql } from "./harness.mjs";
+import { ARTIFACTS, applyConfirmed, editField, isBatch, openPage, preview, searchByName, selectedByName, setUp, signIn, sql } from "./harness.mjs";
 
 let env;
 const DAY = 86_400;
@@ -45,16 +45,8 @@ after(async () => {
 
 const row = (id) => sql(env.database, `SELECT * FROM tokens WHERE id = ${id}`)[0];
 
-/** Signed in (English) with the tokens whose name matches `pattern` all selected. */
-async function selected(pattern, options) {
-  const opened = await openPage(env, options);
-  await opened.page.selectOption("#lang", "en");
-  await signIn(opened.page, env.session);
-  await searchByName(opened.page, pattern);
-  // Row by row: on a phone the table is cards, without the header's checkbox.
-  for (const box of await opened.page.locator("#token-table tbody input.select-row").all()) await box.check();
-  return opened;
-}
+/** A new page, signed in (English), with the tokens whose name matches `pattern` all selected. */
+const selected = (pattern, options) => selectedByName(env, pattern, options);
 
 /** Preview, resolving to the JSON body the page sent. */
 async function previewSent(page) {

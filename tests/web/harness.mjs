@@ -187,6 +187,19 @@ export async function searchByName(page, keyword) {
   await page.waitForSelector("#tokens-busy", { state: "hidden" });
 }
 
+/**
+ * A new page signed in (English) with the tokens whose name matches `pattern` all selected, row by row (on a
+ * phone the table is cards, without the header's checkbox).
+ */
+export async function selectedByName(env, pattern, options) {
+  const opened = await openPage(env, options);
+  await opened.page.selectOption("#lang", "en");
+  await signIn(opened.page, env.session);
+  await searchByName(opened.page, pattern);
+  for (const box of await opened.page.locator("#token-table tbody input.select-row").all()) await box.check();
+  return opened;
+}
+
 /** Opens the Edit panel when it is closed, and adds field `name` to it when it is not there yet. */
 export async function editField(page, name) {
   if (await page.isHidden("#batch")) await page.click("#edit-open");

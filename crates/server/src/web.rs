@@ -51,6 +51,12 @@ pub static ASSETS: &[Asset] = &[
     asset!("/i18n-console.js", "i18n-console.js", JS),
     asset!("/batch.js", "batch.js", JS),
     asset!("/export.js", "export.js", JS),
+    asset!("/views.js", "views.js", JS),
+    asset!("/history.js", "history.js", JS),
+    asset!("/history-words.js", "history-words.js", JS),
+    asset!("/revert.js", "revert.js", JS),
+    asset!("/undo.js", "undo.js", JS),
+    asset!("/i18n-history.js", "i18n-history.js", JS),
     asset!("/pkg/tokenbatch_wasm.js", "pkg/tokenbatch_wasm.js", JS),
     asset!(
         "/pkg/tokenbatch_wasm_bg.wasm",

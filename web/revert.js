@@ -1,0 +1,240 @@
+// @ts-check
+// Reverting a change set (docs/SPEC.md §12), for the History panel and Undo alike: the dry run first, then a
+// confirmation naming how many tokens are restored and skipped, then the revert; and the outcome drawn as data
+// (so a language switch draws it again): what was or would be restored, every skipped token and why, the
+// revert's own change set, or the refusal in the page's words (already reverted, by which change set; strict
+// and some token changed since; not found).
+
+import { t } from "./i18n.js";
+import { units } from "./format.js";
+import { call, ApiError } from "./api.js";
+import { ConfirmDialog } from "./confirm.js";
+import { diffList } from "./result.js";
+import { reasonWords } from "./history-words.js";
+
+/**
+ * @import { ChangeAnswer, RevertAnswer, Session } from "./types.js"
+ */
+
+/**
+ * A revert's outcome: an answer (a dry run, or the revert done), or a refusal or failure: `code` the server's,
+ * with the revert that already undid it (`revertedBy`) or, for strict, the tokens that would be skipped.
+ * @typedef {{ changeId: number, answer: RevertAnswer, error?: undefined }
+ *   | { changeId: number, answer?: undefined, error: { code: string, text?: string, revertedBy?: number | null,
+ *       skipped?: RevertAnswer["skipped"] } }} RevertOutcome
+ */
+
+/** What the confirmation names. @typedef {{ id: number, restored: number, skipped: number }} RevertSummary */
+
+/**
+ * @param {RevertSummary} summary
+ * @returns {[string, string]}
+ */
+const revertTexts = ({ id, restored, skipped }) => [
+  t("revertConfirmText", { id, restored: units(restored), skipped: units(skipped) }),
+  skipped ? t("revertConfirmSkipped", { count: units(skipped) }) : "",
+];
+
+export class Reverter {
+  /**
+   * `session()`: who is signed in. `labels()`: field name → the form's label. `describeError(error)`: a failed
+   * call in words. `open(id)`: shows change set `id` in the History panel.
+   * @param {{
+   *   session: () => Session | null,
+   *   dialog: HTMLDialogElement,
+   *   labels: () => Map<string, string>,
+   *   describeError: (error: unknown) => string,
+   *   open: (id: number) => void,
+   * }} options
+   */
+  constructor({ session, dialog, labels, describeError, open }) {
+    this.session = session;
+    this.labels = labels;
+    this.describeError = describeError;
+    this.open = open;
+    this.confirmed = false;
+    this.dialog = new ConfirmDialog(dialog, {
+      onConfirm: () => {
+        this.confirmed = true;
+      },
+      texts: revertTexts,
+      ids: { text: "revert-text", warning: "revert-skipped", cancel: "revert-cancel", confirm: "revert-confirm" },
+    });
+  }
+
+  /**
+   * @param {number} id
+   * @param {{ dryRun: boolean, strict: boolean }} options
+   */
+  async send(id, { dryRun, strict }) {
+    const body = JSON.stringify({ dry_run: dryRun, strict });
+    return /** @type {RevertAnswer} */ (
+      await call(this.session(), "POST", `/api/token/batch/changes/${id}/revert`, { body })
+    );
+  }
+
+  /**
+   * The dry run alone (Preview revert): what would be restored and skipped, writing nothing.
+   * @param {number} id
+   * @param {boolean} strict
+   * @returns {Promise<RevertOutcome>}
+   */
+  async preview(id, strict) {
+    try {
+      return { changeId: id, answer: await this.send(id, { dryRun: true, strict }) };
+    } catch (error) {
+      return { changeId: id, error: await this.refusal(error, id) };
+    }
+  }
+
+  /**
+   * Revert: the dry run, the confirmation with its counts, then the revert. Cancelled, or with nothing to
+   * restore, the dry run's outcome is the answer (nothing was written).
+   * @param {number} id
+   * @param {boolean} strict
+   * @returns {Promise<RevertOutcome>}
+   */
+  async revert(id, strict) {
+    const dry = await this.preview(id, strict);
+    if (!dry.answer || dry.answer.data === 0) return dry;
+    const answer = dry.answer;
+    if (!(await this.ask({ id, restored: answer.data, skipped: answer.skipped.length }))) return dry;
+    try {
+      return { changeId: id, answer: await this.send(id, { dryRun: false, strict }) };
+    } catch (error) {
+      return { changeId: id, error: await this.refusal(error, id) };
+    }
+  }
+
+  /**
+   * Opens the confirmation; resolves to whether the user chose to revert.
+   * @param {RevertSummary} summary
+   * @returns {Promise<boolean>}
+   */
+  ask(summary) {
+    this.confirmed = false;
+    return new Promise((resolve) => {
+      this.dialog.dialog.addEventListener("close", () => resolve(this.confirmed), { once: true });
+      this.dialog.open(() => summary);
+    });
+  }
+
+  /**
+   * A refusal as data: for an already reverted change set, the revert that did it (read again from the
+   * history, the message only names it); for strict, the tokens that would be skipped (a dry run without it).
+   * @param {unknown} error
+   * @param {number} id
+   */
+  async refusal(error, id) {
+    const code = error instanceof ApiError ? error.envelope?.code ?? "" : "";
+    try {
+      if (code === "change.already_reverted") {
+        const detail = /** @type {ChangeAnswer} */ (
+          await call(this.session(), "GET", `/api/token/batch/changes/${id}`, { query: { p: 1, size: 1 } })
+        );
+        return { code, revertedBy: detail.change.reverted_by };
+      }
+      if (code === "revert.conflict") {
+        return { code, skipped: (await this.send(id, { dryRun: true, strict: false })).skipped };
+      }
+    } catch {
+      // The refusal is still worth telling without the detail.
+    }
+    return { code, text: code === "change.not_found" ? undefined : this.describeError(error) };
+  }
+
+  /**
+   * Draws `outcome` into `box` in the page's current language.
+   * @param {HTMLElement} box
+   * @param {RevertOutcome | null} outcome
+   */
+  render(box, outcome) {
+    box.replaceChildren();
+    box.hidden = !outcome;
+    if (!outcome) return;
+    const summary = document.createElement("p");
+    summary.className = "revert-summary";
+    box.append(summary);
+    if (outcome.error) {
+      const { code, text, revertedBy, skipped } = outcome.error;
+      summary.classList.add("error");
+      summary.setAttribute("role", "alert");
+      summary.dataset.code = code;
+      if (code === "change.already_reverted" && revertedBy) {
+        summary.textContent = t("revertAlready", { id: revertedBy });
+        box.append(this.openButton(revertedBy));
+      } else if (code === "revert.conflict" && skipped) {
+        summary.textContent = t("revertConflict", { count: units(skipped.length), option: t("revertStrict") });
+        this.appendSkipped(box, skipped);
+      } else {
+        summary.textContent = text ?? t("changeNotFound");
+      }
+      return;
+    }
+    const answer = outcome.answer;
+    summary.classList.add("success");
+    summary.setAttribute("role", "status");
+    summary.dataset.code = answer.dry_run ? "revert.preview" : "revert.done";
+    const counts = { restored: units(answer.data), unchanged: units(answer.unchanged), skipped: units(answer.skipped.length) };
+    if (answer.dry_run) summary.textContent = t("revertPreviewSummary", counts);
+    else if (answer.revert_id) summary.textContent = t("revertDone", { ...counts, revert: answer.revert_id });
+    else summary.textContent = t("revertNothing");
+    if (answer.revert_id) box.append(this.openButton(answer.revert_id));
+    this.appendSkipped(box, answer.skipped);
+    if (answer.results.length) this.appendRestored(box, answer);
+  }
+
+  /** A button that shows change set `id` in the History panel. @param {number} id */
+  openButton(id) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "open-change";
+    button.dataset.change = String(id);
+    button.textContent = t("revertOpen", { id });
+    button.addEventListener("click", () => this.open(id));
+    return button;
+  }
+
+  /**
+   * @param {HTMLElement} box
+   * @param {RevertAnswer["skipped"]} skipped
+   */
+  appendSkipped(box, skipped) {
+    if (!skipped.length) return;
+    const title = document.createElement("h4");
+    title.textContent = t("skippedTitle");
+    const list = document.createElement("ul");
+    list.className = "messages skipped";
+    for (const { id, reason } of skipped) {
+      const line = document.createElement("li");
+      line.className = "warning";
+      line.dataset.id = String(id);
+      line.dataset.reason = reason;
+      line.textContent = t("skippedLine", { id, reason: reasonWords(reason) });
+      list.append(line);
+    }
+    box.append(title, list);
+  }
+
+  /**
+   * Each token restored (or to restore): its values now → after the revert.
+   * @param {HTMLElement} box
+   * @param {RevertAnswer} answer
+   */
+  appendRestored(box, answer) {
+    const title = document.createElement("h4");
+    title.textContent = t("revertResultsTitle");
+    const list = document.createElement("ul");
+    list.className = "restored";
+    const labels = this.labels();
+    for (const item of answer.results) {
+      const line = document.createElement("li");
+      line.dataset.id = String(item.id);
+      const name = document.createElement("strong");
+      name.textContent = `#${item.id}`;
+      line.append(name, diffList(item.before, item.after, labels));
+      list.append(line);
+    }
+    box.append(title, list);
+  }
+}
