@@ -69,7 +69,7 @@ export class Reverter {
   async send(id, { dryRun, strict }) {
     const body = JSON.stringify({ dry_run: dryRun, strict });
     return /** @type {RevertAnswer} */ (
-      await call(this.session(), "POST", `/api/token/batch/changes/${id}/revert`, { body })
+      await call(this.session(), "POST", `/api/token/batch/changes/${id}/revert`, { body, query: { details: "true" } })
     );
   }
 
