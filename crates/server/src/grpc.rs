@@ -63,11 +63,7 @@ impl TokenService for GrpcService {
     ) -> Result<Response<pb::BatchUpdateTokensResponse>, Status> {
         let (user, lang) = self.caller(request.metadata()).await?;
         let request = request.into_inner();
-        let full = match pb::BatchResultView::try_from(request.view) {
-            Ok(pb::BatchResultView::Counts) => false,
-            Ok(pb::BatchResultView::Unspecified | pb::BatchResultView::Full) => true,
-            Err(_) => return Err(ViewInvalid(request.view).into_status(lang)),
-        };
+        let full = full_view(request.view, lang)?;
         let options = BatchOptions {
             validate_only: request.validate_only,
             // The full answer lists every token's values before and after.
@@ -190,17 +186,29 @@ impl TokenService for GrpcService {
     }
 }
 
+/// Whether a request's `view` asks for every token's values (the default) or counts only.
+pub(crate) fn full_view(view: i32, lang: Lang) -> Result<bool, Status> {
+    match pb::BatchResultView::try_from(view) {
+        Ok(pb::BatchResultView::Counts) => Ok(false),
+        Ok(pb::BatchResultView::Unspecified | pb::BatchResultView::Full) => Ok(true),
+        Err(_) => Err(ViewInvalid(view).into_status(lang)),
+    }
+}
+
+/// A result per token with `full`, none without.
+pub(crate) fn token_results(changes: &[BatchChange], full: bool) -> Vec<pb::TokenResult> {
+    match full {
+        true => changes.iter().map(token_result).collect(),
+        false => Vec::new(),
+    }
+}
+
 /// The answer; with `full`, a result per token with its values before and after.
 fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUpdateTokensResponse {
     pb::BatchUpdateTokensResponse {
         changed: outcome.changed() as i64,
         unchanged: outcome.unchanged() as i64,
-        results: outcome
-            .changes
-            .iter()
-            .filter(|_| full)
-            .map(token_result)
-            .collect(),
+        results: token_results(&outcome.changes, full),
         warnings: notices(outcome, lang),
         validate_only: outcome.validate_only,
         rules_version: RULES_VERSION.to_owned(),

@@ -8,8 +8,8 @@ use tokenbatch_store::{ChangeSet, ChangedToken, UserRecord};
 use tonic::Status;
 
 use crate::app::{App, PageRequest};
-use crate::grpc::{notice_messages, token_result};
-use crate::grpc_status::{IntoStatus, ViewInvalid};
+use crate::grpc::{full_view, notice_messages, token_results};
+use crate::grpc_status::IntoStatus;
 
 pub(crate) async fn list_changes(
     app: &App,
@@ -62,11 +62,7 @@ pub(crate) async fn revert_change(
     lang: Lang,
     request: pb::RevertChangeRequest,
 ) -> Result<pb::RevertChangeResponse, Status> {
-    let full = match pb::BatchResultView::try_from(request.view) {
-        Ok(pb::BatchResultView::Counts) => false,
-        Ok(pb::BatchResultView::Unspecified | pb::BatchResultView::Full) => true,
-        Err(_) => return Err(ViewInvalid(request.view).into_status(lang)),
-    };
+    let full = full_view(request.view, lang)?;
     let result = app
         .revert_change(user, request.id, request.dry_run, request.strict)
         .await
@@ -83,12 +79,7 @@ pub(crate) async fn revert_change(
         restored: outcome.changes.len() as i64,
         unchanged: outcome.unchanged as i64,
         skipped: skipped.collect(),
-        results: outcome
-            .changes
-            .iter()
-            .filter(|_| full)
-            .map(token_result)
-            .collect(),
+        results: token_results(&outcome.changes, full),
         warnings: notice_messages(notices.collect()),
         dry_run: result.dry_run,
     })

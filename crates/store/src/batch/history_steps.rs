@@ -66,12 +66,9 @@ macro_rules! insert_change_tokens {
         insert_change_tokens!(@rows $engine, $tx, $d, $change_id, rows);
     }};
     (@rows Sqlite, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
-        use $crate::history::values::{Kind, Recorded};
+        use $crate::history::values::Kind;
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
-        let kinds: Vec<Kind> = Recorded::all()
-            .chain(Recorded::all())
-            .map(Recorded::kind)
-            .collect();
+        let kinds: Vec<Kind> = $crate::history::values::row_kinds();
         let first = $change_id * $crate::history::sql::SQLITE_ROWS_PER_CHANGE;
         for (index, chunk) in rows.chunks($crate::history::sql::ROWS_PER_INSERT).enumerate() {
             let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
@@ -89,12 +86,9 @@ macro_rules! insert_change_tokens {
         }
     }};
     (@rows Postgres, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
-        use $crate::history::values::{Kind, Recorded, Stored};
+        use $crate::history::values::{Kind, Stored};
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
-        let kinds: Vec<Kind> = Recorded::all()
-            .chain(Recorded::all())
-            .map(Recorded::kind)
-            .collect();
+        let kinds: Vec<Kind> = $crate::history::values::row_kinds();
         let ids: Vec<i64> = rows.iter().map(|row| row.token_id).collect();
         let owners: Vec<i64> = rows.iter().map(|row| row.owner_id).collect();
         let sql = $crate::history::sql::insert_tokens_statement($d, rows.len());
@@ -123,12 +117,9 @@ macro_rules! insert_change_tokens {
         query.execute(&mut *$tx).await?;
     }};
     (@rows MySql, $tx:expr, $d:expr, $change_id:expr, $rows:expr) => {{
-        use $crate::history::values::{Kind, Recorded};
+        use $crate::history::values::Kind;
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
-        let kinds: Vec<Kind> = Recorded::all()
-            .chain(Recorded::all())
-            .map(Recorded::kind)
-            .collect();
+        let kinds: Vec<Kind> = $crate::history::values::row_kinds();
         for chunk in rows.chunks($crate::history::sql::ROWS_PER_INSERT) {
             let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
             let mut query = sqlx::query(&sql);

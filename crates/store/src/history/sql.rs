@@ -77,8 +77,8 @@ pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
         }
         Dialect::Postgres => {
             let mut arrays = vec!["$2::bigint[]".to_owned(), "$3::bigint[]".to_owned()];
-            let kinds = Recorded::all().chain(Recorded::all()).map(Recorded::kind);
-            for (index, kind) in kinds.enumerate() {
+            let kinds = values::row_kinds();
+            for (index, kind) in kinds.into_iter().enumerate() {
                 let array = match kind {
                     Kind::Text => "text[]",
                     Kind::Integer | Kind::Boolean => "bigint[]",
@@ -218,10 +218,7 @@ pub(crate) fn sqlite_packed_rows_statement() -> String {
 /// The rows of [`sqlite_packed_rows_statement`], typed.
 pub(crate) fn unpack_token_rows(packed: &str) -> Result<Vec<TokenRow>, StoreError> {
     let mut reader = crate::packed::PackedReader::new(packed);
-    let kinds: Vec<Kind> = Recorded::all()
-        .chain(Recorded::all())
-        .map(Recorded::kind)
-        .collect();
+    let kinds: Vec<Kind> = values::row_kinds();
     let mut rows = Vec::with_capacity(packed.len() / 64);
     reader.expect(b'[')?;
     let mut more = !reader.eat(b']');
@@ -325,8 +322,8 @@ where
     usize: sqlx::ColumnIndex<R>,
 {
     let mut values = Vec::with_capacity(2 * Recorded::count());
-    let kinds = Recorded::all().chain(Recorded::all()).map(Recorded::kind);
-    for (index, kind) in kinds.enumerate() {
+    let kinds = values::row_kinds();
+    for (index, kind) in kinds.into_iter().enumerate() {
         let column = index + 2;
         values.push(match kind {
             Kind::Text => match row.try_get::<Option<String>, _>(column)? {

@@ -68,6 +68,14 @@ impl Recorded {
     }
 }
 
+/// The kind of each value column of a token row, before then after (the order of [`value_columns`]).
+pub(crate) fn row_kinds() -> Vec<Kind> {
+    Recorded::all()
+        .chain(Recorded::all())
+        .map(Recorded::kind)
+        .collect()
+}
+
 /// The value columns, quoted: every `before_*` in [`Recorded::all`] order, then every `after_*`.
 pub(crate) fn value_columns(d: Dialect) -> Vec<String> {
     ["before", "after"]
