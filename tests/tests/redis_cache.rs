@@ -92,6 +92,75 @@ async fn changed_tokens_leave_new_apis_cache_and_others_stay() {
     server.stop().await;
 }
 
+/// Caches `ids`' entries as new-api does (the key name is what matters) and answers their key names.
+async fn cache_entries(
+    server: &TestServer,
+    connection: &mut redis::aio::MultiplexedConnection,
+    secret: &str,
+    ids: &[i64],
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    for id in ids {
+        let key = cache_key(secret.as_bytes(), &server.db.token_key(*id).await);
+        redis::cmd("HSET")
+            .arg(&key)
+            .arg("Id")
+            .arg(*id)
+            .query_async::<i64>(&mut *connection)
+            .await
+            .unwrap();
+        keys.push(key);
+    }
+    keys
+}
+
+/// Root's batch across users (docs/SPEC.md §13) drops every owner's cached copies, and so does a revert
+/// (§12): both go through the same invalidation as any batch.
+#[tokio::test]
+async fn roots_batches_and_reverts_leave_the_cache_too() {
+    let secret = random_secret();
+    let server = server_with_cache(REDIS_URL, Some(secret.clone())).await;
+    let root = crate::root_lists::add_user(&server, "root", "default", 100).await;
+    let mut connection = redis().await;
+    let ids = [1, 900];
+    let keys = cache_entries(&server, &mut connection, &secret, &ids).await;
+    let text = json!({"ids": ids, "scope": "all_users", "update_fields": ["remain_quota"],
+        "remain_quota": 4242})
+    .to_string();
+    let (_, applied, raw) = server.put_batch(&root, &text).await;
+    assert_eq!(
+        (&applied["data"], &applied["warnings"]),
+        (&json!(2), &json!([])),
+        "{raw}"
+    );
+    for key in &keys {
+        assert!(
+            !exists(&mut connection, key).await,
+            "alice's and bob's entries are gone"
+        );
+    }
+
+    let keys = cache_entries(&server, &mut connection, &secret, &ids).await;
+    let change_id = applied["change_id"].as_i64().expect(&raw);
+    let request = server
+        .http
+        .post(format!(
+            "{}/api/token/batch/changes/{change_id}/revert",
+            server.base_url
+        ))
+        .header("Authorization", root.access_token.clone())
+        .header("New-Api-User", root.id.to_string());
+    let (status, reverted, raw) = tokenbatch_e2e::send(request).await;
+    assert_eq!((status, &reverted["data"]), (200, &json!(2)), "{raw}");
+    for key in &keys {
+        assert!(
+            !exists(&mut connection, key).await,
+            "the revert dropped them again"
+        );
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn redis_down_keeps_the_batch_and_warns() {
     let server = server_with_cache("redis://127.0.0.1:1", Some(random_secret())).await;
