@@ -131,13 +131,15 @@ macro_rules! revert_in_transaction {
                 }));
             }
             let mut revert_id = None;
-            if !revert.dry_run && !computed.restored.is_empty() {
-                for (values, ids) in revert::write_groups(&computed.restored) {
+            let restored = computed.restored.len();
+            let (changes, rows) = revert::split(computed.restored);
+            if !revert.dry_run && restored > 0 {
+                for (values, ids) in revert::write_groups(&rows) {
                     for chunk in ids.chunks(d.id_chunk()) {
-                        let sql = history_sql::restore_statement(d, &values, chunk.len());
+                        let sql = history_sql::restore_statement(d, values, chunk.len());
                         let mut query = sqlx::query(&sql);
                         for (recorded, value) in
-                            $crate::history::values::Recorded::all().zip(&values)
+                            $crate::history::values::Recorded::all().zip(values)
                         {
                             query = bind_restored!(query, recorded, value);
                         }
@@ -159,7 +161,7 @@ macro_rules! revert_in_transaction {
                     source: $crate::history::ChangeSource::Revert,
                     request: &request,
                 };
-                let changed = computed.restored.len();
+                let changed = restored;
                 let unchanged = computed.unchanged + computed.skipped.len();
                 let id = insert_change!($engine, $tx, d, revert, entry, changed, unchanged);
                 insert_change_tokens!(
@@ -168,7 +170,7 @@ macro_rules! revert_in_transaction {
                     d,
                     id,
                     revert.user_id,
-                    revert::history_rows(&computed.restored)
+                    rows
                 );
                 let [reverts, reverted_by] = history_sql::mark_reverted_statements(d);
                 sqlx::query(&reverts)
@@ -186,11 +188,7 @@ macro_rules! revert_in_transaction {
             Ok::<_, $crate::StoreError>(Ok(RevertOutcome {
                 change_id: revert.change_id,
                 revert_id,
-                changes: computed
-                    .restored
-                    .into_iter()
-                    .map(|token| token.change)
-                    .collect(),
+                changes,
                 unchanged: computed.unchanged,
                 skipped: computed.skipped,
             }))
