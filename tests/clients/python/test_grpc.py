@@ -196,7 +196,7 @@ def test_generated_stubs_carry_the_http_annotations_openapi_documents(server, st
             verb = binding.WhichOneof("pattern")
             bindings.append((method.name, verb, getattr(binding, verb)))
             assert (verb, getattr(binding, verb)) in documented, f"{method.name}: {verb} {getattr(binding, verb)}"
-    assert len(bindings) == 6
+    assert len(bindings) == 9
 
 
 def test_vendored_annotation_protos_match_the_published_ones(tmp_path):
@@ -256,9 +256,12 @@ def test_reflection_v1alpha_lists_and_describes_the_service(server, channel):
     service = pool.FindServiceByName(TOKEN_SERVICE)
     assert sorted(method.name for method in service.methods) == [
         "BatchUpdateTokens",
+        "GetChange",
         "GetPlan",
         "GetToken",
+        "ListChanges",
         "ListTokens",
+        "RevertChange",
         "SearchTokens",
     ]
     patch = pool.FindMessageTypeByName("newapi.token.v1.TokenPatch")
