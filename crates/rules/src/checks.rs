@@ -4,6 +4,7 @@ mod one_field;
 mod values;
 
 pub(crate) use one_field::check_field;
+pub use values::group_usable;
 use values::{
     allow_ips, expired_time, group, mj_custom_proxy, mj_image_mode, model_limits, past_expiry,
     proxy_conflicts_with_mode, remain_quota,

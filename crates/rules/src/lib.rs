@@ -24,6 +24,7 @@ pub mod time;
 #[cfg(test)]
 mod tests;
 
+pub use checks::group_usable;
 pub use field::{Field, Patch, Value};
 pub use json::{write_string as write_json_string, JsonErrorKind, JsonExpected, MAX_DEPTH};
 pub use mask::mask_key;
@@ -253,6 +254,25 @@ impl ValidBatch {
     /// An `ids` batch with `"scope": "all_users"`.
     pub fn all_users(&self) -> bool {
         self.all_users
+    }
+
+    /// The groups the batch puts on tokens, which their owners must be able to use ([`group_usable`]): an
+    /// absolute `group`'s names or a group operation's added and prepended ones, distinct, sorted. Removing
+    /// a group needs no right to it.
+    pub fn written_groups(&self) -> Vec<&str> {
+        let mut groups: Vec<&str> = match (self.ops().get(Field::Group), &self.values().group) {
+            (Some(operation::Operation::List { add, prepend, .. }), _) => {
+                add.iter().chain(prepend).map(String::as_str).collect()
+            }
+            (None, Some(group)) if self.fields().contains(Field::Group) => {
+                group.split(',').collect()
+            }
+            _ => Vec::new(),
+        };
+        groups.retain(|group| !group.is_empty());
+        groups.sort_unstable();
+        groups.dedup();
+        groups
     }
 
     /// The fields written by an operation (§11) rather than an absolute value; their [`ValidBatch::values`]

@@ -139,24 +139,21 @@ impl App {
 
     /// What the rules need to know about this caller.
     pub async fn rules_context(&self, user: &UserRecord) -> Result<Context, ApiError> {
-        Ok(Context {
-            now: now_unix(),
-            allowed_groups: Some(self.group_options.usable_groups(&self.store, user).await?),
-            column_limits: self.store.column_limits().to_vec(),
-        })
+        self.batch_context(user, false).await
     }
 
     /// The rules' context of a request: the caller's, or for root's batch across users (`across`) one that
     /// checks no group, since the groups are then checked per owner ([`App::check_owners`]).
     async fn batch_context(&self, user: &UserRecord, across: bool) -> Result<Context, ApiError> {
-        match across {
-            false => self.rules_context(user).await,
-            true => Ok(Context {
-                now: now_unix(),
-                allowed_groups: None,
-                column_limits: self.store.column_limits().to_vec(),
-            }),
-        }
+        let allowed_groups = match across {
+            false => Some(self.group_options.usable_groups(&self.store, user).await?),
+            true => None,
+        };
+        Ok(Context {
+            now: now_unix(),
+            allowed_groups,
+            column_limits: self.store.column_limits().to_vec(),
+        })
     }
 
     /// Checks a read request against every rule and applies it to the caller's tokens, all or nothing. A dry

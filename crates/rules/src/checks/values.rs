@@ -56,10 +56,15 @@ pub(super) fn group(raw: &str, ctx: &Context) -> Result<String, Vec<Problem>> {
 /// "auto" is new-api's pseudo-group, resolved per request, and always a valid choice.
 const AUTO_GROUP: &str = "auto";
 
+/// Whether a user whose usable groups are `usable` may put group `name` on a token: `auto` always.
+pub fn group_usable(name: &str, usable: &[String]) -> bool {
+    name == AUTO_GROUP || usable.iter().any(|group| group == name)
+}
+
 fn group_allowed(name: &str, ctx: &Context) -> bool {
     match &ctx.allowed_groups {
         None => true,
-        Some(allowed) => name == AUTO_GROUP || allowed.iter().any(|group| group == name),
+        Some(allowed) => group_usable(name, allowed),
     }
 }
 

@@ -315,3 +315,28 @@ fn every_operation_problem_has_two_messages_naming_its_subject() {
     }
     assert_eq!(codes.len(), 18);
 }
+
+#[test]
+fn written_groups_are_those_put_on_tokens() {
+    let groups = |field: &str| {
+        valid(&writing(field, r#"["group"]"#))
+            .written_groups()
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(groups(r#""group": "vip,default""#), ["default", "vip"]);
+    assert_eq!(
+        groups(r#""group": {"add": "svip", "prepend": "vip", "remove": "old"}"#),
+        ["svip", "vip"]
+    );
+    assert!(groups(r#""group": {"remove": "old"}"#).is_empty());
+}
+
+#[test]
+fn auto_is_always_usable() {
+    let usable = ["default".to_owned()];
+    assert!(crate::group_usable("auto", &usable));
+    assert!(crate::group_usable("default", &usable));
+    assert!(!crate::group_usable("vip", &usable));
+}

@@ -6,14 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use tokenbatch_rules::operation::Operation;
 use tokenbatch_rules::scope::ScopeProblem;
-use tokenbatch_rules::{Field, ParsedBody, Problem, ValidBatch, Violation};
+use tokenbatch_rules::{group_usable, Field, ParsedBody, Problem, ValidBatch, Violation};
 use tokenbatch_store::UserRecord;
 
 use super::{App, ROLE_ROOT};
 use crate::error::ApiError;
-use crate::groups::AUTO_GROUP;
 
 /// Owners a `group.not_allowed` names per group before it says how many more there are.
 const MAX_NAMED_OWNERS: usize = 20;
@@ -35,7 +33,7 @@ impl App {
     /// rows with the tokens, then the group options, each distinct user group resolved once.
     pub(super) async fn check_owners(&self, batch: &ValidBatch) -> Result<Vec<i64>, ApiError> {
         let owners = self.store.token_owners(batch.ids()).await?;
-        let written = written_groups(batch);
+        let written = batch.written_groups();
         if !written.is_empty() {
             let usable = self
                 .group_options
@@ -45,7 +43,7 @@ impl App {
             for owner in &owners {
                 let groups = &usable[owner.group.as_str()];
                 for group in &written {
-                    if !groups.iter().any(|usable| usable == group) {
+                    if !group_usable(group, groups) {
                         let named = format!("#{} {}", owner.user_id, owner.username);
                         refused.entry(group).or_default().push(named);
                     }
@@ -70,22 +68,4 @@ impl App {
         }
         Ok(owners.into_iter().map(|owner| owner.user_id).collect())
     }
-}
-
-/// The groups a batch puts on tokens, `auto` aside (always usable): an absolute `group`'s names, or an
-/// operation's added and prepended ones. Removing needs no right to the group.
-fn written_groups(batch: &ValidBatch) -> Vec<String> {
-    let mut groups: Vec<String> = match (batch.ops().get(Field::Group), &batch.values().group) {
-        (Some(Operation::List { add, prepend, .. }), _) => {
-            add.iter().chain(prepend).cloned().collect()
-        }
-        (None, Some(group)) if batch.fields().contains(Field::Group) => {
-            group.split(',').map(str::to_owned).collect()
-        }
-        _ => Vec::new(),
-    };
-    groups.retain(|group| !group.is_empty() && group != AUTO_GROUP);
-    groups.sort_unstable();
-    groups.dedup();
-    groups
 }
