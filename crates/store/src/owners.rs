@@ -35,27 +35,26 @@ impl Store {
     /// add nothing: the batch then reports them as not found.
     pub async fn token_owners(&self, ids: &[i64]) -> Result<Vec<TokenOwner>, StoreError> {
         let d = self.dialect();
-        let mut owners: Vec<TokenOwner> = Vec::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            let sql = owners_statement(d, chunk.len());
-            let found: Vec<TokenOwner> = with_connection!(self, |conn| {
+        // One connection for every chunk: a 100 000-token selection is a hundred statements, not a hundred
+        // sessions.
+        let mut owners: Vec<TokenOwner> = with_connection!(self, |conn| {
+            let mut owners = Vec::new();
+            for chunk in ids.chunks(ID_CHUNK) {
+                let sql = owners_statement(d, chunk.len());
                 let mut query = sqlx::query(&sql);
                 for id in chunk {
                     query = query.bind(*id);
                 }
-                let rows = query.fetch_all(&mut *conn).await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(TokenOwner {
-                            user_id: row.try_get(0)?,
-                            username: row.try_get(1)?,
-                            group: row.try_get(2)?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, StoreError>>()
-            })?;
-            owners.extend(found);
-        }
+                for row in query.fetch_all(&mut *conn).await? {
+                    owners.push(TokenOwner {
+                        user_id: row.try_get(0)?,
+                        username: row.try_get(1)?,
+                        group: row.try_get(2)?,
+                    });
+                }
+            }
+            Ok::<_, StoreError>(owners)
+        })?;
         owners.sort_unstable_by_key(|owner| owner.user_id);
         owners.dedup_by_key(|owner| owner.user_id);
         Ok(owners)

@@ -101,7 +101,7 @@ macro_rules! revert_in_transaction {
                 current.insert(row.id, Current { row, auto });
             }
             // The auto-only settings are compared and restored only where the change set recorded them.
-            if revert::records_auto_settings(&recorded) {
+            if revert::records(&recorded, $crate::history::values::Recorded::CrossGroupRetry) {
                 for chunk in ids.chunks(d.id_chunk()) {
                     let sql = history_sql::auto_settings_statement(d, chunk.len());
                     let query = bind_ids!($engine, sqlx::query(&sql), chunk);
@@ -114,7 +114,10 @@ macro_rules! revert_in_transaction {
                 }
             }
             let mut quota_later = HashSet::new();
-            if revert::records_quota(&recorded) {
+            if revert::records(
+                &recorded,
+                $crate::history::values::Recorded::Field(tokenbatch_rules::Field::RemainQuota),
+            ) {
                 let sql = history_sql::quota_recorded_later_statement(d);
                 let rows = sqlx::query(&sql)
                     .bind(revert.change_id)

@@ -103,25 +103,18 @@ pub(crate) struct Computed {
     pub(crate) skipped: Vec<SkippedToken>,
 }
 
-/// Whether the change set recorded `remain_quota` (then later change sets decide how it is restored).
-pub(crate) fn records_quota(rows: &[TokenRow]) -> bool {
-    let index = quota_index();
+/// Whether the change set recorded `value` for any token: `remain_quota` (then later change sets decide how
+/// it is restored), or the auto-only settings (a group written over `auto`: then they are read and compared).
+pub(crate) fn records(rows: &[TokenRow], value: Recorded) -> bool {
+    let index = column_of(value);
     rows.iter()
         .any(|row| row.values[Recorded::count() + index] != Stored::Null)
 }
 
-/// Whether the change set recorded the auto-only settings of any token (a group written over `auto`).
-pub(crate) fn records_auto_settings(rows: &[TokenRow]) -> bool {
-    let index = Recorded::all()
-        .position(|value| value == Recorded::CrossGroupRetry)
-        .unwrap_or(0);
-    rows.iter()
-        .any(|row| row.values[Recorded::count() + index] != Stored::Null)
-}
-
-fn quota_index() -> usize {
+/// The place of `value` among a side's columns ([`Recorded::all`]).
+fn column_of(value: Recorded) -> usize {
     Recorded::all()
-        .position(|value| value == Recorded::Field(Field::RemainQuota))
+        .position(|column| column == value)
         .unwrap_or(0)
 }
 
@@ -227,7 +220,7 @@ pub(crate) fn compute(
         let mut state = token.row.state.clone();
         let mut auto = token.auto.clone();
         let mut fields = FieldSet::new();
-        for (column, value) in columns.iter().zip(before) {
+        for ((column, value), after) in columns.iter().zip(before).zip(after) {
             let Recorded::Field(field) = column else {
                 continue;
             };
@@ -235,7 +228,7 @@ pub(crate) fn compute(
                 continue;
             }
             fields.insert(*field);
-            match (field, value, &after[quota_index()]) {
+            match (field, value, after) {
                 (Field::RemainQuota, Stored::Integer(before), Stored::Integer(after))
                     if by_delta =>
                 {
