@@ -189,6 +189,7 @@ async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Co
                             page: 1,
                             page_size: 5,
                             filter: None,
+                            ..Default::default()
                         },
                     ))
                     .await

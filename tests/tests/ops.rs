@@ -344,6 +344,7 @@ async fn grpc_web_over_http1_lists_tokens_and_reports_errors() {
             page: 1,
             page_size: 3,
             filter: None,
+            ..Default::default()
         }),
     )
     .await
@@ -617,6 +618,7 @@ async fn every_invalid_argument_names_its_fields_with_bad_request_and_error_info
                 page: 1,
                 page_size: 10,
                 filter: None,
+                ..Default::default()
             },
         );
         request
