@@ -48,3 +48,4 @@ mod search_patterns;
 mod secrets;
 mod sorted_lists;
 mod usable_groups;
+mod user_self;

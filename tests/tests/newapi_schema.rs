@@ -171,7 +171,7 @@ async fn runs_beside_new_api_and_changes_only_what_it_is_told(engine: Engine) {
         json!(""),
         "added column reads as its default"
     );
-    // A sorted list reads only columns new-api's own tables have.
+    // A sorted list and the caller's own user read only columns new-api's own tables have.
     let sorted = reqwest::Client::new()
         .get(format!(
             "http://{}/api/token/?sort=name&order=asc",
@@ -194,6 +194,27 @@ async fn runs_beside_new_api_and_changes_only_what_it_is_told(engine: Engine) {
             &json!("gorm-3"),
             &json!("gorm-4")
         ],
+        "{raw}"
+    );
+    let own = reqwest::Client::new()
+        .get(format!("http://{}/api/user/self", server.addr))
+        .header("Authorization", "operatoraccesstoken0000000000000")
+        .header("New-Api-User", "1");
+    let (status, own, raw) = send(own).await;
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(
+        (
+            &own["data"]["username"],
+            &own["data"]["display_name"],
+            &own["data"]["role"],
+            &own["data"]["group"]
+        ),
+        (
+            &json!("operator"),
+            &json!("Operator"),
+            &json!(1),
+            &json!("default")
+        ),
         "{raw}"
     );
 

@@ -601,7 +601,7 @@ async fn openapi_is_served_and_every_documented_operation_is_routed() {
             "DELETE {path} is not an operation"
         );
     }
-    assert_eq!(checked, 15);
+    assert_eq!(checked, 16);
     server.stop().await;
 }
 

@@ -46,6 +46,7 @@ pub use records::{NewToken, NewUser, TokenRecord, UserRecord};
 pub use requests::{RequestKey, MAX_REQUEST_ID_LEN, REQUEST_ID_RETENTION_SECS};
 pub use session::DatabaseLimits;
 pub use sort::{SortKey, TokenOrder};
+pub use users::UserProfile;
 
 use connect::{open_mysql, open_postgres, open_sqlite};
 use dialect::Dialect;
