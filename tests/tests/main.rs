@@ -39,6 +39,7 @@ mod plan_counts;
 mod plan_pages;
 mod plan_processes;
 mod plans;
+mod preview_summary;
 mod redis_cache;
 mod replicas;
 mod root_batches;

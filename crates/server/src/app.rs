@@ -22,11 +22,13 @@ mod outcome;
 mod owners;
 mod plans;
 mod revert;
+mod summary;
 mod tokens;
 pub use history::{ChangeDetail, ChangeList, MAX_HISTORY_PAGE_SIZE};
 pub use outcome::{BatchOptions, BatchOutcome, Notice, ServiceWarning};
 pub use plans::{PlanResults, DEFAULT_PLAN_TTL, MAX_PLAN_PAGE_SIZE, PREVIEW_RESULTS};
 pub use revert::RevertResult;
+pub use summary::ChangeSummary;
 pub use tokens::TokenPage;
 
 /// new-api caps page sizes at 100.
@@ -221,6 +223,7 @@ impl App {
                     replayed: false,
                     plan: None,
                     change_id: None,
+                    summary: None,
                 });
             }
         }
@@ -280,6 +283,8 @@ impl App {
             true => Vec::new(),
             false => self.invalidate_cache(user, &changes).await,
         };
+        // A preview counts its changes per column while it holds every token's (it answers a page of them).
+        let summary = validate_only.then(|| ChangeSummary::of(&changes));
         if validate_only {
             changes.truncate(PREVIEW_RESULTS);
         }
@@ -294,6 +299,7 @@ impl App {
             replayed,
             plan: None,
             change_id,
+            summary,
         };
         if replayed {
             tracing::info!(

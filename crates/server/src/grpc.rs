@@ -231,6 +231,18 @@ fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUp
         replayed: outcome.replayed,
         plan: outcome.plan.as_ref().map(plan_message),
         change_id: outcome.change_id,
+        changed_by_column: outcome
+            .summary
+            .iter()
+            .flat_map(|summary| &summary.fields)
+            .map(|(name, count)| ((*name).to_owned(), *count as i64))
+            .collect(),
+        status_after: outcome
+            .summary
+            .iter()
+            .flat_map(|summary| &summary.statuses)
+            .map(|(status, count)| (*status as i32, *count as i64))
+            .collect(),
     }
 }
 

@@ -82,6 +82,9 @@ pub struct BatchOutcome {
     /// The change set recording the batch (docs/SPEC.md §12), to read or revert it; None when nothing was
     /// recorded (a dry run, a replay, a batch that changed nothing).
     pub change_id: Option<i64>,
+    /// A dry run's changes counted per column and per status reached, over every token (not only the
+    /// answered page); None for anything but a dry run.
+    pub summary: Option<super::ChangeSummary>,
 }
 
 /// How to run a batch, besides its body.

@@ -14,7 +14,7 @@ use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Lang, ParsedBody, MAX_BODY_BYTES, RULES_VERSION};
 use tokenbatch_store::{BatchChange, PlanSummary};
 
-use crate::app::{App, BatchOptions, BatchOutcome, Notice, PREVIEW_RESULTS};
+use crate::app::{App, BatchOptions, BatchOutcome, ChangeSummary, Notice, PREVIEW_RESULTS};
 use crate::error::ApiError;
 use crate::http::error::{HttpError, HttpFailure};
 use crate::http::extractor::{Caller, Language};
@@ -162,6 +162,9 @@ struct BatchEnvelope<'a> {
     /// The change set recording an applied batch in the history, to read or revert it (docs/SPEC.md §12).
     #[serde(skip_serializing_if = "Option::is_none")]
     change_id: Option<i64>,
+    /// A dry run's changes per column and per status reached, over all its tokens (crate::app::summary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<serde_json::Value>,
 }
 
 /// A plan as the answers show it; `applied` only where a plan is read back.
@@ -247,6 +250,7 @@ impl<'a> BatchEnvelope<'a> {
             }),
             plan: outcome.plan.as_ref().map(|plan| PlanJson::new(plan, false)),
             change_id: outcome.change_id,
+            summary: outcome.summary.as_ref().map(summary_json),
         }
     }
 }
@@ -264,4 +268,19 @@ impl<'a> ResultJson<'a> {
             after: StateJson(&change.after),
         }
     }
+}
+
+/// `{"fields": {"remain_quota": 2900, …}, "statuses": {"2": 12, …}}`, columns in the field table's order.
+fn summary_json(summary: &ChangeSummary) -> serde_json::Value {
+    let fields: serde_json::Map<String, serde_json::Value> = summary
+        .fields
+        .iter()
+        .map(|(name, count)| ((*name).to_owned(), (*count).into()))
+        .collect();
+    let statuses: serde_json::Map<String, serde_json::Value> = summary
+        .statuses
+        .iter()
+        .map(|(status, count)| (status.to_string(), (*count).into()))
+        .collect();
+    serde_json::json!({ "fields": fields, "statuses": statuses })
 }

@@ -127,7 +127,7 @@ macro_rules! revert_in_transaction {
                     quota_later.insert(row.try_get::<i64, _>(0)?);
                 }
             }
-            let computed = revert::compute(&recorded, &current, &quota_later, revert.now);
+            let computed = revert::compute(&recorded, current, &quota_later, revert.now);
             if revert.strict && !computed.skipped.is_empty() {
                 return Ok(Err($crate::StoreError::RevertConflict {
                     skipped: computed.skipped.len(),

@@ -171,11 +171,11 @@ fn still_after(recorded: Recorded, now: &Stored, after: &Stored, quota_by_delta:
     }
 }
 
-/// The revert of each recorded token, given the tokens as they are (by id) and the tokens whose
-/// `remain_quota` a later change set recorded.
+/// The revert of each recorded token, given the tokens as they are (by id; each moved into its change
+/// rather than copied: 10 000 at a time) and the tokens whose `remain_quota` a later change set recorded.
 pub(crate) fn compute(
     recorded: &[TokenRow],
-    current: &HashMap<i64, Current>,
+    mut current: HashMap<i64, Current>,
     quota_touched_later: &HashSet<i64>,
     now: i64,
 ) -> Computed {
@@ -191,7 +191,7 @@ pub(crate) fn compute(
             token_id: row.token_id,
             reason,
         };
-        let Some(token) = current.get(&row.token_id).filter(|token| token.row.live) else {
+        let Some(token) = current.remove(&row.token_id).filter(|token| token.row.live) else {
             computed.skipped.push(skip(SkipReason::Deleted));
             continue;
         };
@@ -266,8 +266,8 @@ pub(crate) fn compute(
         computed.restored.push(Restored {
             change: BatchChange {
                 id: row.token_id,
-                key: token.row.key.clone(),
-                before: token.row.state.clone(),
+                key: token.row.key,
+                before: token.row.state,
                 after: state,
                 cleared_auto_settings: false,
             },
