@@ -131,14 +131,52 @@ async fn a_revert_restores_and_its_revert_redoes(engine: Engine) {
         json!(before[1].1.group),
         "{preview}"
     );
+    // Its summary counts, per column, the tokens whose value it restores: as its results show them.
+    let mut columns = serde_json::Map::new();
+    for result in preview["results"].as_array().unwrap() {
+        for (name, value) in result["before"].as_object().unwrap() {
+            if result["after"][name] != *value {
+                let count = columns.get(name).and_then(Value::as_i64).unwrap_or(0);
+                columns.insert(name.clone(), json!(count + 1));
+            }
+        }
+    }
+    assert!(!columns.is_empty());
+    let as_map =
+        |object: &serde_json::Map<String, Value>| -> std::collections::BTreeMap<String, i64> {
+            object
+                .iter()
+                .map(|(name, count)| (name.clone(), count.as_i64().unwrap()))
+                .collect()
+        };
+    let counted = as_map(preview["summary"]["fields"].as_object().unwrap());
+    let expected = as_map(&columns);
+    assert_eq!(counted, expected, "{preview}");
+    // `size` answers the first results only, and the same summary of all of them.
+    let (status, first, raw) = revert_with(
+        &server,
+        alice,
+        &format!("{change_id}?size=2"),
+        r#"{"dry_run": true}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(
+        first["results"],
+        json!(preview["results"].as_array().unwrap()[..2])
+    );
+    assert_eq!(
+        (&first["summary"], &first["data"]),
+        (&preview["summary"], &json!(6))
+    );
     assert_eq!(server.snapshot().await, after);
     assert_eq!(newest_change(&server, alice).await["id"], json!(change_id));
 
     let done = revert_ok(&server, alice, change_id, "").await;
     assert_eq!(
-        done.get("results"),
-        None,
-        "results only in a dry run or with details: {done}"
+        (done.get("results"), done.get("summary")),
+        (None, None),
+        "results only in a dry run or with details, a summary only in a dry run: {done}"
     );
     assert_eq!(
         (&done["data"], &done["skipped"]),

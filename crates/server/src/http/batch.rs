@@ -271,7 +271,7 @@ impl<'a> ResultJson<'a> {
 }
 
 /// `{"fields": {"remain_quota": 2900, …}, "statuses": {"2": 12, …}}`, columns in the field table's order.
-fn summary_json(summary: &ChangeSummary) -> serde_json::Value {
+pub(super) fn summary_json(summary: &ChangeSummary) -> serde_json::Value {
     let fields: serde_json::Map<String, serde_json::Value> = summary
         .fields
         .iter()

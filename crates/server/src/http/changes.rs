@@ -9,9 +9,9 @@ use axum::Json;
 use serde_json::{json, Value};
 use tokenbatch_store::{ChangeSet, ChangedToken};
 
-use crate::app::{App, RevertResult};
+use crate::app::{App, ChangeSummary, RevertResult};
 use crate::error::ApiError;
-use crate::http::batch::{flag, read_body, ResultJson};
+use crate::http::batch::{flag, read_body, summary_json, ResultJson};
 use crate::http::error::{HttpError, HttpFailure};
 use crate::http::extractor::{Caller, Language};
 use crate::http::tokens::{page_request, success};
@@ -126,11 +126,23 @@ pub(super) async fn revert_change(
         .map_err(|error| refuse(error.into()))?;
     // A dry run shows what it would restore; a revert answers its per-token results only when asked, as a
     // batch does (a 10 000-token revert would otherwise answer megabytes).
-    let details = options.dry_run || flag(&query, "details");
+    // `size` caps the per-token results (a page can show the first ones and the summary of all of them).
+    let details = (options.dry_run || flag(&query, "details")).then(|| {
+        query
+            .get("size")
+            .and_then(|size| size.trim().parse::<usize>().ok())
+            .unwrap_or(usize::MAX)
+    });
     Ok(Json(revert_json(&result, details, lang)))
 }
 
-fn revert_json(result: &RevertResult, details: bool, lang: tokenbatch_rules::Lang) -> Value {
+/// The revert's answer; `details`: how many per-token results to include (the first ones), if any. A dry
+/// run also answers its per-column summary over every token it would restore, as a batch's preview does.
+fn revert_json(
+    result: &RevertResult,
+    details: Option<usize>,
+    lang: tokenbatch_rules::Lang,
+) -> Value {
     let outcome = &result.outcome;
     let warnings: Vec<_> = result
         .warnings
@@ -157,9 +169,17 @@ fn revert_json(result: &RevertResult, details: bool, lang: tokenbatch_rules::Lan
         "skipped": skipped,
         "warnings": warnings,
     });
-    if details {
-        let results: Vec<ResultJson<'_>> = outcome.changes.iter().map(ResultJson::new).collect();
+    if let Some(size) = details {
+        let results: Vec<ResultJson<'_>> = outcome
+            .changes
+            .iter()
+            .take(size)
+            .map(ResultJson::new)
+            .collect();
         answer["results"] = json!(results);
+    }
+    if result.dry_run {
+        answer["summary"] = summary_json(&ChangeSummary::of(&outcome.changes));
     }
     answer
 }
