@@ -14,6 +14,7 @@ import { reasonWords } from "./history-words.js";
 
 /**
  * @import { ChangeAnswer, RevertAnswer, Session } from "./types.js"
+ * @import { Progress } from "./progress.js"
  */
 
 /**
@@ -45,9 +46,12 @@ export class Reverter {
    *   labels: () => Map<string, string>,
    *   describeError: (error: unknown) => string,
    *   open: (id: number) => void,
+   *   progress: Progress,
    * }} options
+   * `progress`: the line shown while a call runs past half a second (a dry run may be cancelled, a revert not).
    */
-  constructor({ session, dialog, labels, describeError, open }) {
+  constructor({ session, dialog, labels, describeError, open, progress }) {
+    this.progress = progress;
     this.session = session;
     this.labels = labels;
     this.describeError = describeError;
@@ -68,9 +72,14 @@ export class Reverter {
    */
   async send(id, { dryRun, strict }) {
     const body = JSON.stringify({ dry_run: dryRun, strict });
-    return /** @type {RevertAnswer} */ (
-      await call(this.session(), "POST", `/api/token/batch/changes/${id}/revert`, { body, query: { details: "true" } })
-    );
+    const running = this.progress.start(dryRun ? "progressRevertPreview" : "progressRevert", { cancellable: dryRun });
+    try {
+      const path = `/api/token/batch/changes/${id}/revert`;
+      const options = { body, query: { details: "true" }, signal: running.signal };
+      return /** @type {RevertAnswer} */ (await call(this.session(), "POST", path, options));
+    } finally {
+      running.end();
+    }
   }
 
   /**

@@ -72,6 +72,7 @@
  * @property {boolean} cross_group_retry
  * @property {string} mj_image_mode
  * @property {string} mj_custom_proxy
+ * @property {string} [username] The owner's name, in root's lists with `user_id` (docs/SPEC.md §13).
  */
 
 /**
@@ -169,6 +170,7 @@
  * @property {number} [remain_quota_below]
  * @property {number} [remain_quota_at_least]
  * @property {boolean} [unlimited_quota]
+ * @property {number | "*"} [user_id] Root only: another user's tokens, or every user's ("*").
  */
 
 /**
@@ -246,7 +248,8 @@
 /**
  * What a batch selects: a list of ids, or every token matching a filter (then `total` is how many matched
  * when it was chosen, as the table showed it).
- * @typedef {{ ids: number[] } | { filter: TokenFilter, total: number }} Selection
+ * `scope`: root's ids batch reaching other users' tokens (docs/SPEC.md §13).
+ * @typedef {{ ids: number[], scope?: "all_users" } | { filter: TokenFilter, total: number }} Selection
  */
 
 // ---- what the page keeps ---------------------------------------------------------------------------------
