@@ -139,7 +139,7 @@ export class FilterPanel {
     toggle.setAttribute("aria-expanded", String(this.expanded));
     this.control("filter-body").hidden = !this.expanded;
     const count = this.conditions ? t("filterActiveCount", { count: this.conditions }) : t("filterNoneActive");
-    toggle.textContent = `${t(this.expanded ? "filterToggleHide" : "filterToggleShow")} ${count}`;
+    toggle.textContent = t("filterToggle", { action: t(this.expanded ? "filterToggleHide" : "filterToggleShow"), count });
     toggle.dataset.active = String(this.conditions);
   }
 

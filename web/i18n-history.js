@@ -5,6 +5,7 @@
 
 export const HISTORY_STRINGS = {
   "zh-CN": {
+    revertMoreRestored: "……另有 {count} 个令牌，可在修改历史中逐页查看。",
     viewNav: "视图",
     viewTokens: "令牌",
     viewHistory: "修改历史",
@@ -68,6 +69,7 @@ export const HISTORY_STRINGS = {
     undo: "撤销此批次",
   },
   en: {
+    revertMoreRestored: "…and {count} more tokens, listed page by page in the History.",
     viewNav: "Views",
     viewTokens: "Tokens",
     viewHistory: "History",

@@ -59,14 +59,14 @@ export function addCounts(counts, results) {
  */
 export function summaryLines(counts, labels, dryRun) {
   return [...counts.fields].map(([field, count]) => {
-    const label = labels.get(field) ?? (field === "status" ? t("fieldStatus") : field);
+    const label = labels.get(field) ?? (field === "status" ? t("statusField") : field);
     if (field !== "status") return t(dryRun ? "summaryField" : "summaryFieldDone", { label, count: units(count) });
     const { disabled, enabled, other } = counts.status;
     const parts = [];
     if (disabled) parts.push(t("summaryStatusDisabled", { count: units(disabled) }));
     if (enabled) parts.push(t("summaryStatusEnabled", { count: units(enabled) }));
     if (other) parts.push(t("summaryStatusOther", { count: units(other) }));
-    return `${label}: ${parts.join(t("listSeparator"))}`;
+    return t("summaryStatus", { label, changes: parts.join(t("listSeparator")) });
   });
 }
 

@@ -25,6 +25,12 @@ import { reasonWords } from "./history-words.js";
  *       skipped?: RevertAnswer["skipped"] } }} RevertOutcome
  */
 
+/**
+ * Tokens whose restored values are listed under a revert's outcome; the rest are counted (a revert of 100 000
+ * tokens listed whole took the page minutes to draw). The History panel's change set pages through them all.
+ */
+const RESTORED_SHOWN = 200;
+
 /** What the confirmation names. @typedef {{ id: number, restored: number, skipped: number }} RevertSummary */
 
 /**
@@ -236,7 +242,7 @@ export class Reverter {
     const list = document.createElement("ul");
     list.className = "restored";
     const labels = this.labels();
-    for (const item of answer.results) {
+    for (const item of answer.results.slice(0, RESTORED_SHOWN)) {
       const line = document.createElement("li");
       line.dataset.id = String(item.id);
       const name = document.createElement("strong");
@@ -245,5 +251,12 @@ export class Reverter {
       list.append(line);
     }
     box.append(title, list);
+    const more = answer.results.length - RESTORED_SHOWN;
+    if (more > 0) {
+      const note = document.createElement("p");
+      note.className = "help restored-more";
+      note.textContent = t("revertMoreRestored", { count: units(more) });
+      box.append(note);
+    }
   }
 }
