@@ -58,7 +58,10 @@ export function addCounts(counts, results) {
  * @param {boolean} dryRun
  */
 export function summaryLines(counts, labels, dryRun) {
-  return [...counts.fields].map(([field, count]) => {
+  // In the order of the fields' table (status first), whichever token changed one first.
+  const order = (/** @type {string} */ field) => FIELD_ORDER.indexOf(field);
+  const fields = [...counts.fields].sort(([a], [b]) => order(a) - order(b));
+  return fields.map(([field, count]) => {
     const label = labels.get(field) ?? (field === "status" ? t("statusField") : field);
     if (field !== "status") return t(dryRun ? "summaryField" : "summaryFieldDone", { label, count: units(count) });
     const { disabled, enabled, other } = counts.status;
@@ -69,6 +72,12 @@ export function summaryLines(counts, labels, dryRun) {
     return t("summaryStatus", { label, changes: parts.join(t("listSeparator")) });
   });
 }
+
+/** The order of a token's values in the server's answers (its field table, status first). */
+const FIELD_ORDER = [
+  "status", "group", "expired_time", "remain_quota", "unlimited_quota", "model_limits", "model_limits_enabled",
+  "allow_ips", "mj_image_mode", "mj_custom_proxy",
+];
 
 /** Which rows the result's table shows. @typedef {"all" | "changed" | "unchanged"} ShowFilter */
 

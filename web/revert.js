@@ -13,7 +13,7 @@ import { diffList } from "./result.js";
 import { reasonWords } from "./history-words.js";
 
 /**
- * @import { ChangeAnswer, RevertAnswer, Session } from "./types.js"
+ * @import { BatchResult, ChangeAnswer, RevertAnswer, Session } from "./types.js"
  * @import { Progress } from "./progress.js"
  */
 
@@ -73,15 +73,18 @@ export class Reverter {
   }
 
   /**
+   * `details`: the revert answers each restored token (a dry run always does).
    * @param {number} id
-   * @param {{ dryRun: boolean, strict: boolean }} options
+   * @param {{ dryRun: boolean, strict: boolean, details?: boolean }} options
    */
-  async send(id, { dryRun, strict }) {
+  async send(id, { dryRun, strict, details = true }) {
     const body = JSON.stringify({ dry_run: dryRun, strict });
     const running = this.progress.start(dryRun ? "progressRevertPreview" : "progressRevert", { cancellable: dryRun });
     try {
       const path = `/api/token/batch/changes/${id}/revert`;
-      const options = { body, query: { details: "true" }, signal: running.signal };
+      /** @type {Record<string, string>} */
+      const query = details ? { details: "true" } : {};
+      const options = { body, query, signal: running.signal };
       return /** @type {RevertAnswer} */ (await call(this.session(), "POST", path, options));
     } finally {
       running.end();
@@ -114,8 +117,11 @@ export class Reverter {
     if (!dry.answer || dry.answer.data === 0) return dry;
     const answer = dry.answer;
     if (!(await this.ask({ id, restored: answer.data, skipped: answer.skipped.length }))) return dry;
+    // The outcome lists the first RESTORED_SHOWN tokens: a larger revert's per-token answer (tens of MB for
+    // 100 000 tokens) is not asked for; the dry run just showed them, the History pages through them.
+    const details = answer.data <= RESTORED_SHOWN;
     try {
-      return { changeId: id, answer: await this.send(id, { dryRun: false, strict }) };
+      return { changeId: id, answer: await this.send(id, { dryRun: false, strict, details }) };
     } catch (error) {
       return { changeId: id, error: await this.refusal(error, id) };
     }
@@ -196,7 +202,8 @@ export class Reverter {
     else summary.textContent = t("revertNothing");
     if (answer.revert_id) box.append(this.openButton(answer.revert_id));
     this.appendSkipped(box, answer.skipped);
-    if (answer.results.length) this.appendRestored(box, answer);
+    if (answer.results?.length) this.appendRestored(box, answer.results);
+    else if (!answer.dry_run && answer.data > 0) this.appendUnlisted(box, answer.data);
   }
 
   /** A button that shows change set `id` in the History panel. @param {number} id */
@@ -234,15 +241,15 @@ export class Reverter {
   /**
    * Each token restored (or to restore): its values now → after the revert.
    * @param {HTMLElement} box
-   * @param {RevertAnswer} answer
+   * @param {BatchResult[]} results
    */
-  appendRestored(box, answer) {
+  appendRestored(box, results) {
     const title = document.createElement("h4");
     title.textContent = t("revertResultsTitle");
     const list = document.createElement("ul");
     list.className = "restored";
     const labels = this.labels();
-    for (const item of answer.results.slice(0, RESTORED_SHOWN)) {
+    for (const item of results.slice(0, RESTORED_SHOWN)) {
       const line = document.createElement("li");
       line.dataset.id = String(item.id);
       const name = document.createElement("strong");
@@ -251,12 +258,19 @@ export class Reverter {
       list.append(line);
     }
     box.append(title, list);
-    const more = answer.results.length - RESTORED_SHOWN;
-    if (more > 0) {
-      const note = document.createElement("p");
-      note.className = "help restored-more";
-      note.textContent = t("revertMoreRestored", { count: units(more) });
-      box.append(note);
-    }
+    this.appendUnlisted(box, results.length - RESTORED_SHOWN);
+  }
+
+  /**
+   * The note that `count` more tokens were (or would be) restored than listed, if any.
+   * @param {HTMLElement} box
+   * @param {number} count
+   */
+  appendUnlisted(box, count) {
+    if (count <= 0) return;
+    const note = document.createElement("p");
+    note.className = "help restored-more";
+    note.textContent = t("revertMoreRestored", { count: units(count) });
+    box.append(note);
   }
 }

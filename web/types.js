@@ -231,7 +231,7 @@
 
 /**
  * POST /api/token/batch/changes/{id}/revert: `data` the tokens restored (would be, in a dry run); `results`
- * each one's values now (`before`) and restored (`after`).
+ * each one's values now (`before`) and restored (`after`), in a dry run or with `?details=true` only.
  * @typedef {object} RevertAnswer
  * @property {true} success
  * @property {string} message
@@ -242,7 +242,7 @@
  * @property {number} unchanged
  * @property {{ id: number, reason: SkipReason }[]} skipped
  * @property {Notice[]} warnings
- * @property {BatchResult[]} results
+ * @property {BatchResult[]} [results]
  */
 
 /**

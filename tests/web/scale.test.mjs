@@ -12,11 +12,11 @@ import assert from "node:assert/strict";
 import { openPage, setUp, signIn, sql, isBatch, editField } from "./harness.mjs";
 
 /**
- * The bound on each step for 100 000 tokens. The server's own figures on this machine (docs/BENCHMARKS.md,
- * release build) put a 10 000-token batch with history near 0.1-0.2 s; the tests run the debug build, several
- * times slower, on 10 times the tokens, on 2 cores shared with other work, and the revert's dry run answers every
- * token's before → after (tens of MB of JSON). 60 s is a ceiling that catches a step gone quadratic or a page
- * that hangs, not a target.
+ * The bound on each step for 100 000 tokens. The tests run the debug build (several times slower than release)
+ * on 2 cores shared with other work. Measured here (2026-12-07): select all matching 0.4 s, preview 5.6 s, apply
+ * 2.7 s, the revert's dry run up to its confirmation 12.7 s (it answers every token's before → after, tens of MB
+ * of JSON, parsed by the page), the revert 5.1 s. 60 s is about 4.5 times the slowest step: a ceiling that
+ * catches a step gone quadratic or a page that hangs under load, not a target.
  */
 const SCALE_BOUND_MS = 60_000;
 const SMALL_BOUND_MS = 2_000;
@@ -80,9 +80,9 @@ async function run(count, bound) {
       return page.textContent("#selection-count");
     });
     steps.push(["select all matching", select.ms]);
-    const shownTotal = Number((await page.textContent("#page-info")).match(/([\d\s,]+) tokens match$/)[1].replace(/\D/g, ""));
+    const shownTotal = Number((await page.textContent("#page-info")).split(", ").at(-1).replace(/\D/g, ""));
     assert.equal(shownTotal, count, "the list's total is the SQL count");
-    assert.match(select.value.replace(/\D/g, " "), new RegExp(`\\b${count.toLocaleString("en").replace(/\D/g, " ")}\\b|\\b${count}\\b`));
+    assert.equal(select.value.replace(/\D/g, ""), String(count), select.value);
 
     // Preview: the dry run of the filter, its plan's first page.
     const dry = await timed(async () => {
