@@ -94,7 +94,7 @@ for (const viewport of [
     await page.waitForSelector("#work-progress.active");
     await state("progress");
     await page.click("#work-progress-cancel");
-    await page.waitForSelector("#work-progress:not(.active)");
+    await page.waitForSelector("#work-progress:not(.active)", { state: "attached" });
     await page.unroute(slow);
 
     // The Edit panel with operations: quota added in USD, an expiry extension refused, groups edited, status.
