@@ -131,7 +131,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   const before = groups(WEB_IDS);
   await page.click("#apply");
   await page.waitForSelector("#confirm-dialog[open]");
-  assert.equal(await page.textContent("#confirm-text"), "9 个令牌中将修改 8 个：分组 → vip");
+  assert.equal(await page.textContent("#confirm-text"), "9 个令牌中将修改 8 个：分组 → vip\n按字段：分组：8 个令牌会修改（覆盖全部令牌）");
   assert.ok(await page.isHidden("#confirm-expires"));
   assert.equal(await page.evaluate(() => document.activeElement.id), "confirm-cancel");
   await page.screenshot({ path: join(ARTIFACTS, "confirm-apply.png"), fullPage: false });
@@ -146,7 +146,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   await page.focus("#apply");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#confirm-dialog[open]");
-  assert.equal(await page.textContent("#confirm-text"), "8 of 9 tokens will change: Group → vip");
+  assert.equal(await page.textContent("#confirm-text"), "8 of 9 tokens will change: Group → vip\nBy field: Group: 8 tokens change (all tokens counted)");
   await page.keyboard.press("Escape");
   assert.ok(!(await page.evaluate(() => /** @type {HTMLDialogElement} */ (document.querySelector("#confirm-dialog")).open)));
   assert.equal(sent.applies, 0);
