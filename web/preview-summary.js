@@ -5,8 +5,8 @@
 // so the summary says when it covers only the tokens loaded, beside the server's total, and "Count all" reads
 // the plan's every page (1 000 at a time, with progress and Cancel: reading is safe to abandon) to count them all.
 
-import { t } from "./i18n.js";
-import { units } from "./format.js";
+import { t, lang } from "./i18n.js";
+import { units, statusText } from "./format.js";
 import { ApiError } from "./api.js";
 
 /**
@@ -19,14 +19,13 @@ export const COUNT_PAGE_SIZE = 1000;
 
 /**
  * Per-field counts over some per-token results: how many were counted, how many change at all, per field how
- * many tokens get another value, and where status changes, what it becomes.
- * @typedef {{ counted: number, changed: number, fields: Map<string, number>,
- *   status: { disabled: number, enabled: number, other: number } }} FieldCounts
+ * many tokens get another value, and where status changes, how many get each new status.
+ * @typedef {{ counted: number, changed: number, fields: Map<string, number>, status: Map<number, number> }} FieldCounts
  */
 
 /** @returns {FieldCounts} */
 export function emptyCounts() {
-  return { counted: 0, changed: 0, fields: new Map(), status: { disabled: 0, enabled: 0, other: 0 } };
+  return { counted: 0, changed: 0, fields: new Map(), status: new Map() };
 }
 
 /**
@@ -41,10 +40,7 @@ export function addCounts(counts, results) {
     for (const field of /** @type {(keyof typeof before)[]} */ (Object.keys(before))) {
       if (before[field] === after[field]) continue;
       counts.fields.set(field, (counts.fields.get(field) ?? 0) + 1);
-      if (field !== "status") continue;
-      if (after.status === 2) counts.status.disabled += 1;
-      else if (after.status === 1) counts.status.enabled += 1;
-      else counts.status.other += 1;
+      if (field === "status") counts.status.set(after.status, (counts.status.get(after.status) ?? 0) + 1);
     }
   }
   return counts;
@@ -64,11 +60,9 @@ export function summaryLines(counts, labels, dryRun) {
   return fields.map(([field, count]) => {
     const label = labels.get(field) ?? (field === "status" ? t("statusField") : field);
     if (field !== "status") return t(dryRun ? "summaryField" : "summaryFieldDone", { label, count: units(count) });
-    const { disabled, enabled, other } = counts.status;
-    const parts = [];
-    if (disabled) parts.push(t("summaryStatusDisabled", { count: units(disabled) }));
-    if (enabled) parts.push(t("summaryStatusEnabled", { count: units(enabled) }));
-    if (other) parts.push(t("summaryStatusOther", { count: units(other) }));
+    const parts = [...counts.status]
+      .sort(([a], [b]) => a - b)
+      .map(([status, count]) => t("summaryStatusBecomes", { count: units(count), status: statusText(status).toLocaleLowerCase(lang()) }));
     return t("summaryStatus", { label, changes: parts.join(t("listSeparator")) });
   });
 }
