@@ -281,6 +281,7 @@ const table = new TokenTable($("workspace"), {
   onChange: () => form.validate(),
   onError: showError,
   maxIds: 10000,
+  progress,
 });
 
 const filters = new FilterPanel(/** @type {HTMLFormElement} */ ($("filter-form")), {

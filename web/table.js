@@ -4,6 +4,7 @@
 // (then the selection is the filter itself, one request whatever the count).
 
 import { t } from "./i18n.js";
+import { ApiError } from "./api.js";
 import { units } from "./format.js";
 import { columnsFor } from "./columns.js";
 import { SortHeader } from "./sort-header.js";
@@ -12,12 +13,14 @@ import { everyPage } from "./every-page.js";
 /**
  * @import { Selection, Token, TokenFilter, TokenPage } from "./types.js"
  * @import { Sort } from "./sort-header.js"
+ * @import { Progress } from "./progress.js"
  */
 
 /**
  * What the table asks for: a page of the list, or of the search when `keyword` or `token` is set, narrowed by
- * the filter panel's `filter`, in the order of `sort` (the server's own without one).
- * @typedef {{ keyword: string, token: string, filter: TokenFilter, page: number, size: number, sort?: Sort | null }} PageQuery
+ * the filter panel's `filter`, in the order of `sort` (the server's own without one); `signal` aborts it.
+ * @typedef {{ keyword: string, token: string, filter: TokenFilter, page: number, size: number, sort?: Sort | null,
+ *   signal?: AbortSignal }} PageQuery
  */
 
 
@@ -34,9 +37,12 @@ export class TokenTable {
    *   onChange: () => void,
    *   onError: (error: unknown, element: HTMLElement) => void,
    *   maxIds: number,
+   *   progress: Progress,
    * }} options
+   * `progress`: the line shown while "select all results" reads its pages (a read: Cancel is safe).
    */
-  constructor(root, { fetchPage, onChange, onError, maxIds }) {
+  constructor(root, { fetchPage, onChange, onError, maxIds, progress }) {
+    this.progress = progress;
     this.root = root;
     this.fetchPage = fetchPage;
     this.onChange = onChange;
@@ -258,16 +264,25 @@ export class TokenTable {
     button.disabled = true;
     button.textContent = t("selectingAll");
     const generation = this.generation;
+    // Cancelled, the selection is left as it was before.
+    const before = new Map(this.selected);
+    const running = this.progress.start("progressSelectAll", { cancellable: true, busy: this.element("token-table") });
     try {
-      const query = (/** @type {number} */ page, /** @type {number} */ size) => ({ ...this.search, filter: this.filter, page, size });
-      await everyPage(this.total, (page, size) => this.fetchPage(query(page, size)), (items) => {
+      const { search, filter, total } = this;
+      const query = (/** @type {number} */ page, /** @type {number} */ size) => ({ ...search, filter, page, size, signal: running.signal });
+      await everyPage(total, (page, size) => this.fetchPage(query(page, size)), (items) => {
         if (generation === this.generation) for (const token of items) this.selected.set(token.id, token);
       });
       if (generation !== this.generation) return;
       this.element("tokens-error").hidden = true;
     } catch (error) {
-      this.onError(error, this.element("tokens-error"));
+      if (generation !== this.generation) return;
+      if (error instanceof ApiError && error.kind === "cancelled") {
+        this.selected = before;
+        this.showNotice(t("selectCancelled"));
+      } else this.onError(error, this.element("tokens-error"));
     } finally {
+      running.end();
       if (generation === this.generation) button.disabled = false;
     }
     this.render();

@@ -17,14 +17,18 @@ export const ROOT_ROLE = 100;
 /** @param {() => Session | null} session who is signed in, asked at each call */
 export function tokenReads(session) {
   return {
-    /** One page of the list, or of the search when a keyword or key is given, narrowed and sorted. @param {PageQuery} query */
-    async fetchPage({ keyword, token, filter, page, size, sort }) {
+    /**
+     * One page of the list, or of the search when a keyword or key is given, narrowed and sorted; `signal` aborts
+     * the read (Cancel).
+     * @param {PageQuery} query
+     */
+    async fetchPage({ keyword, token, filter, page, size, sort, signal }) {
       const searching = keyword || token;
       const path = searching ? "/api/token/search" : "/api/token/";
       /** @type {Record<string, string | number>} */
       const query = { ...filterQuery(filter), ...(searching ? { keyword, token } : {}), p: page, size };
       if (sort) Object.assign(query, { sort: sort.key, order: sort.order });
-      return /** @type {TokenPageAnswer} */ (await call(session(), "GET", path, { query })).data;
+      return /** @type {TokenPageAnswer} */ (await call(session(), "GET", path, { query, signal })).data;
     },
 
     /**

@@ -1,7 +1,8 @@
 // Reviewing a batch before and while it runs, in real headless Chromium against the real tokenbatch binary: the
 // preview's per-field summary (over the tokens loaded, said so, then over every token of the plan with Count
 // all) checked against SQL counts, its changed / unchanged filter, the summary in Apply's confirmation; the
-// progress line of a call past half a second (a preview cancelled, an apply that says it cannot be); and the
+// progress line of a call past half a second (a preview cancelled, an apply that says it cannot be, select all
+// results cancelled and let run); and the
 // collapsible filter panel (its active count, the table's first rows above the fold at 1366×900, the state kept
 // across a sign-out). Slow calls are made slow by holding the request in the browser, never by a fake server.
 
@@ -195,6 +196,34 @@ test("a preview past half a second shows its progress (status, elapsed time, Can
   await page.waitForFunction((text) => document.querySelector("#apply").textContent === text, applyLabel);
   assert.ok(await page.isHidden("#work-progress-elapsed"));
   assert.equal(count("name LIKE 'research-0%' AND remain_quota = 7001"), count("name LIKE 'research-0%'"), "applied once");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("select all results past half a second: its progress with Cancel; cancelled, the selection stays as it was; let run, every result selected", async () => {
+  const { page, errors } = await openPage(env);
+  await page.selectOption("#lang", "en");
+  await signIn(page, env.session);
+  await page.fill("#search-keyword", "sumbulk%");
+  await page.click("#search-submit");
+  await page.waitForFunction(() => /120/.test(document.getElementById("select-all-results").textContent));
+  const slowList = (url) => url.pathname === "/api/token/search";
+  await page.route(slowList, async (route) => {
+    await sleep(2500);
+    await route.continue().catch(() => {});
+  });
+  await page.click("#select-all-results");
+  await page.waitForSelector("#work-progress.active");
+  assert.equal(await page.textContent("#work-progress-status"), "Selecting every result…");
+  assert.equal(await page.getAttribute("#token-table", "aria-busy"), "true");
+  await page.click("#work-progress-cancel");
+  await page.waitForFunction(() => document.getElementById("tokens-error").textContent === "Selecting cancelled; the selection is as it was.");
+  assert.equal(await page.textContent("#selection-count"), "0 tokens selected");
+  assert.equal(await page.getAttribute("#token-table", "aria-busy"), null);
+
+  await page.unroute(slowList);
+  await page.click("#select-all-results");
+  await page.waitForFunction(() => document.getElementById("selection-count").textContent === "120 tokens selected");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
