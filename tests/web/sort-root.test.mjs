@@ -17,7 +17,7 @@ import {
 } from "./harness.mjs";
 
 let env;
-/** new-api's root user, owning no token of its own. */
+/** new-api's root user, owning one token of its own (id 5). */
 let root;
 
 before(async () => {
@@ -28,6 +28,14 @@ before(async () => {
   });
   mkdirSync(join(REPO, "target", "web-screenshots"), { recursive: true });
   root = { userId: output.match(/user id:\s+(\d+)/)[1], accessToken: output.match(/access token:\s+(\S+)/)[1] };
+  // One token of root's own (id 5, below the demo's 840-889), so root's own list is not empty.
+  const now = Math.floor(Date.now() / 1000);
+  sql(
+    env.database,
+    `INSERT INTO tokens (id, user_id, key, status, name, created_time, accessed_time, expired_time, remain_quota,
+       unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, "group")
+     VALUES (5, ${root.userId}, 'rootownkey5abcdefgh', 1, 'root-own', ${now}, 0, -1, 0, 0, 0, '', '', 0, 'default')`,
+  );
 });
 
 after(async () => {
