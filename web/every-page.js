@@ -1,29 +1,31 @@
 // @ts-check
-// Every page of a list of `total` tokens, read a few pages at a time ("select all results": 100 pages took 1.7 s
-// one after another, 1.0 s four at a time); the first failure stops them all and is thrown.
+// Every page of a list of `total` items, read a few pages at a time ("select all results": 100 pages took 1.7 s
+// one after another, 1.0 s four at a time; a preview's Count all likewise); the first failure stops them all and
+// is thrown.
 
-/** @import { Token, TokenPage } from "./types.js" */
-
-/** new-api's page size cap; also the page size used to collect a whole result set. */
+/** new-api's page size cap for token lists; also the page size used to collect a whole result set. */
 export const MAX_PAGE_SIZE = 100;
 /** Pages read at once. */
 const CONCURRENCY = 4;
 
 /**
- * Reads pages 1… of `total` items through `fetchPage(page, size)`, handing each page's items to `onItems`.
+ * Reads pages 1… of `total` items, `size` a page, through `fetchPage(page, size)`, handing each page's items to
+ * `onItems` as it comes (pages may come out of order).
+ * @template T
  * @param {number} total
- * @param {(page: number, size: number) => Promise<TokenPage>} fetchPage
- * @param {(items: Token[]) => void} onItems
+ * @param {number} size
+ * @param {(page: number, size: number) => Promise<T[]>} fetchPage
+ * @param {(items: T[]) => void} onItems
  */
-export async function everyPage(total, fetchPage, onItems) {
-  const pages = Math.ceil(total / MAX_PAGE_SIZE);
+export async function everyPage(total, size, fetchPage, onItems) {
+  const pages = Math.ceil(total / size);
   let next = 1;
   let failed = false;
   const worker = async () => {
     while (!failed && next <= pages) {
       const page = next++;
       try {
-        onItems((await fetchPage(page, MAX_PAGE_SIZE)).items);
+        onItems(await fetchPage(page, size));
       } catch (error) {
         failed = true;
         throw error;

@@ -8,7 +8,7 @@ import { ApiError } from "./api.js";
 import { units } from "./format.js";
 import { columnsFor } from "./columns.js";
 import { SortHeader } from "./sort-header.js";
-import { everyPage } from "./every-page.js";
+import { everyPage, MAX_PAGE_SIZE } from "./every-page.js";
 
 /**
  * @import { Selection, Token, TokenFilter, TokenPage } from "./types.js"
@@ -270,7 +270,8 @@ export class TokenTable {
     try {
       const { search, filter, total } = this;
       const query = (/** @type {number} */ page, /** @type {number} */ size) => ({ ...search, filter, page, size, signal: running.signal });
-      await everyPage(total, (page, size) => this.fetchPage(query(page, size)), (items) => {
+      const read = async (/** @type {number} */ page, /** @type {number} */ size) => (await this.fetchPage(query(page, size))).items;
+      await everyPage(total, MAX_PAGE_SIZE, read, (items) => {
         if (generation === this.generation) for (const token of items) this.selected.set(token.id, token);
       });
       if (generation !== this.generation) return;

@@ -14,10 +14,10 @@ import { openPage, setUp, signIn, sql, isBatch, editField } from "./harness.mjs"
 
 /**
  * The bound on each step for 100 000 tokens. The tests run the debug build (several times slower than release)
- * on 2 cores shared with other work. Measured here (2026-12-07): select all matching 0.3 s, preview 5.6 s, Count
- * all 17.8 s (100 pages of the plan read one after another), apply 2.5 s, the revert's dry run up to its
- * confirmation 14.0 s (it answers every token's before → after, tens of MB of JSON, parsed by the page), the
- * revert 5.3 s. 60 s is over 3 times the slowest step: a ceiling that catches a step gone quadratic or a page
+ * on 2 cores shared with other work. Measured here (2026-12-07): select all matching 0.5 s, preview 5.2 s, Count
+ * all 12.3 s (100 pages of the plan, four at a time; 17.8 s one after another), apply 2.1 s, the revert's dry run
+ * up to its confirmation 13.0 s (it answers every token's before → after, tens of MB of JSON, parsed by the page),
+ * the revert 5.4 s. 60 s is over 4 times the slowest step: a ceiling that catches a step gone quadratic or a page
  * that hangs under load, not a target.
  */
 const SCALE_BOUND_MS = 60_000;
