@@ -203,7 +203,7 @@ export class Reverter {
     if (answer.revert_id) box.append(this.openButton(answer.revert_id));
     this.appendSkipped(box, answer.skipped);
     if (answer.results?.length) this.appendRestored(box, answer.results);
-    else if (!answer.dry_run && answer.data > 0) this.appendUnlisted(box, answer.data);
+    else if (!answer.dry_run && answer.data > 0) this.appendNote(box, t("revertRestoredUnlisted", { count: units(answer.data) }));
   }
 
   /** A button that shows change set `id` in the History panel. @param {number} id */
@@ -258,19 +258,19 @@ export class Reverter {
       list.append(line);
     }
     box.append(title, list);
-    this.appendUnlisted(box, results.length - RESTORED_SHOWN);
+    const more = results.length - RESTORED_SHOWN;
+    if (more > 0) this.appendNote(box, t("revertMoreRestored", { count: units(more) }));
   }
 
   /**
-   * The note that `count` more tokens were (or would be) restored than listed, if any.
+   * A note under the restored tokens: how many more there are than listed, or where they are listed.
    * @param {HTMLElement} box
-   * @param {number} count
+   * @param {string} text
    */
-  appendUnlisted(box, count) {
-    if (count <= 0) return;
+  appendNote(box, text) {
     const note = document.createElement("p");
     note.className = "help restored-more";
-    note.textContent = t("revertMoreRestored", { count: units(count) });
+    note.textContent = text;
     box.append(note);
   }
 }

@@ -144,6 +144,11 @@ async function run(count, bound) {
     });
     steps.push(["revert", revert.ms]);
     assert.equal(revert.value.data, count);
+    assert.equal(revert.value.results, undefined, "no per-token answer asked for a revert of over 200 tokens");
+    assert.equal(
+      await page.textContent("#undo-outcome p.restored-more"),
+      `The ${count.toLocaleString("en")} tokens restored are listed page by page in the History: open the revert's change set.`,
+    );
     assert.equal(sum(`${scaled} AND remain_quota = 1000000`).n, count, "every token restored, by SQL");
 
     console.log(`\ntimings for ${count.toLocaleString("en")} tokens (debug build, SQLite, headless Chromium):`);
