@@ -107,6 +107,7 @@ fn http_routes(plan_id: &str) -> Vec<(&'static str, String, Option<String>)> {
         ("GET", "/api/token/?p=1&size=5".into(), None),
         ("GET", "/api/token/search?keyword=token-1".into(), None),
         ("GET", "/api/token/1".into(), None),
+        ("GET", "/api/user/self".into(), None),
         ("GET", "/api/user/self/groups".into(), None),
     ]
 }
@@ -189,6 +190,7 @@ async fn call_grpc(server: &TestServer, who: &Identity) -> Vec<(&'static str, Co
                             page: 1,
                             page_size: 5,
                             filter: None,
+                            ..Default::default()
                         },
                     ))
                     .await
@@ -335,6 +337,7 @@ async fn disabled_and_deleted_users_are_shut_out(engine: Engine) {
     let routes = [
         ("PUT", "/api/token/batch".to_owned(), Some(bob_body)),
         ("GET", "/api/token/900".to_owned(), None),
+        ("GET", "/api/user/self".to_owned(), None),
     ];
     for (state, sql, code) in [
         (

@@ -49,6 +49,7 @@ async fn goes_away_and_comes_back(engine: Engine) {
                 page: 1,
                 page_size: 5,
                 filter: None,
+                ..Default::default()
             },
         ))
         .await
@@ -146,6 +147,7 @@ async fn dropped_then_recreated_empty(engine: Engine) {
                     page: 1,
                     page_size: 5,
                     filter: None,
+                    ..Default::default()
                 },
             ))
             .await

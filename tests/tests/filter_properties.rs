@@ -22,7 +22,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tokenbatch_e2e::{Engine, TestDatabase};
 use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::filter::{read_filter_json, TokenFilter, UserScope};
-use tokenbatch_store::{NewToken, Store};
+use tokenbatch_store::{NewToken, Store, TokenOrder};
 use tokenbatch_testkit::seed;
 
 mod draw;
@@ -231,7 +231,13 @@ async fn check_case(fx: &Fixture, case: &Case, tally: &mut Tally) -> Result<(), 
         for (offset, size) in [(0, 10_000), (offset, size)] {
             let found = fx
                 .store
-                .find_tokens(fx.owner, &filter, offset as i64, size as i64)
+                .find_tokens(
+                    fx.owner,
+                    &filter,
+                    TokenOrder::default(),
+                    offset as i64,
+                    size as i64,
+                )
                 .await;
             let (records, total) =
                 found.map_err(|e| TestCaseError::fail(format!("{e}: {}", context())))?;

@@ -266,6 +266,7 @@ async fn grpc_lists_and_searches_with_the_same_filter(engine: Engine) {
         page: 1,
         page_size: 100,
         filter: Some(vip_with_expiry.clone()),
+        ..Default::default()
     };
     let page = client
         .list_tokens(seeded.server.grpc_request(&seeded.carol, request))
@@ -286,6 +287,7 @@ async fn grpc_lists_and_searches_with_the_same_filter(engine: Engine) {
             status: vec!["enabled".into(), "2".into()],
             ..pb::TokenFilter::default()
         }),
+        ..Default::default()
     };
     let page = client
         .search_tokens(seeded.server.grpc_request(&seeded.carol, request))
@@ -305,6 +307,7 @@ async fn grpc_lists_and_searches_with_the_same_filter(engine: Engine) {
             status: vec!["9".into()],
             ..pb::TokenFilter::default()
         }),
+        ..Default::default()
     };
     let status = client
         .list_tokens(seeded.server.grpc_request(&seeded.carol, refused))
@@ -325,6 +328,7 @@ async fn grpc_lists_and_searches_with_the_same_filter(engine: Engine) {
             user_id: Some("*".into()),
             ..pb::TokenFilter::default()
         }),
+        ..Default::default()
     };
     let status = client
         .list_tokens(seeded.server.grpc_request(&seeded.carol, everyone))

@@ -402,6 +402,7 @@ async fn list_search_and_get(engine: Engine) {
                 page: 0,
                 page_size: 3,
                 filter: None,
+                ..Default::default()
             },
         ))
         .await
@@ -426,6 +427,7 @@ async fn list_search_and_get(engine: Engine) {
                 page: 1,
                 page_size: 10,
                 filter: None,
+                ..Default::default()
             },
         ))
         .await

@@ -239,6 +239,7 @@ async fn a_full_server_refuses_grpc_with_resource_exhausted() {
                 page: 1,
                 page_size: 5,
                 filter: None,
+                ..Default::default()
             },
         )
     };
@@ -371,6 +372,7 @@ async fn slow_connections_do_not_lock_out_a_server_with_1024_descriptors() {
             page: 1,
             page_size: 5,
             filter: None,
+            ..Default::default()
         });
         let metadata = request.metadata_mut();
         let user = &server.alice;
@@ -468,6 +470,7 @@ async fn slow_and_idle_connections_are_closed_after_their_timeouts() {
                 page: 1,
                 page_size: 5,
                 filter: None,
+                ..Default::default()
             },
         )
     };

@@ -46,4 +46,6 @@ mod root_lists;
 mod rules_store_properties;
 mod search_patterns;
 mod secrets;
+mod sorted_lists;
 mod usable_groups;
+mod user_self;

@@ -2,7 +2,7 @@
 //! each engine (upstream, so without the mj columns), rows inserted the way new-api inserts them. tokenbatch
 //! must add only its two columns, change only the columns a batch names, and leave everything else alone.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use tokenbatch_e2e::{on_every_engine, send, Engine, TestDatabase};
 
 /// `CREATE TABLE` statements as GORM's AutoMigrate issues them for model/user.go, model/token.go and
@@ -170,6 +170,52 @@ async fn runs_beside_new_api_and_changes_only_what_it_is_told(engine: Engine) {
         listed["data"]["items"][0]["mj_image_mode"],
         json!(""),
         "added column reads as its default"
+    );
+    // A sorted list and the caller's own user read only columns new-api's own tables have.
+    let sorted = reqwest::Client::new()
+        .get(format!(
+            "http://{}/api/token/?sort=name&order=asc",
+            server.addr
+        ))
+        .header("Authorization", "operatoraccesstoken0000000000000")
+        .header("New-Api-User", "1");
+    let (_, sorted, raw) = send(sorted).await;
+    let names: Vec<&Value> = sorted["data"]["items"]
+        .as_array()
+        .expect(&raw)
+        .iter()
+        .map(|item| &item["name"])
+        .collect();
+    assert_eq!(
+        names,
+        [
+            &json!("gorm-1"),
+            &json!("gorm-2"),
+            &json!("gorm-3"),
+            &json!("gorm-4")
+        ],
+        "{raw}"
+    );
+    let own = reqwest::Client::new()
+        .get(format!("http://{}/api/user/self", server.addr))
+        .header("Authorization", "operatoraccesstoken0000000000000")
+        .header("New-Api-User", "1");
+    let (status, own, raw) = send(own).await;
+    assert_eq!(status, 200, "{raw}");
+    assert_eq!(
+        (
+            &own["data"]["username"],
+            &own["data"]["display_name"],
+            &own["data"]["role"],
+            &own["data"]["group"]
+        ),
+        (
+            &json!("operator"),
+            &json!("Operator"),
+            &json!(1),
+            &json!("default")
+        ),
+        "{raw}"
     );
 
     let thirty_ips: Vec<String> = (1..=30).map(|n| format!("10.0.0.{n}")).collect();

@@ -344,6 +344,7 @@ async fn grpc_web_over_http1_lists_tokens_and_reports_errors() {
             page: 1,
             page_size: 3,
             filter: None,
+            ..Default::default()
         }),
     )
     .await
@@ -600,7 +601,7 @@ async fn openapi_is_served_and_every_documented_operation_is_routed() {
             "DELETE {path} is not an operation"
         );
     }
-    assert_eq!(checked, 15);
+    assert_eq!(checked, 16);
     server.stop().await;
 }
 
@@ -617,6 +618,7 @@ async fn every_invalid_argument_names_its_fields_with_bad_request_and_error_info
                 page: 1,
                 page_size: 10,
                 filter: None,
+                ..Default::default()
             },
         );
         request

@@ -94,6 +94,7 @@ async fn roots_lists_name_each_tokens_owner(engine: Engine) {
             user_id: user_id.map(str::to_owned),
             ..pb::TokenFilter::default()
         }),
+        ..Default::default()
     };
     let page = client
         .list_tokens(server.grpc_request(&root, list(Some("*"))))
@@ -144,6 +145,7 @@ async fn a_disabled_root_sees_nothing(engine: Engine) {
             user_id: Some("*".into()),
             ..pb::TokenFilter::default()
         }),
+        ..Default::default()
     };
     let refused = server
         .grpc()

@@ -68,6 +68,7 @@ async fn grpc_search_refuses_control_characters(engine: Engine) {
                 page: 1,
                 page_size: 10,
                 filter: None,
+                ..Default::default()
             },
         );
         request

@@ -151,6 +151,7 @@ async fn no_secret_reaches_the_logs_or_a_response() {
             page: 1,
             page_size: 100,
             filter: None,
+            ..Default::default()
         });
         request
             .metadata_mut()

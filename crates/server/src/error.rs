@@ -9,6 +9,8 @@ use tokenbatch_rules::Problem;
 use tokenbatch_rules::{Lang, SearchPatternError, Violation};
 use tokenbatch_store::StoreError;
 
+use crate::sort::SortRefusal;
+
 #[derive(Debug, Error)]
 pub enum ApiError {
     #[error("authentication failed: {0:?}")]
@@ -21,6 +23,9 @@ pub enum ApiError {
         field: &'static str,
         error: SearchPatternError,
     },
+    /// A `sort` or `order` of a token list that is none of the allowed values (crate::sort).
+    #[error("invalid {} parameter", .0.parameter.name())]
+    InvalidSort(SortRefusal),
     /// A parameter only root may send (`user_id`, `scope`: docs/SPEC.md §13), sent by anyone else.
     #[error("{parameter} is for root only")]
     InsufficientPrivilege { parameter: &'static str },
@@ -116,6 +121,7 @@ impl ApiError {
             ApiError::Unauthenticated(failure) => failure.code(),
             ApiError::Invalid(violations) => violations.first().map_or("invalid", |v| v.code()),
             ApiError::InvalidSearch { error, .. } => error.code(),
+            ApiError::InvalidSort(refusal) => refusal.code(),
             ApiError::InsufficientPrivilege { .. } => "AUTH_INSUFFICIENT_PRIVILEGE",
             ApiError::TokensNotFound { .. } => "ids.not_found",
             ApiError::TokenNotFound => "token.not_found",
@@ -141,6 +147,7 @@ impl ApiError {
             ApiError::Unauthenticated(failure) => failure.message(lang).to_owned(),
             ApiError::Invalid(violations) => tokenbatch_rules::join_messages(violations, lang),
             ApiError::InvalidSearch { error, .. } => error.message(lang),
+            ApiError::InvalidSort(refusal) => refusal.message(lang),
             ApiError::InsufficientPrivilege { parameter } if en => format!(
                 "not authorized: {parameter} acts on other users' tokens, which only root may do; nothing was \
                  read or changed"

@@ -6,7 +6,7 @@ use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_proto::token_v1::token_service_server::TokenService;
 use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Lang, Patch, RULES_VERSION};
-use tokenbatch_store::{BatchChange, PlanSummary, TokenRecord, UserRecord};
+use tokenbatch_store::{BatchChange, PlanSummary, TokenOrder, TokenRecord, UserRecord};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
@@ -14,9 +14,11 @@ use crate::app::{
     mask_key, pick_lang, App, BatchOptions, BatchOutcome, Notice, PageRequest, TokenPage,
 };
 use crate::auth::Credentials;
+use crate::error::ApiError;
 use crate::grpc_history;
 use crate::grpc_status::{IntoStatus, ViewInvalid};
 use crate::request_id::RequestId;
+use crate::sort::read_order;
 
 #[derive(Clone)]
 pub struct GrpcService {
@@ -145,9 +147,10 @@ impl TokenService for GrpcService {
             page_size: request.page_size.into(),
         };
         let filter = token_filter(request.filter).map_err(|e| e.into_status(lang))?;
+        let order = request_order(&request.sort, &request.order, lang)?;
         let page = self
             .app
-            .list_tokens(&user, &filter, page)
+            .list_tokens(&user, &filter, order, page)
             .await
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))
@@ -164,9 +167,17 @@ impl TokenService for GrpcService {
             page_size: request.page_size.into(),
         };
         let filter = token_filter(request.filter.clone()).map_err(|e| e.into_status(lang))?;
+        let order = request_order(&request.sort, &request.order, lang)?;
         let page = self
             .app
-            .search_tokens(&user, &request.keyword, &request.token, &filter, page)
+            .search_tokens(
+                &user,
+                &request.keyword,
+                &request.token,
+                &filter,
+                order,
+                page,
+            )
             .await
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_page(page)))
@@ -184,6 +195,11 @@ impl TokenService for GrpcService {
             .map_err(|e| e.into_status(lang))?;
         Ok(Response::new(token_message(token)))
     }
+}
+
+/// A list's order from its `sort` and `order` fields, read as the HTTP query parameters are (crate::sort).
+fn request_order(sort: &str, order: &str, lang: Lang) -> Result<TokenOrder, Status> {
+    read_order(sort, order).map_err(|refusal| ApiError::InvalidSort(refusal).into_status(lang))
 }
 
 /// Whether a request's `view` asks for every token's values (the default) or counts only.

@@ -40,6 +40,12 @@ impl IntoStatus for ApiError {
                 details.set_bad_request(vec![violation]);
                 Code::InvalidArgument
             }
+            ApiError::InvalidSort(refusal) => {
+                let field = refusal.parameter.name();
+                let violation = field_violation(field, self.code(), message.clone(), lang);
+                details.set_bad_request(vec![violation]);
+                Code::InvalidArgument
+            }
             ApiError::RequestIdReused | ApiError::RequestIdInvalid => {
                 let violation = field_violation("request_id", self.code(), message.clone(), lang);
                 details.set_bad_request(vec![violation]);

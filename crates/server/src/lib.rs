@@ -27,6 +27,7 @@ pub mod request_id;
 pub mod retention;
 pub mod seed;
 pub mod serve;
+pub mod sort;
 pub mod token_cache;
 pub mod web;
 

@@ -23,6 +23,7 @@ mod records;
 mod requests;
 mod schema;
 mod session;
+mod sort;
 #[cfg(test)]
 mod test_support;
 mod tokens;
@@ -44,6 +45,8 @@ pub use plans::{NewPlan, PinnedToken, PlanPage, PlanStep, PlanSummary, StoredPla
 pub use records::{NewToken, NewUser, TokenRecord, UserRecord};
 pub use requests::{RequestKey, MAX_REQUEST_ID_LEN, REQUEST_ID_RETENTION_SECS};
 pub use session::DatabaseLimits;
+pub use sort::{SortKey, TokenOrder};
+pub use users::UserProfile;
 
 use connect::{open_mysql, open_postgres, open_sqlite};
 use dialect::Dialect;

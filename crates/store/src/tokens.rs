@@ -9,6 +9,7 @@ use crate::dialect::Dialect;
 use crate::filter::{bind_filter, filter_sql, FilterSql};
 use crate::records::bind_value;
 use crate::session::with_connection;
+use crate::sort::{order_by, TokenOrder};
 use crate::{on_pool, records, NewToken, Store, StoreError, TokenRecord};
 
 impl Store {
@@ -58,13 +59,15 @@ impl Store {
         Ok(())
     }
 
-    /// A page of the live tokens `filter` selects for `caller` (docs/SPEC.md §9), newest first, and how many
-    /// it selects in all: new-api's list and search, and any filter of part two. The filter becomes one
-    /// `WHERE` per engine (filter.rs); who may widen the scope with `user_id` is the caller's check.
+    /// A page of the live tokens `filter` selects for `caller` (docs/SPEC.md §9) in `order` (new-api's newest
+    /// first by default), and how many it selects in all: new-api's list and search, and any filter of part
+    /// two. The filter becomes one `WHERE` per engine (filter.rs), the order one `ORDER BY` (sort.rs); who may
+    /// widen the scope with `user_id` is the caller's check.
     pub async fn find_tokens(
         &self,
         caller: i64,
         filter: &TokenFilter,
+        order: TokenOrder,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<TokenRecord>, i64), StoreError> {
@@ -85,8 +88,9 @@ impl Store {
             false => String::new(),
         };
         let page_sql = d.sql(&format!(
-            "SELECT {columns}{owner_column} FROM tokens WHERE {condition} ORDER BY id DESC LIMIT ? OFFSET ?",
+            "SELECT {columns}{owner_column} FROM tokens WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
             columns = records::token_columns(d),
+            order = order_by(d, order),
         ));
         with_connection!(self, |conn| {
             let count = bind_filter!(sqlx::query(&count_sql), &binds);

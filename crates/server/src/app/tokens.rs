@@ -1,7 +1,7 @@
 //! The token reads: new-api's list, search and single token, with the filters of docs/SPEC.md §9.
 
 use tokenbatch_rules::filter::{with_search, SearchRefusal, TokenFilter};
-use tokenbatch_store::{TokenRecord, UserRecord};
+use tokenbatch_store::{TokenOrder, TokenRecord, UserRecord};
 
 use super::{check_scope, App, PageRequest};
 use crate::error::ApiError;
@@ -16,10 +16,12 @@ pub struct TokenPage {
 }
 
 impl App {
+    /// A page of the tokens `filter` selects, in `order` (crate::sort), with how many it selects in all.
     pub async fn list_tokens(
         &self,
         user: &UserRecord,
         filter: &TokenFilter,
+        order: TokenOrder,
         page: PageRequest,
     ) -> Result<TokenPage, ApiError> {
         check_scope(user, filter)?;
@@ -27,7 +29,7 @@ impl App {
         let offset = (page - 1).saturating_mul(page_size);
         let (items, total) = self
             .store
-            .find_tokens(user.id, filter, offset, page_size)
+            .find_tokens(user.id, filter, order, offset, page_size)
             .await?;
         Ok(TokenPage {
             items,
@@ -45,6 +47,7 @@ impl App {
         keyword: &str,
         token: &str,
         filter: &TokenFilter,
+        order: TokenOrder,
         page: PageRequest,
     ) -> Result<TokenPage, ApiError> {
         let filter =
@@ -52,7 +55,7 @@ impl App {
                 SearchRefusal::Repeated(violation) => ApiError::Invalid(vec![violation]),
                 SearchRefusal::Pattern { field, error } => ApiError::InvalidSearch { field, error },
             })?;
-        self.list_tokens(user, &filter, page).await
+        self.list_tokens(user, &filter, order, page).await
     }
 
     pub async fn get_token(&self, user: &UserRecord, id: i64) -> Result<TokenRecord, ApiError> {

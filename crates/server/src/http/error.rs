@@ -45,6 +45,8 @@ impl HttpFailure {
             HttpFailure::Api(error) => match error {
                 ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 ApiError::InsufficientPrivilege { .. } => StatusCode::FORBIDDEN,
+                // tokenbatch's own list parameters, not new-api's: refused like a malformed request.
+                ApiError::InvalidSort(_) => StatusCode::BAD_REQUEST,
                 ApiError::Unavailable(StoreError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
                 ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

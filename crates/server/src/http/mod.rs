@@ -8,6 +8,7 @@ pub mod error;
 pub mod extractor;
 mod plans;
 mod tokens;
+mod user_self;
 
 use axum::extract::State;
 use axum::routing::{get, post, put};
@@ -33,6 +34,7 @@ pub fn router(app: App) -> Router {
         .route("/api/token", get(tokens::list_tokens))
         .route("/api/token/search", get(tokens::search_tokens))
         .route("/api/token/{id}", get(tokens::get_token))
+        .route("/api/user/self", get(user_self::get_self))
         .route("/api/user/self/groups", get(tokens::usable_groups))
         .route("/api/status", get(status))
         .merge(crate::web::router())

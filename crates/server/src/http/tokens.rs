@@ -7,23 +7,26 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde_json::{json, Value};
 use tokenbatch_rules::filter::{read_filter_query, TokenFilter};
-use tokenbatch_store::TokenRecord;
+use tokenbatch_store::{TokenOrder, TokenRecord};
 
 use crate::app::{mask_key, App, PageRequest, TokenPage};
 use crate::error::ApiError;
 use crate::groups;
 use crate::http::error::HttpError;
 use crate::http::extractor::Caller;
+use crate::sort::read_order;
 
-/// `GET /api/token/?p=&size=`: the caller's tokens, newest first, in new-api's page object.
+/// `GET /api/token/?p=&size=`: the caller's tokens, newest first unless `sort`/`order` say otherwise, in
+/// new-api's page object.
 pub(super) async fn list_tokens(
     State(app): State<App>,
     Query(query): Query<HashMap<String, String>>,
     caller: Caller,
 ) -> Result<Json<Value>, HttpError> {
     let filter = query_filter(&query).map_err(|error| caller.refuse(error))?;
+    let order = query_order(&query).map_err(|error| caller.refuse(error))?;
     let page = app
-        .list_tokens(&caller.user, &filter, page_request(&query))
+        .list_tokens(&caller.user, &filter, order, page_request(&query))
         .await
         .map_err(|error| caller.refuse(error))?;
     Ok(success(page_json(page)))
@@ -37,12 +40,14 @@ pub(super) async fn search_tokens(
 ) -> Result<Json<Value>, HttpError> {
     let text = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
     let filter = query_filter(&query).map_err(|error| caller.refuse(error))?;
+    let order = query_order(&query).map_err(|error| caller.refuse(error))?;
     let page = app
         .search_tokens(
             &caller.user,
             text("keyword"),
             text("token"),
             &filter,
+            order,
             page_request(&query),
         )
         .await
@@ -57,6 +62,12 @@ fn query_filter(query: &HashMap<String, String>) -> Result<TokenFilter, ApiError
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()));
     read_filter_query(params).map_err(ApiError::Invalid)
+}
+
+/// The list's order from `sort` and `order` (crate::sort::read_order), refused with HTTP 400.
+fn query_order(query: &HashMap<String, String>) -> Result<TokenOrder, ApiError> {
+    let text = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
+    read_order(text("sort"), text("order")).map_err(ApiError::InvalidSort)
 }
 
 /// `GET /api/token/:id`.

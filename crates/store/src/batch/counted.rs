@@ -127,13 +127,16 @@ const CHECKED: [TokenOutcome; 5] = [
     TokenOutcome::CannotEnableExhausted,
 ];
 
-/// One SELECT before the UPDATE: how many of the ids are live tokens of the user, then for each refusal
+/// One SELECT before the UPDATE: how many of the ids are live tokens of the user, how many of those the
+/// UPDATE will change (the counts the change set is recorded with, and none at all when nothing changes:
+/// a 10-id batch saves its statements, each a round trip to SQLite's worker thread), then for each refusal
 /// the batch can cause, how many of them it would refuse (each token counted once, for the first refusal
 /// `TokenState::edit` meets: fields in table order, then the status). The outcomes are listed in the
-/// columns' order. With `pins`, a last column renders the rows for a plan's digest
+/// columns' order from the third on. With `pins`, a last column renders the rows for a plan's digest
 /// ([`crate::plans::digest::sqlite_aggregate`]): the statement walks the ids in their (ascending) order.
 pub(super) fn sqlite_precheck_statement(
     batch: &ValidBatch,
+    clear_auto: bool,
     now: i64,
     pins: bool,
 ) -> (String, Vec<TokenOutcome>) {
@@ -142,7 +145,11 @@ pub(super) fn sqlite_precheck_statement(
         ops: batch.ops(),
         now,
     };
-    let mut columns = vec!["COUNT(*)".to_owned()];
+    let changing = counted_write(batch, clear_auto, now).differences;
+    let mut columns = vec![
+        "COUNT(*)".to_owned(),
+        format!("COALESCE(SUM(CASE WHEN {changing} THEN 1 ELSE 0 END), 0)"),
+    ];
     let mut outcomes = Vec::new();
     let mut earlier: Vec<String> = Vec::new();
     for outcome in CHECKED {

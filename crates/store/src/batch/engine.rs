@@ -191,8 +191,10 @@ macro_rules! counted_batch {
                 }
             }
             let ids = $crate::batch::sql::json_array($plan.ids());
+            let clear_auto = $crate::batch::clears_auto_settings($plan);
             let (sql, outcomes) = $crate::batch::counted::sqlite_precheck_statement(
                 $plan.batch,
+                clear_auto,
                 $plan.now,
                 applying.is_some(),
             );
@@ -202,9 +204,12 @@ macro_rules! counted_batch {
                 .bind($plan.user_id)
                 .fetch_one(&mut *$tx)
                 .await?;
-            let owned = usize::try_from(counts.try_get::<i64, _>(0)?).unwrap_or(0);
+            let count = |index: usize| -> Result<usize, $crate::StoreError> {
+                Ok(usize::try_from(counts.try_get::<i64, _>(index)?).unwrap_or(0))
+            };
+            let (owned, changing) = (count(0)?, count(1)?);
             if let Some((_, digest)) = applying {
-                let pins: String = counts.try_get(outcomes.len() + 1)?;
+                let pins: String = counts.try_get(outcomes.len() + 2)?;
                 if owned != $plan.ids().len() || $crate::plans::digest::of_text(&pins) != digest {
                     break 'counted;
                 }
@@ -216,9 +221,9 @@ macro_rules! counted_batch {
             }
             let mut refused = Vec::new();
             for (index, outcome) in outcomes.into_iter().enumerate() {
-                let count = usize::try_from(counts.try_get::<i64, _>(index + 1)?).unwrap_or(0);
-                if count > 0 {
-                    refused.push((outcome, count));
+                let refusals = count(index + 2)?;
+                if refusals > 0 {
+                    refused.push((outcome, refusals));
                 }
             }
             if !refused.is_empty() {
@@ -226,54 +231,51 @@ macro_rules! counted_batch {
                     $crate::StoreError::OutOfBounds(refused),
                 ));
             }
-            let clear_auto = $crate::batch::clears_auto_settings($plan);
-            // The history's rows first, from the rows as they still are (see counted_history.rs).
-            let history = match $plan.history {
-                Some(entry) => {
-                    let d = $crate::dialect::Dialect::Sqlite;
-                    let change_id = insert_change!(Sqlite, $tx, d, $plan, entry, 0, 0);
-                    let sql = $crate::batch::counted_history::sqlite_counted_history_statement(
-                        $plan.batch,
-                        clear_auto,
-                        $plan.now,
-                    );
-                    let query = bind_operands!(sqlx::query(&sql), $plan)
-                        .bind(&ids)
-                        .bind($plan.user_id)
-                        .bind(change_id);
-                    Some((change_id, query.execute(&mut *$tx).await?.rows_affected()))
-                }
-                None => None,
-            };
-            let sql = $crate::batch::counted::sqlite_counted_update_statement(
-                $plan.batch,
-                clear_auto,
-                $plan.now,
-            );
-            let query = bind_operands!(sqlx::query(&sql), $plan)
-                .bind(&ids)
-                .bind($plan.user_id);
-            let changed = query.execute(&mut *$tx).await?.rows_affected() as usize;
-            let unchanged = owned - changed.min(owned);
+            let unchanged = owned - changing.min(owned);
+            // A batch that changes nothing writes nothing and records nothing (docs/SPEC.md §12).
             let mut recorded_change = None;
-            if let Some((change_id, recorded)) = history {
-                if recorded != changed as u64 {
+            if changing > 0 {
+                // The history's rows first, from the rows as they still are (see counted_history.rs), under
+                // a change set inserted with the counts the precheck found.
+                let history = match $plan.history {
+                    Some(entry) => {
+                        let d = $crate::dialect::Dialect::Sqlite;
+                        let change_id =
+                            insert_change!(Sqlite, $tx, d, $plan, entry, changing, unchanged);
+                        let sql = $crate::batch::counted_history::sqlite_counted_history_statement(
+                            $plan.batch,
+                            clear_auto,
+                            $plan.now,
+                        );
+                        let query = bind_operands!(sqlx::query(&sql), $plan)
+                            .bind(&ids)
+                            .bind($plan.user_id)
+                            .bind(change_id);
+                        Some((change_id, query.execute(&mut *$tx).await?.rows_affected()))
+                    }
+                    None => None,
+                };
+                let sql = $crate::batch::counted::sqlite_counted_update_statement(
+                    $plan.batch,
+                    clear_auto,
+                    $plan.now,
+                );
+                let query = bind_operands!(sqlx::query(&sql), $plan)
+                    .bind(&ids)
+                    .bind($plan.user_id);
+                let changed = query.execute(&mut *$tx).await?.rows_affected();
+                // The three statements select the same rows by the same condition inside the writer's
+                // transaction; a difference is a bug, and fails the batch (rolled back) rather than leave
+                // history and tokens disagreeing.
+                let recorded = history.map_or(changed, |(_, recorded)| recorded);
+                if changed != changing as u64 || recorded != changed {
                     return Err($crate::StoreError::Data(format!(
-                        "recorded {recorded} tokens in the history where {changed} changed"
+                        "counted {changing} changing tokens, recorded {recorded}, changed {changed}"
                     )));
                 }
-                let sql = match changed {
-                    0 => $crate::history::sql::SQLITE_DELETE_CHANGE,
-                    _ => $crate::history::sql::SQLITE_SET_COUNTS,
-                };
-                let mut query = sqlx::query(sql);
-                if changed > 0 {
-                    let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
-                    query = query.bind(as_i64(changed)).bind(as_i64(unchanged));
-                }
-                query.bind(change_id).execute(&mut *$tx).await?;
-                recorded_change = (changed > 0).then_some(change_id);
+                recorded_change = history.map(|(change_id, _)| change_id);
             }
+            let changed = changing;
             if let Some((stored, _)) = applying {
                 record_plan!($tx, $d, $plan, stored, &[], (changed, unchanged));
             }

@@ -69,16 +69,17 @@ macro_rules! insert_change_tokens {
         use $crate::history::values::Kind;
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
         let kinds: Vec<Kind> = $crate::history::values::row_kinds();
+        let used = $crate::history::values::columns_in_use(&rows);
         let first = $change_id * $crate::history::sql::SQLITE_ROWS_PER_CHANGE;
         for (index, chunk) in rows.chunks($crate::history::sql::ROWS_PER_INSERT).enumerate() {
-            let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
+            let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len(), &used);
             let mut query = sqlx::query(&sql);
             let offset = index * $crate::history::sql::ROWS_PER_INSERT;
             for (place, row) in chunk.iter().enumerate() {
                 // The rowid: the change set's range, then the row's place in the batch (token order).
                 let id = first + i64::try_from(offset + place).unwrap_or(i64::MAX);
                 query = query.bind(id).bind($change_id).bind(row.token_id).bind(row.owner_id);
-                for (value, kind) in row.values.iter().zip(&kinds) {
+                for ((value, kind), _) in row.values.iter().zip(&kinds).zip(&used).filter(|(_, used)| **used) {
                     query = bind_stored!(query, *kind, value);
                 }
             }
@@ -91,7 +92,7 @@ macro_rules! insert_change_tokens {
         let kinds: Vec<Kind> = $crate::history::values::row_kinds();
         let ids: Vec<i64> = rows.iter().map(|row| row.token_id).collect();
         let owners: Vec<i64> = rows.iter().map(|row| row.owner_id).collect();
-        let sql = $crate::history::sql::insert_tokens_statement($d, rows.len());
+        let sql = $crate::history::sql::insert_tokens_statement($d, rows.len(), &[]);
         let mut query = sqlx::query(&sql).bind($change_id).bind(ids).bind(owners);
         for (column, kind) in kinds.iter().enumerate() {
             let values = rows.iter().map(|row| &row.values[column]);
@@ -120,12 +121,13 @@ macro_rules! insert_change_tokens {
         use $crate::history::values::Kind;
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
         let kinds: Vec<Kind> = $crate::history::values::row_kinds();
+        let used = $crate::history::values::columns_in_use(&rows);
         for chunk in rows.chunks($crate::history::sql::ROWS_PER_INSERT) {
-            let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len());
+            let sql = $crate::history::sql::insert_tokens_statement($d, chunk.len(), &used);
             let mut query = sqlx::query(&sql);
             for row in chunk {
                 query = query.bind($change_id).bind(row.token_id).bind(row.owner_id);
-                for (value, kind) in row.values.iter().zip(&kinds) {
+                for ((value, kind), _) in row.values.iter().zip(&kinds).zip(&used).filter(|(_, used)| **used) {
                     query = bind_stored!(query, *kind, value);
                 }
             }

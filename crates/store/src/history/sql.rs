@@ -52,18 +52,25 @@ pub(crate) fn insert_change_statement(d: Dialect) -> String {
     ))
 }
 
-/// The key columns and the value columns ([`values::value_columns`]) of a token row.
-fn token_columns(d: Dialect) -> String {
+/// The key columns and the value columns ([`values::value_columns`]) of a token row, the latter only where
+/// `used` (on PostgreSQL every one: one array a column, NULLs cost nothing to bind).
+fn token_columns(d: Dialect, used: &[bool]) -> String {
     let mut columns = vec!["change_id".to_owned(), "token_id".into(), "owner_id".into()];
-    columns.extend(values::value_columns(d));
+    columns.extend(
+        values::value_columns(d)
+            .into_iter()
+            .zip(used)
+            .filter(|(_, used)| **used)
+            .map(|(column, _)| column),
+    );
     columns.join(", ")
 }
 
 /// The changed tokens' rows ([`values::TokenRow`]), set-based: on PostgreSQL one array per column; on MySQL
-/// and SQLite `rows` rows of placeholders (SQLite's each starting with the row's id).
-pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
-    let columns = token_columns(d);
-    let values = 2 * Recorded::count();
+/// and SQLite `rows` rows of placeholders (SQLite's each starting with the row's id), for the key columns
+/// and the value columns that are `used` ([`values::columns_in_use`]), bound in that order.
+pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize, used: &[bool]) -> String {
+    let values = used.iter().filter(|used| **used).count();
     match d {
         // Rows of bound values, each with its rowid (see SQLITE_ROWS_PER_CHANGE) first: unpacking one JSON
         // array per row with `json_extract` parsed each row's text once per column (95 ms for 10 000 rows
@@ -71,14 +78,15 @@ pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
         Dialect::Sqlite => {
             let row = format!("({})", vec!["?"; values + 4].join(", "));
             format!(
-                "INSERT INTO {TOKENS} (id, {columns}) VALUES {}",
+                "INSERT INTO {TOKENS} (id, {}) VALUES {}",
+                token_columns(d, used),
                 vec![row; rows].join(", ")
             )
         }
         Dialect::Postgres => {
             let mut arrays = vec!["$2::bigint[]".to_owned(), "$3::bigint[]".to_owned()];
             let kinds = values::row_kinds();
-            for (index, kind) in kinds.into_iter().enumerate() {
+            for (index, kind) in kinds.iter().enumerate() {
                 let array = match kind {
                     Kind::Text => "text[]",
                     Kind::Integer | Kind::Boolean => "bigint[]",
@@ -86,14 +94,16 @@ pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
                 arrays.push(format!("${}::{array}", index + 4));
             }
             format!(
-                "INSERT INTO {TOKENS} ({columns}) SELECT $1, t.* FROM UNNEST({}) AS t",
+                "INSERT INTO {TOKENS} ({}) SELECT $1, t.* FROM UNNEST({}) AS t",
+                token_columns(d, &vec![true; kinds.len()]),
                 arrays.join(", ")
             )
         }
         Dialect::MySql => {
             let row = format!("({})", vec!["?"; values + 3].join(", "));
             format!(
-                "INSERT INTO {TOKENS} ({columns}) VALUES {}",
+                "INSERT INTO {TOKENS} ({}) VALUES {}",
+                token_columns(d, used),
                 vec![row; rows].join(", ")
             )
         }
@@ -103,13 +113,6 @@ pub(crate) fn insert_tokens_statement(d: Dialect, rows: usize) -> String {
 /// Rows of a multi-row INSERT on MySQL and SQLite: 1 000 rows of at most 30 placeholders, within MySQL's
 /// 65 535 and SQLite's 32 766.
 pub(crate) const ROWS_PER_INSERT: usize = 1_000;
-
-/// The counts of a change set SQLite's counted batch recorded before it knew them: changed, unchanged, id.
-pub(crate) const SQLITE_SET_COUNTS: &str =
-    "UPDATE tokenbatch_changes SET changed = ?, unchanged = ? WHERE id = ?";
-
-/// A change set SQLite's counted batch recorded and that changed nothing after all.
-pub(crate) const SQLITE_DELETE_CHANGE: &str = "DELETE FROM tokenbatch_changes WHERE id = ?";
 
 /// The auto-only settings of the tokens a batch clears them on, read before it writes: id, 0/1, text.
 pub(crate) fn auto_settings_statement(d: Dialect, count: usize) -> String {

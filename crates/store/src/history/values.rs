@@ -103,6 +103,19 @@ pub(crate) struct TokenRow {
     pub(crate) values: Vec<Stored>,
 }
 
+/// Which value columns (in [`value_columns`] order) some row of `rows` holds a value in: the others are
+/// left out of the rows' INSERT and stay NULL. A batch writes a few of the columns; binding the NULLs of
+/// the rest was most of the binding (30 values a row where 8 carry something).
+pub(crate) fn columns_in_use(rows: &[TokenRow]) -> Vec<bool> {
+    let mut used = vec![false; 2 * Recorded::count()];
+    for row in rows {
+        for (used, value) in used.iter_mut().zip(&row.values) {
+            *used |= *value != Stored::Null;
+        }
+    }
+    used
+}
+
 /// The auto-only settings a change cleared, as they were: `(cross_group_retry, auto_groups)`.
 pub(crate) type AutoSettings = (bool, String);
 
