@@ -356,6 +356,7 @@ export class TokenTable {
         const cell = row.insertCell();
         fill(token, cell, now);
         cell.dataset.label = t(key);
+        cell.dataset.col = key;
       }
     }
     this.renderPageCheckbox();
