@@ -13,7 +13,7 @@ import { everyPage } from "./every-page.js";
 
 /**
  * @import { BatchResult, Plan } from "./types.js"
- * @import { Progress } from "./progress.js"
+ * @import { Progress, Running } from "./progress.js"
  */
 
 /** The plan route's largest page: the counting pass reads this many results per call. */
@@ -108,6 +108,8 @@ export class PreviewSummary {
     this.allCounts = null;
     /** @type {ShowFilter} */
     this.showing = "all";
+    /** The running Count all, aborted when another answer comes. @type {Running | null} */
+    this.counting = null;
     /** A note under the summary: a count cancelled or failed (`error`, its words). @type {{ key: "countCancelled" | "countFailed", error?: string } | null} */
     this.note = null;
     for (const radio of this.radios()) {
@@ -133,6 +135,7 @@ export class PreviewSummary {
       this.subject = subject;
       return this.filterRows(this.showing);
     }
+    this.counting?.abort();
     this.subject = subject && subject.results.length > 0 ? subject : null;
     this.allCounts = null;
     this.note = null;
@@ -209,6 +212,7 @@ export class PreviewSummary {
     const button = /** @type {HTMLButtonElement} */ (this.element("summary-count-all"));
     button.disabled = true;
     const running = this.progress.start("summaryCounting", { cancellable: true, busy: this.element("result-breakdown") });
+    this.counting = running;
     const counts = emptyCounts();
     try {
       const read = (/** @type {number} */ page, /** @type {number} */ size) => this.planPage(plan.plan_id, page, size, running.signal);
@@ -222,6 +226,7 @@ export class PreviewSummary {
       this.note = cancelled ? { key: "countCancelled" } : { key: "countFailed", error: this.describeError(error) };
     } finally {
       running.end();
+      if (this.counting === running) this.counting = null;
       button.disabled = false;
     }
     this.render();

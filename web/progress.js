@@ -15,8 +15,8 @@ import { t } from "./i18n.js";
 export const PROGRESS_DELAY_MS = 500;
 
 /**
- * One call in progress. `signal`: aborted by Cancel (only for a call that may be cancelled).
- * @typedef {{ signal: AbortSignal | undefined, end: () => void }} Running
+ * One call in progress. `signal`: aborted by Cancel or by `abort()` (only for a call that may be cancelled).
+ * @typedef {{ signal: AbortSignal | undefined, abort: () => void, end: () => void }} Running
  */
 
 export class Progress {
@@ -52,6 +52,7 @@ export class Progress {
     this.delay = setTimeout(() => this.show(), PROGRESS_DELAY_MS);
     return {
       signal: controller?.signal,
+      abort: () => controller?.abort(),
       end: () => {
         busy?.removeAttribute("aria-busy");
         if (this.current === current) this.stop();
