@@ -60,11 +60,12 @@ export function savePendingApply(pending) {
   else sessionStorage.removeItem(PENDING_APPLY_KEY);
 }
 
-/** @typedef {"network" | "auth" | "http" | "rejected"} ApiErrorKind */
+/** @typedef {"network" | "auth" | "http" | "rejected" | "cancelled"} ApiErrorKind */
 
 /**
  * Why a call failed. `kind`: "network" (no answer), "auth" (HTTP 401), "http" (another non-2xx without
- * the envelope) or "rejected" (the envelope said success:false). `envelope` is the server's answer if any.
+ * the envelope), "rejected" (the envelope said success:false) or "cancelled" (the caller aborted it: only a call
+ * that writes nothing is ever given a signal). `envelope` is the server's answer if any.
  */
 export class ApiError extends Error {
   /**
@@ -89,13 +90,15 @@ function isEnvelope(/** @type {unknown} */ answer) {
  * One call: `path` with `query` (lang added) and any `headers` of the caller's (e.g. Idempotency-Key), JSON
  * answer in new-api's envelope. Resolves to the envelope when success is true, rejects with an ApiError
  * otherwise. The envelope's `data` is the route's: callers read it as that route's answer type (types.js).
+ * `signal`: aborts the call (a Cancel of progress.js), which then rejects with kind "cancelled".
  * @param {Session | null} session
  * @param {string} method
  * @param {string} path
- * @param {{ query?: Record<string, string | number>, body?: string, headers?: Record<string, string> }} [options]
+ * @param {{ query?: Record<string, string | number>, body?: string, headers?: Record<string, string>,
+ *   signal?: AbortSignal }} [options]
  * @returns {Promise<Envelope>}
  */
-export async function call(session, method, path, { query = {}, body, headers: extra = {} } = {}) {
+export async function call(session, method, path, { query = {}, body, headers: extra = {}, signal } = {}) {
   // URLSearchParams writes numbers (the page number) as String() does.
   const params = new URLSearchParams(/** @type {Record<string, string>} */ ({ ...query, lang: lang() }));
   /** @type {Record<string, string>} */
@@ -107,8 +110,9 @@ export async function call(session, method, path, { query = {}, body, headers: e
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(`${path}?${params}`, { method, headers, body, cache: "no-store" });
+    response = await fetch(`${path}?${params}`, { method, headers, body, cache: "no-store", signal });
   } catch (error) {
+    if (signal?.aborted) throw new ApiError("cancelled", "cancelled");
     throw new ApiError("network", error instanceof Error ? error.message : String(error));
   }
   /** @type {unknown} */
@@ -116,6 +120,7 @@ export async function call(session, method, path, { query = {}, body, headers: e
   try {
     answer = await response.json();
   } catch {
+    if (signal?.aborted) throw new ApiError("cancelled", "cancelled");
     // Not JSON (a proxy's error page, a cut connection): reported below with the HTTP status.
   }
   // Only new-api's envelope is read further (and kept on the error); any other JSON counts as none.

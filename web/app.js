@@ -3,14 +3,13 @@
 // by the server's own rules compiled to WebAssembly), preview the dry run, apply.
 
 import init, {
-  describeFields,
   formatUtc,
   rulesVersion,
   validateBody,
   validateField,
   validateFilter,
 } from "./pkg/tokenbatch_wasm.js";
-import { t, tIn, lang, setLang, initialLang, translateStatic, LANGS } from "./i18n.js";
+import { t, lang, setLang, initialLang, translateStatic, LANGS } from "./i18n.js";
 import {
   call,
   loadSession,
@@ -21,21 +20,24 @@ import {
 } from "./api.js";
 import { setQuotaPerUsd, unitsPerUsd } from "./format.js";
 import { TokenTable } from "./table.js";
-import { FilterPanel, filterQuery } from "./filters.js";
+import { FilterPanel } from "./filters.js";
 import { BatchForm } from "./form.js";
 import { EditPanel } from "./edit-panel.js";
 import { ResultView } from "./result.js";
 import { BatchActions } from "./batch.js";
 import { ConfirmDialog, applyTexts } from "./confirm.js";
 import { Exporter } from "./export.js";
-import { pageMessage, labelled } from "./messages.js";
+import { labelled } from "./messages.js";
+import { describe, labelsFor, wording } from "./labels.js";
 import { Views } from "./views.js";
+import { Progress } from "./progress.js";
+import { PreviewSummary } from "./preview-summary.js";
+import { tokenReads } from "./token-reads.js";
 
 /**
- * @import { BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, PlanPageAnswer, RulesItem,
- *   Session, StatusAnswer, TokenPageAnswer } from "./types.js"
+ * @import { BodyVerdict, FieldsDescription, FieldVerdict, FilterVerdict, GroupsAnswer, Selection,
+ *   Session, StatusAnswer } from "./types.js"
  * @import { BatchState } from "./batch.js"
- * @import { PageQuery } from "./table.js"
  * @import { Rules } from "./form.js"
  */
 
@@ -46,6 +48,8 @@ const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.get
 const state = {
   /** @type {Session | null} */
   session: null,
+  /** Whether the signed-in user is new-api's root, who may act on every user's tokens (docs/SPEC.md §13). */
+  root: false,
   /**
    * The groups GET /api/user/self/groups returned: the server checks `group` against the same list.
    * @type {string[] | undefined}
@@ -78,9 +82,6 @@ const state = {
 
 const now = () => Date.now() / 1000;
 
-/** The rules module's description of the fields in language `tag`, parsed. */
-const describe = (/** @type {string} */ tag) => /** @type {FieldsDescription} */ (JSON.parse(describeFields(tag)));
-
 /** @type {Rules} */
 const rules = {
   validateBody: (text) =>
@@ -93,29 +94,6 @@ const rules = {
     ),
   formatUtc: (seconds) => formatUtc(seconds),
 };
-
-/** @type {Map<string, Map<string, string>>} */
-const labelCache = new Map();
-
-/**
- * Field name → the form's label in language `tag`; the selection and the ticked fields named too.
- * @param {string} tag
- */
-function labelsFor(tag) {
-  if (!labelCache.has(tag)) {
-    /** @type {Map<string, string>} */
-    const labels = new Map(describe(tag).fields.map((field) => [field.name, field.label]));
-    labels.set("status", tIn(tag, "statusField"));
-    labels.set("ids", tIn(tag, "selectionName"));
-    labels.set("update_fields", tIn(tag, "fieldsName"));
-    labelCache.set(tag, labels);
-  }
-  return /** @type {Map<string, string>} */ (labelCache.get(tag));
-}
-
-/** The page's sentence for one of the rules' (or the server's) errors and warnings written in language `tag`. */
-const wording = (/** @type {RulesItem} */ item, /** @type {string} */ tag = lang()) =>
-  pageMessage(item, labelsFor(tag));
 
 /**
  * @param {HTMLElement} element
@@ -143,6 +121,8 @@ function describeError(error, tag) {
       return t("sessionExpired", { message });
     case "rejected":
       return t("serverRejected", { message });
+    case "cancelled":
+      return t("previewCancelled");
     default:
       return t("httpError", { status: error.status, message });
   }
@@ -173,6 +153,7 @@ function applyLanguage(tag) {
   actions.renderVerdict(form.verdict);
   result.render();
   confirmDialog.render();
+  progress.render();
   exporter.relabel();
   views.relabel();
 }
@@ -206,6 +187,8 @@ async function signIn(session, { focus = false } = {}) {
   const groups = /** @type {GroupsAnswer} */ (await call(session, "GET", "/api/user/self/groups"));
   const allowedGroups = Object.keys(groups.data ?? {});
   state.session = session;
+  state.root = await reads.isRoot();
+  filters.setRoot(state.root);
   state.allowedGroups = allowedGroups;
   saveSession(session);
   // A key left by another user's Apply is not this user's to send.
@@ -229,6 +212,8 @@ function signOut() {
   clearSession();
   actions.setPendingApply(null);
   state.session = null;
+  state.root = false;
+  progress.stop();
   state.allowedGroups = undefined;
   state.preview = null;
   result.clear();
@@ -273,20 +258,21 @@ $("sign-out").addEventListener("click", signOut);
 
 // ---- the table and the form ------------------------------------------------------------------------------
 
-/** One page of the list, or of the search when a keyword or key is given, narrowed by `filter`. @param {PageQuery} query */
-async function fetchPage({ keyword, token, filter, page, size }) {
-  const searching = keyword || token;
-  const path = searching ? "/api/token/search" : "/api/token/";
-  /** @type {Record<string, string | number>} */
-  const query = { ...filterQuery(filter), ...(searching ? { keyword, token } : {}), p: page, size };
-  return /** @type {TokenPageAnswer} */ (await call(state.session, "GET", path, { query })).data;
-}
+const reads = tokenReads(() => state.session);
+const { fetchPage, planPage } = reads;
+const progress = new Progress($);
 
-/** One page of a plan's per-token results. @param {string} planId @param {number} p @param {number} size */
-async function planPage(planId, p, size) {
-  return /** @type {PlanPageAnswer} */ (
-    await call(state.session, "GET", `/api/token/batch/plans/${encodeURIComponent(planId)}`, { query: { p, size } })
-  ).data.items;
+/**
+ * The table's selection as a batch sends it: root's ids reaching another user's token say so (`scope`), as the
+ * server requires (an ids batch is otherwise the caller's own tokens only).
+ * @returns {Selection}
+ */
+function batchSelection() {
+  const selection = table.selection();
+  if (!state.root || !("ids" in selection) || !state.session) return selection;
+  const own = Number(state.session.userId);
+  const others = selection.ids.some((id) => (table.selected.get(id)?.user_id ?? own) !== own);
+  return others ? { ...selection, scope: "all_users" } : selection;
 }
 
 // The table's root is the workspace: its selection count sits in the sticky bulk bar.
@@ -295,6 +281,7 @@ const table = new TokenTable($("workspace"), {
   onChange: () => form.validate(),
   onError: showError,
   maxIds: 10000,
+  progress,
 });
 
 const filters = new FilterPanel(/** @type {HTMLFormElement} */ ($("filter-form")), {
@@ -306,7 +293,7 @@ const filters = new FilterPanel(/** @type {HTMLFormElement} */ ($("filter-form")
 
 const form = new BatchForm($("batch"), {
   rules,
-  getSelection: () => table.selection(),
+  getSelection: batchSelection,
   onVerdict: (verdict) => actions.renderVerdict(verdict),
   wording: (item) => wording(item),
 });
@@ -321,6 +308,7 @@ const result = new ResultView($("result"), {
   describeError,
   planPage,
   previewAgain: () => actions.send(true),
+  summary: new PreviewSummary({ element: $, planPage, labels: () => form.labels(), progress, describeError: (error) => describeError(error) }),
 });
 
 const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("confirm-dialog")), {
@@ -334,10 +322,11 @@ const views = new Views({
   labels: () => labelsFor(lang()),
   describeError: (error) => describeError(error),
   onReverted: () => table.load(),
+  progress,
 });
 
 const onOutcome = (/** @type {boolean} */ applied, /** @type {number | null} */ id) => views.outcome(applied, id);
-const actions = new BatchActions({ state, form, table, result, confirmDialog, element: $, show, onOutcome });
+const actions = new BatchActions({ state, form, table, result, confirmDialog, element: $, show, onOutcome, progress });
 
 const exporter = new Exporter({
   table,

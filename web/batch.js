@@ -15,6 +15,7 @@ import { planRefusal, PLAN_PAGE_SIZE } from "./result.js";
  * @import { BatchForm } from "./form.js"
  * @import { ResultView } from "./result.js"
  * @import { ConfirmDialog } from "./confirm.js"
+ * @import { Progress } from "./progress.js"
  */
 
 /**
@@ -46,10 +47,13 @@ export class BatchActions {
    *   element: (id: string) => HTMLElement,
    *   show: (element: HTMLElement, text: string) => void,
    *   onOutcome?: (applied: boolean, changeId: number | null) => void,
+   *   progress: Progress,
    * }} options
    * `onOutcome(applied, changeId)`: a Preview or Apply ended; `changeId`, an applied batch's change set.
+   * `progress`: the line shown while a call runs past half a second (a Preview may be cancelled, an Apply not).
    */
-  constructor({ state, form, table, result, confirmDialog, element, show, onOutcome = () => {} }) {
+  constructor({ state, form, table, result, confirmDialog, element, show, onOutcome = () => {}, progress }) {
+    this.progress = progress;
     this.onOutcome = onOutcome;
     this.state = state;
     this.form = form;
@@ -123,6 +127,7 @@ export class BatchActions {
       changed: preview.envelope.data,
       total: preview.envelope.plan && preview.byFilter ? preview.envelope.plan.count : preview.total,
       changes: this.form.chosen().map(({ label, text }) => [label, text]),
+      fields: this.result.summary.forConfirmation() ?? "",
       expires: (this.form.verdict?.warnings ?? []).some((warning) => warning.code === "expired_time.past"),
     }));
   }
@@ -152,9 +157,14 @@ export class BatchActions {
     /** @type {Record<string, string>} */
     const headers = dryRun || plan ? {} : { "Idempotency-Key": this.idempotencyKeyFor(body) };
     const sent = plan ? JSON.stringify({ plan_id: plan.plan_id }) : body;
+    // A preview writes nothing: Cancel aborts it. An apply sent cannot be called back; its line says so.
+    const running = this.progress.start(dryRun ? "progressPreview" : "progressApply", {
+      cancellable: dryRun,
+      busy: this.element("result"),
+    });
     try {
       const envelope = /** @type {BatchAnswer} */ (
-        await call(this.state.session, "PUT", "/api/token/batch", { query, body: sent, headers })
+        await call(this.state.session, "PUT", "/api/token/batch", { query, body: sent, headers, signal: running.signal })
       );
       if (epoch !== this.state.epoch) return;
       // An applied batch changed the tokens: the next Apply needs a new preview.
@@ -175,6 +185,7 @@ export class BatchActions {
       this.result.show({ dryRun, body, error, unknown }, { byPlan: Boolean(plan) });
       this.onOutcome(unknown, null);
     } finally {
+      running.end();
       this.state.busy = false;
       clicked.textContent = label;
       this.renderVerdict(this.form.validate());

@@ -105,3 +105,19 @@ export const COLUMNS = [
   ],
 ];
 
+
+/** The owner's column, for root's lists over other users' tokens (their answers name each token's owner). */
+const OWNER_COLUMN = /** @type {[MessageKey, CellFiller]} */ ([
+  "colOwner",
+  (token, cell) => plain(cell, token.username ?? String(token.user_id), `${token.username ?? ""} (${token.user_id})`),
+]);
+
+/**
+ * The columns for a list narrowed by `filter`: with root's `user_id` (an owner, or every user) the owner's
+ * column follows the name.
+ * @param {import("./types.js").TokenFilter} filter
+ */
+export function columnsFor(filter) {
+  if (filter.user_id === undefined) return COLUMNS;
+  return [...COLUMNS.slice(0, 2), OWNER_COLUMN, ...COLUMNS.slice(2)];
+}

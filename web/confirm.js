@@ -9,8 +9,9 @@ import { units } from "./format.js";
 
 /**
  * What Apply is about to do: the preview's count of changed tokens out of those selected, each ticked field's
- * `[label, value as read]`, and whether the expiry written is in the past.
- * @typedef {{ changed: number, total: number, changes: [string, string][], expires: boolean }} ApplySummary
+ * `[label, value as read]`, the preview's per-field summary with what it covers ("" when none: preview-summary.js)
+ * and whether the expiry written is in the past.
+ * @typedef {{ changed: number, total: number, changes: [string, string][], fields: string, expires: boolean }} ApplySummary
  */
 
 /**
@@ -18,15 +19,13 @@ import { units } from "./format.js";
  * @param {ApplySummary} summary
  * @returns {[string, string]}
  */
-export function applyTexts({ changed, total, changes, expires }) {
-  return [
-    t("confirmSummary", {
-      changed: units(changed),
-      total: units(total),
-      changes: changes.map(([label, value]) => `${label} → ${value}`).join(t("listSeparator")),
-    }),
-    expires ? t("confirmExpires") : "",
-  ];
+export function applyTexts({ changed, total, changes, fields, expires }) {
+  const summary = t("confirmSummary", {
+    changed: units(changed),
+    total: units(total),
+    changes: changes.map(([label, value]) => `${label} → ${value}`).join(t("listSeparator")),
+  });
+  return [fields ? `${summary}\n${fields}` : summary, expires ? t("confirmExpires") : ""];
 }
 
 /** The parts of a confirmation dialog. @typedef {"text" | "warning" | "cancel" | "confirm"} Part */

@@ -269,7 +269,9 @@ export class Exporter {
     for (let page = 1; !run.cancelled; page += 1) {
       const done = tokens.size;
       this.status(() => t("exportProgress", { done, total }), true);
-      const answer = await this.fetchPage({ keyword: "", token: "", filter, page, size: EXPORT_PAGE_SIZE });
+      // In the table's order (ties by id, so the pages never overlap).
+      const sort = this.table.header.sort;
+      const answer = await this.fetchPage({ keyword: "", token: "", filter, page, size: EXPORT_PAGE_SIZE, sort });
       total = answer.total;
       for (const token of answer.items) tokens.set(token.id, token);
       if (answer.items.length < EXPORT_PAGE_SIZE || page * EXPORT_PAGE_SIZE >= total) break;

@@ -71,7 +71,15 @@ export const FILTER_KEYS = {
   remain_quota_at_least: { control: "filter-quota-min", label: "filterQuotaAtLeast" },
   remain_quota_below: { control: "filter-quota-max", label: "filterQuotaBelow" },
   unlimited_quota: { control: "filter-unlimited", label: "filterUnlimited" },
+  user_id: { control: "filter-owner", label: "filterOwner" },
 };
+
+/** The controls that each make one condition when filled (the status boxes count once, as one condition). */
+const CONDITION_CONTROLS = [
+  "filter-name", "filter-key", "filter-group", "filter-model", "filter-expires-from", "filter-expires-until",
+  "filter-expires-within", "filter-never-expires", "filter-unused-since", "filter-quota-min", "filter-quota-max",
+  "filter-unlimited", "filter-owner",
+];
 
 export class FilterPanel {
   /**
@@ -96,6 +104,14 @@ export class FilterPanel {
     this.filter = {};
     /** Problems of the controls as last judged (shown again in a newly chosen language). @type {RulesError[]} */
     this.problems = [];
+    /** How many conditions the filter applied has (its controls filled), shown while the panel is collapsed. */
+    this.conditions = 0;
+    /** Whether the panel's controls are shown; kept while the page lives (sign-out included). */
+    this.expanded = true;
+    /** Whether the signed-in user is root, who may choose the tokens' owner (docs/SPEC.md §13). */
+    this.root = false;
+    this.control("filter-toggle").addEventListener("click", () => this.setExpanded(!this.expanded));
+    this.control("filter-owner").addEventListener("change", () => this.renderOwner());
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -104,8 +120,47 @@ export class FilterPanel {
       this.clearControls();
       this.showProblems([]);
       this.filter = {};
+      this.conditions = 0;
+      this.renderToggle();
       this.onChange({});
     });
+    this.renderToggle();
+  }
+
+  /** Shows or hides the panel's controls (its title, toggle and active count stay). @param {boolean} expanded */
+  setExpanded(expanded) {
+    this.expanded = expanded;
+    this.renderToggle();
+  }
+
+  /** The toggle in the page's language: what a press does and how many conditions are applied. */
+  renderToggle() {
+    const toggle = this.control("filter-toggle");
+    toggle.setAttribute("aria-expanded", String(this.expanded));
+    this.control("filter-body").hidden = !this.expanded;
+    const count = this.conditions ? t("filterActiveCount", { count: this.conditions }) : t("filterNoneActive");
+    toggle.textContent = t("filterToggle", { action: t(this.expanded ? "filterToggleHide" : "filterToggleShow"), count });
+    toggle.dataset.active = String(this.conditions);
+  }
+
+  /**
+   * Root may choose whose tokens are listed (one user's or every user's); anyone else never sees the choice.
+   * @param {boolean} root
+   */
+  setRoot(root) {
+    this.root = root;
+    this.control("filter-owner-row").hidden = !root;
+    this.renderOwner();
+  }
+
+  renderOwner() {
+    this.control("filter-owner-id-row").hidden = !this.root || this.control("filter-owner").value !== "user";
+  }
+
+  /** How many conditions the controls hold now. */
+  countConditions() {
+    const status = [1, 2, 3, 4].some((n) => this.control(`filter-status-${n}`).checked) ? 1 : 0;
+    return status + CONDITION_CONTROLS.filter((id) => this.text(id) !== "").length;
   }
 
   /** The panel's element with id `id` (index.html has each one). */
@@ -141,13 +196,17 @@ export class FilterPanel {
       else element.value = "";
     }
     for (const select of this.form.querySelectorAll("select")) select.selectedIndex = 0;
+    this.renderOwner();
   }
 
-  /** Back to no filter, without telling anyone (sign-out resets the table itself). */
+  /** Back to no filter, without telling anyone (sign-out resets the table itself); not root until told. */
   reset() {
     this.clearControls();
     this.showProblems([]);
     this.filter = {};
+    this.conditions = 0;
+    this.setRoot(false);
+    this.renderToggle();
   }
 
   /** Judges the controls; applies the filter when the rules accept it. */
@@ -162,6 +221,8 @@ export class FilterPanel {
       return;
     }
     this.filter = filter;
+    this.conditions = this.countConditions();
+    this.renderToggle();
     this.onChange(filter);
   }
 
@@ -237,6 +298,13 @@ export class FilterPanel {
     }
     const unlimited = this.text("filter-unlimited");
     if (unlimited) filter.unlimited_quota = unlimited === "true";
+    const owner = this.root ? this.text("filter-owner") : "";
+    if (owner === "*") filter.user_id = "*";
+    else if (owner === "user") {
+      const id = this.text("filter-owner-id");
+      if (/^[1-9]\d{0,17}$/.test(id)) filter.user_id = Number(id);
+      else problem("user_id", "filterOwnerIdInvalid", "filterOwnerId");
+    }
     return { filter, problems };
   }
 
@@ -263,6 +331,7 @@ export class FilterPanel {
 
   /** Judges the controls again in the page's new language when problems are on screen; applies nothing. */
   relabel() {
+    this.renderToggle();
     if (!this.problems.length) return;
     const { filter, problems } = this.read();
     this.showProblems(problems.length ? problems : this.validate(JSON.stringify(filter)).errors);

@@ -353,6 +353,7 @@ export class BatchForm {
   bodyText() {
     const selection = this.getSelection();
     const parts = ["ids" in selection ? `"ids":${JSON.stringify(selection.ids)}` : `"filter":${JSON.stringify(selection.filter)}`];
+    if ("ids" in selection && selection.scope) parts.push(`"scope":${JSON.stringify(selection.scope)}`);
     const chosen = this.fields.filter((entry) => entry.picked);
     parts.push(`"update_fields":${JSON.stringify(chosen.map((entry) => entry.field.name))}`);
     for (const entry of chosen) {

@@ -5,6 +5,8 @@
 
 export const HISTORY_STRINGS = {
   "zh-CN": {
+    revertMoreRestored: "……另有 {count} 个令牌，可在修改历史中逐页查看。",
+    revertRestoredUnlisted: "恢复的 {count} 个令牌可在修改历史中打开此次撤销逐页查看。",
     viewNav: "视图",
     viewTokens: "令牌",
     viewHistory: "修改历史",
@@ -68,6 +70,8 @@ export const HISTORY_STRINGS = {
     undo: "撤销此批次",
   },
   en: {
+    revertMoreRestored: "…and {count} more tokens, listed page by page in the History.",
+    revertRestoredUnlisted: "The {count} tokens restored are listed page by page in the History: open the revert's change set.",
     viewNav: "Views",
     viewTokens: "Tokens",
     viewHistory: "History",

@@ -6,12 +6,14 @@
 import { CONSOLE_STRINGS } from "./i18n-console.js";
 import { EDIT_STRINGS } from "./i18n-edit.js";
 import { HISTORY_STRINGS } from "./i18n-history.js";
+import { TOOLS_STRINGS } from "./i18n-tools.js";
 
 const STRINGS = {
   "zh-CN": {
     ...CONSOLE_STRINGS["zh-CN"],
     ...EDIT_STRINGS["zh-CN"],
     ...HISTORY_STRINGS["zh-CN"],
+    ...TOOLS_STRINGS["zh-CN"],
     title: "令牌批量修改",
     language: "语言",
     signOut: "退出",
@@ -121,6 +123,7 @@ const STRINGS = {
     ...CONSOLE_STRINGS.en,
     ...EDIT_STRINGS.en,
     ...HISTORY_STRINGS.en,
+    ...TOOLS_STRINGS.en,
     title: "Batch token editor",
     language: "Language",
     signOut: "Sign out",

@@ -10,6 +10,7 @@ import { ApiError } from "./api.js";
  * @import { BatchAnswer, BatchResult, BodyVerdict, FieldError, Notice, Plan, RulesItem }
  *   from "./types.js"
  * @import { MessageKey } from "./i18n.js"
+ * @import { PreviewSummary } from "./preview-summary.js"
  */
 
 /** Rows of a plan's preview fetched at a time (the dry run's first page is as large: `?size=`). */
@@ -67,10 +68,13 @@ export class ResultView {
    *   describeError: (error: unknown, tag?: string) => string,
    *   planPage: (planId: string, page: number, size: number) => Promise<BatchResult[]>,
    *   previewAgain: () => void,
+   *   summary: PreviewSummary,
    * }} options
    * `planPage(planId, page, size)`: one page of a plan's results. `previewAgain()`: a new preview of the form.
+   * `summary`: the per-field summary and changed / unchanged filter of the rows (preview-summary.js).
    */
-  constructor(root, { labels, nameOf, wording, rejudge, describeError, planPage, previewAgain }) {
+  constructor(root, { labels, nameOf, wording, rejudge, describeError, planPage, previewAgain, summary }) {
+    this.summary = summary;
     this.planPage = planPage;
     this.previewAgain = previewAgain;
     this.root = root;
@@ -114,6 +118,7 @@ export class ResultView {
     for (const id of ["result-errors", "result-warnings", "result-dataset"]) this.element(id).replaceChildren();
     this.element("result-replayed").hidden = true;
     this.element("result-plan").hidden = true;
+    this.summary.clear();
   }
 
   /** Draws the record in the page's current language. */
@@ -177,6 +182,7 @@ export class ResultView {
     this.element("result-replayed").hidden = true;
     this.element("result-plan").hidden = true;
     this.element("result-dataset").replaceChildren();
+    this.summary.clear();
     if (refusal) {
       // The plan cannot be applied any more: the way on is a new preview of the same form and selection.
       const again = document.createElement("button");
@@ -213,7 +219,10 @@ export class ResultView {
     planLine.textContent = plan
       ? t("planSummary", { count: units(plan.count), changed: units(plan.changed), expires: expiryText(plan.expires_at) })
       : t("planApplied");
-    this.renderChanges(envelope.results ?? [], dryRun, plan);
+    const results = envelope.results ?? [];
+    this.renderChanges(results, dryRun, plan);
+    const [total, changed] = plan ? [plan.count, plan.changed] : [envelope.data + envelope.unchanged, envelope.data];
+    this.summary.show({ results, dryRun, total, changed, plan });
   }
 
   /**
@@ -271,6 +280,7 @@ export class ResultView {
           appendRows(shown, results.length);
           shown = results.length;
           if (items.length === 0) plan = { ...plan, count: results.length };
+          this.summary.render();
         } catch (error) {
           this.fillList("result-errors", "", [{ code: "plan.page", text: this.describeError(error) }]);
         } finally {

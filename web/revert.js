@@ -13,7 +13,8 @@ import { diffList } from "./result.js";
 import { reasonWords } from "./history-words.js";
 
 /**
- * @import { ChangeAnswer, RevertAnswer, Session } from "./types.js"
+ * @import { BatchResult, ChangeAnswer, RevertAnswer, Session } from "./types.js"
+ * @import { Progress } from "./progress.js"
  */
 
 /**
@@ -23,6 +24,12 @@ import { reasonWords } from "./history-words.js";
  *   | { changeId: number, answer?: undefined, error: { code: string, text?: string, revertedBy?: number | null,
  *       skipped?: RevertAnswer["skipped"] } }} RevertOutcome
  */
+
+/**
+ * Tokens whose restored values are listed under a revert's outcome; the rest are counted (a revert of 100 000
+ * tokens listed whole took the page minutes to draw). The History panel's change set pages through them all.
+ */
+const RESTORED_SHOWN = 200;
 
 /** What the confirmation names. @typedef {{ id: number, restored: number, skipped: number }} RevertSummary */
 
@@ -45,9 +52,12 @@ export class Reverter {
    *   labels: () => Map<string, string>,
    *   describeError: (error: unknown) => string,
    *   open: (id: number) => void,
+   *   progress: Progress,
    * }} options
+   * `progress`: the line shown while a call runs past half a second (a dry run may be cancelled, a revert not).
    */
-  constructor({ session, dialog, labels, describeError, open }) {
+  constructor({ session, dialog, labels, describeError, open, progress }) {
+    this.progress = progress;
     this.session = session;
     this.labels = labels;
     this.describeError = describeError;
@@ -63,14 +73,22 @@ export class Reverter {
   }
 
   /**
+   * `details`: the revert answers each restored token (a dry run always does).
    * @param {number} id
-   * @param {{ dryRun: boolean, strict: boolean }} options
+   * @param {{ dryRun: boolean, strict: boolean, details?: boolean }} options
    */
-  async send(id, { dryRun, strict }) {
+  async send(id, { dryRun, strict, details = true }) {
     const body = JSON.stringify({ dry_run: dryRun, strict });
-    return /** @type {RevertAnswer} */ (
-      await call(this.session(), "POST", `/api/token/batch/changes/${id}/revert`, { body, query: { details: "true" } })
-    );
+    const running = this.progress.start(dryRun ? "progressRevertPreview" : "progressRevert", { cancellable: dryRun });
+    try {
+      const path = `/api/token/batch/changes/${id}/revert`;
+      /** @type {Record<string, string>} */
+      const query = details ? { details: "true" } : {};
+      const options = { body, query, signal: running.signal };
+      return /** @type {RevertAnswer} */ (await call(this.session(), "POST", path, options));
+    } finally {
+      running.end();
+    }
   }
 
   /**
@@ -99,8 +117,11 @@ export class Reverter {
     if (!dry.answer || dry.answer.data === 0) return dry;
     const answer = dry.answer;
     if (!(await this.ask({ id, restored: answer.data, skipped: answer.skipped.length }))) return dry;
+    // The outcome lists the first RESTORED_SHOWN tokens: a larger revert's per-token answer (tens of MB for
+    // 100 000 tokens) is not asked for; the dry run just showed them, the History pages through them.
+    const details = answer.data <= RESTORED_SHOWN;
     try {
-      return { changeId: id, answer: await this.send(id, { dryRun: false, strict }) };
+      return { changeId: id, answer: await this.send(id, { dryRun: false, strict, details }) };
     } catch (error) {
       return { changeId: id, error: await this.refusal(error, id) };
     }
@@ -181,7 +202,8 @@ export class Reverter {
     else summary.textContent = t("revertNothing");
     if (answer.revert_id) box.append(this.openButton(answer.revert_id));
     this.appendSkipped(box, answer.skipped);
-    if (answer.results.length) this.appendRestored(box, answer);
+    if (answer.results?.length) this.appendRestored(box, answer.results);
+    else if (!answer.dry_run && answer.data > 0) this.appendNote(box, t("revertRestoredUnlisted", { count: units(answer.data) }));
   }
 
   /** A button that shows change set `id` in the History panel. @param {number} id */
@@ -219,15 +241,15 @@ export class Reverter {
   /**
    * Each token restored (or to restore): its values now → after the revert.
    * @param {HTMLElement} box
-   * @param {RevertAnswer} answer
+   * @param {BatchResult[]} results
    */
-  appendRestored(box, answer) {
+  appendRestored(box, results) {
     const title = document.createElement("h4");
     title.textContent = t("revertResultsTitle");
     const list = document.createElement("ul");
     list.className = "restored";
     const labels = this.labels();
-    for (const item of answer.results) {
+    for (const item of results.slice(0, RESTORED_SHOWN)) {
       const line = document.createElement("li");
       line.dataset.id = String(item.id);
       const name = document.createElement("strong");
@@ -236,5 +258,19 @@ export class Reverter {
       list.append(line);
     }
     box.append(title, list);
+    const more = results.length - RESTORED_SHOWN;
+    if (more > 0) this.appendNote(box, t("revertMoreRestored", { count: units(more) }));
+  }
+
+  /**
+   * A note under the restored tokens: how many more there are than listed, or where they are listed.
+   * @param {HTMLElement} box
+   * @param {string} text
+   */
+  appendNote(box, text) {
+    const note = document.createElement("p");
+    note.className = "help restored-more";
+    note.textContent = text;
+    box.append(note);
   }
 }

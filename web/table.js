@@ -4,21 +4,25 @@
 // (then the selection is the filter itself, one request whatever the count).
 
 import { t } from "./i18n.js";
+import { ApiError } from "./api.js";
 import { units } from "./format.js";
-import { COLUMNS } from "./columns.js";
+import { columnsFor } from "./columns.js";
+import { SortHeader } from "./sort-header.js";
+import { everyPage, MAX_PAGE_SIZE } from "./every-page.js";
 
-/** @import { Selection, Token, TokenFilter, TokenPage } from "./types.js" */
+/**
+ * @import { Selection, Token, TokenFilter, TokenPage } from "./types.js"
+ * @import { Sort } from "./sort-header.js"
+ * @import { Progress } from "./progress.js"
+ */
 
 /**
  * What the table asks for: a page of the list, or of the search when `keyword` or `token` is set, narrowed by
- * the filter panel's `filter`.
- * @typedef {{ keyword: string, token: string, filter: TokenFilter, page: number, size: number }} PageQuery
+ * the filter panel's `filter`, in the order of `sort` (the server's own without one); `signal` aborts it.
+ * @typedef {{ keyword: string, token: string, filter: TokenFilter, page: number, size: number, sort?: Sort | null,
+ *   signal?: AbortSignal }} PageQuery
  */
 
-/** new-api's page size cap; also the page size used to collect a whole result set. */
-const MAX_PAGE_SIZE = 100;
-/** Pages "select all results" fetches at once. */
-const SELECT_ALL_CONCURRENCY = 4;
 
 export class TokenTable {
   /**
@@ -33,9 +37,12 @@ export class TokenTable {
    *   onChange: () => void,
    *   onError: (error: unknown, element: HTMLElement) => void,
    *   maxIds: number,
+   *   progress: Progress,
    * }} options
+   * `progress`: the line shown while "select all results" reads its pages (a read: Cancel is safe).
    */
-  constructor(root, { fetchPage, onChange, onError, maxIds }) {
+  constructor(root, { fetchPage, onChange, onError, maxIds, progress }) {
+    this.progress = progress;
     this.root = root;
     this.fetchPage = fetchPage;
     this.onChange = onChange;
@@ -66,6 +73,10 @@ export class TokenTable {
     this.loads = 0;
     /** The table's element with id `id` (index.html has each one). */
     this.element = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
+    /** The header's sortable columns; a new sort starts again from page 1. */
+    this.header = new SortHeader(/** @type {HTMLTableRowElement} */ (root.querySelector("#token-table thead tr")), {
+      onSort: () => this.load(1),
+    });
 
     this.element("search-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -198,6 +209,7 @@ export class TokenTable {
     this.page = 1;
     this.failed = false;
     this.search = { keyword: "", token: "" };
+    this.header.reset();
     /** @type {HTMLInputElement} */ (this.element("search-keyword")).value = "";
     /** @type {HTMLInputElement} */ (this.element("search-token")).value = "";
     this.element("tokens-error").hidden = true;
@@ -217,7 +229,8 @@ export class TokenTable {
     const busy = this.element("tokens-busy");
     busy.hidden = false;
     try {
-      const data = await this.fetchPage({ ...this.search, filter: this.filter, page: wanted, size: this.pageSize });
+      const query = { ...this.search, filter: this.filter, page: wanted, size: this.pageSize, sort: this.header.sort };
+      const data = await this.fetchPage(query);
       if (generation !== this.generation || load !== this.loads) return;
       this.rows = data.items;
       for (const token of data.items) this.seen.set(token.id, token.name);
@@ -251,33 +264,26 @@ export class TokenTable {
     button.disabled = true;
     button.textContent = t("selectingAll");
     const generation = this.generation;
+    // Cancelled, the selection is left as it was before.
+    const before = new Map(this.selected);
+    const running = this.progress.start("progressSelectAll", { cancellable: true, busy: this.element("token-table") });
     try {
-      const pages = Math.ceil(this.total / MAX_PAGE_SIZE);
-      // A few pages at a time (100 pages took 1.7 s one after another, 1.0 s four at a time); the first failure
-      // stops them all.
-      let next = 1;
-      let failed = false;
-      const fetchPages = async () => {
-        while (!failed && next <= pages) {
-          const page = next++;
-          try {
-            const data = await this.fetchPage({ ...this.search, filter: this.filter, page, size: MAX_PAGE_SIZE });
-            if (generation !== this.generation) return;
-            for (const token of data.items) this.selected.set(token.id, token);
-          } catch (error) {
-            failed = true;
-            throw error;
-          }
-        }
-      };
-      const workers = Array.from({ length: Math.min(SELECT_ALL_CONCURRENCY, pages) }, fetchPages);
-      const failure = (await Promise.allSettled(workers)).find((outcome) => outcome.status === "rejected");
+      const { search, filter, total } = this;
+      const query = (/** @type {number} */ page, /** @type {number} */ size) => ({ ...search, filter, page, size, signal: running.signal });
+      const read = async (/** @type {number} */ page, /** @type {number} */ size) => (await this.fetchPage(query(page, size))).items;
+      await everyPage(total, MAX_PAGE_SIZE, read, (items) => {
+        if (generation === this.generation) for (const token of items) this.selected.set(token.id, token);
+      });
       if (generation !== this.generation) return;
-      if (failure) throw failure.reason;
       this.element("tokens-error").hidden = true;
     } catch (error) {
-      this.onError(error, this.element("tokens-error"));
+      if (generation !== this.generation) return;
+      if (error instanceof ApiError && error.kind === "cancelled") {
+        this.selected = before;
+        this.showNotice(t("selectCancelled"));
+      } else this.onError(error, this.element("tokens-error"));
     } finally {
+      running.end();
       if (generation === this.generation) button.disabled = false;
     }
     this.render();
@@ -311,25 +317,17 @@ export class TokenTable {
   }
 
   renderHead() {
-    const row = /** @type {HTMLTableRowElement} */ (this.root.querySelector("#token-table thead tr"));
-    while (row.cells.length < COLUMNS.length + 1) {
-      const cell = document.createElement("th");
-      cell.scope = "col";
-      row.append(cell);
-    }
-    const cells = row.querySelectorAll("th");
-    COLUMNS.forEach(([key], index) => {
-      cells[index + 1].textContent = t(key);
-    });
+    this.header.render(columnsFor(this.filter).map(([key]) => key));
   }
 
   renderRows() {
     const body = /** @type {HTMLTableSectionElement} */ (this.root.querySelector("#token-table tbody"));
     body.replaceChildren();
+    const columns = columnsFor(this.filter);
     if (this.rows.length === 0) {
       const row = body.insertRow();
       const cell = row.insertCell();
-      cell.colSpan = COLUMNS.length + 1;
+      cell.colSpan = columns.length + 1;
       cell.textContent = t("noTokens");
     }
     for (const token of this.rows) {
@@ -354,10 +352,11 @@ export class TokenTable {
       checkCell.append(checkbox);
       row.classList.toggle("selected", checkbox.checked);
       const now = Date.now() / 1000;
-      for (const [key, fill] of COLUMNS) {
+      for (const [key, fill] of columns) {
         const cell = row.insertCell();
         fill(token, cell, now);
         cell.dataset.label = t(key);
+        cell.dataset.col = key;
       }
     }
     this.renderPageCheckbox();

@@ -72,6 +72,7 @@
  * @property {boolean} cross_group_retry
  * @property {string} mj_image_mode
  * @property {string} mj_custom_proxy
+ * @property {string} [username] The owner's name, in root's lists with `user_id` (docs/SPEC.md §13).
  */
 
 /**
@@ -169,6 +170,7 @@
  * @property {number} [remain_quota_below]
  * @property {number} [remain_quota_at_least]
  * @property {boolean} [unlimited_quota]
+ * @property {number | "*"} [user_id] Root only: another user's tokens, or every user's ("*").
  */
 
 /**
@@ -229,7 +231,7 @@
 
 /**
  * POST /api/token/batch/changes/{id}/revert: `data` the tokens restored (would be, in a dry run); `results`
- * each one's values now (`before`) and restored (`after`).
+ * each one's values now (`before`) and restored (`after`), in a dry run or with `?details=true` only.
  * @typedef {object} RevertAnswer
  * @property {true} success
  * @property {string} message
@@ -240,13 +242,14 @@
  * @property {number} unchanged
  * @property {{ id: number, reason: SkipReason }[]} skipped
  * @property {Notice[]} warnings
- * @property {BatchResult[]} results
+ * @property {BatchResult[]} [results]
  */
 
 /**
  * What a batch selects: a list of ids, or every token matching a filter (then `total` is how many matched
  * when it was chosen, as the table showed it).
- * @typedef {{ ids: number[] } | { filter: TokenFilter, total: number }} Selection
+ * `scope`: root's ids batch reaching other users' tokens (docs/SPEC.md §13).
+ * @typedef {{ ids: number[], scope?: "all_users" } | { filter: TokenFilter, total: number }} Selection
  */
 
 // ---- what the page keeps ---------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ import { Reverter } from "./revert.js";
 import { HistoryView } from "./history.js";
 import { Undo } from "./undo.js";
 
-/** @import { Session } from "./types.js" */
+/**
+ * @import { Session } from "./types.js"
+ * @import { Progress } from "./progress.js"
+ */
 
 /** @typedef {"tokens" | "history"} View */
 
@@ -21,9 +24,11 @@ export class Views {
    *   labels: () => Map<string, string>,
    *   describeError: (error: unknown) => string,
    *   onReverted: () => void,
+   *   progress: Progress,
    * }} options
+   * `progress`: the line shown while a revert's call runs.
    */
-  constructor({ element, session, labels, describeError, onReverted }) {
+  constructor({ element, session, labels, describeError, onReverted, progress }) {
     this.element = element;
     /** @type {View} */
     this.view = "tokens";
@@ -32,6 +37,7 @@ export class Views {
       dialog: /** @type {HTMLDialogElement} */ (element("revert-dialog")),
       labels,
       describeError,
+      progress,
       open: (id) => {
         this.show("history", { focus: false });
         this.history.openChange(id);

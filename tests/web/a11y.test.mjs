@@ -1,20 +1,18 @@
 // An accessibility audit of every screen state with axe-core (a pinned devDependency, injected into the page),
 // at 1366×900 and at 390×844: signed out, signed in with the table and filter panel, the form with its errors
-// shown, a preview, the confirmation dialog, the Edit panel with its operations, and closed again; the History
+// shown, the filter panel collapsed, a preview and its per-field summary, the confirmation dialog, the progress
+// line of a slow preview, the Edit panel with its operations, and closed again; the History
 // panel's list, a change set opened, a revert previewed and its confirmation. No serious
 // or critical violation is allowed; each state is also saved as a screenshot in target/web-screenshots/ for a
 // person to look at.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, api, openPage, setUp, signIn, searchByName, preview, editField } from "./harness.mjs";
+import { REPO, api, openPage, setUp, signIn, searchByName, preview, editField, isBatch, seriousViolations } from "./harness.mjs";
 
-/** axe-core's browser build, evaluated in the page (the page's CSP refuses an inline script tag, rightly). */
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-export const SCREENSHOTS = join(REPO, "target", "web-screenshots");
+const SCREENSHOTS = join(REPO, "target", "web-screenshots");
 
 let env;
 
@@ -27,24 +25,6 @@ after(async () => {
   await env?.tearDown();
 });
 
-/**
- * axe-core's serious and critical violations on the page as it is now: rule, impact, help and the targets.
- * @returns {Promise<{ id: string, impact: string, help: string, targets: string[] }[]>}
- */
-async function audit(page) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    // @ts-ignore: axe is the script just injected
-    const results = await window.axe.run(document, { resultTypes: ["violations"] });
-    return results.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.map((node) => node.target.join(" ")),
-    }));
-  });
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
 
 for (const viewport of [
   { width: 1366, height: 900 },
@@ -59,7 +39,7 @@ for (const viewport of [
       const path = join(SCREENSHOTS, `${name}-${size}.png`);
       await page.screenshot({ path, fullPage: false });
       console.log(`screenshot: ${path}`);
-      for (const v of await audit(page)) {
+      for (const v of await seriousViolations(page)) {
         found.push(`${name}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(", ")}`);
       }
     };
@@ -68,6 +48,16 @@ for (const viewport of [
 
     await signIn(page, env.session);
     await state("table-and-filters");
+    // The filter panel collapsed (one condition applied, named on its toggle), then open again.
+    await page.check("#filter-status-1");
+    await page.click("#filter-apply");
+    await page.waitForSelector('#filter-toggle[data-active="1"]');
+    await page.click("#filter-toggle");
+    await page.waitForSelector("#tokens-busy", { state: "hidden" });
+    await state("filters-collapsed");
+    await page.click("#filter-toggle");
+    await page.click("#filter-clear");
+    await page.waitForSelector('#filter-toggle[data-active="0"]');
 
     // The form with its errors: an attempt to preview an empty form, then a ticked field without a value.
     await page.click("#preview");
@@ -84,11 +74,28 @@ for (const viewport of [
     await preview(page);
     await page.waitForSelector("#result:not([hidden])");
     await state("preview");
+    await page.locator("#result-breakdown").scrollIntoViewIfNeeded();
+    await page.check('#result-show input[value="changed"]');
+    await state("preview-summary");
 
     await page.click("#apply");
     await page.waitForSelector("#confirm-dialog[open]");
     await state("confirm-dialog");
     await page.click("#confirm-cancel");
+
+    // A preview held back in the browser past half a second: the progress line with its Cancel.
+    const slow = (url) => url.pathname === "/api/token/batch";
+    await page.route(slow, async (route) => {
+      if (isBatch(route.request(), true)) await new Promise((done) => setTimeout(done, 3000));
+      await route.continue().catch(() => {});
+    });
+    await page.fill("#value-remain_quota", "5001");
+    await page.click("#preview");
+    await page.waitForSelector("#work-progress.active");
+    await state("progress");
+    await page.click("#work-progress-cancel");
+    await page.waitForSelector("#work-progress:not(.active)", { state: "attached" });
+    await page.unroute(slow);
 
     // The Edit panel with operations: quota added in USD, an expiry extension refused, groups edited, status.
     await page.selectOption("#mode-remain_quota", "add");

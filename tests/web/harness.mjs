@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, existsSync, mkdirSync, readFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve, dirname, extname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -110,12 +111,17 @@ export async function api(server, session, method, path, body) {
   return { status: response.status, envelope: await response.json() };
 }
 
-/** A fresh database, server and browser for one test file. */
-export async function setUp() {
+/**
+ * A fresh database, server and browser for one test file. `seed(database, session)`: more rows written with
+ * sqlite3 after the demo's and before the server starts (a large account seeded in one statement).
+ * @param {{ seed?: (database: string, session: { userId: string, accessToken: string }) => void }} [options]
+ */
+export async function setUp({ seed } = {}) {
   requireChromium();
   const dir = mkdtempSync(join(tmpdir(), "tokenbatch-web-"));
   const database = join(dir, "tokenbatch.db");
   const session = seedDemo(database);
+  seed?.(database, session);
   const server = await startServer(database);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -250,4 +256,26 @@ export async function applyConfirmed(page) {
 export async function previewAndApply(page) {
   await preview(page);
   await applyConfirmed(page);
+}
+
+/** axe-core's browser build, evaluated in the page (the page's CSP refuses an inline script tag, rightly). */
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * axe-core's serious and critical violations on the page as it is now: rule, impact, help and the targets.
+ * @returns {Promise<{ id: string, impact: string, help: string, targets: string[] }[]>}
+ */
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore: axe is the script just injected
+    const results = await window.axe.run(document, { resultTypes: ["violations"] });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((node) => node.target.join(" ")),
+    }));
+  });
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }

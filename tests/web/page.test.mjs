@@ -111,11 +111,14 @@ test("sign in, search, select, see the server's own message for a bad value, fix
   assert.deepEqual(tokenRows(WEB_IDS), before, "a preview writes nothing");
 
   // Apply, once confirmed: counts, per-token outcome, the table refreshed, the database changed.
+  const changedQuota = before.filter((row) => row.remain_quota !== 1000000).length;
   await page.click("#apply");
   await page.waitForSelector("#confirm-dialog[open]");
   assert.equal(
     await page.textContent("#confirm-text"),
-    "9 个令牌中将修改 9 个：分组 → vip；剩余额度 → 1,000,000 (≈ 2 美元)；IP 白名单 → 10.0.0.1, 10.0.0.0/8",
+    "9 个令牌中将修改 9 个：分组 → vip；剩余额度 → 1,000,000 (≈ 2 美元)；IP 白名单 → 10.0.0.1, 10.0.0.0/8\n" +
+      // The preview's per-field summary, over every token (one of them already held that quota).
+      `按字段：分组：9 个令牌会修改；剩余额度：${changedQuota} 个令牌会修改；IP 白名单：9 个令牌会修改（覆盖全部令牌）`,
   );
   await page.click("#confirm-apply");
   await page.waitForFunction(() => document.querySelector("#result-summary").textContent.includes("已完成"));

@@ -131,7 +131,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   const before = groups(WEB_IDS);
   await page.click("#apply");
   await page.waitForSelector("#confirm-dialog[open]");
-  assert.equal(await page.textContent("#confirm-text"), "9 个令牌中将修改 8 个：分组 → vip");
+  assert.equal(await page.textContent("#confirm-text"), "9 个令牌中将修改 8 个：分组 → vip\n按字段：分组：8 个令牌会修改（覆盖全部令牌）");
   assert.ok(await page.isHidden("#confirm-expires"));
   assert.equal(await page.evaluate(() => document.activeElement.id), "confirm-cancel");
   await page.screenshot({ path: join(ARTIFACTS, "confirm-apply.png"), fullPage: false });
@@ -146,7 +146,7 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   await page.focus("#apply");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#confirm-dialog[open]");
-  assert.equal(await page.textContent("#confirm-text"), "8 of 9 tokens will change: Group → vip");
+  assert.equal(await page.textContent("#confirm-text"), "8 of 9 tokens will change: Group → vip\nBy field: Group: 8 tokens change (all tokens counted)");
   await page.keyboard.press("Escape");
   assert.ok(!(await page.evaluate(() => /** @type {HTMLDialogElement} */ (document.querySelector("#confirm-dialog")).open)));
   assert.equal(sent.applies, 0);
@@ -164,14 +164,22 @@ test("a preview matches the form: a change clears it, Apply needs a new one and 
   await preview(page);
   await page.click("#apply");
   await page.waitForSelector("#confirm-dialog[open]");
-  assert.equal(await page.textContent("#confirm-text"), "9 of 9 tokens will change: Expiry → 2020-01-02 03:04");
+  // The per-field summary: the tokens not yet expired become expired (status follows the values).
+  const expiring = sql(env.database, `SELECT COUNT(*) AS n FROM tokens WHERE status != 3 AND id IN (${WEB_IDS.join(",")})`)[0].n;
+  assert.equal(
+    await page.textContent("#confirm-text"),
+    `9 of 9 tokens will change: Expiry → 2020-01-02 03:04\nBy field: Status: ${expiring} become expired; Expiry: 9 tokens change (all tokens counted)`,
+  );
   assert.equal(await page.textContent("#confirm-expires"), "The expiry is in the past: these tokens will expire immediately.");
   await page.screenshot({ path: join(ARTIFACTS, "confirm-past-expiry.png"), fullPage: false });
   await page.click("#confirm-cancel");
   await page.selectOption("#lang", "zh-CN");
   await page.click("#apply");
   await page.waitForSelector("#confirm-dialog[open]");
-  assert.equal(await page.textContent("#confirm-text"), "9 个令牌中将修改 9 个：过期时间 → 2020-01-02 03:04");
+  assert.equal(
+    await page.textContent("#confirm-text"),
+    `9 个令牌中将修改 9 个：过期时间 → 2020-01-02 03:04\n按字段：状态：${expiring} 个变为已过期；过期时间：9 个令牌会修改（覆盖全部令牌）`,
+  );
   assert.equal(await page.textContent("#confirm-expires"), "过期时间已经过去：这些令牌将立即过期。");
   await page.click("#confirm-cancel");
   assert.equal(sent.applies, 1);

@@ -57,6 +57,13 @@ pub static ASSETS: &[Asset] = &[
     asset!("/revert.js", "revert.js", JS),
     asset!("/undo.js", "undo.js", JS),
     asset!("/i18n-history.js", "i18n-history.js", JS),
+    asset!("/i18n-tools.js", "i18n-tools.js", JS),
+    asset!("/labels.js", "labels.js", JS),
+    asset!("/token-reads.js", "token-reads.js", JS),
+    asset!("/every-page.js", "every-page.js", JS),
+    asset!("/sort-header.js", "sort-header.js", JS),
+    asset!("/progress.js", "progress.js", JS),
+    asset!("/preview-summary.js", "preview-summary.js", JS),
     asset!("/pkg/tokenbatch_wasm.js", "pkg/tokenbatch_wasm.js", JS),
     asset!(
         "/pkg/tokenbatch_wasm_bg.wasm",
