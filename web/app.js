@@ -308,7 +308,7 @@ const result = new ResultView($("result"), {
   describeError,
   planPage,
   previewAgain: () => actions.send(true),
-  summary: new PreviewSummary({ element: $, planPage, labels: () => form.labels(), progress, describeError: (error) => describeError(error) }),
+  summary: new PreviewSummary({ element: $, labels: () => form.labels() }),
 });
 
 const confirmDialog = new ConfirmDialog(/** @type {HTMLDialogElement} */ ($("confirm-dialog")), {

@@ -1,6 +1,6 @@
 // @ts-check
 // Every page of a list of `total` items, read a few pages at a time ("select all results": 100 pages took 1.7 s
-// one after another, 1.0 s four at a time; a preview's Count all likewise); the first failure stops them all and
+// one after another, 1.0 s four at a time); the first failure stops them all and
 // is thrown.
 
 /** new-api's page size cap for token lists; also the page size used to collect a whole result set. */

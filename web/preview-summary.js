@@ -1,29 +1,38 @@
 // @ts-check
-// A preview's (or an apply's) per-field summary and the changed / unchanged filter of its per-token rows. The
-// server answers how many tokens change in all (`data`, a plan's `changed`), not per field: the per-field counts
-// are the page's own, over the per-token results it holds. A selection by filter is previewed a page at a time,
-// so the summary says when it covers only the tokens loaded, beside the server's total, and "Count all" reads
-// the plan's every page (1 000 at a time, four at once, with progress and Cancel: reading is safe to abandon)
-// to count them all.
+// A preview's (or an apply's) per-field summary and the changed / unchanged filter of its per-token rows. A dry
+// run's answer carries the server's own counts per column over all its tokens (`summary`: a filter's preview
+// answers only a page of its results, and counting 100 000 of them through the plan's pages took the page tens of
+// seconds), shown as they are. An apply's per-token answer holds every token, and the page counts those itself;
+// were an answer ever to hold only some, the summary says it covers only the tokens loaded.
 
 import { t, lang } from "./i18n.js";
 import { units, statusText } from "./format.js";
-import { ApiError } from "./api.js";
-import { everyPage } from "./every-page.js";
 
 /**
- * @import { BatchResult, Plan } from "./types.js"
- * @import { Progress, Running } from "./progress.js"
+ * @import { BatchResult, ChangeSummary, Plan } from "./types.js"
  */
-
-/** The plan route's largest page: the counting pass reads this many results per call. */
-export const COUNT_PAGE_SIZE = 1000;
 
 /**
  * Per-field counts over some per-token results: how many were counted, how many change at all, per field how
  * many tokens get another value, and where status changes, how many get each new status.
  * @typedef {{ counted: number, changed: number, fields: Map<string, number>, status: Map<number, number> }} FieldCounts
  */
+
+/**
+ * The server's counts (a dry run's `summary`) as the summary's own: `total` tokens, `changed` of them changing.
+ * @param {ChangeSummary} summary
+ * @param {number} total
+ * @param {number} changed
+ * @returns {FieldCounts}
+ */
+export function serverCounts(summary, total, changed) {
+  return {
+    counted: total,
+    changed,
+    fields: new Map(Object.entries(summary.fields)),
+    status: new Map(Object.entries(summary.statuses).map(([status, count]) => [Number(status), count])),
+  };
+}
 
 /** @returns {FieldCounts} */
 export function emptyCounts() {
@@ -79,45 +88,28 @@ const FIELD_ORDER = [
 
 /**
  * What the summary is about: the results held (the array grows as more pages are shown), whether it is a dry
- * run, how many tokens the answer covers in all and how many of them change (the server's counts), and the plan
- * whose pages hold the rest.
- * @typedef {{ results: BatchResult[], dryRun: boolean, total: number, changed: number, plan?: Plan }} Subject
+ * run, how many tokens the answer covers in all and how many of them change (the server's counts), and the
+ * server's per-column counts over all of them when the answer has them (every dry run's does).
+ * @typedef {{ results: BatchResult[], dryRun: boolean, total: number, changed: number, plan?: Plan, counted?: ChangeSummary }} Subject
  */
 
 export class PreviewSummary {
   /**
-   * `planPage(planId, page, size, signal)`: one page of a plan's results. `labels()`: field name → label.
-   * `describeError(error)`: a failed call in words.
-   * @param {{
-   *   element: (id: string) => HTMLElement,
-   *   planPage: (planId: string, page: number, size: number, signal?: AbortSignal) => Promise<BatchResult[]>,
-   *   labels: () => Map<string, string>,
-   *   progress: Progress,
-   *   describeError: (error: unknown) => string,
-   * }} options
+   * `labels()`: field name → label.
+   * @param {{ element: (id: string) => HTMLElement, labels: () => Map<string, string> }} options
    */
-  constructor({ element, planPage, labels, progress, describeError }) {
-    this.describeError = describeError;
+  constructor({ element, labels }) {
     this.element = element;
-    this.planPage = planPage;
     this.labels = labels;
-    this.progress = progress;
     /** @type {Subject | null} */
     this.subject = null;
-    /** Counts over every token of the answer, once "Count all" read them. @type {FieldCounts | null} */
-    this.allCounts = null;
     /** @type {ShowFilter} */
     this.showing = "all";
-    /** The running Count all, aborted when another answer comes. @type {Running | null} */
-    this.counting = null;
-    /** A note under the summary: a count cancelled or failed (`error`, its words). @type {{ key: "countCancelled" | "countFailed", error?: string } | null} */
-    this.note = null;
     for (const radio of this.radios()) {
       radio.addEventListener("change", () => {
         if (radio.checked) this.filterRows(/** @type {ShowFilter} */ (radio.value));
       });
     }
-    element("summary-count-all").addEventListener("click", () => this.countAll());
   }
 
   /** @returns {HTMLInputElement[]} */
@@ -126,8 +118,8 @@ export class PreviewSummary {
   }
 
   /**
-   * A new answer's results: counted as loaded, every row shown. The same results again (the page drawn in another
-   * language) keep their counts and filter.
+   * A new answer's results: every row shown. The same results again (the page drawn in another language) keep
+   * their filter.
    * @param {Subject | null} subject
    */
   show(subject) {
@@ -135,10 +127,7 @@ export class PreviewSummary {
       this.subject = subject;
       return this.filterRows(this.showing);
     }
-    this.counting?.abort();
     this.subject = subject && subject.results.length > 0 ? subject : null;
-    this.allCounts = null;
-    this.note = null;
     this.filterRows("all");
   }
 
@@ -146,14 +135,17 @@ export class PreviewSummary {
     this.show(null);
   }
 
-  /** Whether every token of the answer is counted: all its results held, or counted by "Count all". */
+  /** Whether the counts cover every token of the answer: the server's, or all of its results held. */
   get complete() {
-    return Boolean(this.allCounts) || (this.subject ? this.subject.results.length >= this.subject.total : false);
+    const subject = this.subject;
+    return subject ? Boolean(subject.counted) || subject.results.length >= subject.total : false;
   }
 
-  /** The counts the summary shows: every token's when known, else the loaded ones'. */
+  /** The counts the summary shows: the server's over every token, else the page's over the results held. */
   counts() {
-    return this.allCounts ?? addCounts(emptyCounts(), this.subject?.results ?? []);
+    const subject = this.subject;
+    if (subject?.counted) return serverCounts(subject.counted, subject.total, subject.changed);
+    return addCounts(emptyCounts(), subject?.results ?? []);
   }
 
   /** @param {ShowFilter} filter */
@@ -174,14 +166,13 @@ export class PreviewSummary {
     return lines.length ? t("confirmFields", { fields: lines.join(t("listSeparator")), coverage }) : "";
   }
 
-  /** Draws the summary in the page's current language (again after more rows are loaded or counted). */
+  /** Draws the summary in the page's current language (again after more rows are loaded). */
   render() {
     const box = this.element("result-breakdown");
     const subject = this.subject;
     box.hidden = !subject;
     if (!subject) return;
-    const counts = this.counts();
-    const lines = summaryLines(counts, this.labels(), subject.dryRun);
+    const lines = summaryLines(this.counts(), this.labels(), subject.dryRun);
     this.element("summary-fields").replaceChildren(
       ...(lines.length ? lines : [t("summaryNone")]).map((text) => {
         const line = document.createElement("li");
@@ -193,42 +184,10 @@ export class PreviewSummary {
     const coverage = this.complete
       ? t("summaryAll", { total: units(subject.total) })
       : t("summaryPartial", { loaded: units(loaded), total: units(subject.total), changed: units(subject.changed) });
-    const note = this.note ? t(this.note.key, { error: this.note.error ?? "" }) : "";
-    this.element("summary-coverage").textContent = note ? `${coverage} ${note}` : coverage;
+    this.element("summary-coverage").textContent = coverage;
     this.element("summary-coverage").dataset.complete = String(this.complete);
-    const countAll = /** @type {HTMLButtonElement} */ (this.element("summary-count-all"));
-    countAll.hidden = this.complete || !subject.plan;
-    countAll.textContent = t("summaryCountAll", { total: units(subject.total) });
     const changedLoaded = subject.results.filter((item) => item.outcome === "updated").length;
     const shown = { all: loaded, changed: changedLoaded, unchanged: loaded - changedLoaded }[this.showing];
     this.element("result-show-count").textContent = t("showCount", { shown: units(shown), loaded: units(loaded) });
-  }
-
-  /** Reads every page of the plan and counts all its tokens; Cancel keeps the loaded tokens' summary. */
-  async countAll() {
-    const subject = this.subject;
-    const plan = subject?.plan;
-    if (!subject || !plan) return;
-    const button = /** @type {HTMLButtonElement} */ (this.element("summary-count-all"));
-    button.disabled = true;
-    const running = this.progress.start("summaryCounting", { cancellable: true, busy: this.element("result-breakdown") });
-    this.counting = running;
-    const counts = emptyCounts();
-    try {
-      const read = (/** @type {number} */ page, /** @type {number} */ size) => this.planPage(plan.plan_id, page, size, running.signal);
-      await everyPage(plan.count, COUNT_PAGE_SIZE, read, (items) => addCounts(counts, items));
-      if (this.subject !== subject) return;
-      this.allCounts = counts;
-      this.note = null;
-    } catch (error) {
-      if (this.subject !== subject) return;
-      const cancelled = error instanceof ApiError && error.kind === "cancelled";
-      this.note = cancelled ? { key: "countCancelled" } : { key: "countFailed", error: this.describeError(error) };
-    } finally {
-      running.end();
-      if (this.counting === running) this.counting = null;
-      button.disabled = false;
-    }
-    this.render();
   }
 }

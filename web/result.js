@@ -222,7 +222,7 @@ export class ResultView {
     const results = envelope.results ?? [];
     this.renderChanges(results, dryRun, plan);
     const [total, changed] = plan ? [plan.count, plan.changed] : [envelope.data + envelope.unchanged, envelope.data];
-    this.summary.show({ results, dryRun, total, changed, plan });
+    this.summary.show({ results, dryRun, total, changed, plan, counted: envelope.summary });
   }
 
   /**

@@ -11,9 +11,10 @@ import { call, ApiError } from "./api.js";
 import { ConfirmDialog } from "./confirm.js";
 import { diffList } from "./result.js";
 import { reasonWords } from "./history-words.js";
+import { serverCounts, summaryLines } from "./preview-summary.js";
 
 /**
- * @import { BatchResult, ChangeAnswer, RevertAnswer, Session } from "./types.js"
+ * @import { BatchResult, ChangeAnswer, ChangeSummary, RevertAnswer, Session } from "./types.js"
  * @import { Progress } from "./progress.js"
  */
 
@@ -82,8 +83,9 @@ export class Reverter {
     const running = this.progress.start(dryRun ? "progressRevertPreview" : "progressRevert", { cancellable: dryRun });
     try {
       const path = `/api/token/batch/changes/${id}/revert`;
+      // The first RESTORED_SHOWN tokens are listed; the counts and the dry run's summary cover all of them.
       /** @type {Record<string, string>} */
-      const query = details ? { details: "true" } : {};
+      const query = details || dryRun ? { details: "true", size: String(RESTORED_SHOWN) } : {};
       const options = { body, query, signal: running.signal };
       return /** @type {RevertAnswer} */ (await call(this.session(), "POST", path, options));
     } finally {
@@ -201,8 +203,9 @@ export class Reverter {
     else if (answer.revert_id) summary.textContent = t("revertDone", { ...counts, revert: answer.revert_id });
     else summary.textContent = t("revertNothing");
     if (answer.revert_id) box.append(this.openButton(answer.revert_id));
+    if (answer.summary) this.appendFields(box, answer.summary, answer.data);
     this.appendSkipped(box, answer.skipped);
-    if (answer.results?.length) this.appendRestored(box, answer.results);
+    if (answer.results?.length) this.appendRestored(box, answer.results, answer.data);
     else if (!answer.dry_run && answer.data > 0) this.appendNote(box, t("revertRestoredUnlisted", { count: units(answer.data) }));
   }
 
@@ -239,11 +242,32 @@ export class Reverter {
   }
 
   /**
-   * Each token restored (or to restore): its values now → after the revert.
+   * A dry run's per-column summary of everything it would restore (the server's counts over every token).
+   * @param {HTMLElement} box
+   * @param {ChangeSummary} summary
+   * @param {number} restored
+   */
+  appendFields(box, summary, restored) {
+    const lines = summaryLines(serverCounts(summary, restored, restored), this.labels(), true);
+    if (!lines.length) return;
+    const list = document.createElement("ul");
+    list.className = "revert-fields";
+    for (const text of lines) {
+      const line = document.createElement("li");
+      line.textContent = text;
+      list.append(line);
+    }
+    box.append(list);
+  }
+
+  /**
+   * Each token restored (or to restore): its values now → after the revert; `total` restored in all (the answer
+   * lists the first ones).
    * @param {HTMLElement} box
    * @param {BatchResult[]} results
+   * @param {number} total
    */
-  appendRestored(box, results) {
+  appendRestored(box, results, total) {
     const title = document.createElement("h4");
     title.textContent = t("revertResultsTitle");
     const list = document.createElement("ul");
@@ -258,7 +282,7 @@ export class Reverter {
       list.append(line);
     }
     box.append(title, list);
-    const more = results.length - RESTORED_SHOWN;
+    const more = total - Math.min(results.length, RESTORED_SHOWN);
     if (more > 0) this.appendNote(box, t("revertMoreRestored", { count: units(more) }));
   }
 

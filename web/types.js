@@ -152,6 +152,13 @@
  * @property {BatchResult[]} [results] With `validate_only` or `details`: one per id, ascending.
  * @property {Plan} [plan] On a dry run: the plan that applies exactly what it previewed.
  * @property {number} [change_id] On an applied batch: the change set that records it (absent when none was).
+ * @property {ChangeSummary} [summary] On a dry run: its changes counted per column over all its tokens.
+ */
+
+/**
+ * A dry run's changes counted over every token (not only the results answered): per column the tokens whose value
+ * changes (`status` first, then the field table's order), per status reached (as a string key) how many reach it.
+ * @typedef {{ fields: Record<string, number>, statuses: Record<string, number> }} ChangeSummary
  */
 
 /**
@@ -242,7 +249,8 @@
  * @property {number} unchanged
  * @property {{ id: number, reason: SkipReason }[]} skipped
  * @property {Notice[]} warnings
- * @property {BatchResult[]} [results]
+ * @property {BatchResult[]} [results] The first `size` restored tokens (a dry run's, or with `details`).
+ * @property {ChangeSummary} [summary] A dry run's: per column, the tokens whose value it restores.
  */
 
 /**

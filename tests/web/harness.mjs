@@ -26,11 +26,19 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-/** The binary scripts/test-web.sh builds; a missing one fails the tests rather than skipping them. */
-export function binaryPath() {
-  const path = process.env.TOKENBATCH_BIN ?? join(REPO, "target", "debug", "tokenbatch");
+/**
+ * The binary scripts/test-web.sh builds; a missing one fails the tests rather than skipping them. `"release"`: the
+ * optimized build (TOKENBATCH_RELEASE_BIN), which the timed tests run, as an operator does.
+ * @param {"debug" | "release"} [build]
+ */
+export function binaryPath(build = "debug") {
+  const path =
+    build === "release"
+      ? (process.env.TOKENBATCH_RELEASE_BIN ?? join(REPO, "target", "release", "tokenbatch"))
+      : (process.env.TOKENBATCH_BIN ?? join(REPO, "target", "debug", "tokenbatch"));
   if (!existsSync(path)) {
-    throw new Error(`tokenbatch binary not found at ${path}: run 'cargo build -p tokenbatch' (scripts/test-web.sh does)`);
+    const command = build === "release" ? "cargo build --release -p tokenbatch" : "cargo build -p tokenbatch";
+    throw new Error(`tokenbatch binary not found at ${path}: run '${command}' (scripts/test-web.sh does)`);
   }
   return path;
 }
@@ -41,9 +49,13 @@ export function requireChromium() {
   }
 }
 
-/** `tokenbatch demo` on a new file: the demo user (id, access token) and 50 tokens, ids 840-889. */
-export function seedDemo(database) {
-  const output = execFileSync(binaryPath(), ["demo", "--sqlite", database], {
+/**
+ * `tokenbatch demo` on a new file: the demo user (id, access token) and 50 tokens, ids 840-889.
+ * @param {string} database
+ * @param {"debug" | "release"} [build]
+ */
+export function seedDemo(database, build = "debug") {
+  const output = execFileSync(binaryPath(build), ["demo", "--sqlite", database], {
     encoding: "utf8",
     env: { ...process.env, RUST_LOG: "warn" },
   });
@@ -53,9 +65,13 @@ export function seedDemo(database) {
   return { userId, accessToken };
 }
 
-/** `tokenbatch serve` on 127.0.0.1:0; resolves once it logs its "ready on http://ADDR" line. */
-export function startServer(database) {
-  const child = spawn(binaryPath(), ["serve", "--sqlite", database, "--listen", "127.0.0.1:0"], {
+/**
+ * `tokenbatch serve` on 127.0.0.1:0; resolves once it logs its "ready on http://ADDR" line.
+ * @param {string} database
+ * @param {"debug" | "release"} [build]
+ */
+export function startServer(database, build = "debug") {
+  const child = spawn(binaryPath(build), ["serve", "--sqlite", database, "--listen", "127.0.0.1:0"], {
     env: { ...process.env, RUST_LOG: "info", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -113,16 +129,17 @@ export async function api(server, session, method, path, body) {
 
 /**
  * A fresh database, server and browser for one test file. `seed(database, session)`: more rows written with
- * sqlite3 after the demo's and before the server starts (a large account seeded in one statement).
- * @param {{ seed?: (database: string, session: { userId: string, accessToken: string }) => void }} [options]
+ * sqlite3 after the demo's and before the server starts (a large account seeded in one statement). `build`: which
+ * tokenbatch binary serves (binaryPath), the debug one unless asked.
+ * @param {{ seed?: (database: string, session: { userId: string, accessToken: string }) => void, build?: "debug" | "release" }} [options]
  */
-export async function setUp({ seed } = {}) {
+export async function setUp({ seed, build } = {}) {
   requireChromium();
   const dir = mkdtempSync(join(tmpdir(), "tokenbatch-web-"));
   const database = join(dir, "tokenbatch.db");
-  const session = seedDemo(database);
+  const session = seedDemo(database, build);
   seed?.(database, session);
-  const server = await startServer(database);
+  const server = await startServer(database, build);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   mkdirSync(ARTIFACTS, { recursive: true });
   return {

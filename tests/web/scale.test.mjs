@@ -1,27 +1,22 @@
-// The console on big accounts, timed end to end in real headless Chromium against the real (debug) tokenbatch
-// binary on SQLite: 3 000 and 100 000 tokens of the demo user in group "scale", seeded with one sqlite3
-// INSERT … SELECT over a recursive CTE before the server starts. Each step is what a person does and waits for:
-// the filter applied with "select all matching", the preview (dry run, first page of its plan), its per-field
-// summary counted over every token (Count all: the plan's pages, 1 000 at a time), the apply (by
-// plan, confirmed, table reloaded), the revert (Undo: its dry run up to the confirmation, then the revert). Each
-// step is timed from the click to its answer on screen and printed as a table; every total the page shows or the
-// server answers is checked against SQL counts. 3 000 tokens: every step under 2 s. 100 000 tokens: reported,
-// and bounded by SCALE_BOUND_MS (see there why).
+// The console on big accounts, timed end to end in real headless Chromium against the real tokenbatch binary,
+// the optimized build an operator runs (scripts/test-web.sh builds it), on SQLite: 3 000 and 100 000 tokens of the
+// demo user in group "scale", seeded with one sqlite3 INSERT … SELECT over a recursive CTE before the server
+// starts. Each step is what a person does and waits for: the filter applied with "select all matching", the
+// preview (dry run, first page of its plan, and its per-field summary over every token, the dry run's own
+// counts), the apply (by plan, confirmed, table reloaded), the revert (Undo: its dry run up to the confirmation,
+// then the revert). Each step is timed from the click to its answer on screen and printed as a table; every
+// total the page shows or the server answers is checked against SQL counts. Every step of both under 2 s (issue
+// 17). Measured here (2026-12-07 17:40, load 1.4): 3 000 tokens 0.09–0.23 s a step; 100 000 tokens: select all
+// matching 0.22 s, preview 0.64 s, apply 0.55 s, the revert's dry run to its confirmation 1.37 s, the revert
+// 1.02 s.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPage, setUp, signIn, sql, isBatch, editField } from "./harness.mjs";
 
-/**
- * The bound on each step for 100 000 tokens. The tests run the debug build (several times slower than release)
- * on 2 cores shared with other work. Measured here (2026-12-07): select all matching 0.5 s, preview 5.2 s, Count
- * all 12.3 s (100 pages of the plan, four at a time; 17.8 s one after another), apply 2.1 s, the revert's dry run
- * up to its confirmation 13.0 s (it answers every token's before → after, tens of MB of JSON, parsed by the page),
- * the revert 5.4 s. 60 s is over 4 times the slowest step: a ceiling that catches a step gone quadratic or a page
- * that hangs under load, not a target.
- */
-const SCALE_BOUND_MS = 60_000;
-const SMALL_BOUND_MS = 2_000;
+/** The bound on each step, for both accounts. */
+const BOUND_MS = 2_000;
+
 
 const SCALE_FIRST_ID = 100_001;
 
@@ -56,7 +51,7 @@ async function waitText(page, selector, test, timeout) {
 }
 
 async function run(count, bound) {
-  const env = await setUp({ seed: (database, session) => seedScale(database, session.userId, count) });
+  const env = await setUp({ build: "release", seed: (database, session) => seedScale(database, session.userId, count) });
   const sum = (where) => sql(env.database, `SELECT COUNT(*) AS n, SUM(remain_quota) AS quota FROM tokens WHERE deleted_at IS NULL AND ${where}`)[0];
   const scaled = `"group" = 'scale'`;
   try {
@@ -99,14 +94,10 @@ async function run(count, bound) {
     assert.equal(dry.value.plan.changed, count);
     assert.equal(dry.value.data, sum(scaled).n);
 
-    // The per-field summary over every token: Count all reads the plan's pages, 1 000 at a time.
-    const counted = await timed(async () => {
-      await page.click("#summary-count-all");
-      await page.waitForSelector('#summary-coverage[data-complete="true"]', { timeout: bound });
-      return page.locator("#summary-fields li").allTextContents();
-    });
-    steps.push(["count all for the summary", counted.ms]);
-    assert.deepEqual(counted.value.map((line) => line.replace(/\D/g, "")), [String(sum(scaled).n)], counted.value.join());
+    // The per-field summary over every token, from the dry run's own counts (no page of the plan read).
+    const lines = await page.locator("#summary-fields li").allTextContents();
+    assert.deepEqual(lines.map((line) => line.replace(/\D/g, "")), [String(sum(scaled).n)], lines.join());
+    assert.equal(await page.getAttribute("#summary-coverage", "data-complete"), "true");
 
     // Apply: confirmed, by the plan; done when the answer is shown and the table read again.
     await page.click("#apply");
@@ -151,7 +142,7 @@ async function run(count, bound) {
     );
     assert.equal(sum(`${scaled} AND remain_quota = 1000000`).n, count, "every token restored, by SQL");
 
-    console.log(`\ntimings for ${count.toLocaleString("en")} tokens (debug build, SQLite, headless Chromium):`);
+    console.log(`\ntimings for ${count.toLocaleString("en")} tokens (release build, SQLite, headless Chromium):`);
     console.table(steps.map(([step, ms]) => ({ step, ms, bound: bound })));
     for (const [step, ms] of steps) assert.ok(ms < bound, `${step}: ${ms} ms, over ${bound} ms`);
     assert.deepEqual(errors, []);
@@ -162,9 +153,9 @@ async function run(count, bound) {
 }
 
 test("3 000 tokens: select all matching, preview, apply and revert each under 2 s, totals as SQL counts them", async () => {
-  await run(3_000, SMALL_BOUND_MS);
+  await run(3_000, BOUND_MS);
 });
 
-test("100 000 tokens: the same steps timed and reported, each under the generous bound, totals as SQL counts them", async () => {
-  await run(100_000, SCALE_BOUND_MS);
+test("100 000 tokens: select all matching, preview, apply and revert each under 2 s, totals as SQL counts them", async () => {
+  await run(100_000, BOUND_MS);
 });
