@@ -4,9 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sha2::{Digest, Sha256};
-use tokenbatch_rules::filter::{FilterProblem, TokenFilter, MAX_FILTER_MATCHES};
-use tokenbatch_rules::{Context, Lang, ParsedBody, Problem, ValidBatch, Value, Violation};
+use tokenbatch_rules::filter::TokenFilter;
+use tokenbatch_rules::{Context, Lang, ParsedBody, ValidBatch};
 use tokenbatch_store::{
     AppliedBatch, BatchChange, BatchPlan, HistoryEntry, Owners, PlanStep, RequestKey, Store,
     UserRecord,
@@ -17,11 +16,13 @@ use crate::error::{ApiError, AuthFailure};
 use crate::group_options::GroupOptions;
 use crate::token_cache::{CacheError, TokenCache};
 
+mod fingerprint;
 mod history;
 mod outcome;
 mod owners;
 mod plans;
 mod revert;
+mod selection;
 mod summary;
 mod tokens;
 pub use history::{ChangeDetail, ChangeList, MAX_HISTORY_PAGE_SIZE};
@@ -229,7 +230,7 @@ impl App {
         }
         let fingerprint = match request_id {
             None => String::new(),
-            Some(_) => fingerprint(&batch),
+            Some(_) => fingerprint::fingerprint(&batch),
         };
         let owners = match batch.crosses_users() {
             true => Some(self.check_owners(&batch).await?),
@@ -322,45 +323,6 @@ impl App {
         Ok(outcome)
     }
 
-    /// Pins the tokens a batch's filter selects now (docs/SPEC.md §9), after the count guard: a filter batch
-    /// is applied only with an `expected_count` equal to what the filter selects at that moment, so a
-    /// mistyped filter never rewrites a whole account. A dry run needs no count. The batch then runs as a
-    /// batch of those ids, locks, ownership check and all. Root's `filter.user_id` (already allowed by
-    /// [`owners::check_other_users`]) selects another user's or every user's tokens.
-    async fn select_by_filter(
-        &self,
-        user: &UserRecord,
-        batch: ValidBatch,
-        filter: &TokenFilter,
-        validate_only: bool,
-        keyed: bool,
-    ) -> Result<ValidBatch, ApiError> {
-        let refuse = |path: &str, problem: FilterProblem| {
-            ApiError::Invalid(vec![Violation::new(path, Problem::Filter(problem))])
-        };
-        if keyed {
-            return Err(refuse("request_id", FilterProblem::RequestIdWithFilter));
-        }
-        let (ids, count) = self
-            .store
-            .select_token_ids(user.id, filter, MAX_FILTER_MATCHES)
-            .await?;
-        if count > MAX_FILTER_MATCHES {
-            return Err(refuse("filter", FilterProblem::TooMany { count }));
-        }
-        match batch.expected_count() {
-            None if !validate_only => {
-                return Err(refuse("filter", FilterProblem::CountRequired { count }));
-            }
-            Some(expected) if usize::try_from(expected) != Ok(count) => {
-                let problem = FilterProblem::CountMismatch { expected, count };
-                return Err(refuse("expected_count", problem));
-            }
-            _ => {}
-        }
-        Ok(batch.with_selected_ids(ids))
-    }
-
     /// Drops new-api's cached copies of the changed tokens. Runs after commit: a failure is reported, never
     /// rolled back, since the database already holds the truth.
     async fn invalidate_cache(
@@ -397,47 +359,6 @@ async fn spawned<T: Send + 'static>(
             reason,
         )))
     })
-}
-
-/// Equal for two requests asking for the same batch however they spell it (JSONC or JSON, ids as strings
-/// or in another order, field order), different for any difference in ids, fields, values, operations or
-/// status.
-fn fingerprint(batch: &ValidBatch) -> String {
-    let mut hasher = Sha256::new();
-    for id in batch.ids() {
-        hasher.update(id.to_string());
-        hasher.update(b",");
-    }
-    for field in batch.fields().iter() {
-        // The JSON of the value, as serde_json writes it (a validated batch has one for every field).
-        let value = match batch.values().get(field) {
-            Some(Value::Text(text)) => serde_json::to_string(text),
-            Some(Value::Integer(integer)) => serde_json::to_string(&integer),
-            Some(Value::Boolean(boolean)) => serde_json::to_string(&boolean),
-            None => serde_json::to_string(&()),
-        }
-        .expect("plain values always serialize");
-        hasher.update(b"\n");
-        hasher.update(field.name());
-        hasher.update(b"=");
-        hasher.update(value);
-    }
-    // Relative operations and the status (docs/SPEC.md §11) have no value above: the normalized request
-    // spells them. Batches of absolute values only keep the fingerprint they always had, so that a retry
-    // across an upgrade still replays.
-    if !batch.ops().is_empty() || batch.status().is_some() {
-        hasher.update(b"\nrequest=");
-        hasher.update(batch.request_json());
-    }
-    // Root's ids batch across users (docs/SPEC.md §13) is another request than the same ids owner-only.
-    if batch.all_users() {
-        hasher.update(b"\nscope=all_users");
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// Only root may look beyond its own tokens (docs/SPEC.md §13); anyone else naming `user_id`, even their own
