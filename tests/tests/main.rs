@@ -42,6 +42,7 @@ mod plans;
 mod preview_summary;
 mod redis_cache;
 mod replicas;
+mod revert_many;
 mod root_batches;
 mod root_lists;
 mod rules_store_properties;

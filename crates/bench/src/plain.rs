@@ -137,6 +137,35 @@ impl PlainSql {
         Ok(())
     }
 
+    /// Gives every one of `ids` (all `user_id`'s live tokens) a quota and an expiry of its own, as a gateway's
+    /// tokens have once they are used: what a batch then records, and a revert restores, differs per token.
+    pub(crate) async fn spread(&self, user_id: i64, ids: &[i64]) -> Result<(), BoxError> {
+        const SET: &str = "remain_quota = 1000000 + (id * 7919) % 100003, \
+             expired_time = 1900000000 + (id * 104729) % 1000003";
+        let affected = match self {
+            PlainSql::Sqlite(pool) => sqlx::query(&format!(
+                "UPDATE tokens SET {SET} WHERE id IN (SELECT value FROM json_each(?)) AND user_id = ?"
+            ))
+            .bind(serde_json::to_string(ids)?)
+            .bind(user_id)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+            PlainSql::Postgres(pool) => sqlx::query(&format!(
+                "UPDATE tokens SET {SET} WHERE id = ANY($1) AND user_id = $2"
+            ))
+            .bind(ids)
+            .bind(user_id)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        };
+        if affected != ids.len() as u64 {
+            return Err(format!("spread changed {affected} rows of {}", ids.len()).into());
+        }
+        Ok(())
+    }
+
     /// The same three columns of `user_id`'s live tokens meeting `condition` (this engine's SQL, no
     /// placeholders), in a transaction of its own; Err unless exactly `expected` rows changed.
     pub(crate) async fn update_where(

@@ -1,5 +1,7 @@
 //! Figure 10 (docs/SPEC.md §14, fourth bar, first half): the revert of a 10 000-token change set. Each round
-//! applies the floor's batch (three fields on the benchmark user's tokens, untimed), then reverts its change
+//! gives every token a quota and an expiry of its own ([`PlainSql::spread`], as a gateway's used tokens have:
+//! each token's restored values differ), applies the floor's batch (three fields on the benchmark user's
+//! tokens; both untimed), then reverts its change
 //! set (`POST /api/token/batch/changes/{id}/revert`, timed: it reads the recorded rows, locks and compares the
 //! tokens, restores them and records the revert as a change set of its own), against the floor's plain
 //! UPDATE of the same tokens ([`PlainSql::update`]), taking turns.
@@ -64,14 +66,14 @@ pub async fn revert(
         revert: Vec::new(),
         sql: Vec::new(),
     };
-    apply_and_revert(&mut http, &ids, next).await?;
+    apply_and_revert(&plain, fx.user.id, &mut http, &ids, next).await?;
     plain.update(fx.user.id, &ids, next.next()).await?;
     for round in 0..rounds {
         for step in 0..2 {
             if (round + step) % 2 == 0 {
                 result
                     .revert
-                    .push(apply_and_revert(&mut http, &ids, next).await?);
+                    .push(apply_and_revert(&plain, fx.user.id, &mut http, &ids, next).await?);
             } else {
                 let started = Instant::now();
                 plain.update(fx.user.id, &ids, next.next()).await?;
@@ -83,13 +85,16 @@ pub async fn revert(
     Ok(result)
 }
 
-/// Applies a batch changing every one of `ids`, then reverts its change set, checking every token is
-/// restored; the time of the revert.
+/// Spreads the tokens' values, applies a batch changing every one of `ids`, then reverts its change set,
+/// checking every token is restored; the time of the revert.
 async fn apply_and_revert(
+    plain: &PlainSql,
+    user_id: i64,
     http: &mut HttpConnection,
     ids: &[i64],
     next: &Rounds,
 ) -> Result<Duration, BoxError> {
+    plain.spread(user_id, ids).await?;
     let applied = http
         .put_batch_with("", batch_body(ids, next.next()), ids.len())
         .await?;

@@ -25,6 +25,8 @@ mod revert_steps;
 mod counted;
 mod counted_history;
 mod plan;
+#[cfg(test)]
+mod query_plans;
 mod retry;
 mod revert;
 mod rows;

@@ -106,6 +106,25 @@ impl Dialect {
         }
     }
 
+    /// `UPDATE tokens SET {assignments}` on the `count` ids ([`Dialect::id_filter`]'s placeholders last, after
+    /// the assignments'). On SQLite the ids are joined (`UPDATE … FROM json_each(?)`), walked in their order,
+    /// each row found by its rowid: `id IN (SELECT value FROM json_each(?))` first builds an index of the list,
+    /// which took a third of a 10 000-id UPDATE (docs/BENCHMARKS.md, "UPDATE … FROM"). The json_each columns
+    /// `id` and `key` would clash with the tokens', so the assignments name none of them, and the test
+    /// `sqlite_updates_walk_the_ids_by_rowid` holds the plan.
+    pub(crate) fn update_by_ids(self, assignments: &str, count: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "UPDATE tokens SET {assignments} FROM json_each(?) AS j WHERE tokens.id = j.value"
+            ),
+            Dialect::Postgres | Dialect::MySql => self.sql(&format!(
+                "UPDATE {} SET {assignments} WHERE {}",
+                self.tokens_by_primary_key(),
+                self.id_filter(count)
+            )),
+        }
+    }
+
     /// The tokens table, read through its primary key. MySQL may otherwise scan a small table whole, and a
     /// locking scan waits on rows other batches hold even when it does not want them.
     pub(crate) fn tokens_by_primary_key(self) -> &'static str {

@@ -8,6 +8,7 @@
 //! (new-api's side effect of writing a group other than `auto`).
 
 pub(crate) mod purge;
+pub(crate) mod restore;
 pub(crate) mod revert;
 pub(crate) mod sql;
 pub(crate) mod values;

@@ -181,7 +181,9 @@ pub(super) fn sqlite_precheck_statement(
 /// row that held either counts as changed (see [`BatchChange::cleared_auto_settings`]). Each column is
 /// compared as the batch reads it ([`state_columns`]), and the status follows `TokenState::edit`'s rules
 /// (`tokenbatch_rules::apply`), written here in SQL: the store's tests `sqlite_counted_batches_agree_with_the_rules`
-/// and `sqlite_counted_operations_agree_with_the_rules` check both ways against each other.
+/// and `sqlite_counted_operations_agree_with_the_rules` check both ways against each other. The ids are joined
+/// as in [`Dialect::update_by_ids`]; the `+`s keep SQLite from walking new-api's `idx_tokens_user_id` or
+/// `idx_tokens_deleted_at` and the id list for every token instead (6 s for 10 000 ids).
 pub(super) fn sqlite_counted_update_statement(
     batch: &ValidBatch,
     clear_auto: bool,
@@ -199,8 +201,8 @@ pub(super) fn sqlite_counted_update_statement(
         assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
     }
     format!(
-        "UPDATE tokens SET {} WHERE id IN (SELECT value FROM json_each(?{ids})) AND user_id = ?{user} \
-         AND deleted_at IS NULL AND ({})",
+        "UPDATE tokens SET {} FROM json_each(?{ids}) AS j WHERE tokens.id = j.value \
+         AND +tokens.user_id = ?{user} AND +tokens.deleted_at IS NULL AND ({})",
         assignments.join(", "),
         write.differences,
         ids = batch.fields().len() + 1,

@@ -1,20 +1,43 @@
 //! The revert of a change set (docs/SPEC.md §12, `crate::history::revert`) as a macro instantiated once per
 //! engine, on the batch path's own pieces: rows read and locked through the primary key in id order (the
 //! batch's `select_statement`), the history recorded with `insert_change!` and `insert_change_tokens!` in
-//! the same transaction as the write, and one UPDATE per write group and chunk. It expands inside an
-//! `async` context holding an open transaction.
+//! the same transaction as the write, and the restored values written set-based, each token's own beside
+//! its id (`history::restore`). It expands inside an `async` context holding an open transaction.
 
-/// Binds one restored value of `recorded`'s kind: booleans as booleans (PostgreSQL's columns are `boolean`).
-macro_rules! bind_restored {
-    ($query:expr, $recorded:expr, $value:expr) => {{
-        use $crate::history::values::{Kind, Stored};
-        match ($value, $recorded.kind()) {
-            (Stored::Integer(integer), Kind::Boolean) => $query.bind(*integer != 0),
-            (Stored::Integer(integer), _) => $query.bind(*integer),
-            (Stored::Text(text), _) => $query.bind(text.as_str()),
-            // NULL columns are not assigned (history::sql::restore_statement): never bound.
-            (Stored::Null, _) => $query,
+/// Binds one chunk of a `history::restore::RestoreGroup` to `history::restore::restore_statement`'s
+/// placeholders: SQLite's one JSON array, PostgreSQL's id array and one array per column (booleans as
+/// booleans: its columns are `boolean`), MySQL's rows one by one.
+macro_rules! bind_restores {
+    (Sqlite, $query:expr, $group:expr, $rows:expr) => {
+        $query.bind($crate::history::restore::sqlite_rows_json($rows))
+    };
+    (Postgres, $query:expr, $group:expr, $rows:expr) => {{
+        use $crate::history::restore::{postgres_columns, Column};
+        let ids: Vec<i64> = $rows.iter().map(|(id, _)| *id).collect();
+        let mut query = $query.bind(ids);
+        for column in postgres_columns(&$group.columns, $rows) {
+            query = match column {
+                Column::Integers(values) => query.bind(values),
+                Column::Booleans(values) => query.bind(values),
+                Column::Texts(values) => query.bind(values),
+            };
         }
+        query
+    }};
+    (MySql, $query:expr, $group:expr, $rows:expr) => {{
+        use $crate::history::values::Stored;
+        let mut query = $query;
+        for (id, values) in $rows {
+            query = query.bind(*id);
+            for value in values {
+                query = match value {
+                    Stored::Integer(integer) => query.bind(*integer),
+                    Stored::Text(text) => query.bind(text.as_str()),
+                    Stored::Null => query.bind(None::<i64>),
+                };
+            }
+        }
+        query
     }};
 }
 
@@ -137,16 +160,12 @@ macro_rules! revert_in_transaction {
             let restored = computed.restored.len();
             let (changes, rows) = revert::split(computed.restored);
             if !revert.dry_run && restored > 0 {
-                for (values, ids) in revert::write_groups(&rows) {
-                    for chunk in ids.chunks(d.id_chunk()) {
-                        let sql = history_sql::restore_statement(d, values, chunk.len());
-                        let mut query = sqlx::query(&sql);
-                        for (recorded, value) in
-                            $crate::history::values::Recorded::all().zip(values)
-                        {
-                            query = bind_restored!(query, recorded, value);
-                        }
-                        let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
+                for group in $crate::history::restore::restore_groups(&rows) {
+                    for chunk in group.rows.chunks(d.id_chunk()) {
+                        let sql =
+                            $crate::history::restore::restore_statement(d, &group.columns, chunk.len());
+                        let query = bind_restores!($engine, sqlx::query(&sql), group, chunk);
+                        let done = query.execute(&mut *$tx).await?;
                         if done.rows_affected() != chunk.len() as u64 {
                             return Err($crate::StoreError::Data(format!(
                                 "restored {} rows where {} were locked",

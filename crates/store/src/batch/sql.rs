@@ -72,12 +72,7 @@ pub(super) fn update_statement(
         assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
     }
     // Only rows locked and checked above are named, by primary key (see select_statement).
-    d.sql(&format!(
-        "UPDATE {} SET {} WHERE {}",
-        d.tokens_by_primary_key(),
-        assignments.join(", "),
-        d.id_filter(count)
-    ))
+    d.update_by_ids(&assignments.join(", "), count)
 }
 
 /// The new value of a field written by an operation, computed from the row's current value (NULL read as

@@ -9,7 +9,7 @@
 //! that differs is `changed_since`; a token gone or soft-deleted is `deleted`, one with another owner
 //! `owner_changed`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::{Field, FieldSet, Value};
@@ -295,15 +295,4 @@ pub(crate) fn split(restored: Vec<Restored>) -> (Vec<BatchChange>, Vec<TokenRow>
             (token.change, row)
         })
         .unzip()
-}
-
-/// The history rows of restored tokens grouped by what their UPDATE writes (each row's restored half): one
-/// statement per group and chunk.
-pub(crate) fn write_groups(rows: &[TokenRow]) -> BTreeMap<&[Stored], Vec<i64>> {
-    let mut groups: BTreeMap<&[Stored], Vec<i64>> = BTreeMap::new();
-    for row in rows {
-        let restored = &row.values[Recorded::count()..];
-        groups.entry(restored).or_default().push(row.token_id);
-    }
-    groups
 }

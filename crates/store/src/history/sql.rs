@@ -277,22 +277,6 @@ pub(crate) fn mark_reverted_statements(d: Dialect) -> [String; 2] {
     ]
 }
 
-/// The UPDATE restoring one write group of a revert: each recorded column that is not NULL in `values`
-/// ([`Recorded::all`] order) set to a bound value, in that order, then the ids.
-pub(crate) fn restore_statement(d: Dialect, values: &[Stored], count: usize) -> String {
-    let assignments: Vec<String> = Recorded::all()
-        .zip(values)
-        .filter(|(_, value)| **value != Stored::Null)
-        .map(|(recorded, _)| format!("{} = ?", d.quote(recorded.name())))
-        .collect();
-    d.sql(&format!(
-        "UPDATE {} SET {} WHERE {}",
-        d.tokens_by_primary_key(),
-        assignments.join(", "),
-        d.id_filter(count)
-    ))
-}
-
 fn count(value: i64) -> usize {
     usize::try_from(value).unwrap_or(0)
 }
