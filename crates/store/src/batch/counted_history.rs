@@ -12,8 +12,9 @@ use crate::history::values::Recorded;
 use super::counted::counted_write;
 use super::sql::auto_settings_column;
 
-/// The INSERT of the changed tokens' history rows, run before the counted UPDATE in its transaction.
-/// Placeholders: the UPDATE's (`?1`… the operands, then the ids, then the user), then the change set's id.
+/// The INSERT of the changed tokens' history rows, run before the counted UPDATE in its transaction, right
+/// after the change set's own INSERT: the change set's id is the newest one (`MAX(id)`, read once by SQLite:
+/// an uncorrelated subquery). Placeholders: the UPDATE's (`?1`… the operands, then the ids, then the user).
 /// Each row's id is the change set's id times [`SQLITE_ROWS_PER_CHANGE`] plus the token's place in the ids
 /// (`json_each`'s `key`); columns the batch does not write stay NULL.
 pub(super) fn sqlite_counted_history_statement(
@@ -24,7 +25,8 @@ pub(super) fn sqlite_counted_history_statement(
     let d = Dialect::Sqlite;
     let write = counted_write(batch, clear_auto, now);
     let fields = batch.fields().len();
-    let (ids, user, change) = (fields + 1, fields + 2, fields + 3);
+    let (ids, user) = (fields + 1, fields + 2);
+    let change = "(SELECT MAX(id) FROM tokenbatch_changes)";
     let mut columns = vec![
         "id".to_owned(),
         "change_id".into(),
@@ -32,8 +34,8 @@ pub(super) fn sqlite_counted_history_statement(
         "owner_id".into(),
     ];
     let mut selected = vec![
-        format!("?{change} * {SQLITE_ROWS_PER_CHANGE} + j.key"),
-        format!("?{change}"),
+        format!("{change} * {SQLITE_ROWS_PER_CHANGE} + j.key"),
+        change.to_owned(),
         "t.id".into(),
         "t.user_id".into(),
     ];
@@ -74,5 +76,34 @@ pub(super) fn sqlite_counted_history_statement(
         columns.join(", "),
         selected.join(", "),
         write.differences,
+    )
+}
+
+/// The whole write of a counted batch that records its history, as one multi-statement text that sqlx runs in
+/// one call to SQLite's worker thread: the change set (with the precheck's counts, `RETURNING id`), its
+/// tokens' rows ([`sqlite_counted_history_statement`]), then the UPDATE
+/// ([`super::counted::sqlite_counted_update_statement`]). Three statements were three round trips, each a
+/// handover between threads: a 10-id batch made four in all, now two (docs/BENCHMARKS.md, figure 3).
+/// Placeholders: the UPDATE's, then the change set's created time, source, request, changed and unchanged
+/// (its user is the UPDATE's).
+pub(super) fn sqlite_counted_write_with_history(
+    batch: &ValidBatch,
+    clear_auto: bool,
+    now: i64,
+) -> String {
+    let user = batch.fields().len() + 2;
+    let change = format!(
+        "INSERT INTO tokenbatch_changes (user_id, created_time, source, request, changed, unchanged) \
+         VALUES (?{user}, ?{}, ?{}, ?{}, ?{}, ?{}) RETURNING id",
+        user + 1,
+        user + 2,
+        user + 3,
+        user + 4,
+        user + 5
+    );
+    format!(
+        "{change};\n{};\n{}",
+        sqlite_counted_history_statement(batch, clear_auto, now),
+        super::counted::sqlite_counted_update_statement(batch, clear_auto, now)
     )
 }

@@ -235,45 +235,70 @@ macro_rules! counted_batch {
             // A batch that changes nothing writes nothing and records nothing (docs/SPEC.md §12).
             let mut recorded_change = None;
             if changing > 0 {
-                // The history's rows first, from the rows as they still are (see counted_history.rs), under
-                // a change set inserted with the counts the precheck found.
-                let history = match $plan.history {
-                    Some(entry) => {
-                        let d = $crate::dialect::Dialect::Sqlite;
-                        let change_id =
-                            insert_change!(Sqlite, $tx, d, $plan, entry, changing, unchanged);
-                        let sql = $crate::batch::counted_history::sqlite_counted_history_statement(
+                // With history: the change set (with the counts the precheck found), its tokens' rows from
+                // the rows as they still are, then the UPDATE, in one call (see counted_history.rs).
+                let (sql, recording) = match $plan.history {
+                    Some(_) => (
+                        $crate::batch::counted_history::sqlite_counted_write_with_history(
                             $plan.batch,
                             clear_auto,
                             $plan.now,
-                        );
-                        let query = bind_operands!(sqlx::query(&sql), $plan)
-                            .bind(&ids)
-                            .bind($plan.user_id)
-                            .bind(change_id);
-                        Some((change_id, query.execute(&mut *$tx).await?.rows_affected()))
-                    }
-                    None => None,
+                        ),
+                        true,
+                    ),
+                    None => (
+                        $crate::batch::counted::sqlite_counted_update_statement(
+                            $plan.batch,
+                            clear_auto,
+                            $plan.now,
+                        ),
+                        false,
+                    ),
                 };
-                let sql = $crate::batch::counted::sqlite_counted_update_statement(
-                    $plan.batch,
-                    clear_auto,
-                    $plan.now,
-                );
-                let query = bind_operands!(sqlx::query(&sql), $plan)
+                let mut query = bind_operands!(sqlx::query(&sql), $plan)
                     .bind(&ids)
                     .bind($plan.user_id);
-                let changed = query.execute(&mut *$tx).await?.rows_affected();
+                if let Some(entry) = $plan.history {
+                    let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+                    query = query
+                        .bind($plan.now)
+                        .bind(entry.source.as_str())
+                        .bind(entry.request)
+                        .bind(as_i64(changing))
+                        .bind(as_i64(unchanged));
+                }
+                // Each statement's row count in order (the change set's 1, the history's rows, the UPDATE's),
+                // and the change set's id.
+                let mut affected = Vec::with_capacity(3);
+                let mut change_id = None;
+                {
+                    use futures_util::TryStreamExt;
+                    let mut results = sqlx::Executor::fetch_many(&mut *$tx, query);
+                    while let Some(result) = results.try_next().await? {
+                        match result {
+                            sqlx::Either::Left(done) => affected.push(done.rows_affected()),
+                            sqlx::Either::Right(row) => change_id = Some(row.try_get::<i64, _>(0)?),
+                        }
+                    }
+                }
+                let (recorded, changed) = match (recording, affected.as_slice()) {
+                    (true, [1, recorded, changed]) if change_id.is_some() => (*recorded, *changed),
+                    (false, [changed]) => (*changed, *changed),
+                    _ => {
+                        return Err($crate::StoreError::Data(format!(
+                            "the counted write answered {affected:?} (change set {change_id:?})"
+                        )))
+                    }
+                };
                 // The three statements select the same rows by the same condition inside the writer's
                 // transaction; a difference is a bug, and fails the batch (rolled back) rather than leave
                 // history and tokens disagreeing.
-                let recorded = history.map_or(changed, |(_, recorded)| recorded);
                 if changed != changing as u64 || recorded != changed {
                     return Err($crate::StoreError::Data(format!(
                         "counted {changing} changing tokens, recorded {recorded}, changed {changed}"
                     )));
                 }
-                recorded_change = history.map(|(change_id, _)| change_id);
+                recorded_change = change_id;
             }
             let changed = changing;
             if let Some((stored, _)) = applying {
