@@ -1,7 +1,8 @@
 //! The batch update: one transaction, set-based, all or nothing.
 //!
 //! - [`plan`]: what the caller asks ([`BatchPlan`]); what it gets back lives in [`crate::change`].
-//! - `engine`: the steps of a batch as macros, instantiated once per engine.
+//! - `engine`: the steps of a batch as macros, instantiated once per engine (SQLite's counted batch in
+//!   `counted_steps`).
 //! - [`retry`]: [`crate::Store::apply_batch`], its deadline and its retry after a deadlock.
 //! - [`writer`]: SQLite's group-commit writer.
 //! - [`sql`], [`rows`], [`counted`]: the statements, the rows read back (SQLite's packed form), and SQLite's
@@ -22,6 +23,8 @@ mod plan_steps;
 mod history_steps;
 #[macro_use]
 mod revert_steps;
+#[macro_use]
+mod counted_steps;
 mod counted;
 mod counted_history;
 mod plan;
