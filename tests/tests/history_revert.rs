@@ -465,6 +465,13 @@ async fn the_history_over_grpc(engine: Engine) {
         (preview.restored, preview.revert_id, preview.dry_run),
         (2, None, true)
     );
+    // The dry run's per-column counts over every token it would restore, as HTTP's `summary`.
+    assert_eq!(
+        preview.changed_by_column,
+        [("remain_quota".to_owned(), 2)].into(),
+        "{preview:?}"
+    );
+    assert!(preview.status_after.is_empty(), "no status changes: {preview:?}");
     server.execute("DELETE FROM tokens WHERE id = 2").await;
     let status = client
         .revert_change(server.grpc_request(alice, revert(false, true)))
@@ -485,6 +492,10 @@ async fn the_history_over_grpc(engine: Engine) {
         }]
     );
     assert_eq!(done.results[0].after.as_ref().unwrap().remain_quota, 1000);
+    assert!(
+        done.changed_by_column.is_empty() && done.status_after.is_empty(),
+        "counts only in a dry run"
+    );
     assert!(done.revert_id.is_some());
     let status = client
         .revert_change(server.grpc_request(alice, revert(false, false)))

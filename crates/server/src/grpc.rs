@@ -1,5 +1,7 @@
 //! The gRPC face of the application: `newapi.token.v1.TokenService`.
 
+use std::collections::HashMap;
+
 use crate::grpc_filter::token_filter;
 use crate::grpc_request::{parsed_request, plan_to_apply};
 use tokenbatch_proto::token_v1 as pb;
@@ -11,7 +13,8 @@ use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
 use crate::app::{
-    mask_key, pick_lang, App, BatchOptions, BatchOutcome, Notice, PageRequest, TokenPage,
+    mask_key, pick_lang, App, BatchOptions, BatchOutcome, ChangeSummary, Notice, PageRequest,
+    TokenPage,
 };
 use crate::auth::Credentials;
 use crate::error::ApiError;
@@ -231,19 +234,27 @@ fn batch_response(outcome: &BatchOutcome, full: bool, lang: Lang) -> pb::BatchUp
         replayed: outcome.replayed,
         plan: outcome.plan.as_ref().map(plan_message),
         change_id: outcome.change_id,
-        changed_by_column: outcome
-            .summary
-            .iter()
-            .flat_map(|summary| &summary.fields)
-            .map(|(name, count)| ((*name).to_owned(), *count as i64))
-            .collect(),
-        status_after: outcome
-            .summary
-            .iter()
-            .flat_map(|summary| &summary.statuses)
-            .map(|(status, count)| (*status as i32, *count as i64))
-            .collect(),
+        changed_by_column: changed_by_column(outcome.summary.as_ref()),
+        status_after: status_after(outcome.summary.as_ref()),
     }
+}
+
+/// A dry run's per-column counts ([`ChangeSummary`]) as the answers' `changed_by_column`; empty without one.
+pub(crate) fn changed_by_column(summary: Option<&ChangeSummary>) -> HashMap<String, i64> {
+    summary
+        .iter()
+        .flat_map(|summary| &summary.fields)
+        .map(|(name, count)| ((*name).to_owned(), *count as i64))
+        .collect()
+}
+
+/// A dry run's per-status counts as the answers' `status_after`; empty without one.
+pub(crate) fn status_after(summary: Option<&ChangeSummary>) -> HashMap<i32, i64> {
+    summary
+        .iter()
+        .flat_map(|summary| &summary.statuses)
+        .map(|(status, count)| (*status as i32, *count as i64))
+        .collect()
 }
 
 pub(crate) fn token_result(change: &BatchChange) -> pb::TokenResult {

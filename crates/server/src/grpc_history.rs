@@ -7,8 +7,8 @@ use tokenbatch_rules::Lang;
 use tokenbatch_store::{ChangeSet, ChangedToken, UserRecord};
 use tonic::Status;
 
-use crate::app::{App, PageRequest};
-use crate::grpc::{full_view, notice_messages, token_results};
+use crate::app::{App, ChangeSummary, PageRequest};
+use crate::grpc::{changed_by_column, full_view, notice_messages, status_after, token_results};
 use crate::grpc_status::IntoStatus;
 
 pub(crate) async fn list_changes(
@@ -73,6 +73,8 @@ pub(crate) async fn revert_change(
         reason: token.reason.as_str().to_owned(),
     });
     let notices = result.warnings.iter().map(|warning| warning.notice(lang));
+    // Counted over every token to restore, as HTTP's dry run answers its `summary` (http/changes.rs).
+    let summary = result.dry_run.then(|| ChangeSummary::of(&outcome.changes));
     Ok(pb::RevertChangeResponse {
         change_id: outcome.change_id,
         revert_id: outcome.revert_id,
@@ -82,6 +84,8 @@ pub(crate) async fn revert_change(
         results: token_results(&outcome.changes, full),
         warnings: notice_messages(notices.collect()),
         dry_run: result.dry_run,
+        changed_by_column: changed_by_column(summary.as_ref()),
+        status_after: status_after(summary.as_ref()),
     })
 }
 
