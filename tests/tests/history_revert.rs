@@ -471,7 +471,10 @@ async fn the_history_over_grpc(engine: Engine) {
         [("remain_quota".to_owned(), 2)].into(),
         "{preview:?}"
     );
-    assert!(preview.status_after.is_empty(), "no status changes: {preview:?}");
+    assert!(
+        preview.status_after.is_empty(),
+        "no status changes: {preview:?}"
+    );
     server.execute("DELETE FROM tokens WHERE id = 2").await;
     let status = client
         .revert_change(server.grpc_request(alice, revert(false, true)))

@@ -31,6 +31,7 @@ mod history_revert;
 mod http_batch;
 mod idempotency;
 mod limits;
+mod list_many;
 mod newapi_schema;
 mod operation_properties;
 mod operations;

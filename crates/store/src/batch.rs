@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use tokenbatch_rules::operation::{Operation, TokenOutcome};
 use tokenbatch_rules::{Field, Value};
 
+use crate::history::values::Stored;
 use crate::{AppliedBatch, BatchChange, StoreError};
 
 #[macro_use]
@@ -136,6 +137,34 @@ fn changed_ids_by_write(
             clear_auto: change.cleared_auto_settings || clears_auto_settings(plan),
         };
         groups.entry(key).or_default().push(change.id);
+    }
+    groups
+}
+
+/// [`changed_ids_by_write`] for a plan with list operations: rows grouped by their status and auto-only
+/// settings alone, each with its own list results (in [`list_operated`] order), written set-based
+/// ([`crate::per_token`]) rather than one statement per distinct result: tokens that each hold a list of
+/// their own would otherwise cost one UPDATE each.
+fn changed_rows_by_write_with_lists(
+    plan: &BatchPlan<'_>,
+    changes: &[BatchChange],
+) -> BTreeMap<WriteKey, Vec<(i64, Vec<Stored>)>> {
+    let listed: Vec<Field> = list_operated(plan).collect();
+    let mut groups: BTreeMap<WriteKey, Vec<(i64, Vec<Stored>)>> = BTreeMap::new();
+    for change in changes.iter().filter(|change| change.changed()) {
+        let lists = listed
+            .iter()
+            .map(|field| match change.after.get(*field) {
+                Value::Text(text) => Stored::Text(text.to_owned()),
+                _ => Stored::Text(String::new()),
+            })
+            .collect();
+        let key = WriteKey {
+            status: change.after.status,
+            lists: Vec::new(),
+            clear_auto: change.cleared_auto_settings || clears_auto_settings(plan),
+        };
+        groups.entry(key).or_default().push((change.id, lists));
     }
     groups
 }

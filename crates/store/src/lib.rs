@@ -18,6 +18,7 @@ mod location;
 mod options;
 mod owners;
 mod packed;
+mod per_token;
 mod plans;
 mod records;
 mod requests;

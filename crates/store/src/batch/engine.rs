@@ -26,11 +26,19 @@ macro_rules! bind_operands {
 /// per field its absolute value, its operation's operands (`delta`; `now, seconds`) or its list result
 /// (from `$key.lists`, in field order), then the status.
 macro_rules! bind_writes {
-    ($query:expr, $plan:expr, $key:expr) => {{
+    ($query:expr, $plan:expr, $key:expr) => {
+        bind_writes!(@fields $query, $plan, $key, true)
+    };
+    // Without the list results: each token's is bound with its id (crate::per_token).
+    (@shared $query:expr, $plan:expr, $key:expr) => {
+        bind_writes!(@fields $query, $plan, $key, false)
+    };
+    (@fields $query:expr, $plan:expr, $key:expr, $lists:expr) => {{
         let mut query = $query;
         let mut lists = $key.lists.iter();
         for field in $plan.fields().iter() {
             query = match ($plan.batch.ops().get(field), $plan.values().get(field)) {
+                (Some(tokenbatch_rules::operation::Operation::List { .. }), _) if !$lists => query,
                 (Some(operation @ tokenbatch_rules::operation::Operation::Quota { .. }), _) => {
                     query.bind(operation.quota_delta().unwrap_or(0))
                 }
@@ -46,6 +54,56 @@ macro_rules! bind_writes {
             };
         }
         query.bind($key.status)
+    }};
+}
+
+/// Binds the per-token part of [`crate::per_token::update_statement`] for `$rows` (`(id, values)`, the values
+/// of `$columns` in order): SQLite's one JSON array, PostgreSQL's id array and one array per column (booleans as
+/// booleans: its columns are `boolean`), MySQL's rows one by one.
+macro_rules! bind_per_token {
+    (Sqlite, $query:expr, $columns:expr, $rows:expr) => {
+        $query.bind($crate::per_token::sqlite_rows_json($rows))
+    };
+    (Postgres, $query:expr, $columns:expr, $rows:expr) => {{
+        use $crate::per_token::{postgres_columns, Column};
+        let ids: Vec<i64> = $rows.iter().map(|(id, _)| *id).collect();
+        let mut query = $query.bind(ids);
+        for column in postgres_columns($columns, $rows) {
+            query = match column {
+                Column::Integers(values) => query.bind(values),
+                Column::Booleans(values) => query.bind(values),
+                Column::Texts(values) => query.bind(values),
+            };
+        }
+        query
+    }};
+    (MySql, $query:expr, $columns:expr, $rows:expr) => {{
+        use $crate::history::values::Stored;
+        let mut query = $query;
+        for (id, values) in $rows {
+            query = query.bind(*id);
+            for value in values {
+                query = match value {
+                    Stored::Integer(integer) => query.bind(*integer),
+                    Stored::Text(text) => query.bind(text.as_str()),
+                    Stored::Null => query.bind(None::<i64>),
+                };
+            }
+        }
+        query
+    }};
+}
+
+/// Binds a write group with list results per token: the shared values ([`bind_writes!`] without the lists)
+/// and the rows, in the order of [`crate::per_token::update_statement`]'s placeholders.
+macro_rules! bind_list_writes {
+    (MySql, $query:expr, $plan:expr, $key:expr, $columns:expr, $rows:expr) => {{
+        let query = bind_per_token!(MySql, $query, $columns, $rows);
+        bind_writes!(@shared query, $plan, $key)
+    }};
+    ($engine:ident, $query:expr, $plan:expr, $key:expr, $columns:expr, $rows:expr) => {{
+        let query = bind_writes!(@shared $query, $plan, $key);
+        bind_per_token!($engine, query, $columns, $rows)
     }};
 }
 
@@ -96,6 +154,45 @@ macro_rules! read_rows {
 /// group ([`crate::batch::WriteKey`]) and chunk, each naming only rows that change.
 macro_rules! write_changes {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
+        if $crate::batch::list_operated($plan).next().is_some() {
+            write_changes!(@lists $engine, $tx, $d, $plan, $changes);
+        } else {
+            write_changes!(@groups $engine, $tx, $d, $plan, $changes);
+        }
+    }};
+    // List results carried per token (crate::per_token), one statement per status, auto-only settings and
+    // chunk.
+    (@lists $engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
+        let columns: Vec<$crate::history::values::Recorded> = $crate::batch::list_operated($plan)
+            .map($crate::history::values::Recorded::Field)
+            .collect();
+        for (key, rows) in $crate::batch::changed_rows_by_write_with_lists($plan, $changes) {
+            for chunk in rows.chunks($d.id_chunk()) {
+                let shared = $crate::batch::sql::write_assignments(
+                    $d,
+                    $plan.fields(),
+                    $plan.batch.ops(),
+                    key.clear_auto,
+                    true,
+                );
+                let sql = $crate::per_token::update_statement($d, &shared, &columns, chunk.len());
+                let view: Vec<(i64, Vec<&$crate::history::values::Stored>)> = chunk
+                    .iter()
+                    .map(|(id, values)| (*id, values.iter().collect()))
+                    .collect();
+                let query = bind_list_writes!($engine, sqlx::query(&sql), $plan, key, &columns, &view);
+                let done = query.execute(&mut *$tx).await?;
+                if done.rows_affected() != chunk.len() as u64 {
+                    return Err($crate::StoreError::Data(format!(
+                        "updated {} rows where {} were locked",
+                        done.rows_affected(),
+                        chunk.len()
+                    )));
+                }
+            }
+        }
+    }};
+    (@groups $engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
         for (key, ids) in $crate::batch::changed_ids_by_write($plan, $changes) {
             for chunk in ids.chunks($d.id_chunk()) {
                 let sql = $crate::batch::sql::update_statement(

@@ -8,8 +8,8 @@ use tokenbatch_rules::operation::Operations;
 use tokenbatch_rules::{Field, FieldSet, Patch};
 
 use crate::dialect::Dialect;
-use crate::history::restore::restore_statement;
 use crate::history::values::Recorded;
+use crate::per_token::update_statement as per_token_update;
 use crate::test_support::{sqlite_store_with_tokens, valid};
 use crate::Pool;
 
@@ -69,8 +69,8 @@ async fn sqlite_updates_walk_the_ids_by_rowid() {
             update_statement(Dialect::Sqlite, fields, &Operations::default(), true, 3),
         ),
         (
-            "revert UPDATE",
-            restore_statement(Dialect::Sqlite, &restored, 3),
+            "per-token UPDATE",
+            per_token_update(Dialect::Sqlite, &["status = ?".to_owned()], &restored, 3),
         ),
     ];
     for analyzed in [false, true] {

@@ -4,43 +4,6 @@
 //! the same transaction as the write, and the restored values written set-based, each token's own beside
 //! its id (`history::restore`). It expands inside an `async` context holding an open transaction.
 
-/// Binds one chunk of a `history::restore::RestoreGroup` to `history::restore::restore_statement`'s
-/// placeholders: SQLite's one JSON array, PostgreSQL's id array and one array per column (booleans as
-/// booleans: its columns are `boolean`), MySQL's rows one by one.
-macro_rules! bind_restores {
-    (Sqlite, $query:expr, $group:expr, $rows:expr) => {
-        $query.bind($crate::history::restore::sqlite_rows_json($rows))
-    };
-    (Postgres, $query:expr, $group:expr, $rows:expr) => {{
-        use $crate::history::restore::{postgres_columns, Column};
-        let ids: Vec<i64> = $rows.iter().map(|(id, _)| *id).collect();
-        let mut query = $query.bind(ids);
-        for column in postgres_columns(&$group.columns, $rows) {
-            query = match column {
-                Column::Integers(values) => query.bind(values),
-                Column::Booleans(values) => query.bind(values),
-                Column::Texts(values) => query.bind(values),
-            };
-        }
-        query
-    }};
-    (MySql, $query:expr, $group:expr, $rows:expr) => {{
-        use $crate::history::values::Stored;
-        let mut query = $query;
-        for (id, values) in $rows {
-            query = query.bind(*id);
-            for value in values {
-                query = match value {
-                    Stored::Integer(integer) => query.bind(*integer),
-                    Stored::Text(text) => query.bind(text.as_str()),
-                    Stored::Null => query.bind(None::<i64>),
-                };
-            }
-        }
-        query
-    }};
-}
-
 /// Every recorded token of change set `$change_id`, in token order ([`crate::history::values::TokenRow`]):
 /// on SQLite packed into one JSON value, elsewhere row by row.
 macro_rules! recorded_rows {
@@ -163,8 +126,8 @@ macro_rules! revert_in_transaction {
                 for group in $crate::history::restore::restore_groups(&rows) {
                     for chunk in group.rows.chunks(d.id_chunk()) {
                         let sql =
-                            $crate::history::restore::restore_statement(d, &group.columns, chunk.len());
-                        let query = bind_restores!($engine, sqlx::query(&sql), group, chunk);
+                            $crate::per_token::update_statement(d, &[], &group.columns, chunk.len());
+                        let query = bind_per_token!($engine, sqlx::query(&sql), &group.columns, chunk);
                         let done = query.execute(&mut *$tx).await?;
                         if done.rows_affected() != chunk.len() as u64 {
                             return Err($crate::StoreError::Data(format!(

@@ -56,14 +56,30 @@ pub(super) fn update_statement(
     clear_auto: bool,
     count: usize,
 ) -> String {
+    let assignments = write_assignments(d, fields, ops, clear_auto, false);
+    // Only rows locked and checked above are named, by primary key (see select_statement).
+    d.update_by_ids(&assignments.join(", "), count)
+}
+
+/// The assignments of a write group: the fields (without those written by a list operation when
+/// `lists_per_token`: each token's result is then carried beside its id, [`crate::per_token`]), the status,
+/// the auto-only settings cleared.
+pub(super) fn write_assignments(
+    d: Dialect,
+    fields: FieldSet,
+    ops: &Operations,
+    clear_auto: bool,
+    lists_per_token: bool,
+) -> Vec<String> {
     let mut assignments: Vec<String> = fields
         .iter()
-        .map(|field| {
+        .filter_map(|field| {
             let value = match ops.get(field) {
+                Some(Operation::List { .. }) if lists_per_token => return None,
                 Some(operation) => operation_assignment(d, field, operation),
                 None => "?".to_owned(),
             };
-            format!("{} = {value}", d.quote(field.name()))
+            Some(format!("{} = {value}", d.quote(field.name())))
         })
         .collect();
     assignments.push("status = ?".to_owned());
@@ -71,8 +87,7 @@ pub(super) fn update_statement(
         // Constants, after every placeholder: the binding order stays the same.
         assignments.extend(AUTO_SETTINGS_CLEARED.map(str::to_owned));
     }
-    // Only rows locked and checked above are named, by primary key (see select_statement).
-    d.update_by_ids(&assignments.join(", "), count)
+    assignments
 }
 
 /// The new value of a field written by an operation, computed from the row's current value (NULL read as
