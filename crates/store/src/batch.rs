@@ -169,6 +169,17 @@ fn changed_rows_by_write_with_lists(
     groups
 }
 
+/// Every UPDATE of locked rows must write each of them: a difference is a bug, and fails the batch (rolled
+/// back) rather than leave the rows, the answer and the history disagreeing.
+pub(crate) fn all_written(affected: u64, locked: usize) -> Result<(), StoreError> {
+    match affected == locked as u64 {
+        true => Ok(()),
+        false => Err(StoreError::Data(format!(
+            "updated {affected} rows where {locked} were locked"
+        ))),
+    }
+}
+
 /// The fields the plan writes through a list operation, in field order (the order of [`WriteKey::lists`]).
 pub(crate) fn list_operated<'a>(plan: &BatchPlan<'a>) -> impl Iterator<Item = Field> + 'a {
     plan.batch

@@ -182,13 +182,7 @@ macro_rules! write_changes {
                     .collect();
                 let query = bind_list_writes!($engine, sqlx::query(&sql), $plan, key, &columns, &view);
                 let done = query.execute(&mut *$tx).await?;
-                if done.rows_affected() != chunk.len() as u64 {
-                    return Err($crate::StoreError::Data(format!(
-                        "updated {} rows where {} were locked",
-                        done.rows_affected(),
-                        chunk.len()
-                    )));
-                }
+                $crate::batch::all_written(done.rows_affected(), chunk.len())?;
             }
         }
     }};
@@ -204,13 +198,7 @@ macro_rules! write_changes {
                 );
                 let query = bind_writes!(sqlx::query(&sql), $plan, key);
                 let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
-                if done.rows_affected() != chunk.len() as u64 {
-                    return Err($crate::StoreError::Data(format!(
-                        "updated {} rows where {} were locked",
-                        done.rows_affected(),
-                        chunk.len()
-                    )));
-                }
+                $crate::batch::all_written(done.rows_affected(), chunk.len())?;
             }
         }
     }};

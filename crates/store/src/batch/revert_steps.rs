@@ -129,13 +129,7 @@ macro_rules! revert_in_transaction {
                             $crate::per_token::update_statement(d, &[], &group.columns, chunk.len());
                         let query = bind_per_token!($engine, sqlx::query(&sql), &group.columns, chunk);
                         let done = query.execute(&mut *$tx).await?;
-                        if done.rows_affected() != chunk.len() as u64 {
-                            return Err($crate::StoreError::Data(format!(
-                                "restored {} rows where {} were locked",
-                                done.rows_affected(),
-                                chunk.len()
-                            )));
-                        }
+                        $crate::batch::all_written(done.rows_affected(), chunk.len())?;
                     }
                 }
                 let request = format!(
