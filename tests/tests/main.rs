@@ -26,6 +26,7 @@ mod fuzz_regressions;
 mod grpc;
 mod grpc_operations;
 mod history;
+mod history_grpc;
 mod history_retention;
 mod history_revert;
 mod http_batch;
