@@ -1,5 +1,5 @@
 //! A list operation on many tokens that each hold a list of their own (docs/SPEC.md §11), on every engine:
-//! 2 500 tokens, each with its own model list and quota, some disabled, one batch adding a model to every
+//! 2 500 tokens, each with its own model list and quota (one list with quotes, a backslash and `é`), some disabled, one batch adding a model to every
 //! list and adding to every quota. Each token ends with its own list plus the model and its own quota plus
 //! the amount, its status kept. The list results are written set-based, each token's beside its id
 //! (`crate::per_token`, in chunks of 1 000 on PostgreSQL and MySQL, where the shared quota operand is bound
@@ -36,6 +36,19 @@ async fn a_list_operation_writes_each_tokens_own_result(engine: Engine) {
             own_list(engine, "")
         ))
         .await;
+    // One token's list holds characters every carrier must keep: quotes, a backslash, a non-ASCII letter.
+    let odd = r#"é"q'\x"#;
+    let (status, answer, raw) = server
+        .put_batch(
+            alice,
+            &body(
+                &[FIRST],
+                &format!(r#""model_limits":{}"#, json!(odd)),
+                &["model_limits"],
+            ),
+        )
+        .await;
+    assert_eq!((status, &answer["success"]), (200, &json!(true)), "{raw}");
     let ids: Vec<i64> = (FIRST..=LAST).collect();
     let batch = body(
         &ids,
@@ -59,16 +72,22 @@ async fn a_list_operation_writes_each_tokens_own_result(engine: Engine) {
     let count = server
         .db
         .integer(&format!(
-            "SELECT COUNT(*) FROM tokens WHERE id BETWEEN {FIRST} AND {LAST} \
+            "SELECT COUNT(*) FROM tokens WHERE id BETWEEN {} AND {LAST} \
              AND model_limits = {} AND remain_quota = 1005 + id \
              AND status = CASE WHEN id % 7 = 0 THEN 2 ELSE 1 END",
+            FIRST + 1,
             own_list(engine, ",gpt-4.1")
         ))
         .await;
     assert_eq!(
         count,
-        LAST - FIRST + 1,
+        LAST - FIRST,
         "every token: its own list and quota, its status kept"
+    );
+    let first = server.row(FIRST).await;
+    assert_eq!(
+        (first.model_limits, first.remain_quota),
+        (format!("{odd},gpt-4.1"), 1000 + FIRST + 5)
     );
     server.stop().await;
 }
