@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, api, openPage, setUp, signIn, sql, isBatch, editField, isPicked } from "./harness.mjs";
+import { ARTIFACTS, api, openPage, setUp, signIn, sql, isBatch, editField, isPicked, openSignedIn } from "./harness.mjs";
 
 let env;
 
@@ -62,9 +62,7 @@ async function clearFilter(page) {
 }
 
 test("the filter panel narrows the table and its total to what the database holds", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   assert.equal(await shownTotal(page), count("user_id = " + env.session.userId));
 
   // Expired only: the status list goes as status=3, every row shown is expired.
@@ -196,9 +194,7 @@ function recordBatches(page) {
 }
 
 test("select all matching sends the filter, previews a plan page by page, and Apply applies exactly that plan", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await page.fill("#filter-name", "planbulk");
   await applyFilter(page);
   assert.equal(await shownTotal(page), BULK.count);
@@ -265,9 +261,7 @@ test("select all matching sends the filter, previews a plan page by page, and Ap
 });
 
 test("a token changed between preview and apply: the stale plan is explained, nothing written, a fresh preview applies", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await page.check("#filter-status-2");
   await applyFilter(page);
   const disabled = count("status = 2");
@@ -315,9 +309,7 @@ test("a token changed between preview and apply: the stale plan is explained, no
 });
 
 test("the table: status badges with their names, quota in USD with units on hover, relative expiry, no wrapped cells at 1366 px", async () => {
-  const { page, errors } = await openPage(env, { viewport: { width: 1366, height: 900 } });
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env, { viewport: { width: 1366, height: 900 } });
   // "-0": the demo's 840-848 (and the bulk "planbulk-0NN" tokens); 100 a page shows them all.
   await page.fill("#filter-name", "-0");
   await page.selectOption("#page-size", "100");
@@ -429,9 +421,7 @@ test("an apply by plan whose answer is lost: Apply again sends the same plan_id 
 });
 
 test("a plan past its expiry is explained as expired, nothing written, and a fresh preview applies", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await page.fill("#filter-name", "support-1");
   await applyFilter(page);
   const where = "name LIKE '%support-1%'";

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, applyConfirmed, editField, isBatch, openPage, preview, searchByName, selectedByName, setUp, signIn, sql } from "./harness.mjs";
+import { ARTIFACTS, applyConfirmed, editField, isBatch, preview, searchByName, selectedByName, setUp, sql, openSignedIn } from "./harness.mjs";
 
 let env;
 const DAY = 86_400;
@@ -197,9 +197,7 @@ test("disable then enable; enabling an expired token is refused naming how many"
 });
 
 test("select all matching: the filter and the operation are previewed as a plan and applied", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await page.fill("#filter-name", "ef-");
   await page.click("#filter-apply");
   await page.waitForFunction(() => /2 tokens match/.test(document.querySelector("#page-info").textContent));

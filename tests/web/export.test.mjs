@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { openPage, setUp, signIn, sql, searchByName, preview, editField } from "./harness.mjs";
+import { openPage, setUp, signIn, sql, searchByName, preview, editField, openSignedIn } from "./harness.mjs";
 
 let env;
 
@@ -142,9 +142,7 @@ for (const viewport of [
 }
 
 test("CSV of a selection of ids: human headers, quoting, formulas neutralised, masked keys only", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await searchByName(page, "%xcsv%");
   assert.equal(await page.locator("#token-table tbody tr[data-id]").count(), TRICKY.length);
   await page.check("#select-page");
@@ -236,9 +234,7 @@ test("CSV of a selection by filter reads every matching page, 100 at a time, wit
 });
 
 test("CSV of the last preview: before and after per token, quota in units and USD", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await searchByName(page, "%xcsv%");
   await page.check("#select-page");
   await editField(page, "remain_quota");
@@ -264,9 +260,7 @@ test("CSV of the last preview: before and after per token, quota in units and US
 });
 
 test("CSV of a plan's preview holds every pinned token, the pages past the first read from the plan's route", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await page.fill("#filter-group", "csvbulk");
   await page.click("#filter-apply");
   await page.waitForFunction(() => /130/.test(document.querySelector("#select-all-matching").textContent));

@@ -197,6 +197,14 @@ export async function signIn(page, session) {
   await page.waitForSelector("#token-table tbody tr[data-id]");
 }
 
+/** [`openPage`] in English, signed in as the test's own user: the start of most tests. */
+export async function openSignedIn(env, options) {
+  const opened = await openPage(env, options);
+  await opened.page.selectOption("#lang", "en");
+  await signIn(opened.page, env.session);
+  return opened;
+}
+
 /** Searches by name and waits until the table shows the answer. */
 export async function searchByName(page, keyword) {
   await page.fill("#search-keyword", keyword);

@@ -9,9 +9,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  ARTIFACTS, openPage, setUp, signIn, sql, isBatch, editField, preview, applyConfirmed, selectedByName,
-} from "./harness.mjs";
+import { ARTIFACTS, setUp, signIn, sql, isBatch, editField, preview, applyConfirmed, selectedByName, openSignedIn } from "./harness.mjs";
 
 let env;
 
@@ -77,9 +75,7 @@ async function selectMatching(page, name) {
 const summaryLines = (page) => page.locator("#summary-fields li").allTextContents();
 
 test("a preview's per-field summary: over every token though a page of them is loaded, as SQL counts them, without reading the plan's pages; the changed / unchanged filter; the summary in the confirmation", async () => {
-  const { page, errors } = await openPage(env, { viewport: { width: 1366, height: 900 } });
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env, { viewport: { width: 1366, height: 900 } });
   await selectMatching(page, "sumbulk");
   await editField(page, "status");
   await page.selectOption("#value-status", "disabled");
@@ -181,9 +177,7 @@ test("a preview past half a second shows its progress (status, elapsed time, Can
 });
 
 test("select all results past half a second: its progress with Cancel; cancelled, the selection stays as it was; let run, every result selected", async () => {
-  const { page, errors } = await openPage(env);
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env);
   await page.fill("#search-keyword", "sumbulk%");
   await page.click("#search-submit");
   await page.waitForFunction(() => /120/.test(document.getElementById("select-all-results").textContent));
@@ -209,9 +203,7 @@ test("select all results past half a second: its progress with Cancel; cancelled
 });
 
 test("the filter panel collapses: the table's first rows above the fold at 1366×900, the active count on the toggle, the state kept across a sign-out", async () => {
-  const { page, errors } = await openPage(env, { viewport: { width: 1366, height: 900 } });
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env, { viewport: { width: 1366, height: 900 } });
   assert.equal(await page.getAttribute("#filter-toggle", "aria-expanded"), "true");
   assert.equal(await page.textContent("#filter-toggle"), "Hide filters (none active)");
 

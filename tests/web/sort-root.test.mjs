@@ -11,10 +11,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import {
-  ARTIFACTS, REPO, binaryPath, openPage, setUp, signIn, sql, isBatch, editField, preview, applyConfirmed, searchByName,
-  seriousViolations,
-} from "./harness.mjs";
+import { ARTIFACTS, REPO, binaryPath, openPage, setUp, signIn, sql, isBatch, editField, preview, applyConfirmed, searchByName, seriousViolations, openSignedIn } from "./harness.mjs";
 
 let env;
 /** new-api's root user, owning one token of its own (id 5). */
@@ -62,9 +59,7 @@ const sqlOrder = (column, order, where = "1") =>
     ORDER BY ${column === "expired_time" ? "CASE WHEN expired_time = -1 THEN 1 ELSE 0 END, " : ""}${column} ${order}, id`).map((row) => row.v);
 
 test("column headers sort the list on the server: aria-sort, keyboard, one sort at a time, page 1, with the filter and search kept", async () => {
-  const { page, errors } = await openPage(env, { viewport: { width: 1366, height: 900 } });
-  await page.selectOption("#lang", "en");
-  await signIn(page, env.session);
+  const { page, errors } = await openSignedIn(env, { viewport: { width: 1366, height: 900 } });
   assert.deepEqual(await ariaSorts(page), [["id", "descending"]], "the server's order, said on the ID column");
   await page.selectOption("#page-size", "100");
   await page.waitForSelector("#tokens-busy", { state: "hidden" });
