@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use serde_json::json;
 use tokenbatch_e2e::{body, on_every_engine, Engine, TestServer};
-use tokenbatch_store::Store;
 use tokenbatch_testkit::seed;
 
 const FIRST: i64 = 10_001;
@@ -26,9 +25,7 @@ fn own_list(engine: Engine, suffix: &str) -> String {
 async fn a_list_operation_writes_each_tokens_own_result(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let alice = &server.alice;
-    let store = Store::open(&server.db.location).await.expect("open store");
     seed::bulk_tokens(&server.db, &[alice.id], FIRST..=LAST, "lists").await;
-    store.close().await;
     server
         .execute(&format!(
             "UPDATE tokens SET model_limits = {}, model_limits_enabled = TRUE, remain_quota = 1000 + id, \

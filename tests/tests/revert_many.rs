@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 use tokenbatch_e2e::{body, on_every_engine, Engine, TestServer};
-use tokenbatch_store::Store;
 use tokenbatch_testkit::seed;
 
 const FIRST: i64 = 10_001;
@@ -27,12 +26,17 @@ async fn tokens_where(server: &TestServer, condition: &str) -> i64 {
         .await
 }
 
-/// The condition "every token holds its own values" (the traffic's 7 spent from [`USED`]).
-fn own_values(engine: Engine) -> String {
-    let list = match engine {
+/// Each token's own model list, `'m-' || id`, in this engine's SQL.
+fn own_list(engine: Engine) -> &'static str {
+    match engine {
         Engine::MySql => "CONCAT('m-', id)",
         Engine::Sqlite | Engine::Postgres => "'m-' || id",
-    };
+    }
+}
+
+/// The condition "every token holds its own values" (the traffic's 7 spent from [`USED`]).
+fn own_values(engine: Engine) -> String {
+    let list = own_list(engine);
     format!(
         "remain_quota = 1000 + id - CASE WHEN id = {USED} THEN 7 ELSE 0 END \
          AND expired_time = 4000000000 + id AND model_limits = {list}"
@@ -54,13 +58,8 @@ async fn post_ok(server: &TestServer, path: &str) -> Value {
 async fn a_revert_gives_each_token_its_own_values_back(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let alice = &server.alice;
-    let store = Store::open(&server.db.location).await.expect("open store");
     seed::bulk_tokens(&server.db, &[alice.id], FIRST..=LAST, "many").await;
-    store.close().await;
-    let list = match engine {
-        Engine::MySql => "CONCAT('m-', id)",
-        Engine::Sqlite | Engine::Postgres => "'m-' || id",
-    };
+    let list = own_list(engine);
     server
         .execute(&format!(
             "UPDATE tokens SET remain_quota = 1000 + id, expired_time = 4000000000 + id, \
