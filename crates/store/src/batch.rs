@@ -104,48 +104,20 @@ fn compute_changes(
     Ok(changes)
 }
 
-/// What one UPDATE writes beside the batch's common values: the final status, the resulting value of each
-/// field written by a list operation (computed per token by the rules; tokens that stored the same list
-/// share the result), and whether the group's auto-only settings are cleared. Absolute values and numeric
-/// operations are the same for every row, the latter computed by the statement from each row's own value.
+/// What one UPDATE writes beside the batch's common values: the final status and whether the group's
+/// auto-only settings are cleared. Absolute values and numeric operations are the same for every row, the
+/// latter computed by the statement from each row's own value; list results are each token's own, carried
+/// beside its id ([`crate::per_token`]).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct WriteKey {
     pub(crate) status: i64,
-    pub(crate) lists: Vec<String>,
     pub(crate) clear_auto: bool,
 }
 
-/// Rows that change, grouped by what their UPDATE writes: each group is one statement per chunk.
-fn changed_ids_by_write(
-    plan: &BatchPlan<'_>,
-    changes: &[BatchChange],
-) -> BTreeMap<WriteKey, Vec<i64>> {
-    let listed: Vec<Field> = list_operated(plan).collect();
-    let mut groups: BTreeMap<WriteKey, Vec<i64>> = BTreeMap::new();
-    for change in changes.iter().filter(|change| change.changed()) {
-        let lists = listed
-            .iter()
-            .map(|field| match change.after.get(*field) {
-                Value::Text(text) => text.to_owned(),
-                _ => String::new(),
-            })
-            .collect();
-        let key = WriteKey {
-            status: change.after.status,
-            lists,
-            // A row that held no auto-only settings gives the same result either way.
-            clear_auto: change.cleared_auto_settings || clears_auto_settings(plan),
-        };
-        groups.entry(key).or_default().push(change.id);
-    }
-    groups
-}
-
-/// [`changed_ids_by_write`] for a plan with list operations: rows grouped by their status and auto-only
-/// settings alone, each with its own list results (in [`list_operated`] order), written set-based
-/// ([`crate::per_token`]) rather than one statement per distinct result: tokens that each hold a list of
-/// their own would otherwise cost one UPDATE each.
-fn changed_rows_by_write_with_lists(
+/// Rows that change, grouped by what their UPDATE writes (one statement per group and chunk), each with its
+/// list results in [`list_operated`] order (none without list operations). Grouped by distinct list result
+/// instead, tokens that each hold a list of their own would cost one UPDATE each.
+fn changed_rows_by_write(
     plan: &BatchPlan<'_>,
     changes: &[BatchChange],
 ) -> BTreeMap<WriteKey, Vec<(i64, Vec<Stored>)>> {
@@ -161,7 +133,7 @@ fn changed_rows_by_write_with_lists(
             .collect();
         let key = WriteKey {
             status: change.after.status,
-            lists: Vec::new(),
+            // A row that held no auto-only settings gives the same result either way.
             clear_auto: change.cleared_auto_settings || clears_auto_settings(plan),
         };
         groups.entry(key).or_default().push((change.id, lists));
@@ -180,7 +152,7 @@ pub(crate) fn all_written(affected: u64, locked: usize) -> Result<(), StoreError
     }
 }
 
-/// The fields the plan writes through a list operation, in field order (the order of [`WriteKey::lists`]).
+/// The fields the plan writes through a list operation, in field order.
 pub(crate) fn list_operated<'a>(plan: &BatchPlan<'a>) -> impl Iterator<Item = Field> + 'a {
     plan.batch
         .ops()

@@ -22,31 +22,20 @@ macro_rules! bind_operands {
     }};
 }
 
-/// Binds what [`crate::batch::sql::update_statement`] writes for one write group, in its placeholder order:
-/// per field its absolute value, its operation's operands (`delta`; `now, seconds`) or its list result
-/// (from `$key.lists`, in field order), then the status.
+/// Binds the values every row of a write group gets, in [`crate::batch::sql::write_assignments`]' placeholder
+/// order: per field its absolute value or its operation's operands (`delta`; `now, seconds`; a list result
+/// is each token's own, bound with its id: `bind_per_token!`), then the status.
 macro_rules! bind_writes {
-    ($query:expr, $plan:expr, $key:expr) => {
-        bind_writes!(@fields $query, $plan, $key, true)
-    };
-    // Without the list results: each token's is bound with its id (crate::per_token).
-    (@shared $query:expr, $plan:expr, $key:expr) => {
-        bind_writes!(@fields $query, $plan, $key, false)
-    };
-    (@fields $query:expr, $plan:expr, $key:expr, $lists:expr) => {{
+    ($query:expr, $plan:expr, $key:expr) => {{
         let mut query = $query;
-        let mut lists = $key.lists.iter();
         for field in $plan.fields().iter() {
             query = match ($plan.batch.ops().get(field), $plan.values().get(field)) {
-                (Some(tokenbatch_rules::operation::Operation::List { .. }), _) if !$lists => query,
+                (Some(tokenbatch_rules::operation::Operation::List { .. }), _) => query,
                 (Some(operation @ tokenbatch_rules::operation::Operation::Quota { .. }), _) => {
                     query.bind(operation.quota_delta().unwrap_or(0))
                 }
                 (Some(tokenbatch_rules::operation::Operation::Extend { seconds }), _) => {
                     query.bind($plan.now).bind(*seconds)
-                }
-                (Some(tokenbatch_rules::operation::Operation::List { .. }), _) => {
-                    query.bind(lists.next().map(String::as_str).unwrap_or_default())
                 }
                 (None, Some(value)) => $crate::records::bind_value!(query, value),
                 // A validated batch has a value or an operation for every field it writes: never reached.
@@ -94,15 +83,15 @@ macro_rules! bind_per_token {
     }};
 }
 
-/// Binds a write group with list results per token: the shared values ([`bind_writes!`] without the lists)
+/// Binds a write group with list results per token: the shared values ([`bind_writes!`])
 /// and the rows, in the order of [`crate::per_token::update_statement`]'s placeholders.
 macro_rules! bind_list_writes {
     (MySql, $query:expr, $plan:expr, $key:expr, $columns:expr, $rows:expr) => {{
         let query = bind_per_token!(MySql, $query, $columns, $rows);
-        bind_writes!(@shared query, $plan, $key)
+        bind_writes!(query, $plan, $key)
     }};
     ($engine:ident, $query:expr, $plan:expr, $key:expr, $columns:expr, $rows:expr) => {{
-        let query = bind_writes!(@shared $query, $plan, $key);
+        let query = bind_writes!($query, $plan, $key);
         bind_per_token!($engine, query, $columns, $rows)
     }};
 }
@@ -166,14 +155,13 @@ macro_rules! write_changes {
         let columns: Vec<$crate::history::values::Recorded> = $crate::batch::list_operated($plan)
             .map($crate::history::values::Recorded::Field)
             .collect();
-        for (key, rows) in $crate::batch::changed_rows_by_write_with_lists($plan, $changes) {
+        for (key, rows) in $crate::batch::changed_rows_by_write($plan, $changes) {
             for chunk in rows.chunks($d.id_chunk()) {
                 let shared = $crate::batch::sql::write_assignments(
                     $d,
                     $plan.fields(),
                     $plan.batch.ops(),
                     key.clear_auto,
-                    true,
                 );
                 let sql = $crate::per_token::update_statement($d, &shared, &columns, chunk.len());
                 let view: Vec<(i64, Vec<&$crate::history::values::Stored>)> = chunk
@@ -187,7 +175,8 @@ macro_rules! write_changes {
         }
     }};
     (@groups $engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
-        for (key, ids) in $crate::batch::changed_ids_by_write($plan, $changes) {
+        for (key, rows) in $crate::batch::changed_rows_by_write($plan, $changes) {
+            let ids: Vec<i64> = rows.into_iter().map(|(id, _)| id).collect();
             for chunk in ids.chunks($d.id_chunk()) {
                 let sql = $crate::batch::sql::update_statement(
                     $d,

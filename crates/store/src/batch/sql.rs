@@ -46,9 +46,8 @@ pub(super) fn key_column(d: Dialect, table: &str, keys: bool) -> String {
 pub(super) const AUTO_SETTINGS_CLEARED: [&str; 2] =
     ["cross_group_retry = FALSE", "auto_groups = ''"];
 
-/// The UPDATE of one [`super::WriteKey`] group: each written field set to its bound value (absolute values
-/// and list results) or computed from the row's own value (numeric operations, [`operation_assignment`]),
-/// then the status. Placeholders in [`bind_writes!`] order.
+/// The UPDATE of one [`super::WriteKey`] group of a batch without list operations (those write each token's
+/// result beside its id, [`crate::per_token`]). Placeholders in [`bind_writes!`] order.
 pub(super) fn update_statement(
     d: Dialect,
     fields: FieldSet,
@@ -56,26 +55,26 @@ pub(super) fn update_statement(
     clear_auto: bool,
     count: usize,
 ) -> String {
-    let assignments = write_assignments(d, fields, ops, clear_auto, false);
+    let assignments = write_assignments(d, fields, ops, clear_auto);
     // Only rows locked and checked above are named, by primary key (see select_statement).
     d.update_by_ids(&assignments.join(", "), count)
 }
 
-/// The assignments of a write group: the fields (without those written by a list operation when
-/// `lists_per_token`: each token's result is then carried beside its id, [`crate::per_token`]), the status,
-/// the auto-only settings cleared.
+/// The assignments every row of a write group gets: each written field set to its bound value (absolute
+/// values) or computed from the row's own value (numeric operations, [`operation_assignment`]), then the
+/// status and the auto-only settings cleared. Fields written by a list operation are not among them: each
+/// token's result is carried beside its id ([`crate::per_token`]).
 pub(super) fn write_assignments(
     d: Dialect,
     fields: FieldSet,
     ops: &Operations,
     clear_auto: bool,
-    lists_per_token: bool,
 ) -> Vec<String> {
     let mut assignments: Vec<String> = fields
         .iter()
         .filter_map(|field| {
             let value = match ops.get(field) {
-                Some(Operation::List { .. }) if lists_per_token => return None,
+                Some(Operation::List { .. }) => return None,
                 Some(operation) => operation_assignment(d, field, operation),
                 None => "?".to_owned(),
             };
@@ -92,7 +91,8 @@ pub(super) fn write_assignments(
 
 /// The new value of a field written by an operation, computed from the row's current value (NULL read as
 /// new-api reads it): `remain_quota + ?delta`; for `extend`, a never-expiring token stays so, any other
-/// expiry moves to the later of itself and `?now`, plus `?seconds`. A list result is bound whole (`?`).
+/// expiry moves to the later of itself and `?now`, plus `?seconds`. (A list result is each token's own,
+/// written beside its id by [`crate::per_token`]: [`write_assignments`] never asks for it.)
 /// The bounds were checked on the locked rows, so these never overflow.
 pub(super) fn operation_assignment(d: Dialect, field: Field, operation: &Operation) -> String {
     let current = field_column(d, field, "");
