@@ -321,6 +321,18 @@ async fn nothing_else_is_recorded(engine: Engine) {
     let (_, answer, raw) = server.put_batch(alice, &refused).await;
     assert_eq!(answer["success"], json!(false), "{raw}");
     assert_eq!(change_sets(&server.db).await, Vec::new());
+    // A refusal computed from the rows themselves (on SQLite inside the write's own call, which writes
+    // nothing when its counts refuse): a quota that would go below zero.
+    let before = history_text(&server.db).await;
+    let refused = body(
+        &[1, 2],
+        r#""remain_quota": {"subtract": 1000000000}"#,
+        &["remain_quota"],
+    );
+    let (_, answer, raw) = server.put_batch_with(alice, &refused, "?lang=en").await;
+    assert_eq!(answer["code"], json!("remain_quota.below_zero"), "{raw}");
+    assert_eq!(change_sets(&server.db).await, Vec::new());
+    assert_eq!(history_text(&server.db).await, before);
     // Applied twice under one Idempotency-Key: one change set; then again without: nothing changes.
     for _ in 0..2 {
         let response = server

@@ -6,7 +6,8 @@
 //! - [`retry`]: [`crate::Store::apply_batch`], its deadline and its retry after a deadlock.
 //! - [`writer`]: SQLite's group-commit writer.
 //! - [`sql`], [`rows`], [`counted`]: the statements, the rows read back (SQLite's packed form), and SQLite's
-//!   counted UPDATE with its SQL copy of the status rules.
+//!   counted UPDATE with its SQL copy of the status rules; [`counted_one_call`]: that batch in one call to
+//!   SQLite's worker thread.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,7 @@ mod revert_steps;
 mod counted_steps;
 mod counted;
 mod counted_history;
+pub(crate) mod counted_one_call;
 mod plan;
 #[cfg(test)]
 mod query_plans;

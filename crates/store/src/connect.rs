@@ -109,7 +109,18 @@ pub(crate) async fn open_sqlite(path: &Path) -> Result<SqlitePool, StoreError> {
         .acquire_timeout(SQLITE_OPEN_PATIENCE)
         // A file has no connection to lose: pinging it before each use is a round trip to the connection's
         // worker thread per query for nothing.
-        .test_before_acquire(false);
+        .test_before_acquire(false)
+        // The counted batch's connection-private counts (crate::batch::counted_one_call).
+        .after_connect(|connection, _| {
+            Box::pin(async move {
+                sqlx::Executor::execute(
+                    &mut *connection,
+                    crate::batch::counted_one_call::SQLITE_COUNTS_TABLE,
+                )
+                .await
+                .map(drop)
+            })
+        });
     // Switching a file to WAL needs a moment alone with it, and SQLite refuses that at once ("database is
     // locked") rather than through the busy timeout while another process opens the same file: replicas
     // started together retry until it is theirs.

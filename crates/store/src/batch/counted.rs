@@ -134,12 +134,32 @@ const CHECKED: [TokenOutcome; 5] = [
 /// `TokenState::edit` meets: fields in table order, then the status). The outcomes are listed in the
 /// columns' order from the third on. With `pins`, a last column renders the rows for a plan's digest
 /// ([`crate::plans::digest::sqlite_aggregate`]): the statement walks the ids in their (ascending) order.
+/// A batch without a plan runs the same counts inside its write instead ([`super::counted_one_call`]).
 pub(super) fn sqlite_precheck_statement(
     batch: &ValidBatch,
     clear_auto: bool,
     now: i64,
     pins: bool,
 ) -> (String, Vec<TokenOutcome>) {
+    let (mut columns, outcomes) = precheck_columns(batch, clear_auto, now);
+    if pins {
+        columns.push(crate::plans::digest::sqlite_aggregate());
+    }
+    // `t.` is not needed but in the digest's `t.id`: json_each's own columns (`value`, `key`, …) do not clash
+    // with the ones read.
+    (
+        format!("SELECT {} {}", columns.join(", "), owned_rows(batch)),
+        outcomes,
+    )
+}
+
+/// The precheck's counts as SQL aggregates over [`owned_rows`]: owned, changing, then one per refusal the
+/// batch can cause (the outcomes returned, in order).
+pub(super) fn precheck_columns(
+    batch: &ValidBatch,
+    clear_auto: bool,
+    now: i64,
+) -> (Vec<String>, Vec<TokenOutcome>) {
     let after = AfterSql {
         fields: batch.fields(),
         ops: batch.ops(),
@@ -165,16 +185,18 @@ pub(super) fn sqlite_precheck_statement(
             earlier.push(condition);
         }
     }
-    if pins {
-        columns.push(crate::plans::digest::sqlite_aggregate());
-    }
-    let rows = SQLITE_OWNED_ROWS
-        .replace("{ids}", &(batch.fields().len() + 1).to_string())
-        .replace("{user}", &(batch.fields().len() + 2).to_string());
-    // `t.` is not needed but in the digest's `t.id`: json_each's own columns (`value`, `key`, …) do not clash
-    // with the ones read.
-    (format!("SELECT {} {rows}", columns.join(", ")), outcomes)
+    (columns, outcomes)
 }
+
+/// [`SQLITE_OWNED_ROWS`] with the batch's placeholders: the ids after the operands, then the user.
+pub(super) fn owned_rows(batch: &ValidBatch) -> String {
+    SQLITE_OWNED_ROWS
+        .replace("{ids}", &(batch.fields().len() + 1).to_string())
+        .replace("{user}", &(batch.fields().len() + 2).to_string())
+}
+
+/// The most refusal columns [`precheck_columns`] makes (one per checked outcome).
+pub(super) const MAX_REFUSALS: usize = CHECKED.len();
 
 /// [`counted_batch`]'s UPDATE. Placeholders: `?1`… the operands of `fields` in order, then the ids (a JSON
 /// array), then the user id. With `clear_auto`, `cross_group_retry` and `auto_groups` are cleared too, and a
@@ -183,11 +205,14 @@ pub(super) fn sqlite_precheck_statement(
 /// (`tokenbatch_rules::apply`), written here in SQL: the store's tests `sqlite_counted_batches_agree_with_the_rules`
 /// and `sqlite_counted_operations_agree_with_the_rules` check both ways against each other. The ids are joined
 /// as in [`Dialect::update_by_ids`]; the `+`s keep SQLite from walking new-api's `idx_tokens_user_id` or
-/// `idx_tokens_deleted_at` and the id list for every token instead (6 s for 10 000 ids).
+/// `idx_tokens_deleted_at` and the id list for every token instead (6 s for 10 000 ids). `only_if`, a
+/// condition that holds for every row or none, makes the UPDATE write nothing when the batch is refused
+/// ([`super::counted_one_call`]).
 pub(super) fn sqlite_counted_update_statement(
     batch: &ValidBatch,
     clear_auto: bool,
     now: i64,
+    only_if: Option<&str>,
 ) -> String {
     let write = counted_write(batch, clear_auto, now);
     let d = Dialect::Sqlite;
@@ -202,9 +227,12 @@ pub(super) fn sqlite_counted_update_statement(
     }
     format!(
         "UPDATE tokens SET {} FROM json_each(?{ids}) AS j WHERE tokens.id = j.value \
-         AND +tokens.user_id = ?{user} AND +tokens.deleted_at IS NULL AND ({})",
+         AND +tokens.user_id = ?{user} AND +tokens.deleted_at IS NULL AND ({}){}",
         assignments.join(", "),
         write.differences,
+        only_if
+            .map(|condition| format!(" AND {condition}"))
+            .unwrap_or_default(),
         ids = batch.fields().len() + 1,
         user = batch.fields().len() + 2,
     )

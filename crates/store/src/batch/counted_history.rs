@@ -16,11 +16,13 @@ use super::sql::auto_settings_column;
 /// after the change set's own INSERT: the change set's id is the newest one (`MAX(id)`, read once by SQLite:
 /// an uncorrelated subquery). Placeholders: the UPDATE's (`?1`… the operands, then the ids, then the user).
 /// Each row's id is the change set's id times [`SQLITE_ROWS_PER_CHANGE`] plus the token's place in the ids
-/// (`json_each`'s `key`); columns the batch does not write stay NULL.
+/// (`json_each`'s `key`); columns the batch does not write stay NULL. `only_if` as the UPDATE's
+/// ([`super::counted::sqlite_counted_update_statement`]).
 pub(super) fn sqlite_counted_history_statement(
     batch: &ValidBatch,
     clear_auto: bool,
     now: i64,
+    only_if: Option<&str>,
 ) -> String {
     let d = Dialect::Sqlite;
     let write = counted_write(batch, clear_auto, now);
@@ -72,10 +74,13 @@ pub(super) fn sqlite_counted_history_statement(
     format!(
         "INSERT INTO tokenbatch_change_tokens ({}) SELECT {} FROM json_each(?{ids}) AS j \
          CROSS JOIN tokens AS t ON t.id = j.value \
-         WHERE t.user_id = ?{user} AND t.deleted_at IS NULL AND ({})",
+         WHERE t.user_id = ?{user} AND t.deleted_at IS NULL AND ({}){}",
         columns.join(", "),
         selected.join(", "),
         write.differences,
+        only_if
+            .map(|condition| format!(" AND {condition}"))
+            .unwrap_or_default(),
     )
 }
 
@@ -103,7 +108,7 @@ pub(super) fn sqlite_counted_write_with_history(
     );
     format!(
         "{change};\n{};\n{}",
-        sqlite_counted_history_statement(batch, clear_auto, now),
-        super::counted::sqlite_counted_update_statement(batch, clear_auto, now)
+        sqlite_counted_history_statement(batch, clear_auto, now, None),
+        super::counted::sqlite_counted_update_statement(batch, clear_auto, now, None)
     )
 }

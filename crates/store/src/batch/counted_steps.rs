@@ -1,11 +1,12 @@
 //! SQLite's counted batch as a macro (`counted_batch!`), expanded by `batch_in_transaction!` (engine.rs) inside
-//! the writer's open transaction; its statements are in counted.rs and counted_history.rs.
+//! the writer's open transaction; its statements are in counted.rs, counted_history.rs and counted_one_call.rs.
 
 /// SQLite, when nobody needs the tokens' values (no full states, keys or request id): check ownership with a
 /// count and write with one UPDATE that computes the status and skips rows already holding the values, so
 /// that its row count is the number of changes. Reading 10 000 rows out of SQLite cost more than writing
 /// them. Only inside the writer's `BEGIN IMMEDIATE` transaction: no other writer can come between the count
-/// and the UPDATE. The apply of a plan whose pins have a digest (crate::plans::digest) takes this path too:
+/// and the UPDATE. Without a plan, the count and the writes go to SQLite in one call, the writes conditional
+/// on the count (counted_one_call.rs). The apply of a plan whose pins have a digest (crate::plans::digest) takes this path too:
 /// the count also renders the pinned tokens for the digest, and a plan whose digest differs goes on to the
 /// reading path, which counts its stale tokens.
 macro_rules! counted_batch {
@@ -29,18 +30,97 @@ macro_rules! counted_batch {
             {
                 break 'counted;
             }
-            if let Some((stored, _)) = applying {
-                if let Some(outcome) = plan_recorded!($tx, $d, $plan, stored) {
-                    return Ok(outcome);
-                }
-            }
             let ids = $crate::batch::sql::json_array($plan.ids());
             let clear_auto = $crate::batch::clears_auto_settings($plan);
+            let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+            let Some((stored, digest)) = applying else {
+                // No plan: counts and writes in one call (counted_one_call.rs).
+                let text = $crate::batch::counted_one_call::one_call(
+                    $plan.batch,
+                    clear_auto,
+                    $plan.now,
+                    $plan.history.is_some(),
+                );
+                let outcomes = text.outcomes.clone();
+                let mut query = bind_operands!(sqlx::query(&text.sql), $plan)
+                    .bind(&ids)
+                    .bind($plan.user_id)
+                    .bind(as_i64($plan.ids().len()));
+                if let Some(entry) = $plan.history {
+                    query = query
+                        .bind($plan.now)
+                        .bind(entry.source.as_str())
+                        .bind(entry.request);
+                }
+                let (counts, affected, change_id) = counted_results!($tx, query, 2 + outcomes.len());
+                let [owned, changing, refusals @ ..] = counts.as_slice() else {
+                    return Err($crate::StoreError::Data(format!(
+                        "the counted batch answered counts {counts:?}"
+                    )));
+                };
+                let (owned, changing) = (*owned, *changing);
+                let written = affected.iter().skip(1).any(|rows| *rows > 0);
+                let refused: Vec<_> = outcomes
+                    .into_iter()
+                    .zip(refusals.iter().copied())
+                    .filter(|(_, count)| *count > 0)
+                    .collect();
+                let outcome = if owned != $plan.ids().len() {
+                    Some($crate::StoreError::TokensNotFound {
+                        missing: $plan.ids().len().saturating_sub(owned),
+                    })
+                } else if !refused.is_empty() {
+                    Some($crate::StoreError::OutOfBounds(refused))
+                } else {
+                    None
+                };
+                // A refused batch, or one that changes nothing, wrote nothing: its writes were conditional on
+                // the counts (`ok`). A batch that changes nothing records nothing (docs/SPEC.md §12).
+                if outcome.is_some() || changing == 0 {
+                    if written || change_id.is_some() {
+                        return Err($crate::StoreError::Data(format!(
+                            "the counted batch wrote {affected:?} though it was not accepted"
+                        )));
+                    }
+                    if let Some(error) = outcome {
+                        return Ok($crate::batch::InTransaction::Refused(error));
+                    }
+                }
+                let recorded_change = if changing > 0 {
+                    let expected: &[u64] = match $plan.history {
+                        Some(_) => &[1, 1, changing as u64, changing as u64],
+                        None => &[1, changing as u64],
+                    };
+                    // The statements select the same rows by the same condition inside the writer's
+                    // transaction; a difference is a bug, and fails the batch (rolled back) rather than leave
+                    // history and tokens disagreeing.
+                    if affected != expected || change_id.is_some() != $plan.history.is_some() {
+                        return Err($crate::StoreError::Data(format!(
+                            "counted {changing} changing tokens, the writes answered {affected:?}"
+                        )));
+                    }
+                    change_id
+                } else {
+                    None
+                };
+                return Ok($crate::batch::InTransaction::Done($crate::AppliedBatch {
+                    changes: Vec::new(),
+                    changed: changing,
+                    unchanged: owned - changing.min(owned),
+                    replayed: false,
+                    change_id: recorded_change,
+                }));
+            };
+            // The apply of a plan: the precheck renders the pinned tokens, whose digest Rust compares before
+            // anything is written.
+            if let Some(outcome) = plan_recorded!($tx, $d, $plan, stored) {
+                return Ok(outcome);
+            }
             let (sql, outcomes) = $crate::batch::counted::sqlite_precheck_statement(
                 $plan.batch,
                 clear_auto,
                 $plan.now,
-                applying.is_some(),
+                true,
             );
             let query = bind_operands!(sqlx::query(&sql), $plan);
             let counts = query
@@ -52,16 +132,10 @@ macro_rules! counted_batch {
                 Ok(usize::try_from(counts.try_get::<i64, _>(index)?).unwrap_or(0))
             };
             let (owned, changing) = (count(0)?, count(1)?);
-            if let Some((_, digest)) = applying {
-                let pins: String = counts.try_get(outcomes.len() + 2)?;
-                if owned != $plan.ids().len() || $crate::plans::digest::of_text(&pins) != digest {
-                    break 'counted;
-                }
-            } else if owned != $plan.ids().len() {
-                let missing = $plan.ids().len().saturating_sub(owned);
-                return Ok($crate::batch::InTransaction::Refused(
-                    $crate::StoreError::TokensNotFound { missing },
-                ));
+            let pins: String = counts.try_get(outcomes.len() + 2)?;
+            // A plan whose tokens changed since goes on to the reading path, which counts its stale tokens.
+            if owned != $plan.ids().len() || $crate::plans::digest::of_text(&pins) != digest {
+                break 'counted;
             }
             let mut refused = Vec::new();
             for (index, outcome) in outcomes.into_iter().enumerate() {
@@ -95,6 +169,7 @@ macro_rules! counted_batch {
                             $plan.batch,
                             clear_auto,
                             $plan.now,
+                            None,
                         ),
                         false,
                     ),
@@ -103,7 +178,6 @@ macro_rules! counted_batch {
                     .bind(&ids)
                     .bind($plan.user_id);
                 if let Some(entry) = $plan.history {
-                    let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
                     query = query
                         .bind($plan.now)
                         .bind(entry.source.as_str())
@@ -111,20 +185,7 @@ macro_rules! counted_batch {
                         .bind(as_i64(changing))
                         .bind(as_i64(unchanged));
                 }
-                // Each statement's row count in order (the change set's 1, the history's rows, the UPDATE's),
-                // and the change set's id.
-                let mut affected = Vec::with_capacity(3);
-                let mut change_id = None;
-                {
-                    use futures_util::TryStreamExt;
-                    let mut results = sqlx::Executor::fetch_many(&mut *$tx, query);
-                    while let Some(result) = results.try_next().await? {
-                        match result {
-                            sqlx::Either::Left(done) => affected.push(done.rows_affected()),
-                            sqlx::Either::Right(row) => change_id = Some(row.try_get::<i64, _>(0)?),
-                        }
-                    }
-                }
+                let (_, affected, change_id) = counted_results!($tx, query, 0);
                 let (recorded, changed) = match (recording, affected.as_slice()) {
                     (true, [1, recorded, changed]) if change_id.is_some() => (*recorded, *changed),
                     (false, [changed]) => (*changed, *changed),
@@ -134,9 +195,7 @@ macro_rules! counted_batch {
                         )))
                     }
                 };
-                // The three statements select the same rows by the same condition inside the writer's
-                // transaction; a difference is a bug, and fails the batch (rolled back) rather than leave
-                // history and tokens disagreeing.
+                // As above: the statements select the same rows by the same condition.
                 if changed != changing as u64 || recorded != changed {
                     return Err($crate::StoreError::Data(format!(
                         "counted {changing} changing tokens, recorded {recorded}, changed {changed}"
@@ -144,13 +203,10 @@ macro_rules! counted_batch {
                 }
                 recorded_change = change_id;
             }
-            let changed = changing;
-            if let Some((stored, _)) = applying {
-                record_plan!($tx, $d, $plan, stored, &[], (changed, unchanged));
-            }
+            record_plan!($tx, $d, $plan, stored, &[], (changing, unchanged));
             return Ok($crate::batch::InTransaction::Done($crate::AppliedBatch {
                 changes: Vec::new(),
-                changed,
+                changed: changing,
                 unchanged,
                 replayed: false,
                 change_id: recorded_change,
@@ -158,4 +214,31 @@ macro_rules! counted_batch {
         }
     };
     ($engine:ident, $tx:expr, $d:expr, $plan:expr) => {};
+}
+
+/// Runs a counted write (`fetch_many`) and collects what its statements answered: the first row's integer
+/// columns (`counts` of them: the counts a one-call batch returns), each statement's row count in order, and
+/// the change set's id (the one row with a single column after the counts).
+macro_rules! counted_results {
+    ($tx:expr, $query:expr, $counts:expr) => {{
+        use futures_util::TryStreamExt;
+        let wanted: usize = $counts;
+        let mut counts: Vec<usize> = Vec::with_capacity(wanted);
+        let mut affected: Vec<u64> = Vec::with_capacity(4);
+        let mut change_id: Option<i64> = None;
+        let mut results = sqlx::Executor::fetch_many(&mut *$tx, $query);
+        while let Some(result) = results.try_next().await? {
+            match result {
+                sqlx::Either::Left(done) => affected.push(done.rows_affected()),
+                sqlx::Either::Right(row) if counts.len() < wanted => {
+                    for index in 0..wanted {
+                        let count: i64 = row.try_get(index)?;
+                        counts.push(usize::try_from(count).unwrap_or(0));
+                    }
+                }
+                sqlx::Either::Right(row) => change_id = Some(row.try_get::<i64, _>(0)?),
+            }
+        }
+        (counts, affected, change_id)
+    }};
 }

@@ -247,7 +247,8 @@ mod tests {
     use crate::{BatchPlan, StoreError};
 
     /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
-    /// each still succeeds or fails on its own, and one refused batch writes nothing and fails no other.
+    /// each still succeeds or fails on its own, and one refused batch writes nothing (no token, no history)
+    /// and fails no other. Three batches in four record their history.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_sqlite_batches_keep_their_own_outcomes() {
         let state = TokenState {
@@ -283,7 +284,10 @@ mod tests {
                     full_states: batch.rem_euclid(3) == 0,
                     request: None,
                     plan: None,
-                    history: None,
+                    history: (batch % 4 != 1).then_some(crate::history::HistoryEntry {
+                        source: crate::history::ChangeSource::Http,
+                        request: "{}",
+                    }),
                 };
                 (batch, store.apply_batch(&plan).await)
             }));
@@ -318,6 +322,21 @@ mod tests {
             };
             assert_eq!(token.state.remain_quota, expected, "token {id}");
         }
+        // Recorded: every batch with history (all but 1, 5, 9, …) but 7, refused.
+        let recorded = (0..40)
+            .filter(|batch| batch % 4 != 1 && *batch != 7)
+            .count() as i64;
+        let crate::Pool::Sqlite(pool) = &store.pool else {
+            unreachable!()
+        };
+        let counts: (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM tokenbatch_changes), \
+             (SELECT COUNT(*) FROM tokenbatch_change_tokens)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(counts, (recorded, recorded * 5));
         store.close().await;
     }
 }
