@@ -7,7 +7,8 @@
 //! is written here, apart from the rules crate: per token the new values, the refusal (below zero, above the
 //! maximum, cannot enable an expired or exhausted token) and the status new-api's rules give. A batch with any
 //! refused token must be refused with exactly the model's counts per refusal and write nothing; any other
-//! batch must leave every row equal to the model.
+//! batch must leave every row equal to the model. Every batch records its history: a refused one records
+//! nothing, an applied one a change set with one row per token the model changes (none if it changes none).
 
 use std::collections::BTreeMap;
 
@@ -20,7 +21,7 @@ use tokenbatch_e2e::{Engine, TestDatabase};
 use tokenbatch_rules::apply::TokenState;
 use tokenbatch_rules::operation::TokenOutcome;
 use tokenbatch_rules::{check_body, Context, MAX_REMAIN_QUOTA};
-use tokenbatch_store::{BatchPlan, NewToken, Store, StoreError};
+use tokenbatch_store::{BatchPlan, ChangeSource, HistoryEntry, NewToken, Store, StoreError};
 
 const NOW: i64 = 1_800_000_000;
 const CASES: u32 = 60;
@@ -200,6 +201,15 @@ async fn rows(db: &TestDatabase, count: usize) -> Vec<TokenState> {
     rows
 }
 
+/// How many change sets and per-token rows the history holds.
+async fn recorded(db: &TestDatabase) -> (i64, i64) {
+    (
+        db.integer("SELECT COUNT(*) FROM tokenbatch_changes").await,
+        db.integer("SELECT COUNT(*) FROM tokenbatch_change_tokens")
+            .await,
+    )
+}
+
 async fn check(
     fx: &Fixture,
     tokens: &[TokenState],
@@ -235,9 +245,14 @@ async fn check(
         full_states: !counted,
         request: None,
         plan: None,
-        history: None,
+        history: Some(HistoryEntry {
+            source: ChangeSource::Http,
+            request: "{}",
+        }),
     };
+    let history_before = recorded(&fx.db).await;
     let result = fx.store.apply_batch(&plan).await;
+    let history_after = recorded(&fx.db).await;
     let mut refused: BTreeMap<TokenOutcome, usize> = BTreeMap::new();
     let mut expected = Vec::new();
     for token in tokens {
@@ -252,13 +267,32 @@ async fn check(
             let want: Vec<(TokenOutcome, usize)> = refused.into_iter().collect();
             prop_assert_eq!(counts, want, "{}", body);
             prop_assert_eq!(&found, &tokens.to_vec(), "a refused batch wrote: {}", body);
+            prop_assert_eq!(
+                history_after,
+                history_before,
+                "a refused batch recorded: {}",
+                body
+            );
         }
-        Ok(_) => {
+        Ok(applied) => {
             prop_assert!(
                 refused.is_empty(),
                 "applied, the model refuses {refused:?}: {body}"
             );
             prop_assert_eq!(&found, &expected, "{}", body);
+            let changed = expected
+                .iter()
+                .zip(tokens)
+                .filter(|(after, before)| after != before)
+                .count();
+            prop_assert_eq!(applied.changed, changed, "{}", body);
+            let sets = i64::from(changed > 0);
+            prop_assert_eq!(
+                history_after,
+                (history_before.0 + sets, history_before.1 + changed as i64),
+                "{}",
+                body
+            );
         }
         Err(other) => return Err(TestCaseError::fail(format!("{other}: {body}"))),
     }

@@ -202,8 +202,9 @@ pub(super) const MAX_REFUSALS: usize = CHECKED.len();
 /// array), then the user id. With `clear_auto`, `cross_group_retry` and `auto_groups` are cleared too, and a
 /// row that held either counts as changed (see [`BatchChange::cleared_auto_settings`]). Each column is
 /// compared as the batch reads it ([`state_columns`]), and the status follows `TokenState::edit`'s rules
-/// (`tokenbatch_rules::apply`), written here in SQL: the store's tests `sqlite_counted_batches_agree_with_the_rules`
-/// and `sqlite_counted_operations_agree_with_the_rules` check both ways against each other. The ids are joined
+/// (`tokenbatch_rules::apply`), written here in SQL: the store's test `sqlite_counted_batches_agree_with_the_rules`
+/// and the property test `tests/tests/operation_properties.rs` (operations, refusals, history) check both ways
+/// against each other. The ids are joined
 /// as in [`Dialect::update_by_ids`]; the `+`s keep SQLite from walking new-api's `idx_tokens_user_id` or
 /// `idx_tokens_deleted_at` and the id list for every token instead (6 s for 10 000 ids). `only_if`, a
 /// condition that holds for every row or none, makes the UPDATE write nothing when the batch is refused
