@@ -28,6 +28,8 @@ mod revert_steps;
 #[macro_use]
 mod counted_steps;
 mod counted;
+#[cfg(test)]
+mod counted_agrees;
 mod counted_history;
 pub(crate) mod counted_one_call;
 mod plan;
