@@ -127,30 +127,53 @@ const CHECKED: [TokenOutcome; 5] = [
     TokenOutcome::CannotEnableExhausted,
 ];
 
-/// One SELECT before the UPDATE: how many of the ids are live tokens of the user, how many of those the
-/// UPDATE will change (the counts the change set is recorded with, and none at all when nothing changes:
-/// a 10-id batch saves its statements, each a round trip to SQLite's worker thread), then for each refusal
-/// the batch can cause, how many of them it would refuse (each token counted once, for the first refusal
-/// `TokenState::edit` meets: fields in table order, then the status). The outcomes are listed in the
-/// columns' order from the third on. With `pins`, a last column renders the rows for a plan's digest
-/// ([`crate::plans::digest::sqlite_aggregate`]): the statement walks the ids in their (ascending) order.
-/// A batch without a plan runs the same counts inside its write instead ([`super::counted_one_call`]).
+/// The precheck of a plan's apply, one SELECT before the writes: how many of the ids are live tokens of the
+/// user, how many of those the UPDATE will change (the counts the change set is recorded with; nothing is
+/// written when nothing changes), then for each refusal the batch can cause, how many of them it would refuse
+/// (each token counted once, for the first refusal `TokenState::edit` meets: fields in table order, then the
+/// status), the outcomes listed in the columns' order from the third on; last, the pinned rows rendered for
+/// the plan's digest ([`crate::plans::digest::sqlite_aggregate`]): the statement walks the ids in their
+/// (ascending) order. A batch without a plan runs the same counts inside its write instead
+/// ([`super::counted_one_call`]).
 pub(super) fn sqlite_precheck_statement(
     batch: &ValidBatch,
     clear_auto: bool,
     now: i64,
-    pins: bool,
 ) -> (String, Vec<TokenOutcome>) {
     let (mut columns, outcomes) = precheck_columns(batch, clear_auto, now);
-    if pins {
-        columns.push(crate::plans::digest::sqlite_aggregate());
-    }
+    columns.push(crate::plans::digest::sqlite_aggregate());
     // `t.` is not needed but in the digest's `t.id`: json_each's own columns (`value`, `key`, …) do not clash
     // with the ones read.
     (
         format!("SELECT {} {}", columns.join(", "), owned_rows(batch)),
         outcomes,
     )
+}
+
+/// The refusals a precheck's counts report: each outcome beside its count (the counts from the third
+/// column on, in the outcomes' order), those with none left out.
+pub(super) fn out_of_bounds(
+    outcomes: &[TokenOutcome],
+    refusals: &[usize],
+) -> Vec<(TokenOutcome, usize)> {
+    outcomes
+        .iter()
+        .copied()
+        .zip(refusals.iter().copied())
+        .filter(|(_, count)| *count > 0)
+        .collect()
+}
+
+/// The row counts a counted write must answer when it changes `changing` tokens: with history the change set
+/// (1), its tokens' rows, then the UPDATE; without, the UPDATE alone. The statements select the same rows by
+/// the same condition inside the writer's transaction: any other answer is a bug, and fails the batch (rolled
+/// back) rather than leave history and tokens disagreeing.
+pub(super) fn counted_writes(history: bool, changing: usize) -> Vec<u64> {
+    let changing = changing as u64;
+    match history {
+        true => vec![1, changing, changing],
+        false => vec![changing],
+    }
 }
 
 /// The precheck's counts as SQL aggregates over [`owned_rows`]: owned, changing, then one per refusal the

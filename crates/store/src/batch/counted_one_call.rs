@@ -36,7 +36,7 @@ pub(crate) const SQLITE_COUNTS_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS to
 const ONLY_IF_ACCEPTED: &str = "(SELECT ok FROM temp.tokenbatch_counts WHERE slot = 0)";
 
 /// What a batch's text depends on: each written field with the kind of its operation (0 an absolute value,
-/// 1 a quota operation, 2 an extension), the status written, whether auto-only settings are cleared, whether
+/// 1 a quota operation, 2 an extension, 3 a list operation, which the counted path never takes), the status written, whether auto-only settings are cleared, whether
 /// history is recorded, and `now` (written into the text).
 type Shape = (Vec<(Field, u8)>, Option<i64>, bool, bool, i64);
 
@@ -106,27 +106,20 @@ pub(super) fn sqlite_counted_in_one_call(
     debug_assert!(outcomes.len() <= MAX_REFUSALS);
     let user = batch.fields().len() + 2;
     let count = user + 1;
-    let refused: Vec<String> = (0..outcomes.len()).map(|n| format!("refused{n}")).collect();
+    let names: Vec<String> = ["owned".to_owned(), "changing".to_owned()]
+        .into_iter()
+        .chain((0..outcomes.len()).map(|n| format!("refused{n}")))
+        .collect();
     let named: Vec<String> = counts
         .iter()
-        .zip(
-            ["owned", "changing"]
-                .into_iter()
-                .map(str::to_owned)
-                .chain(refused.iter().cloned()),
-        )
+        .zip(&names)
         .map(|(count, name)| format!("{count} AS {name}"))
         .collect();
     let accepted = std::iter::once(format!("owned = ?{count} AND changing > 0"))
-        .chain(refused.iter().map(|name| format!("{name} = 0")))
+        .chain(names[2..].iter().map(|name| format!("{name} = 0")))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let columns = ["owned", "changing"]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(refused.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = names.join(", ");
     let mut statements = vec![format!(
         "INSERT OR REPLACE INTO temp.tokenbatch_counts (slot, {columns}, ok) \
          SELECT 0, {columns}, {accepted} FROM (SELECT {} {}) RETURNING {columns}",

@@ -6,9 +6,9 @@
 /// that its row count is the number of changes. Reading 10 000 rows out of SQLite cost more than writing
 /// them. Only inside the writer's `BEGIN IMMEDIATE` transaction: no other writer can come between the count
 /// and the UPDATE. Without a plan, the count and the writes go to SQLite in one call, the writes conditional
-/// on the count (counted_one_call.rs). The apply of a plan whose pins have a digest (crate::plans::digest) takes this path too:
-/// the count also renders the pinned tokens for the digest, and a plan whose digest differs goes on to the
-/// reading path, which counts its stale tokens.
+/// on the count (counted_one_call.rs). The apply of a plan whose pins have a digest (crate::plans::digest)
+/// takes this path too: its count, a call of its own, also renders the pinned tokens for the digest, and a
+/// plan whose digest differs goes on to the reading path, which counts its stale tokens.
 macro_rules! counted_batch {
     (Sqlite, $tx:expr, $d:expr, $plan:expr) => {
         'counted: {
@@ -41,7 +41,6 @@ macro_rules! counted_batch {
                     $plan.now,
                     $plan.history.is_some(),
                 );
-                let outcomes = text.outcomes.clone();
                 let mut query = bind_operands!(sqlx::query(&text.sql), $plan)
                     .bind(&ids)
                     .bind($plan.user_id)
@@ -52,19 +51,14 @@ macro_rules! counted_batch {
                         .bind(entry.source.as_str())
                         .bind(entry.request);
                 }
-                let (counts, affected, change_id) = counted_results!($tx, query, 2 + outcomes.len());
+                let (counts, affected, change_id) = counted_results!($tx, query, 2 + text.outcomes.len());
                 let [owned, changing, refusals @ ..] = counts.as_slice() else {
                     return Err($crate::StoreError::Data(format!(
                         "the counted batch answered counts {counts:?}"
                     )));
                 };
                 let (owned, changing) = (*owned, *changing);
-                let written = affected.iter().skip(1).any(|rows| *rows > 0);
-                let refused: Vec<_> = outcomes
-                    .into_iter()
-                    .zip(refusals.iter().copied())
-                    .filter(|(_, count)| *count > 0)
-                    .collect();
+                let refused = $crate::batch::counted::out_of_bounds(&text.outcomes, refusals);
                 let outcome = if owned != $plan.ids().len() {
                     Some($crate::StoreError::TokensNotFound {
                         missing: $plan.ids().len().saturating_sub(owned),
@@ -74,41 +68,31 @@ macro_rules! counted_batch {
                 } else {
                     None
                 };
-                // A refused batch, or one that changes nothing, wrote nothing: its writes were conditional on
-                // the counts (`ok`). A batch that changes nothing records nothing (docs/SPEC.md §12).
-                if outcome.is_some() || changing == 0 {
-                    if written || change_id.is_some() {
-                        return Err($crate::StoreError::Data(format!(
-                            "the counted batch wrote {affected:?} though it was not accepted"
-                        )));
-                    }
-                    if let Some(error) = outcome {
-                        return Ok($crate::batch::InTransaction::Refused(error));
-                    }
-                }
-                let recorded_change = if changing > 0 {
-                    let expected: &[u64] = match $plan.history {
-                        Some(_) => &[1, 1, changing as u64, changing as u64],
-                        None => &[1, changing as u64],
-                    };
-                    // The statements select the same rows by the same condition inside the writer's
-                    // transaction; a difference is a bug, and fails the batch (rolled back) rather than leave
-                    // history and tokens disagreeing.
-                    if affected != expected || change_id.is_some() != $plan.history.is_some() {
-                        return Err($crate::StoreError::Data(format!(
-                            "counted {changing} changing tokens, the writes answered {affected:?}"
-                        )));
-                    }
-                    change_id
-                } else {
-                    None
+                // The writes were conditional on the counts (`ok`): a refused batch, or one that changes
+                // nothing, wrote nothing (and records nothing, docs/SPEC.md §12). The counts' own row first.
+                let history = $plan.history.is_some();
+                let accepted = outcome.is_none() && changing > 0;
+                let expected = match accepted {
+                    true => $crate::batch::counted::counted_writes(history, changing),
+                    false => vec![0; $crate::batch::counted::counted_writes(history, 0).len()],
                 };
+                if affected.split_first() != Some((&1, expected.as_slice()))
+                    || change_id.is_some() != (accepted && history)
+                {
+                    return Err($crate::StoreError::Data(format!(
+                        "counted {changing} changing tokens (accepted: {accepted}), the writes answered \
+                         {affected:?}"
+                    )));
+                }
+                if let Some(error) = outcome {
+                    return Ok($crate::batch::InTransaction::Refused(error));
+                }
                 return Ok($crate::batch::InTransaction::Done($crate::AppliedBatch {
                     changes: Vec::new(),
                     changed: changing,
                     unchanged: owned - changing.min(owned),
                     replayed: false,
-                    change_id: recorded_change,
+                    change_id,
                 }));
             };
             // The apply of a plan: the precheck renders the pinned tokens, whose digest Rust compares before
@@ -120,7 +104,6 @@ macro_rules! counted_batch {
                 $plan.batch,
                 clear_auto,
                 $plan.now,
-                true,
             );
             let query = bind_operands!(sqlx::query(&sql), $plan);
             let counts = query
@@ -128,22 +111,16 @@ macro_rules! counted_batch {
                 .bind($plan.user_id)
                 .fetch_one(&mut *$tx)
                 .await?;
-            let count = |index: usize| -> Result<usize, $crate::StoreError> {
-                Ok(usize::try_from(counts.try_get::<i64, _>(index)?).unwrap_or(0))
-            };
-            let (owned, changing) = (count(0)?, count(1)?);
+            let counts_read = (0..outcomes.len() + 2)
+                .map(|index| Ok(usize::try_from(counts.try_get::<i64, _>(index)?).unwrap_or(0)))
+                .collect::<Result<Vec<usize>, $crate::StoreError>>()?;
+            let (owned, changing) = (counts_read[0], counts_read[1]);
             let pins: String = counts.try_get(outcomes.len() + 2)?;
             // A plan whose tokens changed since goes on to the reading path, which counts its stale tokens.
             if owned != $plan.ids().len() || $crate::plans::digest::of_text(&pins) != digest {
                 break 'counted;
             }
-            let mut refused = Vec::new();
-            for (index, outcome) in outcomes.into_iter().enumerate() {
-                let refusals = count(index + 2)?;
-                if refusals > 0 {
-                    refused.push((outcome, refusals));
-                }
-            }
+            let refused = $crate::batch::counted::out_of_bounds(&outcomes, &counts_read[2..]);
             if !refused.is_empty() {
                 return Ok($crate::batch::InTransaction::Refused(
                     $crate::StoreError::OutOfBounds(refused),
@@ -155,23 +132,17 @@ macro_rules! counted_batch {
             if changing > 0 {
                 // With history: the change set (with the counts the precheck found), its tokens' rows from
                 // the rows as they still are, then the UPDATE, in one call (see counted_history.rs).
-                let (sql, recording) = match $plan.history {
-                    Some(_) => (
-                        $crate::batch::counted_history::sqlite_counted_write_with_history(
-                            $plan.batch,
-                            clear_auto,
-                            $plan.now,
-                        ),
-                        true,
+                let sql = match $plan.history {
+                    Some(_) => $crate::batch::counted_history::sqlite_counted_write_with_history(
+                        $plan.batch,
+                        clear_auto,
+                        $plan.now,
                     ),
-                    None => (
-                        $crate::batch::counted::sqlite_counted_update_statement(
-                            $plan.batch,
-                            clear_auto,
-                            $plan.now,
-                            None,
-                        ),
-                        false,
+                    None => $crate::batch::counted::sqlite_counted_update_statement(
+                        $plan.batch,
+                        clear_auto,
+                        $plan.now,
+                        None,
                     ),
                 };
                 let mut query = bind_operands!(sqlx::query(&sql), $plan)
@@ -186,19 +157,11 @@ macro_rules! counted_batch {
                         .bind(as_i64(unchanged));
                 }
                 let (_, affected, change_id) = counted_results!($tx, query, 0);
-                let (recorded, changed) = match (recording, affected.as_slice()) {
-                    (true, [1, recorded, changed]) if change_id.is_some() => (*recorded, *changed),
-                    (false, [changed]) => (*changed, *changed),
-                    _ => {
-                        return Err($crate::StoreError::Data(format!(
-                            "the counted write answered {affected:?} (change set {change_id:?})"
-                        )))
-                    }
-                };
-                // As above: the statements select the same rows by the same condition.
-                if changed != changing as u64 || recorded != changed {
+                let expected =
+                    $crate::batch::counted::counted_writes($plan.history.is_some(), changing);
+                if affected != expected || change_id.is_some() != $plan.history.is_some() {
                     return Err($crate::StoreError::Data(format!(
-                        "counted {changing} changing tokens, recorded {recorded}, changed {changed}"
+                        "counted {changing} changing tokens, the writes answered {affected:?}"
                     )));
                 }
                 recorded_change = change_id;

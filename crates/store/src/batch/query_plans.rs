@@ -66,7 +66,7 @@ async fn sqlite_updates_walk_the_ids_by_rowid() {
         ),
         (
             "precheck",
-            sqlite_precheck_statement(&batch, true, 1_800_000_000, true).0,
+            sqlite_precheck_statement(&batch, true, 1_800_000_000).0,
         ),
         (
             "counted history",
