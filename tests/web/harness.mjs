@@ -304,3 +304,49 @@ export async function seriousViolations(page) {
   });
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
+
+/** 70 extra tokens of the demo user named "planbulk-001"… in group vip, for a plan longer than one page. */
+export const CONSOLE_BULK = { first: 2001, count: 70 };
+
+/**
+ * The console's tests' own tokens (filter.test.mjs, table.test.mjs, plan.test.mjs), written after setUp: 990
+ * "my-web-token" and 991 "web_100!x" for name and key search, and CONSOLE_BULK's tokens.
+ */
+export function seedConsole(env) {
+  const user = env.session.userId;
+  const now = Math.floor(Date.now() / 1000);
+  sql(
+    env.database,
+    `INSERT INTO tokens (id, user_id, key, status, name, created_time, accessed_time, expired_time, remain_quota,
+       unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, "group")
+     VALUES (990, ${user}, 'mywebtokenkey990abc', 1, 'my-web-token', ${now}, 0, -1, 0, 0, 0, '', '', 0, 'default'),
+            (991, ${user}, 'percentkey991abcdef', 1, 'web_100!x', ${now}, 0, -1, 0, 0, 0, '', '', 0, 'default');
+     WITH RECURSIVE seq(i) AS (SELECT ${CONSOLE_BULK.first} UNION ALL SELECT i + 1 FROM seq WHERE i < ${CONSOLE_BULK.first + CONSOLE_BULK.count - 1})
+     INSERT INTO tokens (id, user_id, key, status, name, created_time, accessed_time, expired_time, remain_quota,
+       unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, "group")
+     SELECT i, ${user}, 'planbulkkey' || i, 1, 'planbulk-' || printf('%03d', i - ${CONSOLE_BULK.first - 1}), ${now}, 0, -1,
+       500000, 0, 0, '', '', 0, 'vip' FROM seq;`,
+  );
+}
+
+/** How many tokens not deleted match the SQL condition `where`. */
+export function countTokens(database, where) {
+  return sql(database, `SELECT COUNT(*) AS n FROM tokens WHERE deleted_at IS NULL AND ${where}`)[0].n;
+}
+
+/** Applies the filter panel and waits until the table shows its answer; resolves to the list call's URL. */
+export async function applyFilter(page) {
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => new URL(r.url()).pathname === "/api/token/" && r.method() === "GET"),
+    page.click("#filter-apply"),
+  ]);
+  await page.waitForSelector("#tokens-busy", { state: "hidden" });
+  await page.waitForFunction(() => document.querySelector("#page-info").textContent.length > 0);
+  return new URL(request.url());
+}
+
+/** The total the pager shows ("… of N tokens"). */
+export async function shownTotal(page) {
+  const text = await page.textContent("#page-info");
+  return Number(/(\d+)\D*$/.exec(text.replace(/,/g, ""))?.[1]);
+}

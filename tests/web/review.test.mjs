@@ -9,7 +9,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, setUp, signIn, sql, isBatch, editField, preview, applyConfirmed, selectedByName, openSignedIn } from "./harness.mjs";
+import { ARTIFACTS, setUp, signIn, sql, isBatch, editField, preview, applyConfirmed, selectedByName, openSignedIn, countTokens } from "./harness.mjs";
 
 let env;
 
@@ -33,7 +33,7 @@ after(async () => {
   await env?.tearDown();
 });
 
-const count = (where) => sql(env.database, `SELECT COUNT(*) AS n FROM tokens WHERE deleted_at IS NULL AND ${where}`)[0].n;
+const count = (where) => countTokens(env.database, where);
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** Holds every batch call (a preview when `dryRun`, an apply otherwise) `ms` in the browser before sending it. */

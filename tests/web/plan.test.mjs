@@ -1,178 +1,25 @@
-// The operator console in real headless Chromium against the real tokenbatch binary: the filter panel and its
-// total, substring and pattern name search, "select all matching" sending the filter itself, preview and apply
-// by plan (paged results, a stale plan and a fresh preview), the table's badges and relative expiry.
+// "Select all matching" and the batch by plan in real headless Chromium against the real tokenbatch binary: the
+// filter itself sent (never the ids), the plan previewed page by page and applied exactly (its plan_id alone), a
+// stale plan and an expired one explained with nothing written and a fresh preview applying, an apply whose answer
+// is lost sent again with the same plan_id and replayed.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ARTIFACTS, api, openPage, setUp, signIn, sql, isBatch, editField, isPicked, openSignedIn } from "./harness.mjs";
+import { ARTIFACTS, api, isBatch, openPage, setUp, signIn, sql, editField, isPicked, openSignedIn, applyFilter, shownTotal, countTokens, seedConsole, CONSOLE_BULK as BULK } from "./harness.mjs";
 
 let env;
 
-/** 70 extra tokens of the demo user named "planbulk-001"… in group vip, for a plan longer than one page. */
-const BULK = { first: 2001, count: 70 };
-
 before(async () => {
   env = await setUp();
-  const user = env.session.userId;
-  const now = Math.floor(Date.now() / 1000);
-  sql(
-    env.database,
-    `INSERT INTO tokens (id, user_id, key, status, name, created_time, accessed_time, expired_time, remain_quota,
-       unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, "group")
-     VALUES (990, ${user}, 'mywebtokenkey990abc', 1, 'my-web-token', ${now}, 0, -1, 0, 0, 0, '', '', 0, 'default'),
-            (991, ${user}, 'percentkey991abcdef', 1, 'web_100!x', ${now}, 0, -1, 0, 0, 0, '', '', 0, 'default');
-     WITH RECURSIVE seq(i) AS (SELECT ${BULK.first} UNION ALL SELECT i + 1 FROM seq WHERE i < ${BULK.first + BULK.count - 1})
-     INSERT INTO tokens (id, user_id, key, status, name, created_time, accessed_time, expired_time, remain_quota,
-       unlimited_quota, model_limits_enabled, model_limits, allow_ips, used_quota, "group")
-     SELECT i, ${user}, 'planbulkkey' || i, 1, 'planbulk-' || printf('%03d', i - ${BULK.first - 1}), ${now}, 0, -1,
-       500000, 0, 0, '', '', 0, 'vip' FROM seq;`,
-  );
+  seedConsole(env);
 });
 
 after(async () => {
   await env?.tearDown();
 });
 
-const count = (where) => sql(env.database, `SELECT COUNT(*) AS n FROM tokens WHERE deleted_at IS NULL AND ${where}`)[0].n;
-
-/** Applies the filter panel and waits until the table shows its answer; resolves to the list call's URL. */
-async function applyFilter(page) {
-  const [request] = await Promise.all([
-    page.waitForRequest((r) => new URL(r.url()).pathname === "/api/token/" && r.method() === "GET"),
-    page.click("#filter-apply"),
-  ]);
-  await page.waitForSelector("#tokens-busy", { state: "hidden" });
-  await page.waitForFunction(() => document.querySelector("#page-info").textContent.length > 0);
-  return new URL(request.url());
-}
-
-/** The total the pager shows ("… of N tokens"). */
-async function shownTotal(page) {
-  const text = await page.textContent("#page-info");
-  return Number(/(\d+)\D*$/.exec(text.replace(/,/g, ""))?.[1]);
-}
-
-async function clearFilter(page) {
-  await Promise.all([
-    page.waitForRequest((r) => new URL(r.url()).pathname === "/api/token/"),
-    page.click("#filter-clear"),
-  ]);
-  await page.waitForSelector("#tokens-busy", { state: "hidden" });
-}
-
-test("the filter panel narrows the table and its total to what the database holds", async () => {
-  const { page, errors } = await openSignedIn(env);
-  assert.equal(await shownTotal(page), count("user_id = " + env.session.userId));
-
-  // Expired only: the status list goes as status=3, every row shown is expired.
-  await page.check("#filter-status-3");
-  let url = await applyFilter(page);
-  assert.equal(url.searchParams.get("status"), "3");
-  assert.match(await page.textContent("#page-info"), /^Filtered: page 1 of 1, 5 tokens match$/);
-  assert.equal(await shownTotal(page), count("status = 3"));
-  assert.equal(await shownTotal(page), 5);
-  const statuses = await page.$$eval("#token-table tbody td[data-status]", (cells) => cells.map((c) => c.dataset.status));
-  assert.ok(statuses.length > 0 && statuses.every((s) => s === "3"), statuses.join());
-
-  // Enabled in group vip (a whole entry: "default,vip" counts, "svip" would not).
-  await page.uncheck("#filter-status-3");
-  await page.check("#filter-status-1");
-  await page.fill("#filter-group", "vip");
-  url = await applyFilter(page);
-  assert.equal(url.searchParams.get("group"), "vip");
-  assert.equal(await shownTotal(page), count(`status = 1 AND ',' || "group" || ',' LIKE '%,vip,%'`));
-
-  // Quota at least 3 USD: sent in units.
-  await clearFilter(page);
-  await page.fill("#filter-quota-min", "3");
-  url = await applyFilter(page);
-  assert.equal(url.searchParams.get("remain_quota_at_least"), "1500000");
-  assert.equal(await shownTotal(page), count("remain_quota >= 1500000"));
-
-  // Expires within 60 days: from now, before now + 60 days, as unix seconds.
-  await clearFilter(page);
-  await page.fill("#filter-expires-within", "60");
-  url = await applyFilter(page);
-  const after = Number(url.searchParams.get("expires_after"));
-  const beforeTime = Number(url.searchParams.get("expires_before"));
-  assert.equal(beforeTime - after, 60 * 86400);
-  assert.ok(Math.abs(after - Date.now() / 1000) < 60, "from now");
-  assert.equal(await shownTotal(page), count(`expired_time >= ${after} AND expired_time < ${beforeTime}`));
-  assert.ok((await shownTotal(page)) > 0);
-
-  // Unused since a date: a local date picker, sent as local midnight in unix seconds.
-  await clearFilter(page);
-  await page.fill("#filter-unused-since", "2030-01-01");
-  url = await applyFilter(page);
-  assert.equal(Number(url.searchParams.get("accessed_before")), new Date(2030, 0, 1).getTime() / 1000);
-
-  // An amount that is none is shown beside the panel with the control's label, and nothing is sent.
-  await clearFilter(page);
-  await page.fill("#filter-quota-max", "3 dollars");
-  let sent = 0;
-  page.on("request", (r) => {
-    if (new URL(r.url()).pathname === "/api/token/") sent += 1;
-  });
-  await page.click("#filter-apply");
-  await page.waitForSelector("#filter-errors li.error");
-  const problem = await page.textContent("#filter-errors li.error");
-  assert.match(problem, /Remaining quota below/, problem);
-  assert.equal(await page.getAttribute("#filter-quota-max", "aria-invalid"), "true");
-  assert.equal(sent, 0);
-  assert.deepEqual(errors, []);
-});
-
-test("name search is a substring by default; a % typed by the user goes through as new-api's pattern", async () => {
-  const { page, errors } = await openPage(env);
-  await signIn(page, env.session);
-
-  await page.fill("#filter-name", "web");
-  let url = await applyFilter(page);
-  assert.equal(url.searchParams.get("name"), "%web%");
-  const expected = count("name LIKE '%web%'");
-  assert.equal(expected, 11, "nine web-NN, my-web-token and web_100!x");
-  assert.equal(await shownTotal(page), expected);
-  await page.selectOption("#page-size", "20");
-  await page.waitForSelector('#token-table tbody tr[data-id="990"]');
-  const names = await page.$$eval("#token-table tbody tr[data-id] td:nth-child(3)", (cells) => cells.map((c) => c.textContent));
-  assert.ok(names.includes("my-web-token"), names.join());
-  assert.ok(names.every((name) => name.includes("web")), names.join());
-
-  // _ and ! are literal for new-api (the server escapes them): no escaping by the page, the token is found.
-  await page.fill("#filter-name", "_100!");
-  url = await applyFilter(page);
-  assert.equal(url.searchParams.get("name"), "%_100!%");
-  assert.equal(await shownTotal(page), 1);
-  await page.waitForSelector('#token-table tbody tr[data-id="991"]');
-
-  // The user's own pattern: sent as typed, a prefix match here.
-  await page.fill("#filter-name", "my-%");
-  url = await applyFilter(page);
-  assert.equal(url.searchParams.get("name"), "my-%");
-  assert.equal(await shownTotal(page), 1);
-  await page.fill("#filter-name", "web%");
-  url = await applyFilter(page);
-  assert.equal(url.searchParams.get("name"), "web%");
-  assert.equal(await shownTotal(page), count("name LIKE 'web%'"));
-  assert.equal(await shownTotal(page), 10);
-
-  // A key substring, with the sk- a person copies along.
-  await page.fill("#filter-name", "");
-  await page.fill("#filter-key", "sk-mywebtoken");
-  url = await applyFilter(page);
-  assert.equal(url.searchParams.get("key"), "%mywebtoken%");
-  assert.equal(await shownTotal(page), 1);
-
-  // The rules' own refusal of a pattern (three %), in the page's words, before anything is sent.
-  await page.fill("#filter-key", "");
-  await page.fill("#filter-name", "%a%b%");
-  await page.click("#filter-apply");
-  await page.waitForSelector('#filter-errors li[data-code="search.too_many_wildcards"]');
-  assert.equal(await page.getAttribute("#filter-name", "aria-invalid"), "true");
-  assert.match(await page.textContent("#filter-errors li"), /“名称包含”/);
-  assert.deepEqual(errors, []);
-});
+const count = (where) => countTokens(env.database, where);
 
 /** Ticks the model limits field with `models`. */
 async function fillModels(page, models) {
@@ -308,63 +155,6 @@ test("a token changed between preview and apply: the stale plan is explained, no
   assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
 });
 
-test("the table: status badges with their names, quota in USD with units on hover, relative expiry, no wrapped cells at 1366 px", async () => {
-  const { page, errors } = await openSignedIn(env, { viewport: { width: 1366, height: 900 } });
-  // "-0": the demo's 840-848 (and the bulk "planbulk-0NN" tokens); 100 a page shows them all.
-  await page.fill("#filter-name", "-0");
-  await page.selectOption("#page-size", "100");
-  await applyFilter(page);
-  await page.waitForSelector('#token-table tbody tr[data-id="848"]');
-
-  // Each status has its own badge class and its name as text.
-  const badge = async (id) =>
-    page.$eval(`#token-table tr[data-id="${id}"] .badge`, (el) => ({ text: el.textContent, cls: el.className }));
-  const demo = sql(env.database, "SELECT id, status, expired_time, remain_quota, used_quota FROM tokens WHERE id IN (841, 847, 848) ORDER BY id");
-  const byId = Object.fromEntries(demo.map((row) => [row.id, row]));
-  assert.deepEqual(await badge(841), { text: "Enabled", cls: "badge status-1" });
-  assert.deepEqual(await badge(847), { text: "Disabled", cls: "badge status-2" });
-  assert.deepEqual(await badge(848), { text: "Expired", cls: "badge status-3" });
-  const look = (id) =>
-    page.$eval(`#token-table tr[data-id="${id}"] .badge`, (el) => getComputedStyle(el).backgroundColor);
-  const looks = new Set([await look(841), await look(847), await look(848)]);
-  assert.equal(looks.size, 3, "each status its own look");
-
-  // Expiry: the date and how far it is, in whole days.
-  const now = Date.now() / 1000;
-  const expiry = (id) => page.textContent(`#token-table tr[data-id="${id}"] td:nth-child(9)`);
-  const inDays = Math.floor((byId[841].expired_time - now) / 86400);
-  assert.match(await expiry(841), new RegExp(`expires in ${inDays} days`));
-  const agoDays = Math.floor((now - byId[848].expired_time) / 86400);
-  assert.match(await expiry(848), new RegExp(`expired ${agoDays} days ago`));
-
-  // Remaining and used quota in USD with 2 decimals; the exact units in the title.
-  const remaining = page.locator('#token-table tr[data-id="841"] td:nth-child(7)');
-  assert.equal(await remaining.textContent(), `$${(byId[841].remain_quota / 500000).toFixed(2)}`);
-  assert.match(await remaining.getAttribute("title"), /quota units/);
-  const used = page.locator('#token-table tr[data-id="841"] td:nth-child(8)');
-  assert.equal(await used.textContent(), `$${(byId[841].used_quota / 500000).toFixed(2)}`);
-
-  // Groups and models as tags.
-  assert.equal(await page.locator('#token-table tr[data-id="842"] td:nth-child(6) .tag').count(), 2, "default,vip");
-
-  // One line per row: every row as tall as the shortest, the table no wider than its frame.
-  const heights = await page.$$eval("#token-table tbody tr[data-id]", (rows) => rows.map((row) => row.getBoundingClientRect().height));
-  assert.ok(Math.max(...heights) - Math.min(...heights) < 2, `row heights ${Math.min(...heights)}..${Math.max(...heights)}`);
-  const frame = await page.$eval(".table-wrap", (el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
-  assert.ok(frame.scroll <= frame.client, `table ${frame.scroll} px in a ${frame.client} px frame`);
-  await page.screenshot({ path: join(ARTIFACTS, "console-table-1366.png"), fullPage: true });
-
-  // Exhausted tokens: a fourth look, still with its name.
-  await page.fill("#filter-name", "");
-  await page.check("#filter-status-4");
-  await applyFilter(page);
-  const exhausted = sql(env.database, "SELECT id FROM tokens WHERE status = 4 ORDER BY id DESC LIMIT 1")[0].id;
-  await page.waitForSelector(`#token-table tr[data-id="${exhausted}"]`);
-  assert.deepEqual(await badge(exhausted), { text: "Exhausted", cls: "badge status-4" });
-  assert.ok(!looks.has(await look(exhausted)), "exhausted looks unlike the other three");
-  assert.deepEqual(errors, []);
-});
-
 test("an apply by plan whose answer is lost: Apply again sends the same plan_id and gets the first result, nothing written twice", async () => {
   const { page, context, errors } = await openPage(env);
   await page.selectOption("#lang", "en");
@@ -455,25 +245,4 @@ test("a plan past its expiry is explained as expired, nothing written, and a fre
   await page.waitForFunction(() => document.querySelector("#result-summary").className === "success");
   assert.equal(count(`${where} AND model_limits = 'gpt-4.1-nano'`), selected);
   assert.deepEqual(errors.filter((message) => !/Failed to load resource/.test(message)), []);
-});
-
-test("a filter the server refuses: its own message, in the page's language, and an empty table", async () => {
-  const { page, context } = await openPage(env);
-  await signIn(page, env.session);
-  // The rules module and the server judge alike, so only a request altered on the way meets a refusal.
-  await context.route("**/api/token/?**", (route) => {
-    const url = new URL(route.request().url());
-    if (url.searchParams.has("status")) url.searchParams.set("status", "9");
-    return route.continue({ url: url.toString() });
-  });
-  await page.check("#filter-status-1");
-  await page.click("#filter-apply");
-  await page.waitForSelector("#tokens-error:not([hidden])");
-  const server = await api(env.server, env.session, "GET", "/api/token/?status=9&lang=zh-CN");
-  assert.equal(server.envelope.success, false);
-  assert.ok(server.envelope.message.length > 0);
-  const shown = await page.textContent("#tokens-error");
-  assert.ok(shown.includes(server.envelope.message), `${shown} / ${server.envelope.message}`);
-  assert.equal(await page.locator("#token-table tbody tr[data-id]").count(), 0);
-  assert.ok(await page.isDisabled("#select-all-matching"), "nothing to select from a refused filter");
 });
