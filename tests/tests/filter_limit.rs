@@ -1,8 +1,8 @@
 //! A filter selects at most 100 000 tokens (docs/SPEC.md §9, `MAX_FILTER_MATCHES`), at its real size on every
 //! engine: exactly 100 000 matching tokens are selected and written by a batch with `"expected_count": 100000`;
 //! one more, and the batch is refused with `filter.too_many` naming the count and the limit, writing nothing.
-//! (filters.rs tests the same boundary with a small limit on the store, and dry runs and counts on few tokens:
-//! a dry run reads every selected row in full, which at 100 000 would double this test's time.)
+//! (filter_batches.rs tests the same boundary with a small limit on the store, and dry runs and counts on few
+//! tokens: a dry run reads every selected row in full, which at 100 000 would double this test's time.)
 //!
 //! The 100 000 tokens are made by the database itself (`seed::bulk_tokens`, one `INSERT … SELECT`); each step
 //! prints its time, so that a slow engine shows where.

@@ -7,7 +7,7 @@ use serde_json::json;
 use tokenbatch_e2e::{body, on_every_engine, Engine, TestServer};
 use tokenbatch_store::{Purged, Store};
 
-use crate::history::{change_sets, change_tokens};
+use crate::history_support::{change_sets, change_tokens};
 
 async fn token_rows(server: &TestServer) -> i64 {
     let sql = "SELECT COUNT(*) FROM tokenbatch_change_tokens";

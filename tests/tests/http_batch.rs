@@ -1,16 +1,13 @@
-//! PUT /api/token/batch through the real server: the documented example, body shapes, every rule, auth,
-//! atomicity, status transitions, dry run and the envelope's exact shape.
+//! PUT /api/token/batch through the real server, what it reads and answers: every documented body shape,
+//! every rule with the validators' code and words, oversized and malformed bodies, the envelope's exact shape,
+//! new-api's shapes on list, search and get (writes: http_batch_writes.rs; refusals: http_batch_refusals.rs).
+//! fuzz/seed-corpus.py takes the fuzz targets' seed bodies from the JSON string literals of this file.
 
 use serde_json::{json, Value};
-use tokenbatch_e2e::{
-    alice_ids, body, initial_state, on_every_engine, Engine, TestServer, User, BOB_IDS,
-    EXAMPLE_BODY,
-};
-use tokenbatch_rules::apply::{STATUS_DISABLED, STATUS_ENABLED, STATUS_EXHAUSTED, STATUS_EXPIRED};
+use tokenbatch_e2e::{alice_ids, body, on_every_engine, Engine, TestServer, User};
 use tokenbatch_rules::{Context, Lang};
-
 /// What the rules crate says about a body, with the context the server uses for alice (group "default").
-fn rules_verdict(body: &str, lang: Lang) -> Vec<(String, String, String)> {
+pub(crate) fn rules_verdict(body: &str, lang: Lang) -> Vec<(String, String, String)> {
     let context = Context {
         now: tokenbatch::app::now_unix(),
         allowed_groups: Some(vec!["default".into(), "vip".into(), "auto".into()]),
@@ -25,7 +22,7 @@ fn rules_verdict(body: &str, lang: Lang) -> Vec<(String, String, String)> {
     }
 }
 
-fn errors_of(response: &Value) -> Vec<(String, String, String)> {
+pub(crate) fn errors_of(response: &Value) -> Vec<(String, String, String)> {
     response["errors"]
         .as_array()
         .map(|errors| {
@@ -38,53 +35,6 @@ fn errors_of(response: &Value) -> Vec<(String, String, String)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-async fn documented_example_updates_both_tokens_warns_and_is_idempotent(engine: Engine) {
-    let server = TestServer::start_on(engine).await;
-    let (status, response, raw) = server.put_batch(&server.alice, EXAMPLE_BODY).await;
-    assert_eq!(status, 200, "{raw}");
-    assert_eq!(response["success"], json!(true), "{raw}");
-    assert_eq!(response["data"], json!(2), "{raw}");
-    let message = response["message"].as_str().unwrap();
-    assert!(
-        message.contains("1776410923"),
-        "the warning names the past expiry: {message}"
-    );
-    assert_eq!(response["warnings"][0]["code"], json!("expired_time.past"));
-    assert_eq!(response["ignored"], json!(["model_limits_enabled"]));
-
-    for id in [869, 873] {
-        let row = server.row(id).await;
-        assert_eq!(row.group, "default");
-        assert_eq!(row.expired_time, 1_776_410_923);
-        assert_eq!(row.remain_quota, 0);
-        assert!(row.unlimited_quota);
-        assert_eq!(row.model_limits, "gpt-4o,gpt-4o-2024-11-20");
-        assert!(
-            !row.model_limits_enabled,
-            "not in update_fields, so not written"
-        );
-        assert_eq!(row.allow_ips, "192.168.1.1");
-        assert_eq!(row.mj_image_mode, "origin");
-        assert_eq!(row.mj_custom_proxy, "");
-        assert_eq!(
-            row.status, STATUS_EXPIRED,
-            "a past expiry expires the token"
-        );
-    }
-    assert_eq!(
-        server.row(1).await,
-        initial_state(),
-        "other tokens untouched"
-    );
-
-    let (status, again, raw) = server.put_batch(&server.alice, EXAMPLE_BODY).await;
-    assert_eq!(status, 200);
-    assert_eq!(again["success"], json!(true), "{raw}");
-    assert_eq!(again["data"], json!(0), "{raw}");
-    assert_eq!(again["unchanged"], json!(2), "{raw}");
-    server.stop().await;
 }
 
 async fn envelope_keeps_new_apis_three_keys_first(engine: Engine) {
@@ -313,259 +263,6 @@ async fn every_rule_answers_with_the_validators_code_and_words_and_writes_nothin
     server.stop().await;
 }
 
-async fn english_is_chosen_by_accept_language(engine: Engine) {
-    let server = TestServer::start_on(engine).await;
-    let text = r#"{"ids":[],"group":"vip","update_fields":["group"]}"#;
-    let request = server
-        .http
-        .put(format!("{}/api/token/batch", server.base_url))
-        .header("Authorization", &server.alice.access_token)
-        .header("New-Api-User", server.alice.id.to_string())
-        .header("Accept-Language", "en-US,en;q=0.9,zh;q=0.5")
-        .body(text);
-    let (_, response, _) = tokenbatch_e2e::send(request).await;
-    assert_eq!(errors_of(&response), rules_verdict(text, Lang::En));
-    server.stop().await;
-}
-
-async fn authentication_failures_are_401_with_new_api_codes_and_write_nothing(engine: Engine) {
-    let server = TestServer::start_on(engine).await;
-    let before = server.snapshot().await;
-    let text = body(&[1], r#""group":"vip""#, &["group"]);
-    let url = format!("{}/api/token/batch", server.base_url);
-    let alice = &server.alice;
-    let attempts: Vec<(&str, Option<String>, Option<String>, &str)> = vec![
-        ("no headers", None, None, "AUTH_UNAUTHORIZED"),
-        (
-            "no user id",
-            Some(alice.access_token.clone()),
-            None,
-            "AUTH_UNAUTHORIZED",
-        ),
-        (
-            "no token",
-            None,
-            Some(alice.id.to_string()),
-            "AUTH_UNAUTHORIZED",
-        ),
-        (
-            "empty token",
-            Some(String::new()),
-            Some(alice.id.to_string()),
-            "AUTH_UNAUTHORIZED",
-        ),
-        (
-            "wrong token",
-            Some("Bearer wrong".into()),
-            Some(alice.id.to_string()),
-            "AUTH_UNAUTHORIZED",
-        ),
-        (
-            "other user's id",
-            Some(alice.access_token.clone()),
-            Some(server.bob.id.to_string()),
-            "AUTH_UNAUTHORIZED",
-        ),
-        (
-            "junk user id",
-            Some(alice.access_token.clone()),
-            Some("alice".into()),
-            "AUTH_UNAUTHORIZED",
-        ),
-    ];
-    for (what, authorization, user_id, code) in attempts {
-        let mut request = server.http.put(&url).body(text.clone());
-        if let Some(value) = authorization {
-            request = request.header("Authorization", value);
-        }
-        if let Some(value) = user_id {
-            request = request.header("New-Api-User", value);
-        }
-        let (status, response, raw) = tokenbatch_e2e::send(request).await;
-        assert_eq!(status, 401, "{what}: {raw}");
-        assert_eq!(response["success"], json!(false), "{what}");
-        assert_eq!(response["code"], json!(code), "{what}: {raw}");
-        assert!(
-            !raw.contains(&alice.access_token),
-            "{what}: the response echoes the secret"
-        );
-    }
-
-    server
-        .execute(&format!(
-            "UPDATE users SET status = 2 WHERE id = {}",
-            server.bob.id
-        ))
-        .await;
-    let (status, response, raw) = server
-        .put_batch(&server.bob, &body(&[900], r#""group":"vip""#, &["group"]))
-        .await;
-    assert_eq!(status, 401, "{raw}");
-    assert_eq!(response["code"], json!("AUTH_USER_DISABLED"));
-
-    assert_eq!(server.snapshot().await, before);
-
-    let bare = server
-        .http
-        .put(&url)
-        .header("Authorization", &alice.access_token)
-        .header("New-Api-User", alice.id.to_string())
-        .body(text.clone());
-    let (status, response, raw) = tokenbatch_e2e::send(bare).await;
-    assert_eq!(
-        (status, &response["data"]),
-        (200, &json!(1)),
-        "a bare token works too: {raw}"
-    );
-    server.stop().await;
-}
-
-async fn another_users_ids_fail_the_whole_batch_without_saying_which(engine: Engine) {
-    let server = TestServer::start_on(engine).await;
-    let before = server.snapshot().await;
-    let ids = [1, 2, BOB_IDS[0]];
-    let (status, response, raw) = server
-        .put_batch(&server.alice, &body(&ids, r#""group":"vip""#, &["group"]))
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(response["success"], json!(false), "{raw}");
-    assert_eq!(response["code"], json!("ids.not_found"));
-    assert!(!raw.contains("900"), "does not reveal which id: {raw}");
-    let (_, response, _) = server
-        .put_batch(
-            &server.alice,
-            &body(&[1, 2, 99_999], r#""group":"vip""#, &["group"]),
-        )
-        .await;
-    assert_eq!(response["code"], json!("ids.not_found"));
-    server
-        .execute("UPDATE tokens SET deleted_at = '2026-01-01 00:00:00' WHERE id = 3")
-        .await;
-    let (_, response, _) = server
-        .put_batch(
-            &server.alice,
-            &body(&[1, 3], r#""group":"vip""#, &["group"]),
-        )
-        .await;
-    assert_eq!(
-        response["code"],
-        json!("ids.not_found"),
-        "soft-deleted tokens cannot be edited"
-    );
-    assert_eq!(server.snapshot().await, before, "nothing written");
-    server.stop().await;
-}
-
-async fn status_follows_the_values_written(engine: Engine) {
-    let server = TestServer::start_on(engine).await;
-    let now = tokenbatch::app::now_unix();
-    server
-        .execute(&format!(
-            "UPDATE tokens SET status = 3, expired_time = {} WHERE id = 1",
-            now - 100
-        ))
-        .await;
-    server
-        .execute("UPDATE tokens SET status = 4, remain_quota = 0 WHERE id = 2")
-        .await;
-    server
-        .execute("UPDATE tokens SET status = 2 WHERE id = 3")
-        .await;
-    let text = body(
-        &[1, 2, 3, 4],
-        r#""expired_time":-1,"remain_quota":500000"#,
-        &["expired_time", "remain_quota"],
-    );
-    let (_, response, raw) = server.put_batch(&server.alice, &text).await;
-    assert_eq!(response["success"], json!(true), "{raw}");
-    assert_eq!(
-        server.row(1).await.status,
-        STATUS_ENABLED,
-        "expired + never-expires = enabled"
-    );
-    assert_eq!(
-        server.row(2).await.status,
-        STATUS_ENABLED,
-        "exhausted + quota = enabled"
-    );
-    assert_eq!(
-        server.row(3).await.status,
-        STATUS_DISABLED,
-        "disabled stays disabled"
-    );
-    assert_eq!(
-        server.row(3).await.remain_quota,
-        500_000,
-        "but its values are written"
-    );
-
-    let past = body(
-        &[4],
-        &format!(r#""expired_time":{}"#, now - 10),
-        &["expired_time"],
-    );
-    let (_, response, raw) = server.put_batch(&server.alice, &past).await;
-    assert_eq!(response["data"], json!(1), "{raw}");
-    assert_eq!(
-        server.row(4).await.status,
-        STATUS_EXPIRED,
-        "enabled + past expiry = expired"
-    );
-
-    server
-        .execute("UPDATE tokens SET status = 4, remain_quota = 0 WHERE id = 5")
-        .await;
-    let unlimited = body(&[5], r#""unlimited_quota":true"#, &["unlimited_quota"]);
-    server.put_batch(&server.alice, &unlimited).await;
-    assert_eq!(
-        server.row(5).await.status,
-        STATUS_ENABLED,
-        "exhausted + unlimited = enabled"
-    );
-    let zero = body(&[2], r#""remain_quota":0"#, &["remain_quota"]);
-    server.put_batch(&server.alice, &zero).await;
-    assert_eq!(
-        server.row(2).await.status,
-        STATUS_ENABLED,
-        "status only moves through the rules above"
-    );
-    let _ = STATUS_EXHAUSTED;
-    server.stop().await;
-}
-
-async fn dry_run_reports_before_and_after_and_writes_nothing(engine: Engine) {
-    let server = TestServer::start_on(engine).await;
-    let before = server.snapshot().await;
-    let text = body(
-        &[1, 2],
-        r#""group":"vip","remain_quota":1000000"#,
-        &["group", "remain_quota"],
-    );
-    let (status, response, raw) = server
-        .put_batch_with(&server.alice, &text, "?validate_only=true")
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(response["success"], json!(true), "{raw}");
-    assert_eq!(response["validate_only"], json!(true));
-    assert_eq!(response["data"], json!(2), "would change two rows");
-    let results = response["results"]
-        .as_array()
-        .expect("results in a dry run");
-    assert_eq!(results.len(), 2);
-    assert_eq!(results[0]["id"], json!(1));
-    assert_eq!(results[0]["outcome"], json!("updated"));
-    assert_eq!(results[0]["before"]["group"], json!("default"));
-    assert_eq!(results[0]["after"]["group"], json!("vip"));
-    assert_eq!(server.snapshot().await, before, "a dry run writes nothing");
-
-    let (_, response, _) = server
-        .put_batch_with(&server.alice, &text, "?details=true")
-        .await;
-    assert_eq!(response["results"].as_array().map(Vec::len), Some(2));
-    assert_eq!(server.row(1).await.group, "vip");
-    server.stop().await;
-}
-
 async fn oversized_and_malformed_bodies_are_refused_cleanly(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let before = server.snapshot().await;
@@ -674,34 +371,10 @@ async fn list_search_and_get_speak_new_apis_shapes(engine: Engine) {
     server.stop().await;
 }
 
-#[test]
-fn the_vendored_example_is_the_documented_one() {
-    let shared = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/seed/example-request.jsonc"
-    );
-    if let Ok(documented) = std::fs::read_to_string(shared) {
-        assert_eq!(
-            documented, EXAMPLE_BODY,
-            "tests/fixtures/example-request.jsonc is out of date"
-        );
-    }
-    assert!(
-        EXAMPLE_BODY.contains("\r\n"),
-        "the fixture keeps its CRLF line ends"
-    );
-}
-
 on_every_engine!(
-    documented_example_updates_both_tokens_warns_and_is_idempotent,
     envelope_keeps_new_apis_three_keys_first,
     every_documented_body_shape_is_accepted,
     every_rule_answers_with_the_validators_code_and_words_and_writes_nothing,
-    english_is_chosen_by_accept_language,
-    authentication_failures_are_401_with_new_api_codes_and_write_nothing,
-    another_users_ids_fail_the_whole_batch_without_saying_which,
-    status_follows_the_values_written,
-    dry_run_reports_before_and_after_and_writes_nothing,
     oversized_and_malformed_bodies_are_refused_cleanly,
     list_search_and_get_speak_new_apis_shapes,
 );

@@ -1,9 +1,9 @@
 //! Root's batches across users (docs/SPEC.md §13) on every engine, checked against snapshots read with plain
 //! SQL: `filter.user_id` (an id or `*`, with the count guard) and `"scope": "all_users"` on an ids batch reach
 //! other users' tokens for root only; without scope root's ids batch stays owner-only; admins and common users
-//! get 403 (gRPC PERMISSION_DENIED) and nothing is written; groups are checked per owner; the history records
-//! root and each token's owner, owners see root's change set (their tokens only) and cannot revert it; a plan
-//! across users applies, and goes stale when a pinned token changes owner.
+//! get 403 (gRPC PERMISSION_DENIED) and nothing is written; groups are checked per owner; a plan across users
+//! applies, and goes stale when a pinned token changes owner; the store checks owners on the rows it locked.
+//! Root's batches in the history: root_batches_history.rs.
 
 use serde_json::{json, Value};
 use tokenbatch_e2e::{on_every_engine, Engine, TestServer, User, BOB_IDS};
@@ -11,14 +11,12 @@ use tokenbatch_proto::token_v1 as pb;
 use tokenbatch_store::{BatchPlan, Owners, Store, StoreError};
 use tonic::Code;
 
-use crate::history::{change_sets, change_tokens};
-use crate::history_revert::revert;
 use crate::root_lists::{add_user, with_root};
 
 /// Every seeded token: alice's 22 and bob's 5.
 const EVERY_TOKEN: i64 = 27;
 
-fn quota_body(selection: &str, quota: i64) -> String {
+pub(crate) fn quota_body(selection: &str, quota: i64) -> String {
     format!(r#"{{{selection}, "update_fields": ["remain_quota"], "remain_quota": {quota}}}"#)
 }
 
@@ -44,7 +42,7 @@ async fn refused_with(server: &TestServer, user: &User, text: &str, code: &str) 
     answer
 }
 
-async fn applied(server: &TestServer, user: &User, text: &str) -> Value {
+pub(crate) async fn applied(server: &TestServer, user: &User, text: &str) -> Value {
     let (status, answer, raw) = server.put_batch(user, text).await;
     assert_eq!(
         (status, &answer["success"]),
@@ -243,84 +241,6 @@ async fn groups_are_checked_per_owner(engine: Engine) {
     server.stop().await;
 }
 
-/// The change sets `user` lists over HTTP, newest first.
-async fn listed(server: &TestServer, user: &User) -> Vec<Value> {
-    let (_, answer, raw) = server.get(user, "/api/token/batch/changes?size=100").await;
-    answer["data"]["items"].as_array().expect(&raw).clone()
-}
-
-async fn history_records_root_and_each_owner(engine: Engine) {
-    let (server, root) = with_root(engine).await;
-    let (alice, bob) = (server.alice.clone(), server.bob.clone());
-    let before = server.snapshot().await;
-    let text = quota_body(r#""ids": [1, 2, 900], "scope": "all_users""#, 31);
-    let change_id = applied(&server, &root, &text).await["change_id"]
-        .as_i64()
-        .expect("a change set");
-    let sets = change_sets(&server.db).await;
-    assert_eq!(sets.len(), 1);
-    assert_eq!((sets[0].0, sets[0].1), (change_id, root.id), "root acted");
-    let owners: Vec<(i64, i64)> = change_tokens(&server.db, change_id)
-        .await
-        .iter()
-        .map(|(token, owner, _, _)| (*token, *owner))
-        .collect();
-    assert_eq!(owners, [(1, alice.id), (2, alice.id), (900, bob.id)]);
-
-    // Each owner lists it, with root as the acting user, and reads only their own tokens in it.
-    for (user, tokens) in [
-        (&alice, vec![1, 2]),
-        (&bob, vec![900]),
-        (&root, vec![1, 2, 900]),
-    ] {
-        let sets = listed(&server, user).await;
-        assert_eq!(sets.len(), 1, "{sets:?}");
-        assert_eq!(
-            (&sets[0]["id"], &sets[0]["user_id"]),
-            (&json!(change_id), &json!(root.id))
-        );
-        let path = format!("/api/token/batch/changes/{change_id}");
-        let (_, detail, raw) = server.get(user, &path).await;
-        let seen: Vec<i64> = detail["data"]["items"]
-            .as_array()
-            .expect(&raw)
-            .iter()
-            .map(|item| item["id"].as_i64().unwrap())
-            .collect();
-        assert_eq!(seen, tokens, "{raw}");
-    }
-    let page = server
-        .grpc()
-        .await
-        .list_changes(server.grpc_request(&bob, pb::ListChangesRequest::default()))
-        .await
-        .expect("bob's changes")
-        .into_inner();
-    assert_eq!(page.total, 1, "{page:?}");
-    // An admin who owns nothing of it sees nothing.
-    let admin = add_user(&server, "admin", "default", 10).await;
-    assert!(listed(&server, &admin).await.is_empty());
-
-    // Only root reverts it: the owners get change.not_found and nothing is written.
-    let after = server.snapshot().await;
-    for owner in [&alice, &bob] {
-        let (status, answer, raw) = revert(&server, owner, change_id, "").await;
-        assert_eq!(
-            (status, &answer["code"]),
-            (404, &json!("change.not_found")),
-            "{raw}"
-        );
-        assert_eq!(server.snapshot().await, after);
-    }
-    let (status, answer, raw) = revert(&server, &root, change_id, "").await;
-    assert_eq!((status, &answer["data"]), (200, &json!(3)), "{raw}");
-    assert_eq!(server.snapshot().await, before);
-    // The revert touched their tokens too: each owner lists it.
-    assert_eq!(listed(&server, &alice).await.len(), 2);
-    assert_eq!(listed(&server, &bob).await.len(), 2);
-    server.stop().await;
-}
-
 async fn a_plan_across_users_applies_and_goes_stale_on_an_owner_change(engine: Engine) {
     let (server, root) = with_root(engine).await;
     let preview = |quota| {
@@ -403,6 +323,5 @@ on_every_engine!(
     roots_batches_reach_other_users_only_when_asked,
     roots_batches_over_grpc,
     groups_are_checked_per_owner,
-    history_records_root_and_each_owner,
     a_plan_across_users_applies_and_goes_stale_on_an_owner_change
 );
