@@ -16,20 +16,17 @@
 //! changed, only on live tokens of a user whose access token the request carried, and a JSON answer's `data`
 //! is the number of rows that changed. The database is then put back, so every input runs on the same rows.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod harness;
+mod snapshot;
 
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Method, Request};
 use serde_json::Value;
-use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
-use tokenbatch::app::App;
-use tokenbatch::cors::CorsPolicy;
-use tokenbatch_store::{Location, NewToken, Store};
 use tokenbatch_testkit::seed;
 use tower::ServiceExt;
+
+use harness::harness;
+use snapshot::check_changes;
 
 const METHODS: [Method; 7] = [
     Method::GET,
@@ -93,220 +90,6 @@ const IDENTITIES: [Identity; 9] = [
 
 /// Seeds start with these four bytes: `PUT /api/token/batch` as alice with a JSON content type.
 pub const BATCH_AS_ALICE: [u8; 4] = [1, 0, 0, 16];
-
-struct Harness {
-    runtime: tokio::runtime::Runtime,
-    router: axum::Router,
-    /// A connection of its own, to read and restore the rows independently of the service.
-    raw: SqlitePool,
-    /// A store of its own, to put the tokens back.
-    store: Store,
-    users: Vec<seed::User>,
-    /// The tokens as seeded (the same keys each time, so every input starts from the same rows).
-    tokens: Vec<NewToken>,
-    initial: Snapshot,
-}
-
-/// Every column of every token and user, as SQLite quotes them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Snapshot {
-    tokens: BTreeMap<i64, Vec<String>>,
-    users: Vec<String>,
-}
-
-/// The columns of `tokens` in schema order; a batch may write [`WRITABLE`] and `status`, nothing else.
-const TOKEN_COLUMNS: [&str; 20] = [
-    "id",
-    "user_id",
-    "key",
-    "status",
-    "name",
-    "created_time",
-    "accessed_time",
-    "expired_time",
-    "remain_quota",
-    "unlimited_quota",
-    "model_limits_enabled",
-    "model_limits",
-    "allow_ips",
-    "used_quota",
-    "group",
-    "cross_group_retry",
-    "billing_type",
-    "deleted_at",
-    "mj_image_mode",
-    "mj_custom_proxy",
-];
-const WRITABLE: [&str; 10] = [
-    "status",
-    "group",
-    "expired_time",
-    "remain_quota",
-    "unlimited_quota",
-    "model_limits",
-    "model_limits_enabled",
-    "allow_ips",
-    "mj_image_mode",
-    "mj_custom_proxy",
-];
-
-fn harness() -> &'static Harness {
-    static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(Harness::new)
-}
-
-impl Harness {
-    fn new() -> Harness {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let path = database_path();
-        let (router, raw, store, users) = runtime.block_on(async {
-            let store = Store::open(&Location::SqliteFile(path.clone()))
-                .await
-                .expect("open the store");
-            let mut users = Vec::new();
-            for (name, group) in [("alice", "default"), ("bob", "vip"), ("carol", "default")] {
-                users.push(
-                    seed::add_user(&store, name, group)
-                        .await
-                        .expect("seed a user"),
-                );
-            }
-            let url = format!("sqlite://{}", path.display());
-            let raw = SqlitePool::connect(&url).await.expect("raw connection");
-            sqlx::query(&format!(
-                "UPDATE users SET status = 2 WHERE id = {}",
-                users[2].id
-            ))
-            .execute(&raw)
-            .await
-            .expect("disable carol");
-            let health = tonic_health::server::HealthReporter::new();
-            let router =
-                tokenbatch::serve::router(App::new(store.clone()), health, &CorsPolicy::Off)
-                    .expect("router");
-            (router, raw, store, users)
-        });
-        let tokens = seeded_tokens(&users);
-        let mut harness = Harness {
-            runtime,
-            router,
-            raw,
-            store,
-            users,
-            tokens,
-            initial: Snapshot {
-                tokens: BTreeMap::new(),
-                users: Vec::new(),
-            },
-        };
-        harness.runtime.block_on(harness.seed_tokens());
-        harness.initial = harness.runtime.block_on(harness.snapshot());
-        harness
-    }
-
-    /// Puts the tokens back as seeded (soft-deleting token 20, which a store never does).
-    async fn seed_tokens(&self) {
-        sqlx::query("DELETE FROM tokens")
-            .execute(&self.raw)
-            .await
-            .expect("clear tokens");
-        self.store
-            .insert_tokens(&self.tokens)
-            .await
-            .expect("seed the tokens");
-        sqlx::query("UPDATE tokens SET deleted_at = '2026-01-01 00:00:00' WHERE id = 20")
-            .execute(&self.raw)
-            .await
-            .expect("soft-delete token 20");
-    }
-
-    async fn snapshot(&self) -> Snapshot {
-        let columns: Vec<String> = TOKEN_COLUMNS
-            .iter()
-            .map(|c| format!("quote(\"{c}\")"))
-            .collect();
-        let sql = format!("SELECT {} FROM tokens ORDER BY id", columns.join(", "));
-        let rows = sqlx::query(&sql)
-            .fetch_all(&self.raw)
-            .await
-            .expect("read tokens");
-        let tokens = rows
-            .iter()
-            .map(|row| {
-                let values: Vec<String> = (0..TOKEN_COLUMNS.len()).map(|i| row.get(i)).collect();
-                (values[0].parse().expect("integer id"), values)
-            })
-            .collect();
-        let users = sqlx::query(
-            "SELECT quote(id) || '|' || quote(status) || '|' || quote(access_token) || '|' || \
-             quote(\"group\") || '|' || quote(deleted_at) FROM users ORDER BY id",
-        )
-        .fetch_all(&self.raw)
-        .await
-        .expect("read users")
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-        Snapshot { tokens, users }
-    }
-}
-
-/// alice: 1..=20 and 869, 873 (1-5 enabled, 6 expired, 7 exhausted, 8 disabled, 20 soft-deleted);
-/// bob: 900..=904; carol: 950.
-fn seeded_tokens(users: &[seed::User]) -> Vec<NewToken> {
-    let mut ids: Vec<(i64, i64)> = (1..=20).map(|id| (id, users[0].id)).collect();
-    ids.extend([(869, users[0].id), (873, users[0].id)]);
-    ids.extend((900..=904).map(|id| (id, users[1].id)));
-    ids.push((950, users[2].id));
-    ids.into_iter()
-        .map(|(id, user_id)| {
-            let mut token = seed::token(user_id, id, "token");
-            token.key = format!("fuzzkey{id:0>41}");
-            let state = &mut token.state;
-            match id {
-                6 => {
-                    (state.status, state.expired_time, state.remain_quota) = (3, 1_600_000_000, 100)
-                }
-                7 => (state.status, state.remain_quota) = (4, 0),
-                8 => (state.status, state.remain_quota) = (2, 100),
-                _ => {}
-            }
-            token
-        })
-        .collect()
-}
-
-/// A SQLite file in shared memory where there is one (no disk writes while fuzzing), in a folder named after
-/// this process; folders of processes that have ended are removed first.
-fn database_path() -> PathBuf {
-    let shm = Path::new("/dev/shm");
-    let base = if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    };
-    if let Ok(entries) = std::fs::read_dir(&base) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(pid) = name.strip_prefix("tokenbatch-fuzz-") else {
-                continue;
-            };
-            if !Path::new("/proc").join(pid).exists() {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
-    let dir = base.join(format!("tokenbatch-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("database folder");
-    let path = dir.join("tokenbatch.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
 
 /// Splits off the first line (without its `\n`).
 fn take_line<'a>(rest: &mut &'a [u8]) -> &'a [u8] {
@@ -477,46 +260,4 @@ pub fn request(data: &[u8]) {
         }
         harness.seed_tokens().await;
     });
-}
-
-/// Only writable columns and status change, only on live tokens of users whose access token was sent, and
-/// users never change. Returns how many tokens changed.
-fn check_changes(before: &Snapshot, after: &Snapshot, carried: &[i64]) -> usize {
-    assert_eq!(
-        before.users, after.users,
-        "a request changed the users table"
-    );
-    assert_eq!(
-        before.tokens.keys().collect::<Vec<_>>(),
-        after.tokens.keys().collect::<Vec<_>>(),
-        "a request added or removed tokens"
-    );
-    let mut changed = 0;
-    for (id, old) in &before.tokens {
-        let new = &after.tokens[id];
-        if old == new {
-            continue;
-        }
-        changed += 1;
-        let column = |row: &[String], name: &str| {
-            let index = TOKEN_COLUMNS.iter().position(|c| *c == name).unwrap();
-            row[index].clone()
-        };
-        assert_eq!(
-            column(old, "deleted_at"),
-            "NULL",
-            "soft-deleted token {id} changed"
-        );
-        let owner: i64 = column(old, "user_id").parse().expect("user_id");
-        assert!(
-            carried.contains(&owner),
-            "token {id} of user {owner} changed by a request carrying the tokens of {carried:?}"
-        );
-        for (index, name) in TOKEN_COLUMNS.iter().enumerate() {
-            if !WRITABLE.contains(name) {
-                assert_eq!(old[index], new[index], "token {id}: column {name} changed");
-            }
-        }
-    }
-    changed
 }

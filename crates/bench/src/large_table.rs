@@ -10,56 +10,19 @@
 //! load `auto_explain` (`EXPLAIN ANALYZE` of every statement it runs, sent back as notices, which sqlx logs
 //! and this figure reads back from the server log).
 
+mod plans;
+mod tables;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
-use tokenbatch_store::{Location, Store};
-use tokenbatch_testkit::{seed, RawDb, TestDatabase};
-
 use crate::client::{batch_body, filter_batch_body, HttpConnection};
 use crate::figures::{median, Rounds};
-use crate::fixture::{BoxError, Engine, Fixture, User};
+use crate::fixture::BoxError;
+use plans::explained;
+use tables::{seeded, serve, stop, Scans};
 
 pub const FILTER: &str = r#"{"status":["enabled"]}"#;
-
-/// `tokens`' counters in `pg_stat_user_tables`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Scans {
-    pub seq_scan: i64,
-    pub seq_tup_read: i64,
-    pub idx_scan: i64,
-    pub idx_tup_fetch: i64,
-}
-
-impl Scans {
-    async fn read(db: &TestDatabase) -> Result<Scans, BoxError> {
-        let RawDb::Postgres(pool) = &db.raw else {
-            return Err("the large-table figure runs on PostgreSQL".into());
-        };
-        let row = sqlx::query(
-            "SELECT seq_scan, seq_tup_read, COALESCE(idx_scan, 0), COALESCE(idx_tup_fetch, 0) \
-             FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'tokens'",
-        )
-        .fetch_one(pool)
-        .await?;
-        Ok(Scans {
-            seq_scan: row.try_get(0)?,
-            seq_tup_read: row.try_get(1)?,
-            idx_scan: row.try_get(2)?,
-            idx_tup_fetch: row.try_get(3)?,
-        })
-    }
-
-    fn since(self, before: Scans) -> Scans {
-        Scans {
-            seq_scan: self.seq_scan - before.seq_scan,
-            seq_tup_read: self.seq_tup_read - before.seq_tup_read,
-            idx_scan: self.idx_scan - before.idx_scan,
-            idx_tup_fetch: self.idx_tup_fetch - before.idx_tup_fetch,
-        }
-    }
-}
 
 /// Where the benchmark user's tokens lie in the large table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,14 +44,6 @@ impl Layout {
             Layout::Interleaved => "interleaved",
         }
     }
-}
-
-/// A seeded table, served or not.
-struct Seeded {
-    db: TestDatabase,
-    user: User,
-    rows: i64,
-    ids: Vec<i64>,
 }
 
 /// What the batches of one phase did to `tokens`.
@@ -125,131 +80,6 @@ impl LargeTable {
     pub fn ids_ratio(&self) -> f64 {
         median(&self.ids_large).as_secs_f64() / median(&self.ids_small).as_secs_f64()
     }
-}
-
-/// A fresh schema with `users` users of `batch` tokens each, laid out as `layout`; the benchmark user is the
-/// middle one.
-async fn seeded(url: &str, batch: i64, users: i64, layout: Layout) -> Result<Seeded, BoxError> {
-    let db = Fixture::database(Engine::Postgres, Some(url)).await?;
-    let store = Store::open(&db.location).await?;
-    let middle = users / 2;
-    let mut owners = Vec::new();
-    let mut bench: Option<User> = None;
-    for index in 0..users {
-        let user = seed::add_user(&store, &format!("bench{index}"), "default").await?;
-        owners.push(user.id);
-        if index == middle {
-            bench = Some(user);
-        }
-    }
-    store.close().await;
-    let rows = batch * users;
-    let ids = match layout {
-        Layout::Blocks => {
-            for (index, owner) in (0..).zip(&owners) {
-                let first = index * batch + 1;
-                seed::bulk_tokens(&db, &[*owner], first..=first + batch - 1, "bench").await;
-            }
-            (middle * batch + 1..=(middle + 1) * batch).collect()
-        }
-        Layout::Interleaved => {
-            // Token `id` belongs to owners[id % users].
-            seed::bulk_tokens(&db, &owners, 1..=rows, "bench").await;
-            (1..=rows).filter(|id| id % users == middle).collect()
-        }
-    };
-    db.execute("ANALYZE tokens").await;
-    Ok(Seeded {
-        db,
-        user: bench.ok_or("no user")?,
-        rows,
-        ids,
-    })
-}
-
-/// A table's server, and `tokens`' counters when it started.
-struct Served {
-    fx: Fixture,
-    rows: i64,
-    ids: Vec<i64>,
-    before: Scans,
-}
-
-/// Serves `table`, with every statement explained (auto_explain, `EXPLAIN ANALYZE` sent back as a notice)
-/// when `explain`.
-async fn serve(table: Seeded, explain: bool) -> Result<Served, BoxError> {
-    let before = Scans::read(&table.db).await?;
-    let Location::Postgres(url) = &table.db.location else {
-        return Err("the large-table figure runs on PostgreSQL".into());
-    };
-    let location = match explain {
-        true => Location::Postgres(format!(
-            "{url}&options=-c%20session_preload_libraries%3Dauto_explain\
-             %20-c%20auto_explain.log_min_duration%3D0%20-c%20auto_explain.log_level%3Dnotice\
-             %20-c%20auto_explain.log_analyze%3Don"
-        )),
-        false => Location::Postgres(url.clone()),
-    };
-    Ok(Served {
-        fx: Fixture::serve_through(table.db, location, table.user).await?,
-        rows: table.rows,
-        ids: table.ids,
-        before,
-    })
-}
-
-/// Stops the server, then reads what its connections did to `tokens`: a backend flushes its counters when it
-/// exits (half a second is plenty on this machine).
-async fn stop(served: Served, batches: usize) -> Result<(Seeded, Phase), BoxError> {
-    let user = served.fx.user.clone();
-    let db = served
-        .fx
-        .stop_server()
-        .await
-        .ok_or("the database went away")?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let scans = Scans::read(&db).await?.since(served.before);
-    let table = Seeded {
-        db,
-        user,
-        rows: served.rows,
-        ids: served.ids,
-    };
-    Ok((table, Phase { batches, scans }))
-}
-
-/// One batch of each kind on each table, unrecorded, with the large table's statements explained; returns
-/// the phases and the plans.
-async fn explained(
-    tables: [Seeded; 2],
-    explain: [bool; 2],
-    next: &Rounds,
-    server_log: &Path,
-) -> Result<([Seeded; 2], [Phase; 2], Vec<String>), BoxError> {
-    let logged_before = std::fs::metadata(server_log)?.len();
-    let [small, large] = tables;
-    let served = [
-        serve(small, explain[0]).await?,
-        serve(large, explain[1]).await?,
-    ];
-    for table in &served {
-        let count = table.ids.len();
-        let mut http = HttpConnection::connect(table.fx.addr, &table.fx.user).await?;
-        http.put_batch(filter_batch_body(FILTER, count, next.next()), count)
-            .await?;
-        http.put_batch(batch_body(&table.ids, next.next()), count)
-            .await?;
-    }
-    let [small, large] = served;
-    let (small, small_phase) = stop(small, 2).await?;
-    let (large, large_phase) = stop(large, 2).await?;
-    let log = std::fs::read(server_log)?;
-    let added = String::from_utf8_lossy(&log[logged_before as usize..]).into_owned();
-    Ok((
-        [small, large],
-        [small_phase, large_phase],
-        plans_on_tokens(&added),
-    ))
 }
 
 pub async fn large_table(
@@ -322,58 +152,6 @@ pub async fn large_table(
         plans_fresh,
         plans_after,
     })
-}
-
-/// The auto_explain notices in `log` whose statement reads or writes `tokens`: each from its `Query Text:` to
-/// the next log line (a line starting with a timestamp).
-fn plans_on_tokens(log: &str) -> Vec<String> {
-    let is_log_line =
-        |line: &str| line.len() > 20 && line.as_bytes()[4] == b'-' && line.as_bytes()[10] == b'T';
-    let mut plans = Vec::new();
-    let mut current: Option<String> = None;
-    for line in log.lines() {
-        if is_log_line(line) {
-            plans.extend(current.take());
-            if line.contains("sqlx::postgres::notice") && line.contains("plan:") {
-                current = Some(String::new());
-            }
-            continue;
-        }
-        if let Some(plan) = current.as_mut() {
-            plan.push_str(line);
-            plan.push('\n');
-        }
-    }
-    plans.extend(current);
-    // The statements on `tokens` (not the readiness probe's `WHERE 1 = 0` on every table).
-    plans.retain(|plan| {
-        plan.starts_with("Query Text:") && plan.contains(" tokens") && !plan.contains("WHERE 1 = 0")
-    });
-    plans.iter().map(|plan| abbreviate_arrays(plan)).collect()
-}
-
-/// A custom plan shows the bound id list in full (`'{100,200,…}'::bigint[]`): the first few ids and the count.
-fn abbreviate_arrays(plan: &str) -> String {
-    let mut out = String::with_capacity(plan.len().min(8192));
-    let mut rest = plan;
-    while let Some(start) = rest.find("'{") {
-        let Some(length) = rest[start..].find("}'") else {
-            break;
-        };
-        let inner = &rest[start + 2..start + length];
-        out.push_str(&rest[..start]);
-        match inner.len() > 40 {
-            true => {
-                let shown: Vec<&str> = inner.split(',').take(3).collect();
-                let count = inner.split(',').count();
-                out.push_str(&format!("'{{{},… {count} ids}}'", shown.join(",")));
-            }
-            false => out.push_str(&rest[start..start + length + 2]),
-        }
-        rest = &rest[start + length + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 pub fn print(figure: &LargeTable) {

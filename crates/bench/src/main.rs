@@ -15,6 +15,7 @@
 //! binary itself (next to this one, or `--tokenbatch PATH`).
 
 mod client;
+mod engine_figures;
 mod figures;
 mod filter_batch;
 mod fixture;
@@ -25,17 +26,14 @@ mod quota_add;
 mod ratios;
 mod report;
 mod revert;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, ValueEnum};
 
-use figures::{Load, LoadSpec, Protocol, Rounds};
-use fixture::{BoxError, Engine, Fixture};
-use ratios::{verdict, Ratio};
-use report::{print_alternative, print_floor, print_footprint, print_load, print_validation};
+use ratios::verdict;
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -99,7 +97,7 @@ enum Figure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(path) = &cli.native_validation_json {
-        return match native_validation_json(path) {
+        return match figures::native_validation_json(path) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("tokenbatch-bench: {error}");
@@ -111,7 +109,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    match runtime.block_on(run(&cli)) {
+    match runtime.block_on(run::run(&cli)) {
         Ok(ratios) => verdict(cli.quick, &ratios),
         Err(error) => {
             eprintln!("tokenbatch-bench: {error}");
@@ -126,316 +124,4 @@ fn wanted(cli: &Cli, figure: Figure) -> bool {
         true => default,
         false => cli.only.contains(&figure),
     }
-}
-
-async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
-    let log_dir = tempfile::tempdir()?;
-    let log_path = cli
-        .server_log
-        .clone()
-        .unwrap_or_else(|| log_dir.path().join("server.log"));
-    let log = std::fs::File::create(&log_path)?;
-    tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(log))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
-    header(cli, &log_path);
-
-    let mut ratios = Vec::new();
-    let mut engines = vec![(Engine::Sqlite, None)];
-    if let Some(url) = &cli.postgres {
-        engines.push((Engine::Postgres, Some(url.as_str())));
-    }
-    let next = Rounds::default();
-    // The figures on the fixture of 2 × 10 240 tokens, started once per engine.
-    let load_figures = [
-        Figure::Floor,
-        Figure::Alternative,
-        Figure::Throughput,
-        Figure::QuotaAdd,
-        Figure::Plan,
-        Figure::Revert,
-    ];
-    for (engine, url) in engines {
-        if !load_figures.iter().any(|figure| wanted(cli, *figure)) {
-            break;
-        }
-        // Tokens 1..=10 240 of one user (1 024 disjoint 10-id sets, a multiple of 32 clients) and as many
-        // of another user.
-        let started = std::time::Instant::now();
-        let fx = Fixture::start(engine, 10_240, url).await?;
-        println!(
-            "\n{}: seeded 2 × 10 240 tokens and started the server on {} in {:.1} s",
-            engine.name(),
-            fx.addr,
-            started.elapsed().as_secs_f64()
-        );
-        let result = measure_engine(cli, &fx, &next, &mut ratios).await;
-        fx.stop().await;
-        result?;
-    }
-    if wanted(cli, Figure::FilterBatch) {
-        let (total, rounds) = if cli.quick {
-            (20_000, 15)
-        } else {
-            (100_000, 15)
-        };
-        let figure = filter_batch::filter_batch(total, rounds, &next).await?;
-        filter_batch::print(&figure);
-        ratios.push(Ratio {
-            name: "filter batch, SQLite: by filter / UPDATE … WHERE filter".into(),
-            value: figure.ratio(),
-            target: 1.3,
-            at_most: true,
-            guarded: true,
-        });
-    }
-    if wanted(cli, Figure::LargeTable) {
-        match &cli.postgres {
-            Some(url) => {
-                let (batch, large, rounds) = match cli.quick {
-                    true => (1_000, 100_000, 5),
-                    false => (10_000, 1_000_000, 9),
-                };
-                let layout = match cli.interleaved {
-                    true => large_table::Layout::Interleaved,
-                    false => large_table::Layout::Blocks,
-                };
-                let figure =
-                    large_table::large_table(url, batch, large, layout, rounds, &next, &log_path)
-                        .await?;
-                large_table::print(&figure);
-                for (kind, value) in [
-                    ("by filter", figure.filter_ratio()),
-                    ("by ids", figure.ids_ratio()),
-                ] {
-                    ratios.push(Ratio {
-                        name: format!(
-                            "large table, PostgreSQL: {kind}, {} / {} rows ({})",
-                            figure.large_rows,
-                            figure.small_rows,
-                            figure.layout.name()
-                        ),
-                        value,
-                        target: 1.3,
-                        at_most: true,
-                        guarded: true,
-                    });
-                }
-            }
-            None if cli.only.contains(&Figure::LargeTable) => {
-                return Err("the large-table figure runs on PostgreSQL: add --postgres".into());
-            }
-            None => {}
-        }
-    }
-    if wanted(cli, Figure::Validation) {
-        let runs = if cli.quick { 50 } else { 500 };
-        print_validation(&figures::validation(10_000, runs)?);
-    }
-    if wanted(cli, Figure::Footprint) {
-        let binary = match &cli.tokenbatch {
-            Some(path) => path.clone(),
-            None => std::env::current_exe()?.with_file_name("tokenbatch"),
-        };
-        if !binary.exists() {
-            return Err(format!(
-                "{} not found: build it first (cargo build --release -p tokenbatch) or pass --tokenbatch",
-                binary.display()
-            )
-            .into());
-        }
-        print_footprint(&figures::footprint(&binary, 100_000, 5).await?);
-    }
-    Ok(ratios)
-}
-
-async fn measure_engine(
-    cli: &Cli,
-    fx: &Fixture,
-    next: &Rounds,
-    ratios: &mut Vec<Ratio>,
-) -> Result<(), BoxError> {
-    let engine = fx.engine.name();
-    if wanted(cli, Figure::Floor) {
-        let floor = figures::floor(fx, 10_000, if cli.quick { 9 } else { 15 }, next).await?;
-        print_floor(&floor);
-        ratios.push(Ratio {
-            name: format!("floor, {engine}: HTTP batch / plain sqlx UPDATE"),
-            value: floor.ratio(),
-            target: 1.5,
-            at_most: true,
-            guarded: true,
-        });
-        ratios.push(Ratio {
-            name: format!("floor, {engine}: gRPC, counts view / plain"),
-            value: floor.grpc_counts_ratio(),
-            target: 1.5,
-            at_most: true,
-            guarded: true,
-        });
-    }
-    if wanted(cli, Figure::Alternative) && fx.engine == Engine::Sqlite {
-        let sizes: &[i64] = if cli.quick {
-            &[1_000]
-        } else {
-            &[1_000, 10_000]
-        };
-        for &tokens in sizes {
-            let alternative = figures::alternative(fx, tokens, 5, next).await?;
-            print_alternative(&alternative);
-            ratios.push(Ratio {
-                name: format!("alternative, {engine}: {tokens} one-id requests / one batch"),
-                value: alternative.ratio(),
-                target: 100.0,
-                at_most: false,
-                guarded: true,
-            });
-        }
-    }
-    // §14's bars on this fixture; --quick takes 2 000 tokens (the CI guard), the bars are set for 10 000.
-    let (tokens, rounds) = if cli.quick { (2_000, 9) } else { (10_000, 15) };
-    if wanted(cli, Figure::QuotaAdd) {
-        let figure = quota_add::quota_add(fx, tokens, rounds).await?;
-        quota_add::print(&figure);
-        ratios.push(Ratio {
-            name: format!("quota add, {engine}: {{\"add\"}} / UPDATE … remain_quota + ?"),
-            value: figure.ratio(),
-            target: 1.5,
-            at_most: true,
-            guarded: true,
-        });
-    }
-    if wanted(cli, Figure::Plan) {
-        // The plan figure takes the bar's 10 000 tokens even in --quick (9 rounds, about 1.5 s): at 2 000, the
-        // two requests' fixed costs (HTTP, sign-in, the plan's row, two commits) against a 4 ms UPDATE read
-        // 3.4-5.2x, so the guard would fail on noise alone.
-        let figure = plan::plan(fx, 10_000, rounds, next).await?;
-        plan::print(&figure);
-        ratios.push(Ratio {
-            name: format!("plan, {engine}: preview + apply / the floor's UPDATE"),
-            value: figure.ratio(),
-            target: 2.5,
-            at_most: true,
-            // 6-10× when the figure was added, about 2.5× since the plan's per-token data is written directly
-            // and compactly and the preview answers a first page; 5.5-6.5× since every apply is recorded in
-            // the history (SPEC §12), whose rows about double what SQLite writes and commits. Not guarded
-            // while it misses its target by more than the guard's margin: docs/BENCHMARKS.md, figure 9.
-            guarded: false,
-        });
-    }
-    if wanted(cli, Figure::Revert) {
-        // The bar's 10 000 tokens in --quick too, as the plan figure: fixed costs weigh too much at 2 000.
-        let figure = revert::revert(fx, 10_000, rounds, next).await?;
-        revert::print(&figure);
-        ratios.push(figure.target());
-    }
-    if wanted(cli, Figure::Throughput) {
-        let seconds = cli.seconds.unwrap_or(if cli.quick { 2.0 } else { 10.0 });
-        // Each protocol in two halves, alternating, so drift weighs on both alike.
-        let half = Duration::from_secs_f64(seconds / 2.0);
-        let warmup = Duration::from_millis(if cli.quick { 300 } else { 1000 });
-        let mut runs: Vec<Load> = Vec::new();
-        for _ in 0..2 {
-            for protocol in [Protocol::Http, Protocol::Grpc] {
-                let spec = LoadSpec {
-                    protocol,
-                    concurrency: cli.concurrency,
-                    batch: 10,
-                    pool_tokens: 10_240,
-                    warmup,
-                    measure: half,
-                };
-                runs.push(figures::load(fx, spec, next).await?);
-            }
-        }
-        let http = merge(runs.iter().filter(|run| run.protocol == Protocol::Http))?;
-        let grpc = merge(runs.iter().filter(|run| run.protocol == Protocol::Grpc))?;
-        print_load(&http);
-        print_load(&grpc);
-        if fx.engine == Engine::Sqlite {
-            println!(
-                "  target ≥ 5 000 requests/s over HTTP: {}",
-                if http.per_second() >= 5_000.0 {
-                    "meets"
-                } else {
-                    "MISSES"
-                }
-            );
-        }
-        ratios.push(Ratio {
-            name: format!("shim, {engine}: HTTP / gRPC time per request"),
-            value: grpc.per_second() / http.per_second(),
-            target: 1.15,
-            at_most: true,
-            guarded: true,
-        });
-    }
-    Ok(())
-}
-
-fn merge<'a>(mut runs: impl Iterator<Item = &'a Load>) -> Result<Load, BoxError> {
-    let first = runs.next().ok_or("no run")?;
-    let mut merged = Load {
-        engine: first.engine,
-        protocol: first.protocol,
-        concurrency: first.concurrency,
-        batch: first.batch,
-        requests: first.requests,
-        elapsed: first.elapsed,
-        latency: first.latency.clone(),
-    };
-    for run in runs {
-        merged.requests += run.requests;
-        merged.elapsed += run.elapsed;
-        merged.latency.add(&run.latency)?;
-    }
-    Ok(merged)
-}
-
-fn header(cli: &Cli, log: &std::path::Path) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64);
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split(':').nth(1))
-                .map(|name| name.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!(
-        "tokenbatch-bench {} — {} — {cores} cores ({cpu}) — {} build{}",
-        env!("CARGO_PKG_VERSION"),
-        tokenbatch_rules::time::format_utc(now),
-        if cfg!(debug_assertions) {
-            "DEBUG (numbers meaningless)"
-        } else {
-            "release"
-        },
-        if cli.quick { " — quick" } else { "" },
-    );
-    println!("server log: {}", log.display());
-}
-
-/// For scripts/bench-wasm.sh: the body, the context the page would pass, and the native medians.
-fn native_validation_json(path: &std::path::Path) -> Result<(), BoxError> {
-    let validation = figures::validation(10_000, 500)?;
-    let document = serde_json::json!({
-        "body": figures::validation_body(10_000),
-        "now": figures::validation_now(),
-        "allowed_groups": figures::validation_groups(),
-        "native_check_body_ms": validation.check_body.as_secs_f64() * 1000.0,
-        "native_validate_body_ms": validation.body_verdict.as_secs_f64() * 1000.0,
-        "release": !cfg!(debug_assertions),
-    });
-    std::fs::write(path, serde_json::to_string(&document)?)?;
-    Ok(())
 }

@@ -6,11 +6,15 @@
 //! plain-Rust [`TokenFilter::matches`] is the model the store's SQL is tested against (a property test
 //! compares both on random tokens), and what the page can use to explain a selection.
 
+mod keys;
+mod matching;
 mod messages;
 mod read;
 mod search;
 mod write;
 
+pub use keys::{FilterKey, FilterKind};
+pub use matching::{like_matches, list_has, FilterRow};
 pub use messages::FilterProblem;
 pub(crate) use read::read_filter_node;
 pub use read::read_filter_query;
@@ -23,115 +27,6 @@ use crate::{like_pattern, SearchPatternError};
 /// Most tokens one filter may select (`filter.too_many`): ten times the id limit, since a filter costs one
 /// statement where ids cost a request body.
 pub const MAX_FILTER_MATCHES: usize = 100_000;
-
-/// A key of the filter object, in the order of the specification's table. Query parameters of list and
-/// search carry the same names.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub enum FilterKey {
-    Name,
-    Key,
-    Status,
-    Group,
-    Model,
-    ExpiresBefore,
-    ExpiresAfter,
-    NeverExpires,
-    AccessedBefore,
-    CreatedBefore,
-    CreatedAfter,
-    RemainQuotaBelow,
-    RemainQuotaAtLeast,
-    UnlimitedQuota,
-    UserId,
-}
-
-/// What a key's value is, which decides how it is read and what its type error says.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum FilterKind {
-    /// A new-api search pattern (string).
-    Pattern,
-    /// An array of statuses, by number or name.
-    Statuses,
-    /// One entry of a comma-separated list (string).
-    Entry,
-    /// Unix seconds (integer).
-    Time,
-    /// `true` / `false`.
-    Flag,
-    /// Quota units (integer).
-    Quota,
-    /// A user id, or `"*"`.
-    User,
-}
-
-const FILTER_KEYS: [(FilterKey, &str, FilterKind); 15] = [
-    (FilterKey::Name, "name", FilterKind::Pattern),
-    (FilterKey::Key, "key", FilterKind::Pattern),
-    (FilterKey::Status, "status", FilterKind::Statuses),
-    (FilterKey::Group, "group", FilterKind::Entry),
-    (FilterKey::Model, "model", FilterKind::Entry),
-    (FilterKey::ExpiresBefore, "expires_before", FilterKind::Time),
-    (FilterKey::ExpiresAfter, "expires_after", FilterKind::Time),
-    (FilterKey::NeverExpires, "never_expires", FilterKind::Flag),
-    (
-        FilterKey::AccessedBefore,
-        "accessed_before",
-        FilterKind::Time,
-    ),
-    (FilterKey::CreatedBefore, "created_before", FilterKind::Time),
-    (FilterKey::CreatedAfter, "created_after", FilterKind::Time),
-    (
-        FilterKey::RemainQuotaBelow,
-        "remain_quota_below",
-        FilterKind::Quota,
-    ),
-    (
-        FilterKey::RemainQuotaAtLeast,
-        "remain_quota_at_least",
-        FilterKind::Quota,
-    ),
-    (
-        FilterKey::UnlimitedQuota,
-        "unlimited_quota",
-        FilterKind::Flag,
-    ),
-    (FilterKey::UserId, "user_id", FilterKind::User),
-];
-
-impl FilterKey {
-    pub const ALL: [FilterKey; 15] = {
-        let mut all = [FilterKey::Name; 15];
-        let mut i = 0;
-        while i < FILTER_KEYS.len() {
-            all[i] = FILTER_KEYS[i].0;
-            i += 1;
-        }
-        all
-    };
-
-    /// The JSON key and query parameter name.
-    pub fn name(self) -> &'static str {
-        FILTER_KEYS[self as usize].1
-    }
-
-    pub fn kind(self) -> FilterKind {
-        FILTER_KEYS[self as usize].2
-    }
-
-    /// Exact, case-sensitive.
-    pub fn from_name(name: &str) -> Option<FilterKey> {
-        FILTER_KEYS
-            .iter()
-            .find(|(_, known, _)| *known == name)
-            .map(|(key, _, _)| *key)
-    }
-
-    /// Every key's name joined with ", ", as `filter.unknown_key` lists them.
-    pub fn names() -> String {
-        let names: Vec<&str> = FILTER_KEYS.iter().map(|(_, name, _)| *name).collect();
-        names.join(", ")
-    }
-}
 
 /// A token status as the filter names it.
 pub const STATUS_NAMES: [(i64, &str); 4] = [
@@ -294,126 +189,4 @@ impl TokenFilter {
     pub fn keys(&self) -> impl Iterator<Item = FilterKey> + '_ {
         FilterKey::ALL.into_iter().filter(|key| self.has(*key))
     }
-
-    /// Whether the token matches, for a caller whose own tokens are the default scope. `like_ignores_case`
-    /// says how the engine's `LIKE` compares (SQLite and MySQL's usual collations ignore ASCII case,
-    /// PostgreSQL does not); name and key patterns follow it, as new-api's search does. Soft-deleted tokens
-    /// are the caller's to leave out.
-    pub fn matches(&self, token: &FilterRow<'_>, caller: i64, like_ignores_case: bool) -> bool {
-        let owner = match self.user_id {
-            None => token.user_id == caller,
-            Some(UserScope::User(user)) => token.user_id == user,
-            Some(UserScope::AllUsers) => true,
-        };
-        let text = |pattern: &Option<TextPattern>, value: &str| {
-            pattern
-                .as_ref()
-                .is_none_or(|pattern| like_matches(&pattern.like, value, like_ignores_case))
-        };
-        let at_most = |limit: Option<i64>, value: i64| limit.is_none_or(|limit| value < limit);
-        let at_least = |limit: Option<i64>, value: i64| limit.is_none_or(|limit| value >= limit);
-        let never = token.expired_time == -1;
-        owner
-            && text(&self.name, token.name)
-            && text(&self.key, token.key)
-            && self.status.is_none_or(|set| set.contains(token.status))
-            && self
-                .group
-                .as_deref()
-                .is_none_or(|group| list_has(token.group, group))
-            && self
-                .model
-                .as_deref()
-                .is_none_or(|model| list_has(token.model_limits, model))
-            && self
-                .expires_before
-                .is_none_or(|t| !never && token.expired_time < t)
-            && self
-                .expires_after
-                .is_none_or(|t| never || token.expired_time >= t)
-            && self.never_expires.is_none_or(|flag| flag == never)
-            && at_most(self.accessed_before, token.accessed_time)
-            && at_most(self.created_before, token.created_time)
-            && at_least(self.created_after, token.created_time)
-            && at_most(self.remain_quota_below, token.remain_quota)
-            && at_least(self.remain_quota_at_least, token.remain_quota)
-            && self
-                .unlimited_quota
-                .is_none_or(|flag| flag == token.unlimited_quota)
-    }
-}
-
-/// The columns a filter reads, borrowed from wherever the token is.
-#[derive(Clone, Copy, Debug)]
-pub struct FilterRow<'a> {
-    pub user_id: i64,
-    pub name: &'a str,
-    pub key: &'a str,
-    pub status: i64,
-    pub group: &'a str,
-    pub model_limits: &'a str,
-    pub expired_time: i64,
-    pub accessed_time: i64,
-    pub created_time: i64,
-    pub remain_quota: i64,
-    pub unlimited_quota: bool,
-}
-
-/// Whether a comma-separated list holds `entry` as a whole entry; `""` matches only the empty list, as
-/// the store's `"group" = ''` does (a list `"a,,b"` is not "empty").
-pub fn list_has(list: &str, entry: &str) -> bool {
-    if entry.is_empty() {
-        return list.is_empty();
-    }
-    list.split(',').any(|item| item == entry)
-}
-
-/// SQL `LIKE` with `!` as the escape character, `%` any run and `_` any one character, comparing characters
-/// (ASCII case folded when `ignore_case`). A checked pattern has at most 2 `%`, so backtracking is bounded.
-pub fn like_matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    enum Token {
-        Any,
-        One,
-        Char(char),
-    }
-    let mut tokens = Vec::new();
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        tokens.push(match c {
-            '%' => Token::Any,
-            '_' => Token::One,
-            '!' => Token::Char(chars.next().unwrap_or('!')),
-            c => Token::Char(c),
-        });
-    }
-    let text: Vec<char> = text.chars().collect();
-    let same = |a: char, b: char| a == b || (ignore_case && a.eq_ignore_ascii_case(&b));
-    // Classic wildcard matching with one backtrack point (the last `%`), linear in practice.
-    let (mut t, mut p) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match tokens.get(p) {
-            Some(Token::Any) => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(Token::One) => {
-                p += 1;
-                t += 1;
-            }
-            Some(Token::Char(c)) if same(*c, text[t]) => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_p, star_t)) => {
-                    p = star_p + 1;
-                    t = star_t + 1;
-                    star = Some((star_p, star_t + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    tokens[p..].iter().all(|token| matches!(token, Token::Any))
 }

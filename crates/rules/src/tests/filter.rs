@@ -1,8 +1,13 @@
-//! Selection by filter: reading from JSON and from query parameters, the refusals, and the matching model.
+//! Selection by filter: reading from JSON and from query parameters, the refusals, and the matching model
+//! (in `matching`); a body selecting by filter (`body`) and the search route's parameters (`search`).
+
+mod body;
+mod matching;
+mod search;
 
 use crate::filter::{
-    like_matches, list_has, read_filter_json, read_filter_query, FilterKey, FilterProblem,
-    FilterRow, StatusSet, TokenFilter, UserScope,
+    read_filter_json, read_filter_query, FilterKey, FilterProblem, StatusSet, TokenFilter,
+    UserScope,
 };
 use crate::json;
 use crate::{Lang, Problem, SearchPatternError, Violation};
@@ -256,79 +261,6 @@ fn every_filter_problem_has_both_languages() {
     assert!(mismatch.contains("41") && mismatch.contains("42"));
 }
 
-fn row<'a>(group: &'a str, models: &'a str, expired_time: i64) -> FilterRow<'a> {
-    FilterRow {
-        user_id: 1,
-        name: "Web-1",
-        key: "abcd1234",
-        status: 1,
-        group,
-        model_limits: models,
-        expired_time,
-        accessed_time: 100,
-        created_time: 50,
-        remain_quota: 10,
-        unlimited_quota: false,
-    }
-}
-
-#[test]
-fn groups_match_whole_entries_only() {
-    assert!(list_has("vip,default", "vip"));
-    assert!(!list_has("svip,default", "vip"));
-    assert!(list_has("", ""));
-    assert!(!list_has("vip", ""));
-    let filter = TokenFilter {
-        group: Some("vip".into()),
-        ..TokenFilter::default()
-    };
-    assert!(filter.matches(&row("default,vip", "", -1), 1, true));
-    assert!(!filter.matches(&row("svip", "", -1), 1, true));
-}
-
-#[test]
-fn never_expiring_tokens_never_expire_before_and_always_after() {
-    let before = TokenFilter {
-        expires_before: Some(1_000),
-        ..TokenFilter::default()
-    };
-    let after = TokenFilter {
-        expires_after: Some(1_000),
-        ..TokenFilter::default()
-    };
-    let never = row("", "", -1);
-    assert!(!before.matches(&never, 1, true));
-    assert!(after.matches(&never, 1, true));
-    assert!(before.matches(&row("", "", 999), 1, true));
-    assert!(!before.matches(&row("", "", 1_000), 1, true), "strict <");
-    assert!(after.matches(&row("", "", 1_000), 1, true), ">=");
-}
-
-#[test]
-fn scope_defaults_to_the_callers_own_tokens() {
-    let all = TokenFilter::default();
-    assert!(all.matches(&row("", "", -1), 1, true));
-    assert!(!all.matches(&row("", "", -1), 2, true));
-    let everyone = TokenFilter {
-        user_id: Some(UserScope::AllUsers),
-        ..TokenFilter::default()
-    };
-    assert!(everyone.matches(&row("", "", -1), 2, true));
-}
-
-#[test]
-fn like_follows_sql_with_the_bang_escape() {
-    assert!(like_matches("web%", "Web-1", true));
-    assert!(!like_matches("web%", "Web-1", false));
-    assert!(like_matches("%b-%", "Web-1", false));
-    assert!(like_matches("a!_b", "a_b", false));
-    assert!(!like_matches("a!_b", "axb", false));
-    assert!(like_matches("a_b", "axb", false));
-    assert!(like_matches("%", "", false));
-    assert!(!like_matches("abc", "abcd", false));
-    assert!(like_matches("%a%c", "xxabxc", false));
-}
-
 #[test]
 fn status_sets_hold_only_the_four_statuses() {
     let mut set = StatusSet::default();
@@ -338,92 +270,4 @@ fn status_sets_hold_only_the_four_statuses() {
     set.insert(4);
     set.insert(2);
     assert_eq!(set.iter().collect::<Vec<_>>(), [2, 4]);
-}
-
-mod body {
-    use crate::tests::{codes, ctx};
-    use crate::{check_body, Lang};
-
-    const VALUES: &str = r#""update_fields": ["model_limits"], "model_limits": "gpt-4o""#;
-
-    #[test]
-    fn a_body_selects_by_filter_instead_of_ids() {
-        let body = format!(r#"{{"filter": {{"group": "vip"}}, "expected_count": 12, {VALUES}}}"#);
-        let batch = check_body(&body, &ctx()).unwrap();
-        assert_eq!(batch.filter().unwrap().group.as_deref(), Some("vip"));
-        assert_eq!(batch.expected_count(), Some(12));
-        assert!(batch.ids().is_empty(), "ids come from the store");
-        assert_eq!(batch.with_selected_ids(vec![9, 3, 9]).ids(), [3, 9]);
-    }
-
-    #[test]
-    fn ids_and_filter_together_are_ambiguous() {
-        let body = format!(r#"{{"ids": [1], "filter": {{}}, "expected_count": 1, {VALUES}}}"#);
-        let violations = check_body(&body, &ctx()).unwrap_err();
-        assert_eq!(codes(&violations), ["selection.ambiguous"]);
-        assert_eq!(violations[0].field, "filter");
-    }
-
-    #[test]
-    fn neither_is_the_ids_error_and_the_count_needs_a_filter() {
-        let violations = check_body(&format!("{{{VALUES}}}"), &ctx()).unwrap_err();
-        assert_eq!(codes(&violations), ["ids.missing"]);
-        let body = format!(r#"{{"ids": [1], "expected_count": 1, {VALUES}}}"#);
-        let violations = check_body(&body, &ctx()).unwrap_err();
-        assert_eq!(codes(&violations), ["expected_count.without_filter"]);
-    }
-
-    #[test]
-    fn the_count_is_a_non_negative_integer_and_filter_errors_come_with_the_rest() {
-        let body =
-            r#"{"filter": {"status": [7]}, "expected_count": "3", "update_fields": ["group"]}"#;
-        let violations = check_body(body, &ctx()).unwrap_err();
-        assert_eq!(
-            codes(&violations),
-            [
-                "filter.status_invalid",
-                "expected_count.type",
-                "group.missing"
-            ]
-        );
-        assert!(violations[1].message(Lang::En).contains("\"3\""));
-        let body = format!(r#"{{"filter": {{}}, "expected_count": -1, {VALUES}}}"#);
-        let violations = check_body(&body, &ctx()).unwrap_err();
-        assert_eq!(codes(&violations), ["expected_count.type"]);
-    }
-}
-
-mod search {
-    use crate::filter::{read_filter_query, with_search, SearchRefusal, TokenFilter};
-    use crate::SearchPatternError;
-
-    #[test]
-    fn keyword_and_token_become_the_name_and_key_patterns() {
-        let filter = with_search(TokenFilter::default(), "web%", "sk-Ab%").unwrap();
-        assert_eq!(filter.name.unwrap().like, "web%");
-        assert_eq!(filter.key.unwrap().input, "Ab%", "sk- is dropped");
-        assert_eq!(
-            with_search(TokenFilter::default(), "", "").unwrap(),
-            TokenFilter::default()
-        );
-    }
-
-    #[test]
-    fn a_pair_given_twice_or_a_bad_pattern_is_refused_naming_the_parameter() {
-        let named = read_filter_query([("name", "api")]).unwrap();
-        let Err(SearchRefusal::Repeated(violation)) = with_search(named, "web", "") else {
-            panic!("keyword beside name is refused")
-        };
-        assert_eq!(
-            (violation.field.as_str(), violation.code()),
-            ("keyword", "body.duplicate_key")
-        );
-        assert_eq!(
-            with_search(TokenFilter::default(), "", "%%ab"),
-            Err(SearchRefusal::Pattern {
-                field: "token",
-                error: SearchPatternError::ConsecutiveWildcards
-            })
-        );
-    }
 }
