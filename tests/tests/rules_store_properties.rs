@@ -31,9 +31,8 @@ use fixture::{fixture, reset_tokens, Fixture, Schema};
 /// Cases per engine: enough to reach every rule and column limit, few enough for a few seconds per engine.
 /// `PROPTEST_CASES=3000` runs more.
 const CASES: u32 = 150;
-/// Tokens the batches write: enabled, expired, exhausted, disabled.
-/// Enabled, expired, exhausted, disabled; then the states whose status depends on two values at once: expired
-/// without quota, exhausted and past its expiry, enabled without quota.
+/// Tokens the batches write: enabled, expired, exhausted, disabled; then the states whose status depends on
+/// two values at once: expired without quota, exhausted and past its expiry, enabled without quota.
 const IDS: [i64; 7] = [11, 12, 13, 14, 15, 16, 17];
 
 /// The groups the service lets the user choose (the `UserUsableGroups` option): ordinary names, and names
