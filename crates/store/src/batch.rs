@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use tokenbatch_rules::operation::{Operation, TokenOutcome};
 use tokenbatch_rules::{Field, Value};
 
-use crate::history::values::Stored;
+use crate::dialect::Dialect;
+use crate::history::values::{Recorded, Stored};
 use crate::{AppliedBatch, BatchChange, StoreError};
 
 #[macro_use]
@@ -23,6 +24,8 @@ mod engine;
 mod plan_steps;
 #[macro_use]
 mod history_steps;
+#[macro_use]
+pub(crate) mod one_call_writes;
 #[macro_use]
 mod revert_steps;
 #[macro_use]
@@ -143,6 +146,45 @@ fn changed_rows_by_write(
         groups.entry(key).or_default().push((change.id, lists));
     }
     groups
+}
+
+/// The list-operated fields as recorded columns, in [`list_operated`] order: the per-token values a write
+/// group's rows carry (none without list operations).
+pub(crate) fn list_columns(plan: &BatchPlan<'_>) -> Vec<Recorded> {
+    list_operated(plan).map(Recorded::Field).collect()
+}
+
+/// The UPDATE of one write group's `count` rows: the shared values and the ids, or with list operations
+/// ([`list_columns`] not empty) each token's own results beside its id ([`crate::per_token`]).
+pub(crate) fn write_group_statement(
+    d: Dialect,
+    plan: &BatchPlan<'_>,
+    key: &WriteKey,
+    columns: &[Recorded],
+    count: usize,
+) -> String {
+    if columns.is_empty() {
+        return sql::update_statement(d, plan.fields(), plan.batch.ops(), key.clear_auto, count);
+    }
+    let shared = sql::write_assignments(d, plan.fields(), plan.batch.ops(), key.clear_auto);
+    crate::per_token::update_statement(d, &shared, columns, count)
+}
+
+/// What `bind_write_group!` binds for a chunk of a write group: its ids, and with list columns each row's
+/// results beside its id (empty without).
+pub(crate) fn group_binds<'a>(
+    chunk: &'a [(i64, Vec<Stored>)],
+    columns: &[Recorded],
+) -> (Vec<i64>, Vec<(i64, Vec<&'a Stored>)>) {
+    let ids = chunk.iter().map(|(id, _)| *id).collect();
+    let view = match columns.is_empty() {
+        true => Vec::new(),
+        false => chunk
+            .iter()
+            .map(|(id, values)| (*id, values.iter().collect()))
+            .collect(),
+    };
+    (ids, view)
 }
 
 /// Every UPDATE of locked rows must write each of them: a difference is a bug, and fails the batch (rolled

@@ -139,54 +139,34 @@ macro_rules! read_rows {
     }};
 }
 
+/// Binds one write group's chunk to the statement [`crate::batch::write_group_statement`] made for it: the
+/// shared values, then the chunk's ids, or with list operations each token's results beside its id
+/// (`$ids` and `$view` from [`crate::batch::group_binds`]).
+macro_rules! bind_write_group {
+    ($engine:ident, $query:expr, $plan:expr, $key:expr, $columns:expr, $ids:expr, $view:expr) => {{
+        if $columns.is_empty() {
+            bind_ids!($engine, bind_writes!($query, $plan, $key), $ids)
+        } else {
+            bind_list_writes!($engine, $query, $plan, $key, $columns, $view)
+        }
+    }};
+}
+
 /// Writes `changes` (computed from rows read and locked in the same transaction): one UPDATE per write
-/// group ([`crate::batch::WriteKey`]) and chunk, each naming only rows that change.
+/// group ([`crate::batch::WriteKey`]) and chunk, each naming only rows that change; list results carried per
+/// token ([`crate::per_token`]).
 macro_rules! write_changes {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
-        if $crate::batch::list_operated($plan).next().is_some() {
-            write_changes!(@lists $engine, $tx, $d, $plan, $changes);
-        } else {
-            write_changes!(@groups $engine, $tx, $d, $plan, $changes);
-        }
-    }};
-    // List results carried per token (crate::per_token), one statement per status, auto-only settings and
-    // chunk.
-    (@lists $engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
-        let columns: Vec<$crate::history::values::Recorded> = $crate::batch::list_operated($plan)
-            .map($crate::history::values::Recorded::Field)
-            .collect();
+        let columns = $crate::batch::list_columns($plan);
         for (key, rows) in $crate::batch::changed_rows_by_write($plan, $changes) {
             for chunk in rows.chunks($d.id_chunk()) {
-                let shared = $crate::batch::sql::write_assignments(
-                    $d,
-                    $plan.fields(),
-                    $plan.batch.ops(),
-                    key.clear_auto,
-                );
-                let sql = $crate::per_token::update_statement($d, &shared, &columns, chunk.len());
-                let view: Vec<(i64, Vec<&$crate::history::values::Stored>)> = chunk
-                    .iter()
-                    .map(|(id, values)| (*id, values.iter().collect()))
-                    .collect();
-                let query = bind_list_writes!($engine, sqlx::query(&sql), $plan, key, &columns, &view);
+                let sql =
+                    $crate::batch::write_group_statement($d, $plan, &key, &columns, chunk.len());
+                let (ids, view) = $crate::batch::group_binds(chunk, &columns);
+                let query = sqlx::query(&sql);
+                let query =
+                    bind_write_group!($engine, query, $plan, key, &columns, ids.as_slice(), &view);
                 let done = query.execute(&mut *$tx).await?;
-                $crate::batch::all_written(done.rows_affected(), chunk.len())?;
-            }
-        }
-    }};
-    (@groups $engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr) => {{
-        for (key, rows) in $crate::batch::changed_rows_by_write($plan, $changes) {
-            let ids: Vec<i64> = rows.into_iter().map(|(id, _)| id).collect();
-            for chunk in ids.chunks($d.id_chunk()) {
-                let sql = $crate::batch::sql::update_statement(
-                    $d,
-                    $plan.fields(),
-                    $plan.batch.ops(),
-                    key.clear_auto,
-                    chunk.len(),
-                );
-                let query = bind_writes!(sqlx::query(&sql), $plan, key);
-                let done = bind_ids!($engine, query, chunk).execute(&mut *$tx).await?;
                 $crate::batch::all_written(done.rows_affected(), chunk.len())?;
             }
         }
@@ -299,8 +279,7 @@ macro_rules! batch_in_transaction {
                     create_plan!($tx, d, plan, new, (&pins, pins_digest), &changes);
                 }
             } else {
-                change_id = record_history!($engine, $tx, d, plan, &changes, owners.as_ref());
-                write_changes!($engine, $tx, d, plan, &changes);
+                change_id = record_and_write!($engine, $tx, d, plan, &changes, owners.as_ref());
                 if let Some(request) = request {
                     record_request!($tx, d, plan, request, &changes);
                 }

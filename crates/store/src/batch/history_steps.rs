@@ -16,9 +16,20 @@ macro_rules! insert_change {
             .await?;
         row.try_get::<i64, _>(0)?
     }};
-    (@query, $d:expr, $plan:expr, $entry:expr, $changed:expr, $unchanged:expr) => {{
+    (@query, $d:expr, $plan:expr, $entry:expr, $changed:expr, $unchanged:expr) => {
+        insert_change!(
+            @bind,
+            sqlx::query(&$crate::history::sql::insert_change_statement($d)),
+            $plan,
+            $entry,
+            $changed,
+            $unchanged
+        )
+    };
+    // Its values, in the statement's placeholder order.
+    (@bind, $query:expr, $plan:expr, $entry:expr, $changed:expr, $unchanged:expr) => {{
         let as_i64 = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
-        sqlx::query(&$crate::history::sql::insert_change_statement($d))
+        $query
             .bind($plan.user_id)
             .bind($plan.now)
             .bind($entry.source.as_str())
@@ -41,20 +52,31 @@ macro_rules! bind_stored {
     }};
 }
 
+/// Binds a token row's recorded values ([`crate::history::values::TokenRow`]) of the columns in `$used`
+/// ([`crate::history::values::columns_in_use`]), in column order.
+macro_rules! bind_row_values {
+    ($query:expr, $row:expr, $kinds:expr, $used:expr) => {{
+        let mut query = $query;
+        for ((value, kind), _) in $row
+            .values
+            .iter()
+            .zip($kinds)
+            .zip($used)
+            .filter(|(_, used)| **used)
+        {
+            query = bind_stored!(query, *kind, value);
+        }
+        query
+    }};
+}
+
 /// Inserts the rows of one change set's tokens ([`crate::history::values::TokenRow`]), set-based, and one
 /// row per owner other than the acting user `$acting` (crate::history::sql::OWNERS), by which those owners
 /// find the change set in their list.
 macro_rules! insert_change_tokens {
     ($engine:ident, $tx:expr, $d:expr, $change_id:expr, $acting:expr, $rows:expr) => {{
         let rows: Vec<$crate::history::values::TokenRow> = $rows;
-        let acting: i64 = $acting;
-        let mut others: Vec<i64> = rows
-            .iter()
-            .map(|row| row.owner_id)
-            .filter(|owner| *owner != acting)
-            .collect();
-        others.sort_unstable();
-        others.dedup();
+        let others = $crate::history::values::other_owners(&rows, $acting);
         for chunk in others.chunks($crate::history::sql::OWNER_ROWS_PER_INSERT) {
             let sql = $crate::history::sql::insert_owners_statement($d, chunk.len());
             let mut query = sqlx::query(&sql);
@@ -79,9 +101,7 @@ macro_rules! insert_change_tokens {
                 // The rowid: the change set's range, then the row's place in the batch (token order).
                 let id = first + i64::try_from(offset + place).unwrap_or(i64::MAX);
                 query = query.bind(id).bind($change_id).bind(row.token_id).bind(row.owner_id);
-                for ((value, kind), _) in row.values.iter().zip(&kinds).zip(&used).filter(|(_, used)| **used) {
-                    query = bind_stored!(query, *kind, value);
-                }
+                query = bind_row_values!(query, row, &kinds, &used);
             }
             query.execute(&mut *$tx).await?;
         }
@@ -127,20 +147,18 @@ macro_rules! insert_change_tokens {
             let mut query = sqlx::query(&sql);
             for row in chunk {
                 query = query.bind($change_id).bind(row.token_id).bind(row.owner_id);
-                for ((value, kind), _) in row.values.iter().zip(&kinds).zip(&used).filter(|(_, used)| **used) {
-                    query = bind_stored!(query, *kind, value);
-                }
+                query = bind_row_values!(query, row, &kinds, &used);
             }
             query.execute(&mut *$tx).await?;
         }
     }};
 }
 
-/// Records an applied batch that changes at least one token, from its computed changes, before they are
-/// written: the auto-only settings it clears are read from the rows as they still are. `$owners` maps each
-/// token to its owner when they are not all the acting user's (root's batches across users). Evaluates to
-/// the change set's id, None when nothing was recorded.
-macro_rules! record_history {
+/// What the history of an applied batch records, from its computed changes, before they are written: None
+/// without history or when no token changes; else the change set's counts `(changed, unchanged)` and its
+/// tokens' rows. The auto-only settings a change clears are read from the rows as they still are. `$owners`
+/// maps each token to its owner when they are not all the acting user's (root's batches across users).
+macro_rules! history_rows {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr, $owners:expr) => {{
         let owners: Option<&std::collections::HashMap<i64, i64>> = $owners;
         let changes: &[$crate::BatchChange] = $changes;
@@ -162,15 +180,6 @@ macro_rules! record_history {
                         cleared.insert(id, (retry != 0, row.try_get::<String, _>(2)?));
                     }
                 }
-                let change_id = insert_change!(
-                    $engine,
-                    $tx,
-                    $d,
-                    $plan,
-                    entry,
-                    changed,
-                    changes.len() - changed
-                );
                 let owner_of = |token: i64| {
                     owners
                         .and_then(|owners| owners.get(&token).copied())
@@ -182,10 +191,29 @@ macro_rules! record_history {
                     changes,
                     &cleared,
                 );
+                Some((entry, (changed, changes.len() - changed), rows))
+            }
+            _ => None,
+        }
+    }};
+}
+
+/// Records an applied batch that changes at least one token ([`history_rows!`]), before it is written.
+/// Evaluates to the change set's id, None when nothing was recorded.
+macro_rules! record_history {
+    ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr, $owners:expr) => {{
+        let recorded = history_rows!($engine, $tx, $d, $plan, $changes, $owners);
+        record_history!(@insert $engine, $tx, $d, $plan, recorded)
+    }};
+    // What history_rows! evaluated to.
+    (@insert $engine:ident, $tx:expr, $d:expr, $plan:expr, $recorded:expr) => {{
+        match $recorded {
+            Some((entry, (changed, unchanged), rows)) => {
+                let change_id = insert_change!($engine, $tx, $d, $plan, entry, changed, unchanged);
                 insert_change_tokens!($engine, $tx, $d, change_id, $plan.user_id, rows);
                 Some(change_id)
             }
-            _ => None,
+            None => None,
         }
     }};
 }

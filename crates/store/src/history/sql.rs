@@ -54,7 +54,7 @@ pub(crate) fn insert_change_statement(d: Dialect) -> String {
 
 /// The key columns and the value columns ([`values::value_columns`]) of a token row, the latter only where
 /// `used` (on PostgreSQL every one: one array a column, NULLs cost nothing to bind).
-fn token_columns(d: Dialect, used: &[bool]) -> String {
+pub(crate) fn token_columns(d: Dialect, used: &[bool]) -> String {
     let mut columns = vec!["change_id".to_owned(), "token_id".into(), "owner_id".into()];
     columns.extend(
         values::value_columns(d)

@@ -116,6 +116,19 @@ pub(crate) fn columns_in_use(rows: &[TokenRow]) -> Vec<bool> {
     used
 }
 
+/// The owners of `rows`' tokens other than the acting user, each once, in order: root's batches across users
+/// record a row per such owner, by which they find the change set in their list.
+pub(crate) fn other_owners(rows: &[TokenRow], acting: i64) -> Vec<i64> {
+    let mut others: Vec<i64> = rows
+        .iter()
+        .map(|row| row.owner_id)
+        .filter(|owner| *owner != acting)
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    others
+}
+
 /// The auto-only settings a change cleared, as they were: `(cross_group_retry, auto_groups)`.
 pub(crate) type AutoSettings = (bool, String);
 
