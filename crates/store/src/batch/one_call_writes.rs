@@ -57,7 +57,6 @@ macro_rules! record_and_write {
                 one_call_writes!($tx, $d, $plan, $changes, recorded)
             }
             recorded => {
-                if recorded.is_some() { panic!("MUTATION fallback"); }
                 let change_id = record_history!(@insert Sqlite, $tx, $d, $plan, recorded);
                 write_changes!(Sqlite, $tx, $d, $plan, $changes);
                 change_id
