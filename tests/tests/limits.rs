@@ -31,6 +31,19 @@ fn request_head(server: &TestServer, method: &str, path: &str, content_length: u
     )
 }
 
+/// A gRPC call for alice's first five tokens: the cheapest call that needs the database.
+pub(crate) fn first_page(server: &TestServer) -> tonic::Request<pb::ListTokensRequest> {
+    server.grpc_request(
+        &server.alice,
+        pb::ListTokensRequest {
+            page: 1,
+            page_size: 5,
+            filter: None,
+            ..Default::default()
+        },
+    )
+}
+
 /// Reads until the peer closes (or `limit` passes) and returns what arrived.
 pub(crate) async fn read_all(stream: &mut TcpStream, limit: Duration) -> String {
     let mut received = Vec::new();
@@ -228,17 +241,7 @@ async fn a_full_server_refuses_grpc_with_resource_exhausted() {
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let mut client = server.grpc().await;
-    let list = || {
-        server.grpc_request(
-            &server.alice,
-            pb::ListTokensRequest {
-                page: 1,
-                page_size: 5,
-                filter: None,
-                ..Default::default()
-            },
-        )
-    };
+    let list = || first_page(&server);
     let started = Instant::now();
     let refused = client.list_tokens(list()).await.expect_err("refused");
     assert_eq!(

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use crate::limits::{read_all, server_with};
+use crate::limits::{first_page, read_all, server_with};
 // The shipped `main` runs as a child process so that its descriptor limit is its own.
 use crate::SERVER_BINARY;
 
@@ -205,17 +205,7 @@ async fn slow_and_idle_connections_are_closed_after_their_timeouts() {
     }
 
     let mut client = server.grpc().await;
-    let list = || {
-        server.grpc_request(
-            &server.alice,
-            pb::ListTokensRequest {
-                page: 1,
-                page_size: 5,
-                filter: None,
-                ..Default::default()
-            },
-        )
-    };
+    let list = || first_page(&server);
     client.list_tokens(list()).await.expect("first call");
     tokio::time::sleep(Duration::from_secs(5)).await;
     client
