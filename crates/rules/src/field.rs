@@ -1,4 +1,4 @@
-//! The writable fields: one table ([`field_table!`]) from which the [`Field`] enum, its names and kinds,
+//! The writable fields: one table ([`crate::field_table!`]) from which the [`Field`] enum, its names and kinds,
 //! [`Patch`] and the per-field part of [`TokenState`](crate::apply::TokenState) are generated. Everything
 //! else (the request fingerprint, the store's SQL, the wire conversions, the recorded requests) loops over
 //! [`Field::ALL`] with [`Patch::get`] / [`TokenState::get`](crate::apply::TokenState::get), or expands the
