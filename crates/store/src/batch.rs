@@ -148,6 +148,15 @@ fn changed_rows_by_write(
     groups
 }
 
+/// What the history of an applied batch records (`history_rows!`), before its change set is inserted.
+pub(crate) struct ToRecord<'a> {
+    pub(crate) entry: crate::history::HistoryEntry<'a>,
+    pub(crate) changed: usize,
+    pub(crate) unchanged: usize,
+    /// The changed tokens' rows, in token order.
+    pub(crate) rows: Vec<crate::history::values::TokenRow>,
+}
+
 /// The list-operated fields as recorded columns, in [`list_operated`] order: the per-token values a write
 /// group's rows carry (none without list operations).
 pub(crate) fn list_columns(plan: &BatchPlan<'_>) -> Vec<Recorded> {

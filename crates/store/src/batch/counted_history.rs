@@ -6,7 +6,7 @@
 use tokenbatch_rules::ValidBatch;
 
 use crate::dialect::Dialect;
-use crate::history::sql::SQLITE_ROWS_PER_CHANGE;
+use crate::history::sql::{SQLITE_CHANGE_JUST_INSERTED, SQLITE_ROWS_PER_CHANGE};
 use crate::history::values::Recorded;
 
 use super::counted::counted_write;
@@ -28,7 +28,7 @@ pub(super) fn sqlite_counted_history_statement(
     let write = counted_write(batch, clear_auto, now);
     let fields = batch.fields().len();
     let (ids, user) = (fields + 1, fields + 2);
-    let change = "(SELECT MAX(id) FROM tokenbatch_changes)";
+    let change = SQLITE_CHANGE_JUST_INSERTED;
     let mut columns = vec![
         "id".to_owned(),
         "change_id".into(),

@@ -155,8 +155,7 @@ macro_rules! insert_change_tokens {
 }
 
 /// What the history of an applied batch records, from its computed changes, before they are written: None
-/// without history or when no token changes; else the change set's counts `(changed, unchanged)` and its
-/// tokens' rows. The auto-only settings a change clears are read from the rows as they still are. `$owners`
+/// without history or when no token changes ([`crate::batch::ToRecord`]). The auto-only settings a change clears are read from the rows as they still are. `$owners`
 /// maps each token to its owner when they are not all the acting user's (root's batches across users).
 macro_rules! history_rows {
     ($engine:ident, $tx:expr, $d:expr, $plan:expr, $changes:expr, $owners:expr) => {{
@@ -191,7 +190,12 @@ macro_rules! history_rows {
                     changes,
                     &cleared,
                 );
-                Some((entry, (changed, changes.len() - changed), rows))
+                Some($crate::batch::ToRecord {
+                    entry,
+                    changed,
+                    unchanged: changes.len() - changed,
+                    rows,
+                })
             }
             _ => None,
         }
@@ -208,7 +212,8 @@ macro_rules! record_history {
     // What history_rows! evaluated to.
     (@insert $engine:ident, $tx:expr, $d:expr, $plan:expr, $recorded:expr) => {{
         match $recorded {
-            Some((entry, (changed, unchanged), rows)) => {
+            Some(recorded) => {
+                let $crate::batch::ToRecord { entry, changed, unchanged, rows } = recorded;
                 let change_id = insert_change!($engine, $tx, $d, $plan, entry, changed, unchanged);
                 insert_change_tokens!($engine, $tx, $d, change_id, $plan.user_id, rows);
                 Some(change_id)

@@ -7,23 +7,28 @@
 //! statement by statement: their time is SQLite's, and a text per batch size would be prepared anew for
 //! each size.
 //!
-//! The rows name their change set as `(SELECT MAX(id) FROM tokenbatch_changes)`: it was inserted by the
-//! text's first statement, in the writer's `BEGIN IMMEDIATE` transaction, so no other change set can come
-//! after it (the counted batch does the same, `counted_history.rs`).
+//! The rows name their change set as the counted batch's do ([`SQLITE_CHANGE_JUST_INSERTED`]): the text's
+//! first statement inserted it, in the writer's `BEGIN IMMEDIATE` transaction.
 
 use crate::dialect::Dialect;
-use crate::history::sql::{token_columns, OWNERS, ROWS_PER_INSERT, SQLITE_ROWS_PER_CHANGE, TOKENS};
+use crate::history::sql::{
+    token_columns, OWNERS, ROWS_PER_INSERT, SQLITE_CHANGE_JUST_INSERTED, SQLITE_ROWS_PER_CHANGE,
+    TOKENS,
+};
 
 /// The most changed tokens written in one call: the tokens' rows in one INSERT.
 pub(crate) const MAX_ROWS: usize = ROWS_PER_INSERT;
 
 /// The change set the text's first statement inserted, as a one-row table `c`.
-const JUST_INSERTED: &str = "(SELECT MAX(id) AS id FROM tokenbatch_changes) AS c";
+fn just_inserted() -> String {
+    format!("(SELECT {SQLITE_CHANGE_JUST_INSERTED} AS id) AS c")
+}
 
 /// `owners` rows of [`OWNERS`] for the change set just inserted, bound as one owner each.
 pub(crate) fn owners_statement(owners: usize) -> String {
     format!(
-        "INSERT INTO {OWNERS} (change_id, owner_id) SELECT c.id, v.column1 FROM {JUST_INSERTED}, (VALUES {}) AS v",
+        "INSERT INTO {OWNERS} (change_id, owner_id) SELECT c.id, v.column1 FROM {}, (VALUES {}) AS v",
+        just_inserted(),
         vec!["(?)"; owners].join(", ")
     )
 }
@@ -39,9 +44,10 @@ pub(crate) fn tokens_statement(rows: usize, used: &[bool]) -> String {
     let row = format!("({})", vec!["?"; bound].join(", "));
     format!(
         "INSERT INTO {TOKENS} (id, {}) SELECT c.id * {SQLITE_ROWS_PER_CHANGE} + v.column1, c.id, {} \
-         FROM {JUST_INSERTED}, (VALUES {}) AS v",
+         FROM {}, (VALUES {}) AS v",
         token_columns(Dialect::Sqlite, used),
         picked.join(", "),
+        just_inserted(),
         vec![row; rows].join(", ")
     )
 }
@@ -53,7 +59,7 @@ pub(crate) fn tokens_statement(rows: usize, used: &[bool]) -> String {
 macro_rules! record_and_write {
     (Sqlite, $tx:expr, $d:expr, $plan:expr, $changes:expr, $owners:expr) => {{
         match history_rows!(Sqlite, $tx, $d, $plan, $changes, $owners) {
-            Some(recorded) if recorded.2.len() <= $crate::batch::one_call_writes::MAX_ROWS => {
+            Some(recorded) if recorded.rows.len() <= $crate::batch::one_call_writes::MAX_ROWS => {
                 one_call_writes!($tx, $d, $plan, $changes, recorded)
             }
             recorded => {
@@ -76,7 +82,7 @@ macro_rules! record_and_write {
 macro_rules! one_call_writes {
     ($tx:expr, $d:expr, $plan:expr, $changes:expr, $recorded:expr) => {{
         use $crate::batch::one_call_writes as one_call;
-        let (entry, (changed, unchanged), rows) = $recorded;
+        let $crate::batch::ToRecord { entry, changed, unchanged, rows } = $recorded;
         let others = $crate::history::values::other_owners(&rows, $plan.user_id);
         let kinds = $crate::history::values::row_kinds();
         let used = $crate::history::values::columns_in_use(&rows);

@@ -39,6 +39,11 @@ pub(crate) fn insert_owners_statement(d: Dialect, rows: usize) -> String {
 /// at most 100 000 tokens): a change set's rows are one range of the table's own B-tree, in token order.
 pub(crate) const SQLITE_ROWS_PER_CHANGE: i64 = 1 << 20;
 
+/// SQLite: the change set a text of statements inserted first, named by the statements after it (the
+/// counted batch's rows, `batch/counted_history.rs`, and a reading batch's, `batch/one_call_writes.rs`).
+/// Only inside the writer's `BEGIN IMMEDIATE` transaction: no other change set can come after it there.
+pub(crate) const SQLITE_CHANGE_JUST_INSERTED: &str = "(SELECT MAX(id) FROM tokenbatch_changes)";
+
 /// A new change set, bound as user, time, source, request, changed, unchanged; SQLite and PostgreSQL answer
 /// its id, MySQL gives it as the last insert id.
 pub(crate) fn insert_change_statement(d: Dialect) -> String {
