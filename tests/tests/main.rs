@@ -56,6 +56,7 @@ mod preview_summary;
 mod redis_cache;
 mod replicas;
 mod revert_many;
+mod revert_under_load;
 mod root_batches;
 mod root_batches_history;
 mod root_lists;

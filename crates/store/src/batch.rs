@@ -4,7 +4,7 @@
 //! - `engine`: the steps of a batch as macros, instantiated once per engine (SQLite's counted batch in
 //!   `counted_steps`).
 //! - [`retry`]: [`crate::Store::apply_batch`], its deadline and its retry after a deadlock.
-//! - [`writer`]: SQLite's group-commit writer.
+//! - [`writer`]: SQLite's group-commit writer, and [`writer_jobs`] what it is handed (batches, reverts).
 //! - [`sql`], [`rows`], [`counted`]: the statements, the rows read back (SQLite's packed form), and SQLite's
 //!   counted UPDATE with its SQL copy of the status rules; [`counted_one_call`]: that batch in one call to
 //!   SQLite's worker thread.
@@ -43,6 +43,7 @@ mod revert;
 mod rows;
 pub(crate) mod sql;
 mod writer;
+mod writer_jobs;
 
 pub use plan::{BatchPlan, Owners};
 pub(crate) use writer::SqliteWriter;

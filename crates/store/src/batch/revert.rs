@@ -19,8 +19,9 @@ impl Store {
     /// [`StoreError::ChangeNotFound`] (unknown, or not the caller's), [`StoreError::ChangeAlreadyReverted`],
     /// or under `strict` [`StoreError::RevertConflict`].
     ///
-    /// On SQLite the revert takes a `BEGIN IMMEDIATE` transaction of its own beside the group-commit writer:
-    /// the database's write lock serializes the two, and reverts are too rare to need grouping.
+    /// On SQLite a revert that writes goes through the group-commit writer like a batch (queued in turn,
+    /// sharing the commit of the batches queued before it); PostgreSQL and MySQL lock its tokens in id order
+    /// as a batch does.
     pub async fn revert_change(
         &self,
         request: &RevertRequest,
@@ -48,16 +49,21 @@ impl Store {
     ) -> Result<RevertOutcome, StoreError> {
         let d = self.dialect();
         let committing = AtomicBool::new(false);
-        let begin = match request.dry_run {
-            true => "BEGIN",
-            false => "BEGIN IMMEDIATE",
-        };
         let result = match &self.pool {
-            Pool::Sqlite(pool) => on_connection!(pool, deadline, budget, |conn| {
-                let mut tx = sqlx::Connection::begin_with(conn, begin).await?;
-                let outcome = revert_in_transaction!(Sqlite, tx, d, request)?;
-                finish(tx, outcome, request, &committing).await
-            }),
+            // A revert that writes takes its turn in the group-commit writer's queue, as a batch does; a dry run
+            // only reads, in a (deferred) transaction of its own.
+            Pool::Sqlite(pool) => match (request.dry_run, &self.sqlite_writer) {
+                (false, Some(writer)) => writer.revert(request).await,
+                _ => on_connection!(pool, deadline, budget, |conn| {
+                    let begin = match request.dry_run {
+                        true => "BEGIN",
+                        false => "BEGIN IMMEDIATE",
+                    };
+                    let mut tx = sqlx::Connection::begin_with(conn, begin).await?;
+                    let outcome = revert_in_transaction!(Sqlite, tx, d, request)?;
+                    finish(tx, outcome, request, &committing).await
+                }),
+            },
             Pool::Postgres(pool) => on_connection!(pool, deadline, budget, |conn| {
                 let mut tx = sqlx::Connection::begin(conn).await?;
                 let outcome = revert_in_transaction!(Postgres, tx, d, request)?;
@@ -81,7 +87,7 @@ impl Store {
 
 /// Commits a revert that wrote something; a dry run, a revert that restored nothing and a refusal are
 /// rolled back (dropped).
-async fn finish<DB: sqlx::Database>(
+pub(super) async fn finish<DB: sqlx::Database>(
     tx: sqlx::Transaction<'_, DB>,
     outcome: Result<RevertOutcome, StoreError>,
     request: &RevertRequest,

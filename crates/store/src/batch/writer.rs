@@ -2,23 +2,22 @@
 
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
-use tokenbatch_rules::ValidBatch;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::dialect::Dialect;
-use crate::history::{ChangeSource, HistoryEntry};
-use crate::plans::{NewPlan, PlanStep, StoredPlan};
-use crate::requests::RequestKey;
+use crate::history::revert::{RevertOutcome, RevertRequest};
 use crate::{AppliedBatch, StoreError};
 
-use super::{BatchPlan, InTransaction, Owners};
+use super::writer_jobs::{BatchJob, JobResult, RevertJob, WriteJob};
+use super::{BatchPlan, InTransaction};
 
 /// SQLite's writer: every batch that writes goes through one task, which runs the batches waiting at that
 /// moment in one `BEGIN IMMEDIATE` transaction, one after the other, and answers each once that transaction
 /// is committed (group commit). SQLite has one writer at a time anyway; what the group saves is the commit, a
 /// write and fsync of the WAL each, which bounded the service at a few thousand small batches a second. Every
 /// batch is still all or nothing, each sees the ones before it, and none is answered before its commit is
-/// on disk (`synchronous` stays FULL).
+/// on disk (`synchronous` stays FULL). Reverts that write take their turn in the same queue
+/// ([`writer_jobs`](super::writer_jobs)).
 #[derive(Clone)]
 pub(crate) struct SqliteWriter {
     queue: mpsc::Sender<WriteJob>,
@@ -27,76 +26,6 @@ pub(crate) struct SqliteWriter {
 /// A group stops growing at this many batches or ids, so that one transaction stays short.
 const MAX_GROUP_BATCHES: usize = 64;
 const MAX_GROUP_IDS: usize = 20_000;
-
-/// A batch handed to the writer, with everything it borrows copied.
-struct WriteJob {
-    user_id: i64,
-    /// [`Owners::Among`]'s owners; None for [`Owners::Caller`].
-    owners: Option<Vec<i64>>,
-    batch: ValidBatch,
-    now: i64,
-    /// A dry run that keeps a plan (the writer runs no other dry run).
-    dry_run: bool,
-    keys: bool,
-    full_states: bool,
-    /// Request id and fingerprint.
-    request: Option<(String, String)>,
-    plan: Option<OwnedPlanStep>,
-    /// The history's source and request.
-    history: Option<(ChangeSource, String)>,
-    reply: oneshot::Sender<Result<AppliedBatch, StoreError>>,
-}
-
-/// [`PlanStep`], owned.
-enum OwnedPlanStep {
-    Create(NewPlan),
-    Apply(StoredPlan),
-}
-
-impl OwnedPlanStep {
-    fn new(step: PlanStep<'_>) -> OwnedPlanStep {
-        match step {
-            PlanStep::Create(new) => OwnedPlanStep::Create(new.clone()),
-            PlanStep::Apply(stored) => OwnedPlanStep::Apply(stored.clone()),
-        }
-    }
-
-    fn step(&self) -> PlanStep<'_> {
-        match self {
-            OwnedPlanStep::Create(new) => PlanStep::Create(new),
-            OwnedPlanStep::Apply(stored) => PlanStep::Apply(stored),
-        }
-    }
-}
-
-impl WriteJob {
-    fn plan(&self) -> BatchPlan<'_> {
-        BatchPlan {
-            user_id: self.user_id,
-            owners: match &self.owners {
-                None => Owners::Caller,
-                Some(owners) => Owners::Among(owners),
-            },
-            batch: &self.batch,
-            now: self.now,
-            dry_run: self.dry_run,
-            keys: self.keys,
-            full_states: self.full_states,
-            request: self
-                .request
-                .as_ref()
-                .map(|(request_id, fingerprint)| RequestKey {
-                    request_id,
-                    fingerprint,
-                }),
-            plan: self.plan.as_ref().map(OwnedPlanStep::step),
-            history: self.history.as_ref().map(|(source, request)| HistoryEntry {
-                source: *source,
-                request,
-            }),
-        }
-    }
-}
 
 impl SqliteWriter {
     /// Starts the writer task on the current runtime; it ends when the last [`Store`] clone is dropped.
@@ -108,41 +37,47 @@ impl SqliteWriter {
 
     pub(super) async fn apply(&self, plan: &BatchPlan<'_>) -> Result<AppliedBatch, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = WriteJob {
-            user_id: plan.user_id,
-            owners: match plan.owners {
-                Owners::Caller => None,
-                Owners::Among(owners) => Some(owners.to_vec()),
-            },
-            batch: plan.batch.clone(),
-            now: plan.now,
-            dry_run: plan.dry_run,
-            keys: plan.keys,
-            full_states: plan.full_states,
-            request: plan
-                .request
-                .map(|key| (key.request_id.to_owned(), key.fingerprint.to_owned())),
-            plan: plan.plan.map(OwnedPlanStep::new),
-            history: plan
-                .history
-                .map(|entry| (entry.source, entry.request.to_owned())),
-            reply,
-        };
-        let stopped = || StoreError::Unavailable(sqlx::Error::WorkerCrashed);
-        self.queue.send(job).await.map_err(|_| stopped())?;
+        self.hand_over(WriteJob::Batch(Box::new(BatchJob::new(plan, reply))))
+            .await?;
         answer.await.map_err(|_| stopped())?
     }
+
+    /// A revert that writes (not a dry run), in its turn among the batches: queued behind them rather than
+    /// waiting for the write lock in SQLite's busy handler, whose sleeps could miss every gap between the
+    /// writer's transactions while batches stream in.
+    pub(super) async fn revert(
+        &self,
+        request: &RevertRequest,
+    ) -> Result<RevertOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = RevertJob {
+            request: *request,
+            reply,
+        };
+        self.hand_over(WriteJob::Revert(job)).await?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    async fn hand_over(&self, job: WriteJob) -> Result<(), StoreError> {
+        self.queue.send(job).await.map_err(|_| stopped())
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Unavailable(sqlx::Error::WorkerCrashed)
 }
 
 async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
     let mut jobs = Vec::with_capacity(MAX_GROUP_BATCHES);
     while let Some(first) = queue.recv().await {
-        let mut ids = first.batch.ids().len();
+        let mut ids = first.ids();
+        let mut ended = first.ends_group();
         jobs.push(first);
-        while jobs.len() < MAX_GROUP_BATCHES && ids < MAX_GROUP_IDS {
+        while !ended && jobs.len() < MAX_GROUP_BATCHES && ids < MAX_GROUP_IDS {
             match queue.try_recv() {
                 Ok(job) => {
-                    ids += job.batch.ids().len();
+                    ids += job.ids();
+                    ended = job.ends_group();
                     jobs.push(job);
                 }
                 Err(_) => break,
@@ -154,20 +89,14 @@ async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
                 Ok(results) => results,
                 Err(StoreError::Unavailable(error)) => {
                     // The database is busy (another process holds the write lock past the busy timeout) or
-                    // gone: every batch would wait as long again on its own. Nothing was committed.
+                    // gone: every job would wait as long again on its own. Nothing was committed.
                     let reason = error.to_string();
-                    jobs.iter()
-                        .map(|_| {
-                            Err(StoreError::Unavailable(sqlx::Error::Protocol(
-                                reason.clone(),
-                            )))
-                        })
-                        .collect()
+                    jobs.iter().map(|job| job.unavailable(&reason)).collect()
                 }
                 Err(error) => {
-                    // Nothing of the group was committed. Run each batch in a transaction of its own, so that
-                    // each gets its own outcome and one failing batch cannot fail the others.
-                    tracing::debug!(%error, batches = jobs.len(), "group transaction failed; batches run one by one");
+                    // Nothing of the group was committed. Run each job in a transaction of its own, so that
+                    // each gets its own outcome and one failing job cannot fail the others.
+                    tracing::debug!(%error, jobs = jobs.len(), "group transaction failed; jobs run one by one");
                     let mut results = Vec::with_capacity(jobs.len());
                     for job in &jobs {
                         results.push(run_alone(&pool, job).await);
@@ -177,20 +106,43 @@ async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
             },
         };
         for (job, result) in jobs.drain(..).zip(results) {
-            // A caller that went away no longer wants the answer; its batch is committed all the same.
-            let _ = job.reply.send(result);
+            job.answer(result);
         }
     }
 }
 
-/// One batch in a transaction of its own. IMMEDIATE takes the write lock before the read, so the rows read
+/// One job in a transaction of its own. IMMEDIATE takes the write lock before the read, so the rows read
 /// are the rows written.
-async fn run_alone(pool: &SqlitePool, job: &WriteJob) -> Result<AppliedBatch, StoreError> {
+async fn run_alone(pool: &SqlitePool, job: &WriteJob) -> JobResult {
+    match job {
+        WriteJob::Batch(job) => JobResult::Batch(batch_alone(pool, job).await),
+        WriteJob::Revert(job) => JobResult::Revert(revert_alone(pool, &job.request).await),
+    }
+}
+
+async fn batch_alone(pool: &SqlitePool, job: &BatchJob) -> Result<AppliedBatch, StoreError> {
     let plan = &job.plan();
     let mut connection = pool.acquire().await?;
     let result = async {
         let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
         run_batch!(Sqlite, tx, Dialect::Sqlite, plan)
+    }
+    .await;
+    forget_if_spoiled(&mut connection, &result);
+    result
+}
+
+/// A revert alone: committed when it restored something; refused, or restoring nothing, it wrote nothing.
+async fn revert_alone(
+    pool: &SqlitePool,
+    request: &RevertRequest,
+) -> Result<RevertOutcome, StoreError> {
+    let mut connection = pool.acquire().await?;
+    let result = async {
+        let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
+        let outcome = revert_in_transaction!(Sqlite, tx, Dialect::Sqlite, request)?;
+        let committing = std::sync::atomic::AtomicBool::new(false);
+        super::revert::finish(tx, outcome, request, &committing).await
     }
     .await;
     forget_if_spoiled(&mut connection, &result);
@@ -210,25 +162,33 @@ fn forget_if_spoiled<T>(
     }
 }
 
-/// Several batches in one transaction, in queue order. A batch refused before it writes anything (tokens not
-/// found, request id reused) gets its error and the others go on; any database error fails the whole group,
-/// which then was not committed.
-async fn run_group(
-    pool: &SqlitePool,
-    jobs: &[WriteJob],
-) -> Result<Vec<Result<AppliedBatch, StoreError>>, StoreError> {
+/// Several jobs in one transaction, in queue order, each seeing the ones before it. A batch refused before it
+/// writes anything (tokens not found, request id reused) and a revert refused (unknown, already reverted,
+/// `strict`) get their error and the others go on; any database error fails the whole group, which then was
+/// not committed.
+async fn run_group(pool: &SqlitePool, jobs: &[WriteJob]) -> Result<Vec<JobResult>, StoreError> {
     let mut connection = pool.acquire().await?;
     let outcome = async {
         let mut tx = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await?;
         let mut results = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let plan = &job.plan();
-            results.push(
-                match batch_in_transaction!(Sqlite, tx, Dialect::Sqlite, plan)? {
-                    InTransaction::Done(applied) => Ok(applied),
-                    InTransaction::Refused(refused) => Err(refused),
-                },
-            );
+            results.push(match job {
+                WriteJob::Batch(job) => {
+                    let plan = &job.plan();
+                    JobResult::Batch(
+                        match batch_in_transaction!(Sqlite, tx, Dialect::Sqlite, plan)? {
+                            InTransaction::Done(applied) => Ok(applied),
+                            InTransaction::Refused(refused) => Err(refused),
+                        },
+                    )
+                }
+                WriteJob::Revert(job) => JobResult::Revert(revert_in_transaction!(
+                    Sqlite,
+                    tx,
+                    Dialect::Sqlite,
+                    &job.request
+                )?),
+            });
         }
         tx.commit().await?;
         Ok(results)
