@@ -88,22 +88,30 @@ pub(crate) fn update_statement(
     }
 }
 
-/// SQLite's one bound value: the rows as a JSON array of `[id, value, …]`.
+/// SQLite's one bound value: the rows as a JSON array of `[id, value, …]`, written straight into one text
+/// (`crate::json_text`: no `serde_json::Value` per value, 10 000 rows at a time).
 pub(crate) fn sqlite_rows_json(rows: &[(i64, Vec<&Stored>)]) -> String {
-    let rows: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|(id, values)| {
-            let mut row = Vec::with_capacity(values.len() + 1);
-            row.push(serde_json::Value::from(*id));
-            row.extend(values.iter().map(|value| match value {
-                Stored::Integer(integer) => serde_json::Value::from(*integer),
-                Stored::Text(text) => serde_json::Value::from(text.as_str()),
-                Stored::Null => serde_json::Value::Null,
-            }));
-            serde_json::Value::Array(row)
-        })
-        .collect();
-    serde_json::Value::Array(rows).to_string()
+    use crate::json_text::{push_integer, push_string};
+    let mut out = String::with_capacity(rows.len() * 48 + 2);
+    out.push('[');
+    for (index, (id, values)) in rows.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        push_integer(&mut out, *id);
+        for value in values {
+            out.push(',');
+            match value {
+                Stored::Integer(integer) => push_integer(&mut out, *integer),
+                Stored::Text(text) => push_string(&mut out, text),
+                Stored::Null => out.push_str("null"),
+            }
+        }
+        out.push(']');
+    }
+    out.push(']');
+    out
 }
 
 /// PostgreSQL's arrays: one per column.
@@ -149,6 +157,20 @@ mod tests {
     use tokenbatch_rules::Field;
 
     use super::*;
+
+    #[test]
+    fn sqlite_rows_are_what_serde_json_prints_for_them() {
+        let (quota, group, odd, null) = (
+            Stored::Integer(-7),
+            Stored::Text("vip".into()),
+            Stored::Text("a \"b\"\n\\c".into()),
+            Stored::Null,
+        );
+        let rows = [(1, vec![&quota, &group]), (2, vec![&odd, &null])];
+        let expected = serde_json::json!([[1, -7, "vip"], [2, "a \"b\"\n\\c", null]]);
+        assert_eq!(sqlite_rows_json(&rows), expected.to_string());
+        assert_eq!(sqlite_rows_json(&[]), "[]");
+    }
 
     #[test]
     fn mysql_rows_are_a_derived_table_of_as_many_selects() {

@@ -41,7 +41,7 @@ impl Recorded {
             .chain([Recorded::CrossGroupRetry, Recorded::AutoGroups])
     }
 
-    pub(crate) fn count() -> usize {
+    pub(crate) const fn count() -> usize {
         Field::ALL.len() + 3
     }
 
