@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use crate::figures::{self, Load, LoadSpec, Protocol, Rounds};
+use crate::figures::{self, plan, quota_add, revert, Load, LoadSpec, Protocol, Rounds};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::ratios::Ratio;
 use crate::report::{print_alternative, print_floor, print_load};
-use crate::{plan, quota_add, revert, wanted, Cli, Figure};
+use crate::{wanted, Cli, Figure};
 
 pub async fn measure_engine(
     cli: &Cli,

@@ -17,15 +17,10 @@
 mod client;
 mod engine_figures;
 mod figures;
-mod filter_batch;
 mod fixture;
-mod large_table;
 mod plain;
-mod plan;
-mod quota_add;
 mod ratios;
 mod report;
-mod revert;
 mod run;
 
 use std::path::PathBuf;

@@ -4,11 +4,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::engine_figures::measure_engine;
-use crate::figures::{self, Rounds};
+use crate::figures::{self, filter_batch, large_table, Rounds};
 use crate::fixture::{BoxError, Engine, Fixture};
 use crate::ratios::Ratio;
 use crate::report::{print_footprint, print_validation};
-use crate::{filter_batch, large_table, wanted, Cli, Figure};
+use crate::{wanted, Cli, Figure};
 
 pub async fn run(cli: &Cli) -> Result<Vec<Ratio>, BoxError> {
     let log_dir = tempfile::tempdir()?;
