@@ -142,15 +142,8 @@ async fn roots_batches_and_reverts_leave_the_cache_too() {
 
     let keys = cache_entries(&server, &mut connection, &secret, &ids).await;
     let change_id = applied["change_id"].as_i64().expect(&raw);
-    let request = server
-        .http
-        .post(format!(
-            "{}/api/token/batch/changes/{change_id}/revert",
-            server.base_url
-        ))
-        .header("Authorization", root.access_token.clone())
-        .header("New-Api-User", root.id.to_string());
-    let (status, reverted, raw) = tokenbatch_e2e::send(request).await;
+    let (status, reverted, raw) =
+        crate::history_revert::revert(&server, &root, change_id, "").await;
     assert_eq!((status, &reverted["data"]), (200, &json!(2)), "{raw}");
     for key in &keys {
         assert!(

@@ -7,9 +7,11 @@
 
 use std::time::Instant;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use tokenbatch_e2e::{body, on_every_engine, Engine, TestServer};
 use tokenbatch_testkit::seed;
+
+use crate::history_revert::revert_ok;
 
 const FIRST: i64 = 10_001;
 const LAST: i64 = 12_500;
@@ -43,18 +45,6 @@ fn own_values(engine: Engine) -> String {
     )
 }
 
-async fn post_ok(server: &TestServer, path: &str) -> Value {
-    let user = &server.alice;
-    let request = server
-        .http
-        .post(format!("{}{path}", server.base_url))
-        .header("Authorization", user.access_token.clone())
-        .header("New-Api-User", user.id.to_string());
-    let (status, answer, raw) = tokenbatch_e2e::send(request).await;
-    assert_eq!((status, &answer["success"]), (200, &json!(true)), "{raw}");
-    answer
-}
-
 async fn a_revert_gives_each_token_its_own_values_back(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let alice = &server.alice;
@@ -85,11 +75,7 @@ async fn a_revert_gives_each_token_its_own_values_back(engine: Engine) {
         .await;
 
     let started = Instant::now();
-    let done = post_ok(
-        &server,
-        &format!("/api/token/batch/changes/{change_id}/revert"),
-    )
-    .await;
+    let done = revert_ok(&server, alice, change_id, "").await;
     eprintln!(
         "revert_many, {}: {count} tokens reverted in {:.2} s",
         engine.name(),
@@ -107,11 +93,7 @@ async fn a_revert_gives_each_token_its_own_values_back(engine: Engine) {
     );
 
     let revert_id = done["revert_id"].as_i64().expect("the revert's change set");
-    post_ok(
-        &server,
-        &format!("/api/token/batch/changes/{revert_id}/revert"),
-    )
-    .await;
+    revert_ok(&server, alice, revert_id, "").await;
     let batch_values = format!(
         "remain_quota = 5000 - CASE WHEN id = {USED} THEN 7 ELSE 0 END \
          AND expired_time = 4102444800 AND model_limits = 'gpt-4o'"

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use tokenbatch_e2e::{body, on_every_engine, Engine, TestServer};
 use tokenbatch_testkit::seed;
 
@@ -87,15 +87,7 @@ async fn a_revert_is_served_while_batches_stream_in(engine: Engine) {
 
     let before = answered.load(Ordering::Relaxed);
     let started = Instant::now();
-    let request = server
-        .http
-        .post(format!(
-            "{}/api/token/batch/changes/{change_id}/revert",
-            server.base_url
-        ))
-        .header("Authorization", alice.access_token.clone())
-        .header("New-Api-User", alice.id.to_string());
-    let (status, done, raw): (u16, Value, String) = tokenbatch_e2e::send(request).await;
+    let (status, done, raw) = crate::history_revert::revert(&server, alice, change_id, "").await;
     let took = started.elapsed();
     let during = answered.load(Ordering::Relaxed) - before;
     stop.store(true, Ordering::Relaxed);
