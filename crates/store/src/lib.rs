@@ -69,9 +69,9 @@ pub(crate) use on_pool;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    /// SQLite has one writer at a time: batches queue for the store's own writer (group commit, see
-    /// [`batch::SqliteWriter`]) rather than in SQLite's busy handler, whose sleep-and-retry backoff would
-    /// otherwise dominate under concurrent batches.
+    /// SQLite has one writer at a time: batches and reverts that write queue for the store's own writer
+    /// (group commit, see [`batch::SqliteWriter`]) rather than in SQLite's busy handler, whose sleep-and-retry
+    /// backoff would otherwise dominate under concurrent batches.
     sqlite_writer: Option<batch::SqliteWriter>,
     /// Character limits of writable columns narrower than the rules' own, read once at open.
     column_limits: std::sync::Arc<Vec<(tokenbatch_rules::Field, usize)>>,
