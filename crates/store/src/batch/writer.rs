@@ -91,7 +91,9 @@ async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<WriteJob>) {
                     // The database is busy (another process holds the write lock past the busy timeout) or
                     // gone: every job would wait as long again on its own. Nothing was committed.
                     let reason = error.to_string();
-                    jobs.iter().map(|job| job.unavailable(&reason)).collect()
+                    let unavailable =
+                        || StoreError::Unavailable(sqlx::Error::Protocol(reason.clone()));
+                    jobs.iter().map(|job| job.failed(unavailable())).collect()
                 }
                 Err(error) => {
                     // Nothing of the group was committed. Run each job in a transaction of its own, so that
@@ -199,104 +201,5 @@ async fn run_group(pool: &SqlitePool, jobs: &[WriteJob]) -> Result<Vec<JobResult
 }
 
 #[cfg(test)]
-mod tests {
-    use tokenbatch_rules::apply::TokenState;
-    use tokenbatch_rules::Patch;
-
-    use crate::test_support::{sqlite_store_with_tokens, valid};
-    use crate::{BatchPlan, StoreError};
-
-    /// Many batches at once on SQLite go through the writer, most of them grouped into shared transactions:
-    /// each still succeeds or fails on its own, and one refused batch writes nothing (no token, no history)
-    /// and fails no other. Three batches in four record their history.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_sqlite_batches_keep_their_own_outcomes() {
-        let state = TokenState {
-            status: 1,
-            group: "default".into(),
-            expired_time: -1,
-            remain_quota: 0,
-            ..TokenState::default()
-        };
-        let (_dir, store, user_id) = sqlite_store_with_tokens(1..=200, state).await;
-
-        let mut tasks = Vec::new();
-        for batch in 0..40i64 {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                // Batch 7 also names an id that does not exist.
-                let mut ids: Vec<i64> = (batch * 5 + 1..=batch * 5 + 5).collect();
-                if batch == 7 {
-                    ids.push(10_000);
-                }
-                let values = Patch {
-                    remain_quota: Some(1_000 + batch),
-                    ..Patch::default()
-                };
-                let valid_batch = valid(&ids, values);
-                let plan = BatchPlan {
-                    user_id,
-                    owners: crate::Owners::Caller,
-                    batch: &valid_batch,
-                    now: 1_800_000_000,
-                    dry_run: false,
-                    keys: batch % 2 == 0,
-                    full_states: batch.rem_euclid(3) == 0,
-                    request: None,
-                    plan: None,
-                    history: (batch % 4 != 1).then_some(crate::history::HistoryEntry {
-                        source: crate::history::ChangeSource::Http,
-                        request: "{}",
-                    }),
-                };
-                (batch, store.apply_batch(&plan).await)
-            }));
-        }
-        for task in tasks {
-            let (batch, result) = task.await.unwrap();
-            match batch {
-                7 => assert!(
-                    matches!(result, Err(StoreError::TokensNotFound { missing: 1 })),
-                    "{result:?}"
-                ),
-                _ => {
-                    let applied = result.unwrap();
-                    assert_eq!((applied.changed, applied.unchanged), (5, 0));
-                    // Counted without reading the tokens when nobody asked for their values.
-                    let counted = batch % 2 == 1 && batch.rem_euclid(3) != 0;
-                    assert_eq!(applied.changes.is_empty(), counted, "batch {batch}");
-                    let changes = applied.changes;
-                    assert!(changes.iter().all(|change| change.changed()
-                        && change.after.remain_quota == 1_000 + batch
-                        && change.after.status == 1
-                        && (change.key.is_empty() == (batch % 2 == 1))));
-                }
-            }
-        }
-        for id in 1..=200i64 {
-            let token = store.get_token(user_id, id).await.unwrap().unwrap();
-            let batch = (id - 1) / 5;
-            let expected = match batch {
-                7 | 40.. => 0,
-                _ => 1_000 + batch,
-            };
-            assert_eq!(token.state.remain_quota, expected, "token {id}");
-        }
-        // Recorded: every batch with history (all but 1, 5, 9, …) but 7, refused.
-        let recorded = (0..40)
-            .filter(|batch| batch % 4 != 1 && *batch != 7)
-            .count() as i64;
-        let crate::Pool::Sqlite(pool) = &store.pool else {
-            unreachable!()
-        };
-        let counts: (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM tokenbatch_changes), \
-             (SELECT COUNT(*) FROM tokenbatch_change_tokens)",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        assert_eq!(counts, (recorded, recorded * 5));
-        store.close().await;
-    }
-}
+#[path = "writer_tests.rs"]
+mod tests;

@@ -143,12 +143,11 @@ impl WriteJob {
         matches!(self, WriteJob::Revert(_))
     }
 
-    /// The job's answer to give when the whole group failed on the database with `reason`.
-    pub(super) fn unavailable(&self, reason: &str) -> JobResult {
-        let error = || StoreError::Unavailable(sqlx::Error::Protocol(reason.to_owned()));
+    /// `error` as this job's result.
+    pub(super) fn failed(&self, error: StoreError) -> JobResult {
         match self {
-            WriteJob::Batch(_) => JobResult::Batch(Err(error())),
-            WriteJob::Revert(_) => JobResult::Revert(Err(error())),
+            WriteJob::Batch(_) => JobResult::Batch(Err(error)),
+            WriteJob::Revert(_) => JobResult::Revert(Err(error)),
         }
     }
 
@@ -161,17 +160,13 @@ impl WriteJob {
             (WriteJob::Revert(job), JobResult::Revert(result)) => {
                 let _ = job.reply.send(result);
             }
-            // Each result is computed from its own job: a batch's is a batch's, a revert's a revert's.
-            (WriteJob::Batch(job), JobResult::Revert(_)) => {
-                let _ = job.reply.send(Err(mismatched()));
-            }
-            (WriteJob::Revert(job), JobResult::Batch(_)) => {
-                let _ = job.reply.send(Err(mismatched()));
+            // The writer answers each job with a result of its own kind; were that ever broken, the caller
+            // gets an error rather than waiting forever.
+            (job, _) => {
+                let reason = "the writer answered a job with another kind's result";
+                let failed = job.failed(StoreError::Data(reason.to_owned()));
+                job.answer(failed);
             }
         }
     }
-}
-
-fn mismatched() -> StoreError {
-    StoreError::Data("the writer answered a job with another kind's result".to_owned())
 }
