@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokenbatch::serve::ServeOptions;
 use tokenbatch_e2e::{body, initial_state, server_behind_proxy, Engine, TestServer};
-use tokenbatch_proto::token_v1 as pb;
 
 async fn goes_away_and_comes_back(engine: Engine) {
     let (server, proxy) = server_behind_proxy(engine, ServeOptions::default()).await;
@@ -43,15 +42,7 @@ async fn goes_away_and_comes_back(engine: Engine) {
 
     let mut client = server.grpc().await;
     let status = client
-        .list_tokens(server.grpc_request(
-            &server.alice,
-            pb::ListTokensRequest {
-                page: 1,
-                page_size: 5,
-                filter: None,
-                ..Default::default()
-            },
-        ))
+        .list_tokens(crate::limits::first_page(&server))
         .await
         .expect_err("no database");
     assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
@@ -141,15 +132,7 @@ async fn dropped_then_recreated_empty(engine: Engine) {
         let status = server
             .grpc()
             .await
-            .list_tokens(server.grpc_request(
-                &server.alice,
-                pb::ListTokensRequest {
-                    page: 1,
-                    page_size: 5,
-                    filter: None,
-                    ..Default::default()
-                },
-            ))
+            .list_tokens(crate::limits::first_page(&server))
             .await
             .expect_err("no tables");
         assert_eq!(

@@ -8,6 +8,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use crate::ops::{channel, TOKEN_SERVICE};
+use crate::search_patterns::search_in_english;
 
 #[tokio::test]
 async fn reflection_v1_and_v1alpha_list_the_services_and_describe_them() {
@@ -209,20 +210,7 @@ async fn every_invalid_argument_names_its_fields_with_bad_request_and_error_info
     let server = TestServer::start().await;
     let mut client = server.grpc().await;
     for (keyword, token, field) in [("%%ab", "", "keyword"), ("", "%a%b%c", "token")] {
-        let mut request = server.grpc_request(
-            &server.alice,
-            pb::SearchTokensRequest {
-                keyword: keyword.into(),
-                token: token.into(),
-                page: 1,
-                page_size: 10,
-                filter: None,
-                ..Default::default()
-            },
-        );
-        request
-            .metadata_mut()
-            .insert("accept-language", "en".parse().unwrap());
+        let request = search_in_english(&server, keyword, token);
         let status = client.search_tokens(request).await.expect_err("refused");
         assert_eq!(status.code(), Code::InvalidArgument);
         let details = status.get_error_details();

@@ -51,6 +51,29 @@ async fn http_search_refuses_control_characters(engine: Engine) {
     server.stop().await;
 }
 
+/// Alice's gRPC search for `keyword` and `token`, its refusals asked in English.
+pub(crate) fn search_in_english(
+    server: &TestServer,
+    keyword: &str,
+    token: &str,
+) -> tonic::Request<pb::SearchTokensRequest> {
+    let mut request = server.grpc_request(
+        &server.alice,
+        pb::SearchTokensRequest {
+            keyword: keyword.into(),
+            token: token.into(),
+            page: 1,
+            page_size: 10,
+            filter: None,
+            ..Default::default()
+        },
+    );
+    request
+        .metadata_mut()
+        .insert("accept-language", "en".parse().unwrap());
+    request
+}
+
 async fn grpc_search_refuses_control_characters(engine: Engine) {
     let server = TestServer::start_on(engine).await;
     let mut client = server.grpc().await;
@@ -60,20 +83,7 @@ async fn grpc_search_refuses_control_characters(engine: Engine) {
         ("", "ab\0", "token"),
         ("token-1", "sk-a\nb", "token"),
     ] {
-        let mut request = server.grpc_request(
-            &server.alice,
-            pb::SearchTokensRequest {
-                keyword: keyword.into(),
-                token: token.into(),
-                page: 1,
-                page_size: 10,
-                filter: None,
-                ..Default::default()
-            },
-        );
-        request
-            .metadata_mut()
-            .insert("accept-language", "en".parse().unwrap());
+        let request = search_in_english(&server, keyword, token);
         let status = client.search_tokens(request).await.expect_err("refused");
         assert_eq!(
             status.code(),
